@@ -1,0 +1,69 @@
+"""Deadline lengths, due dates and reminder times.
+
+Every length is configuration (see `DeadlinePolicy`); the defaults are PRODUCT.md's. A deadline
+is a row in the database, never a timer in memory: these functions only compute the dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flows.rules.lifecycle import DeadlineKind
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """`start` plus `days` working days (Monday to Friday), keeping the time of day."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    """How long each step may take, and when reminders go out before it."""
+
+    draft_expiry: timedelta = timedelta(days=7)
+    supplier_response: timedelta = timedelta(days=3)
+    negotiation: timedelta = timedelta(days=7)
+    negotiation_cap_after_filing: timedelta = timedelta(days=8)
+    mediator_assignment_working_days: int = 2
+    mediation: timedelta = timedelta(days=7)
+    arbitration_statements: timedelta = timedelta(days=3)
+    arbitration_decision: timedelta = timedelta(days=5)
+    fulfilment: timedelta = timedelta(days=7)
+    reconsideration: timedelta = timedelta(days=3)
+    reminder_fractions: tuple[float, ...] = field(default=(0.5,))
+    reminder_before: tuple[timedelta, ...] = field(default=(timedelta(hours=24),))
+
+    def due_at(
+        self, kind: DeadlineKind, start: datetime, filed_at: datetime | None = None
+    ) -> datetime:
+        """When a deadline of `kind` that starts at `start` is due."""
+        if kind is DeadlineKind.MEDIATOR_ASSIGNMENT:
+            return add_working_days(start, self.mediator_assignment_working_days)
+        lengths = {
+            DeadlineKind.DRAFT_EXPIRY: self.draft_expiry,
+            DeadlineKind.SUPPLIER_RESPONSE: self.supplier_response,
+            DeadlineKind.NEGOTIATION: self.negotiation,
+            DeadlineKind.MEDIATION: self.mediation,
+            DeadlineKind.ARBITRATION_STATEMENTS: self.arbitration_statements,
+            DeadlineKind.ARBITRATION_DECISION: self.arbitration_decision,
+            DeadlineKind.FULFILMENT: self.fulfilment,
+            DeadlineKind.RECONSIDERATION: self.reconsideration,
+        }
+        due = start + lengths[kind]
+        if kind is DeadlineKind.NEGOTIATION and filed_at is not None:
+            due = min(due, filed_at + self.negotiation_cap_after_filing)
+        return due
+
+    def reminder_times(self, start: datetime, due: datetime) -> list[datetime]:
+        """Reminder moments strictly between `start` and `due`, sorted, without duplicates."""
+        span = due - start
+        moments = {start + span * fraction for fraction in self.reminder_fractions}
+        moments |= {due - before for before in self.reminder_before}
+        return sorted(m for m in moments if start < m < due)

@@ -1,0 +1,264 @@
+"""Case states, who may move a case from one state to another, and which deadline starts.
+
+The table mirrors PRODUCT.md's lifecycle. `check_transition` is the only gate: a move that is not
+in the table raises `IllegalTransition` and is never applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class CaseState(StrEnum):
+    DRAFT = "draft"  # the buyer is filling in the claim form
+    AWAITING_SUPPLIER = "awaiting_supplier"  # claim filed, waiting for the supplier to respond
+    NEGOTIATION = "negotiation"  # both sides talk and exchange proposals
+    MEDIATION = "mediation"  # escalated: a mediator is (being) assigned and mediates
+    ARBITRATION = "arbitration"  # mediation failed: final statements, then a binding decision
+    SETTLED = "settled"  # the parties agreed; obligations being fulfilled
+    DECIDED = "decided"  # a binding decision was issued; obligations being fulfilled
+    CLOSED = "closed"  # fulfilled, withdrawn, dismissed or expired
+
+
+class Role(StrEnum):
+    BUYER = "buyer"
+    SUPPLIER = "supplier"
+    MEDIATOR = "mediator"
+    SYSTEM = "system"  # the bot itself, acting on a deadline
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    ABANDON = "abandon"  # buyer cancels the draft
+    EXPIRE_DRAFT = "expire_draft"
+    SUPPLIER_RESPOND = "supplier_respond"  # counter-proposal or contest
+    SUPPLIER_ACCEPT = "supplier_accept"  # supplier accepts the requested outcome at once
+    ACCEPT_PROPOSAL = "accept_proposal"
+    REQUEST_MEDIATION = "request_mediation"
+    ESCALATE = "escalate"  # a deadline passed with nobody acting
+    ASSIGN_MEDIATOR = "assign_mediator"
+    MEDIATION_SETTLE = "mediation_settle"
+    TO_ARBITRATION = "to_arbitration"
+    DECIDE = "decide"
+    CONFIRM_FULFILMENT = "confirm_fulfilment"
+    DISPUTE_FULFILMENT = "dispute_fulfilment"
+    MARK_UNFULFILLED = "mark_unfulfilled"
+    WITHDRAW = "withdraw"
+    DISMISS = "dismiss"
+    RECONSIDER = "reconsider"
+
+
+class DeadlineKind(StrEnum):
+    DRAFT_EXPIRY = "draft_expiry"
+    SUPPLIER_RESPONSE = "supplier_response"
+    NEGOTIATION = "negotiation"
+    MEDIATOR_ASSIGNMENT = "mediator_assignment"
+    MEDIATION = "mediation"
+    ARBITRATION_STATEMENTS = "arbitration_statements"
+    ARBITRATION_DECISION = "arbitration_decision"
+    FULFILMENT = "fulfilment"
+    RECONSIDERATION = "reconsideration"
+
+
+class DeadlineOutcome(StrEnum):
+    """What happens when a deadline passes and nobody acted."""
+
+    DELETE_DRAFT = "delete_draft"
+    ESCALATE_TO_MEDIATION = "escalate_to_mediation"
+    REMIND_POOL = "remind_pool"
+    MOVE_TO_ARBITRATION = "move_to_arbitration"
+    START_DECISION_PERIOD = "start_decision_period"
+    MARK_UNFULFILLED = "mark_unfulfilled"
+    CLOSE_RECONSIDERATION = "close_reconsideration"
+
+
+DEADLINE_OUTCOMES: dict[DeadlineKind, DeadlineOutcome] = {
+    DeadlineKind.DRAFT_EXPIRY: DeadlineOutcome.DELETE_DRAFT,
+    DeadlineKind.SUPPLIER_RESPONSE: DeadlineOutcome.ESCALATE_TO_MEDIATION,
+    DeadlineKind.NEGOTIATION: DeadlineOutcome.ESCALATE_TO_MEDIATION,
+    DeadlineKind.MEDIATOR_ASSIGNMENT: DeadlineOutcome.REMIND_POOL,
+    DeadlineKind.MEDIATION: DeadlineOutcome.MOVE_TO_ARBITRATION,
+    DeadlineKind.ARBITRATION_STATEMENTS: DeadlineOutcome.START_DECISION_PERIOD,
+    DeadlineKind.ARBITRATION_DECISION: DeadlineOutcome.REMIND_POOL,
+    DeadlineKind.FULFILMENT: DeadlineOutcome.MARK_UNFULFILLED,
+    DeadlineKind.RECONSIDERATION: DeadlineOutcome.CLOSE_RECONSIDERATION,
+}
+
+S = CaseState
+R = Role
+PARTIES = frozenset({R.BUYER, R.SUPPLIER})
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One legal move: from any of `sources` to `target`, by one of `actors`."""
+
+    action: Action
+    sources: frozenset[CaseState]
+    target: CaseState
+    actors: frozenset[Role]
+    starts: DeadlineKind | None  # the deadline that starts on arrival, if any
+
+
+def _t(
+    action: Action,
+    sources: set[CaseState],
+    target: CaseState,
+    actors: set[Role],
+    starts: DeadlineKind | None,
+) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(actors), starts)
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    _t(Action.SUBMIT, {S.DRAFT}, S.AWAITING_SUPPLIER, {R.BUYER}, DeadlineKind.SUPPLIER_RESPONSE),
+    _t(Action.ABANDON, {S.DRAFT}, S.CLOSED, {R.BUYER}, None),
+    _t(Action.EXPIRE_DRAFT, {S.DRAFT}, S.CLOSED, {R.SYSTEM}, None),
+    _t(
+        Action.SUPPLIER_RESPOND,
+        {S.AWAITING_SUPPLIER},
+        S.NEGOTIATION,
+        {R.SUPPLIER},
+        DeadlineKind.NEGOTIATION,
+    ),
+    _t(
+        Action.SUPPLIER_ACCEPT,
+        {S.AWAITING_SUPPLIER},
+        S.SETTLED,
+        {R.SUPPLIER},
+        DeadlineKind.FULFILMENT,
+    ),
+    _t(Action.ACCEPT_PROPOSAL, {S.NEGOTIATION}, S.SETTLED, PARTIES, DeadlineKind.FULFILMENT),
+    _t(
+        Action.REQUEST_MEDIATION,
+        {S.AWAITING_SUPPLIER, S.NEGOTIATION},
+        S.MEDIATION,
+        PARTIES,
+        DeadlineKind.MEDIATOR_ASSIGNMENT,
+    ),
+    _t(
+        Action.ESCALATE,
+        {S.AWAITING_SUPPLIER, S.NEGOTIATION},
+        S.MEDIATION,
+        {R.SYSTEM},
+        DeadlineKind.MEDIATOR_ASSIGNMENT,
+    ),
+    _t(Action.ASSIGN_MEDIATOR, {S.MEDIATION}, S.MEDIATION, {R.MEDIATOR}, DeadlineKind.MEDIATION),
+    _t(Action.MEDIATION_SETTLE, {S.MEDIATION}, S.SETTLED, PARTIES, DeadlineKind.FULFILMENT),
+    _t(
+        Action.TO_ARBITRATION,
+        {S.MEDIATION},
+        S.ARBITRATION,
+        {R.MEDIATOR, R.SYSTEM},
+        DeadlineKind.ARBITRATION_STATEMENTS,
+    ),
+    _t(Action.DECIDE, {S.ARBITRATION}, S.DECIDED, {R.MEDIATOR}, DeadlineKind.FULFILMENT),
+    _t(Action.CONFIRM_FULFILMENT, {S.SETTLED, S.DECIDED}, S.CLOSED, PARTIES, None),
+    _t(
+        Action.DISPUTE_FULFILMENT,
+        {S.SETTLED},
+        S.MEDIATION,
+        PARTIES,
+        DeadlineKind.MEDIATOR_ASSIGNMENT,
+    ),
+    _t(
+        Action.MARK_UNFULFILLED,
+        {S.SETTLED},
+        S.MEDIATION,
+        {R.SYSTEM},
+        DeadlineKind.MEDIATOR_ASSIGNMENT,
+    ),
+    _t(Action.MARK_UNFULFILLED, {S.DECIDED}, S.CLOSED, {R.SYSTEM}, None),
+    _t(
+        Action.WITHDRAW,
+        {S.AWAITING_SUPPLIER, S.NEGOTIATION, S.MEDIATION, S.ARBITRATION},
+        S.CLOSED,
+        {R.BUYER},
+        None,
+    ),
+    _t(Action.DISMISS, {S.MEDIATION, S.ARBITRATION}, S.CLOSED, {R.MEDIATOR}, None),
+    _t(
+        Action.RECONSIDER,
+        {S.CLOSED},
+        S.ARBITRATION,
+        PARTIES,
+        DeadlineKind.ARBITRATION_DECISION,
+    ),
+)
+
+TERMINAL_STATES = frozenset({S.CLOSED})
+
+
+class IllegalTransition(Exception):
+    """Raised for a move the lifecycle does not allow; the case stays as it was."""
+
+    def __init__(self, state: CaseState, action: Action, actor: Role, reason: str) -> None:
+        super().__init__(f"{action} by {actor} not allowed in state {state}: {reason}")
+        self.state = state
+        self.action = action
+        self.actor = actor
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the guards need to know about a case besides its state."""
+
+    state: CaseState
+    previous_state: CaseState | None = None
+    submitted_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LifecyclePolicy:
+    """Timing rules that gate transitions (configuration, not code)."""
+
+    buyer_mediation_after: timedelta = timedelta(days=3)  # the buyer may ask from day 4
+    reconsideration_window: timedelta = timedelta(days=3)
+
+
+def check_transition(
+    facts: CaseFacts,
+    action: Action,
+    actor: Role,
+    now: datetime,
+    policy: LifecyclePolicy | None = None,
+) -> Transition:
+    """Return the transition `action` by `actor` makes from `facts.state`, or raise."""
+    policy = policy or LifecyclePolicy()
+    candidates = [t for t in TRANSITIONS if t.action is action and facts.state in t.sources]
+    if not candidates:
+        raise IllegalTransition(facts.state, action, actor, "not allowed in this state")
+    allowed = [t for t in candidates if actor in t.actors]
+    if not allowed:
+        raise IllegalTransition(facts.state, action, actor, "not allowed for this role")
+    transition = allowed[0]
+    if action is Action.REQUEST_MEDIATION and actor is Role.BUYER:
+        opens = (
+            None
+            if facts.submitted_at is None
+            else facts.submitted_at + policy.buyer_mediation_after
+        )
+        if opens is None or now < opens:
+            raise IllegalTransition(facts.state, action, actor, "too early for the buyer")
+    if action is Action.RECONSIDER:
+        if facts.previous_state is not S.DECIDED:
+            raise IllegalTransition(facts.state, action, actor, "only decided cases")
+        if facts.closed_at is None or now > facts.closed_at + policy.reconsideration_window:
+            raise IllegalTransition(facts.state, action, actor, "reconsideration window passed")
+    return transition
+
+
+def legal_actions(facts: CaseFacts, actor: Role, now: datetime) -> list[Action]:
+    """Every action `actor` may take now; used by the UI to offer only what is allowed."""
+    result: list[Action] = []
+    for action in Action:
+        try:
+            check_transition(facts, action, actor, now)
+        except IllegalTransition:
+            continue
+        result.append(action)
+    return result
