@@ -1,0 +1,83 @@
+"""The `disputebot` command: run, sandbox, demo, migrate (`python -m bot` does the same)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, load_settings
+from bot.logs import setup_logging
+
+
+def _run(_: argparse.Namespace) -> int:
+    from telegram import Update
+
+    from bot.app import build_application
+
+    settings = load_settings()
+    settings.require_token()
+    setup_logging(settings.log_level)
+    application = build_application(settings)
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from storage import migrate
+
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    asyncio.run(migrate(settings.database_url))
+    print(f"database is up to date: {settings.database_url.split('@')[-1]}")
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox import serve
+
+    async def main() -> None:
+        await serve(args.host, args.port, args.token, announce=print)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(languages=args.language))
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="disputebot", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the bot (long polling)").set_defaults(func=_run)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
+    sandbox = commands.add_parser("sandbox", help="start the local Bot API sandbox")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8081)
+    sandbox.add_argument("--token", default="123456:SANDBOX-TOKEN")
+    sandbox.set_defaults(func=_sandbox)
+    demo = commands.add_parser("demo", help="play a scripted dispute against the sandbox")
+    demo.add_argument("--language", action="append", choices=["en", "zh_Hans"])
+    demo.set_defaults(func=_demo)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

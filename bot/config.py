@@ -1,0 +1,125 @@
+"""Typed configuration, read once at start-up from the environment and an optional `.env`.
+
+A bad value stops start-up with one line naming the variable and the problem
+(`ConfigError`), never a silent default.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flows.rules.deadlines import DeadlinePolicy
+from storage import to_async_url
+
+SUPPORTED_LANGUAGES = ("en", "zh_Hans")
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot. Deadline lengths are in hours unless the name says days."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = "sqlite:///data/disputebot.db"
+    evidence_dir: Path = Path("data/evidence")
+    default_language: str = "en"
+    default_timezone: str = "UTC"
+    log_level: str = "INFO"
+
+    draft_expiry_days: float = Field(7, gt=0)
+    supplier_response_days: float = Field(3, gt=0)
+    negotiation_days: float = Field(7, gt=0)
+    negotiation_cap_days: float = Field(8, gt=0)
+    mediator_assignment_working_days: int = Field(2, gt=0)
+    mediation_days: float = Field(7, gt=0)
+    arbitration_statements_days: float = Field(3, gt=0)
+    arbitration_decision_days: float = Field(5, gt=0)
+    fulfilment_days: float = Field(7, gt=0)
+    reconsideration_days: float = Field(3, gt=0)
+    reminder_hours_before: float = Field(24, gt=0)
+    claim_window_days: int = Field(30, gt=0)
+    non_delivery_window_days: int = Field(90, gt=0)
+    max_evidence_mb: int = Field(20, gt=0, le=20)
+    invitation_days: float = Field(7, gt=0)
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        return to_async_url(value)
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("is not a known IANA time zone (e.g. Asia/Shanghai)") from exc
+        return value
+
+    @property
+    def bot_base_url(self) -> str:
+        return f"{self.telegram_api_url}/bot"
+
+    @property
+    def bot_file_base_url(self) -> str:
+        return f"{self.telegram_api_url}/file/bot"
+
+    def deadline_policy(self) -> DeadlinePolicy:
+        return DeadlinePolicy(
+            draft_expiry=timedelta(days=self.draft_expiry_days),
+            supplier_response=timedelta(days=self.supplier_response_days),
+            negotiation=timedelta(days=self.negotiation_days),
+            negotiation_cap_after_filing=timedelta(days=self.negotiation_cap_days),
+            mediator_assignment_working_days=self.mediator_assignment_working_days,
+            mediation=timedelta(days=self.mediation_days),
+            arbitration_statements=timedelta(days=self.arbitration_statements_days),
+            arbitration_decision=timedelta(days=self.arbitration_decision_days),
+            fulfilment=timedelta(days=self.fulfilment_days),
+            reconsideration=timedelta(days=self.reconsideration_days),
+            reminder_before=(timedelta(hours=self.reminder_hours_before),),
+        )
+
+    def require_token(self) -> str:
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN: not set; get a token from @BotFather (or any string "
+                "when running against the sandbox)"
+            )
+        return self.telegram_bot_token.get_secret_value()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise ConfigError("; ".join(problems)) from None

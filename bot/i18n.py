@@ -1,0 +1,122 @@
+"""Messages in the reader's language: gettext catalogs compiled at start-up, Babel formatting.
+
+Message ids are stable keys (``claim.ask.amount``); the English catalog holds the English text.
+Catalogs are compiled from the `.po` files in memory every time the bot starts, so a stale `.mo`
+can never be in use. Placeholders are named (``{amount}``) and filled after translation.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import logging
+from datetime import date, datetime
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, get_timezone_name
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("en", "zh_Hans")
+SIMPLIFIED_CHINESE_CODES = frozenset({"zh", "zh-hans", "zh-cn", "zh-sg", "zh-hans-cn", "zh-hans-sg"})
+
+
+def language_from_telegram(code: str | None, default: str = "en") -> str:
+    """Map Telegram's `language_code` to one of our catalogs."""
+    if not code:
+        return default
+    normalised = code.strip().lower().replace("_", "-")
+    if normalised in SIMPLIFIED_CHINESE_CODES:
+        return "zh_Hans"
+    if normalised == "en" or normalised.startswith("en-"):
+        return "en"
+    return default
+
+
+def locales_dir() -> Path:
+    return Path(str(resources.files("locales")))
+
+
+class MissingTranslation(LookupError):
+    """A key has no entry in a catalog."""
+
+
+class Translator:
+    """Everything needed to speak to one reader: their language and time zone."""
+
+    def __init__(
+        self, language: str, translations: gettext.GNUTranslations, timezone: str = "UTC"
+    ) -> None:
+        self.language = language
+        self.locale = Locale.parse(language)
+        self.tz = ZoneInfo(timezone)
+        self._translations = translations
+
+    def t(self, key: str, **params: object) -> str:
+        """The message `key` in the reader's language, with placeholders filled."""
+        text = self._translations.gettext(key)
+        if text == key:
+            log.error("missing translation for %r in %s", key, self.language)
+        return text.format(**params) if params else text
+
+    def tn(self, key: str, plural_key: str, n: int, **params: object) -> str:
+        """A message with a plural form chosen for `n` by the catalog's plural rule."""
+        text = self._translations.ngettext(key, plural_key, n)
+        return text.format(n=self.number(n), **params)
+
+    def number(self, value: int | Decimal) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def money(self, amount: Decimal, currency: str) -> str:
+        return format_currency(amount, currency, locale=self.locale)
+
+    def date(self, value: date) -> str:
+        return format_date(value, format="medium", locale=self.locale)
+
+    def datetime(self, value: datetime) -> str:
+        """A moment in the reader's time zone, with the zone named so nobody guesses."""
+        local = value.astimezone(self.tz)
+        text = format_datetime(local, format="medium", tzinfo=self.tz, locale=self.locale)
+        zone = get_timezone_name(local, width="short", locale=self.locale)
+        return f"{text} ({zone})"
+
+    def with_timezone(self, timezone: str) -> Translator:
+        return Translator(self.language, self._translations, timezone)
+
+
+class Catalogs:
+    """The compiled catalogs of every supported language."""
+
+    def __init__(self, directory: Path | None = None, domain: str = "messages") -> None:
+        self.directory = directory or locales_dir()
+        self.domain = domain
+        self._compiled: dict[str, gettext.GNUTranslations] = {}
+        english = self._compile("en")
+        self._compiled["en"] = english
+        for language in LANGUAGES:
+            if language == "en":
+                continue
+            compiled = self._compile(language)
+            compiled.add_fallback(english)
+            self._compiled[language] = compiled
+
+    def _compile(self, language: str) -> gettext.GNUTranslations:
+        path = self.directory / language / "LC_MESSAGES" / f"{self.domain}.po"
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=language)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        return gettext.GNUTranslations(buffer)
+
+    def translator(self, language: str, timezone: str = "UTC") -> Translator:
+        if language not in self._compiled:
+            language = "en"
+        return Translator(language, self._compiled[language], timezone)

@@ -1,0 +1,61 @@
+"""What every handler needs, created once in `post_init` and kept in `application.bot_data`.
+
+Nothing here is a module-level global: the engine, clock and catalogs are handed to the flows
+through the application's context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import User as TelegramUser
+from telegram.ext import CallbackContext
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.files import EvidenceFiles
+from bot.i18n import Catalogs, Translator, language_from_telegram
+from flows.rules.deadlines import DeadlinePolicy
+from storage import Database, User
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    catalogs: Catalogs
+    policy: DeadlinePolicy
+    files: EvidenceFiles
+
+    def translator_for(self, user: User | None) -> Translator:
+        """A translator for a stored user: their chosen language, else Telegram's, else default."""
+        default = self.settings.default_language
+        if user is None:
+            return self.catalogs.translator(default, self.settings.default_timezone)
+        language = user.language or language_from_telegram(user.telegram_language, default)
+        return self.catalogs.translator(language, user.timezone or self.settings.default_timezone)
+
+    async def reader(self, tg_user: TelegramUser) -> tuple[User, Translator]:
+        """Record who is talking to us and how to speak to them."""
+        user = await self.db.users.upsert(
+            tg_user.id,
+            tg_user.full_name,
+            tg_user.username,
+            tg_user.language_code,
+            self.clock.now(),
+        )
+        return user, self.translator_for(user)
+
+    async def translator_for_id(self, user_id: int) -> Translator:
+        return self.translator_for(await self.db.users.get(user_id))
+
+
+def get_services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    services = context.bot_data.get(SERVICES_KEY)
+    if not isinstance(services, Services):
+        raise RuntimeError("services are not initialised; post_init did not run")
+    return services

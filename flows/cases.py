@@ -1,0 +1,108 @@
+"""A party's view of their cases: /cases lists them, /case <number> shows one.
+
+Only cases the reader is a party to are shown; asking for any other number gets the same
+answer as asking for one that does not exist, so nothing is revealed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
+
+from bot.i18n import Translator
+from bot.logs import bind_case
+from bot.services import Services, get_services
+from flows.claim_render import render_summary
+from flows.messaging import send
+from flows.rules.lifecycle import CaseState, DeadlineKind
+from storage import Case
+
+STATE_KEYS = {
+    CaseState.DRAFT: "state.draft",
+    CaseState.AWAITING_SUPPLIER: "state.awaiting_supplier",
+    CaseState.NEGOTIATION: "state.negotiation",
+    CaseState.MEDIATION: "state.mediation",
+    CaseState.ARBITRATION: "state.arbitration",
+    CaseState.SETTLED: "state.settled",
+    CaseState.DECIDED: "state.decided",
+    CaseState.CLOSED: "state.closed",
+}
+DEADLINE_KEYS = {
+    DeadlineKind.DRAFT_EXPIRY: "deadline.draft_expiry",
+    DeadlineKind.SUPPLIER_RESPONSE: "deadline.supplier_response",
+    DeadlineKind.NEGOTIATION: "deadline.negotiation",
+    DeadlineKind.MEDIATOR_ASSIGNMENT: "deadline.mediator_assignment",
+    DeadlineKind.MEDIATION: "deadline.mediation",
+    DeadlineKind.ARBITRATION_STATEMENTS: "deadline.arbitration_statements",
+    DeadlineKind.ARBITRATION_DECISION: "deadline.arbitration_decision",
+    DeadlineKind.FULFILMENT: "deadline.fulfilment",
+    DeadlineKind.RECONSIDERATION: "deadline.reconsideration",
+}
+
+
+def is_party(case: Case, user_id: int) -> bool:
+    return user_id in (case.buyer_id, case.supplier_id)
+
+
+async def _case_line(services: Services, case: Case, tr: Translator) -> str:
+    title = case.claim.get("product") or tr.t("cases.untitled")
+    state = tr.t(STATE_KEYS[case.state])
+    deadline = await services.db.deadlines.next_for_case(case.id)
+    if deadline is None:
+        return tr.t("cases.line", number=f"#{case.id}", state=state, title=title)
+    return tr.t(
+        "cases.line_due",
+        number=f"#{case.id}",
+        state=state,
+        title=title,
+        what=tr.t(DEADLINE_KEYS[deadline.kind]),
+        due=tr.datetime(deadline.due_at),
+    )
+
+
+async def on_cases(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    cases = await services.db.cases.list_for_user(user.id)
+    if not cases:
+        await send(context.bot, message.chat_id, tr.t("cases.none"))
+        return
+    lines = [tr.t("cases.header")]
+    lines.extend([await _case_line(services, case, tr) for case in cases])
+    await send(context.bot, message.chat_id, "\n\n".join(lines))
+
+
+async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    args = context.args or []
+    raw = args[0].lstrip("#") if args else ""
+    if not raw.isdigit():
+        await send(context.bot, message.chat_id, tr.t("case.usage"))
+        return
+    case = await services.db.cases.get(int(raw))
+    if case is None or not is_party(case, user.id):
+        await send(context.bot, message.chat_id, tr.t("case.not_found", number=f"#{raw}"))
+        return
+    bind_case(case.id)
+    header = await _case_line(services, case, tr)
+    if not case.claim:
+        await send(context.bot, message.chat_id, header + "\n\n" + tr.t("case.draft_hint"))
+        return
+    evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
+    body = render_summary(case.claim, evidence, tr)
+    await send(context.bot, message.chat_id, header + "\n\n" + body)
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("cases", on_cases, filters=private),
+        CommandHandler("case", on_case, filters=private),
+    ]

@@ -1,0 +1,225 @@
+"""How the claim form and a claim read: questions with their buttons, the summary, evidence lines.
+
+Everything is rendered for one reader (a `Translator`), from catalog keys; nothing is glued
+from fragments of sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from flows.claim_steps import COMMON_CURRENCIES, Step, progress
+from flows.common import Button, chunk, keyboard, pack
+from flows.rules.validation import Category, DesiredOutcome, EvidenceKind, EvidenceTag
+from storage import Evidence
+
+FORM = "f"  # callback prefix of the claim form
+
+CATEGORY_KEYS = {
+    Category.NOT_RECEIVED: "category.not_received",
+    Category.LATE_DELIVERY: "category.late_delivery",
+    Category.QUALITY_DEFECT: "category.quality_defect",
+    Category.NOT_AS_DESCRIBED: "category.not_as_described",
+    Category.SHORT_SHIPMENT: "category.short_shipment",
+    Category.COUNTERFEIT: "category.counterfeit",
+    Category.BREACH_OF_TERMS: "category.breach_of_terms",
+    Category.OTHER: "category.other",
+}
+OUTCOME_KEYS = {
+    DesiredOutcome.FULL_REFUND: "outcome.full_refund",
+    DesiredOutcome.PARTIAL_REFUND: "outcome.partial_refund",
+    DesiredOutcome.RETURN_AND_REFUND: "outcome.return_and_refund",
+    DesiredOutcome.REPLACEMENT: "outcome.replacement",
+    DesiredOutcome.DISCOUNT: "outcome.discount",
+    DesiredOutcome.OTHER: "outcome.other",
+}
+TAG_KEYS = {
+    EvidenceTag.DEFECT: "tag.defect",
+    EvidenceTag.DELIVERY: "tag.delivery",
+    EvidenceTag.CONTRACT: "tag.contract",
+    EvidenceTag.PAYMENT: "tag.payment",
+    EvidenceTag.COMMUNICATION: "tag.communication",
+    EvidenceTag.OTHER: "tag.other",
+}
+KIND_KEYS = {
+    EvidenceKind.PHOTO: "kind.photo",
+    EvidenceKind.DOCUMENT: "kind.document",
+    EvidenceKind.VIDEO: "kind.video",
+    EvidenceKind.VOICE: "kind.voice",
+    EvidenceKind.STATEMENT: "kind.statement",
+}
+QUESTION_KEYS = {
+    Step.ORDER_NUMBER: "claim.ask.order_number",
+    Step.ORDER_DATE: "claim.ask.order_date",
+    Step.PRODUCT: "claim.ask.product",
+    Step.QUANTITY: "claim.ask.quantity",
+    Step.CURRENCY: "claim.ask.currency",
+    Step.SUPPLIER_NAME: "claim.ask.supplier_name",
+    Step.SUPPLIER_CONTACT: "claim.ask.supplier_contact",
+    Step.CATEGORY: "claim.ask.category",
+    Step.DESCRIPTION: "claim.ask.description",
+    Step.OUTCOME: "claim.ask.outcome",
+    Step.OUTCOME_TEXT: "claim.ask.outcome_text",
+}
+
+
+def evidence_number(number: int) -> str:
+    """Evidence items are cited as E1, E2, ... in every language."""
+    return f"E{number}"
+
+
+def case_number(case_id: int) -> str:
+    return f"#{case_id}"
+
+
+def _question_text(step: Step, answers: dict[str, Any], tr: Translator, items: int) -> str:
+    if step in QUESTION_KEYS:
+        return tr.t(QUESTION_KEYS[step])
+    if step is Step.AMOUNT:
+        return tr.t("claim.ask.amount", currency=answers["currency"])
+    if step is Step.KEY_DATE:
+        if answers.get("category") == Category.NOT_RECEIVED:
+            return tr.t("claim.ask.delivery_date")
+        return tr.t("claim.ask.received_date")
+    if step is Step.OUTCOME_AMOUNT:
+        paid = tr.money(Decimal(answers["amount"]), answers["currency"])
+        return tr.t("claim.ask.outcome_amount", currency=answers["currency"], paid=paid)
+    if step is Step.EVIDENCE:
+        lines = [tr.t("claim.ask.evidence")]
+        if Category(answers["category"]) in (Category.QUALITY_DEFECT, Category.NOT_AS_DESCRIBED):
+            lines.append(tr.t("claim.ask.evidence_required"))
+        lines.append(tr.tn("claim.evidence.count", "claim.evidence.count.plural", items))
+        return "\n\n".join(lines)
+    if step is Step.EVIDENCE_LABEL:
+        return tr.t("claim.ask.evidence_label", number=evidence_number(items + 1))
+    if step is Step.EVIDENCE_TAG:
+        return tr.t("claim.ask.evidence_tag", number=evidence_number(items + 1))
+    raise ValueError(f"no question for step {step}")
+
+
+def _choices(step: Step, case_id: int, tr: Translator) -> list[list[Button]]:
+    def button(key: str, value: str) -> Button:
+        return tr.t(key), pack(FORM, case_id, step, value)
+
+    if step is Step.CURRENCY:
+        return chunk([(code, pack(FORM, case_id, step, code)) for code in COMMON_CURRENCIES], 3)
+    if step is Step.CATEGORY:
+        return chunk([button(key, value) for value, key in CATEGORY_KEYS.items()], 2)
+    if step is Step.OUTCOME:
+        return chunk([button(key, value) for value, key in OUTCOME_KEYS.items()], 2)
+    if step is Step.EVIDENCE_TAG:
+        return chunk([button(key, value) for value, key in TAG_KEYS.items()], 3)
+    if step is Step.EVIDENCE:
+        return [[button("button.done", "done")]]
+    return []
+
+
+def render_question(
+    step: Step, answers: dict[str, Any], tr: Translator, case_id: int, items: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The question for `step` with its progress line and its buttons."""
+    if step is Step.CONFIRM:
+        raise ValueError("the confirm step is rendered by render_confirmation")
+    number, total = progress(step)
+    text = tr.t("claim.progress", n=number, total=total) + "\n" + _question_text(
+        step, answers, tr, items
+    )
+    rows = _choices(step, case_id, tr)
+    navigation: list[Button] = []
+    if step is not Step.ORDER_NUMBER:
+        navigation.append((tr.t("button.back"), pack(FORM, case_id, step, "back")))
+    navigation.append((tr.t("button.cancel"), pack(FORM, case_id, step, "cancel")))
+    return text, keyboard([*rows, navigation])
+
+
+def _date_text(tr: Translator, raw: str | None) -> str:
+    return tr.date(date.fromisoformat(raw)) if raw else "—"
+
+
+def outcome_text(claim: dict[str, Any], tr: Translator) -> str:
+    outcome = DesiredOutcome(claim["outcome"])
+    if outcome is DesiredOutcome.PARTIAL_REFUND:
+        if claim.get("outcome_percent"):
+            return tr.t("outcome.partial_refund_percent", percent=claim["outcome_percent"])
+        amount = tr.money(Decimal(claim["outcome_amount"]), claim["currency"])
+        return tr.t("outcome.partial_refund_amount", amount=amount)
+    if outcome is DesiredOutcome.OTHER:
+        return tr.t("outcome.other_text", text=claim.get("outcome_text", ""))
+    return tr.t(OUTCOME_KEYS[outcome])
+
+
+def evidence_line(item: Evidence, tr: Translator) -> str:
+    key = "evidence.line" if item.size is None else "evidence.line_sized"
+    size = "" if item.size is None else tr.number(Decimal(item.size) / 1024).split(".")[0]
+    return tr.t(
+        key,
+        number=evidence_number(item.number),
+        kind=tr.t(KIND_KEYS[EvidenceKind(item.kind)]),
+        label=item.label,
+        tag=tr.t(TAG_KEYS[EvidenceTag(item.tag)]),
+        kb=size,
+    )
+
+
+def render_summary(claim: dict[str, Any], evidence: Sequence[Evidence], tr: Translator) -> str:
+    """The claim as the parties read it; used for the confirmation and for /case."""
+    category = Category(claim["category"])
+    date_key = (
+        "claim.summary.delivery_due"
+        if category is Category.NOT_RECEIVED
+        else "claim.summary.received"
+    )
+    lines = [
+        tr.t(
+            "claim.summary.order",
+            order_number=claim["order_number"],
+            order_date=_date_text(tr, claim.get("order_date")),
+        ),
+        tr.t(
+            "claim.summary.product",
+            product=claim["product"],
+            quantity=tr.number(int(claim["quantity"])),
+        ),
+        tr.t("claim.summary.paid", amount=tr.money(Decimal(claim["amount"]), claim["currency"])),
+        tr.t(
+            "claim.summary.supplier",
+            name=claim["supplier_name"],
+            contact=claim["supplier_contact"],
+        ),
+        tr.t("claim.summary.category", category=tr.t(CATEGORY_KEYS[category])),
+        tr.t(date_key, date=_date_text(tr, claim.get("key_date"))),
+        tr.t("claim.summary.outcome", outcome=outcome_text(claim, tr)),
+        tr.t("claim.summary.description", description=claim["description"]),
+    ]
+    if evidence:
+        lines.append(tr.t("claim.summary.evidence_header"))
+        lines.extend(evidence_line(item, tr) for item in evidence)
+    else:
+        lines.append(tr.t("claim.summary.no_evidence"))
+    return "\n".join(lines)
+
+
+def render_confirmation(
+    claim: dict[str, Any], evidence: Sequence[Evidence], tr: Translator, case_id: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    number, total = progress(Step.CONFIRM)
+    text = "\n\n".join(
+        [
+            tr.t("claim.progress", n=number, total=total) + "\n" + tr.t("claim.confirm.intro"),
+            render_summary(claim, evidence, tr),
+        ]
+    )
+    rows = [
+        [(tr.t("button.submit"), pack(FORM, case_id, Step.CONFIRM, "submit"))],
+        [
+            (tr.t("button.back"), pack(FORM, case_id, Step.CONFIRM, "back")),
+            (tr.t("button.cancel"), pack(FORM, case_id, Step.CONFIRM, "cancel")),
+        ],
+    ]
+    return text, keyboard(rows)

@@ -1,0 +1,181 @@
+"""The claim form as data: its questions in order, how each answer is parsed, what comes next.
+
+No Telegram here: the handlers in `claim_form` ask the question of the current step, hand the
+reader's answer to `parse_answer`, and store the result with the next step in the draft row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flows.rules import validation as v
+from flows.rules.validation import Category, ClaimPolicy, DesiredOutcome, ValidationError
+
+
+class Step(StrEnum):
+    ORDER_NUMBER = "order_number"
+    ORDER_DATE = "order_date"
+    PRODUCT = "product"
+    QUANTITY = "quantity"
+    CURRENCY = "currency"
+    AMOUNT = "amount"
+    SUPPLIER_NAME = "supplier_name"
+    SUPPLIER_CONTACT = "supplier_contact"
+    CATEGORY = "category"
+    KEY_DATE = "key_date"  # receipt of goods, or the agreed delivery date for non-delivery
+    DESCRIPTION = "description"
+    OUTCOME = "outcome"
+    OUTCOME_AMOUNT = "outcome_amount"
+    OUTCOME_TEXT = "outcome_text"
+    EVIDENCE = "evidence"
+    EVIDENCE_LABEL = "evidence_label"
+    EVIDENCE_TAG = "evidence_tag"
+    CONFIRM = "confirm"
+
+
+FIRST_STEP = Step.ORDER_NUMBER
+
+# The main questions, for the "step n of m" line; the follow-ups share their parent's number.
+MAIN_STEPS: tuple[Step, ...] = (
+    Step.ORDER_NUMBER,
+    Step.ORDER_DATE,
+    Step.PRODUCT,
+    Step.QUANTITY,
+    Step.CURRENCY,
+    Step.AMOUNT,
+    Step.SUPPLIER_NAME,
+    Step.SUPPLIER_CONTACT,
+    Step.CATEGORY,
+    Step.KEY_DATE,
+    Step.DESCRIPTION,
+    Step.OUTCOME,
+    Step.EVIDENCE,
+    Step.CONFIRM,
+)
+PARENT = {
+    Step.OUTCOME_AMOUNT: Step.OUTCOME,
+    Step.OUTCOME_TEXT: Step.OUTCOME,
+    Step.EVIDENCE_LABEL: Step.EVIDENCE,
+    Step.EVIDENCE_TAG: Step.EVIDENCE,
+}
+
+CHOICE_STEPS = frozenset({Step.CATEGORY, Step.OUTCOME, Step.EVIDENCE_TAG})
+COMMON_CURRENCIES = ("USD", "EUR", "CNY", "GBP", "HKD", "JPY")
+
+
+def progress(step: Step) -> tuple[int, int]:
+    main = PARENT.get(step, step)
+    return MAIN_STEPS.index(main) + 1, len(MAIN_STEPS)
+
+
+def next_step(step: Step, answers: dict[str, Any]) -> Step:
+    """The step after `step`, given what has been answered."""
+    if step is Step.OUTCOME:
+        outcome = answers.get("outcome")
+        if outcome == DesiredOutcome.PARTIAL_REFUND:
+            return Step.OUTCOME_AMOUNT
+        if outcome == DesiredOutcome.OTHER:
+            return Step.OUTCOME_TEXT
+        return Step.EVIDENCE
+    if step in (Step.OUTCOME_AMOUNT, Step.OUTCOME_TEXT):
+        return Step.EVIDENCE
+    if step is Step.EVIDENCE_LABEL:
+        return Step.EVIDENCE_TAG
+    if step is Step.EVIDENCE_TAG:
+        return Step.EVIDENCE
+    if step is Step.EVIDENCE:
+        return Step.CONFIRM
+    index = MAIN_STEPS.index(step)
+    return MAIN_STEPS[index + 1]
+
+
+@dataclass(frozen=True)
+class FormContext:
+    now: datetime
+    tz: ZoneInfo
+    policy: ClaimPolicy
+    answers: dict[str, Any]
+
+
+def _date(answers: dict[str, Any], key: str) -> date | None:
+    raw = answers.get(key)
+    return date.fromisoformat(raw) if raw else None
+
+
+def parse_partial_refund(text: str, ctx: FormContext) -> dict[str, str]:
+    """A partial refund is an amount in the claim's currency or a percentage of what was paid."""
+    stripped = text.strip().replace("％", "%")
+    if stripped.endswith("%"):
+        try:
+            percent = Decimal(stripped[:-1].strip())
+        except InvalidOperation:
+            raise ValidationError("percent.invalid") from None
+        if not Decimal(0) < percent < Decimal(100):
+            raise ValidationError("percent.range")
+        return {"outcome_percent": str(percent)}
+    currency = ctx.answers["currency"]
+    amount = v.parse_amount(text, currency)
+    paid = Decimal(ctx.answers["amount"])
+    if amount > paid:
+        raise ValidationError("refund.exceeds_paid")
+    return {"outcome_amount": str(amount)}
+
+
+def parse_answer(step: Step, text: str, ctx: FormContext) -> dict[str, Any]:
+    """Parse a typed answer for `step`; returns the answers to store, or raises ValidationError."""
+    policy = ctx.policy
+    if step is Step.ORDER_NUMBER:
+        return {"order_number": v.parse_text(text, max_len=policy.max_order_number)}
+    if step is Step.ORDER_DATE:
+        return {"order_date": v.parse_date(text, ctx.now, ctx.tz).isoformat()}
+    if step is Step.PRODUCT:
+        return {"product": v.parse_text(text, max_len=policy.max_product)}
+    if step is Step.QUANTITY:
+        return {"quantity": v.parse_quantity(text)}
+    if step is Step.CURRENCY:
+        return {"currency": v.parse_currency(text)}
+    if step is Step.AMOUNT:
+        return {"amount": str(v.parse_amount(text, ctx.answers["currency"]))}
+    if step is Step.SUPPLIER_NAME:
+        return {"supplier_name": v.parse_text(text, max_len=policy.max_supplier_name)}
+    if step is Step.SUPPLIER_CONTACT:
+        return {"supplier_contact": v.parse_text(text, max_len=policy.max_supplier_contact)}
+    if step is Step.KEY_DATE:
+        return {"key_date": parse_key_date(text, ctx).isoformat()}
+    if step is Step.DESCRIPTION:
+        return {"description": v.parse_text(text, max_len=policy.max_description)}
+    if step is Step.OUTCOME_AMOUNT:
+        return parse_partial_refund(text, ctx)
+    if step is Step.OUTCOME_TEXT:
+        return {"outcome_text": v.parse_text(text, max_len=policy.max_description)}
+    if step is Step.EVIDENCE_LABEL:
+        return {"pending_label": v.parse_label(text)}
+    raise ValidationError("answer.use_buttons")
+
+
+def parse_key_date(text: str, ctx: FormContext) -> date:
+    key_date = v.parse_date(text, ctx.now, ctx.tz)
+    order_date = _date(ctx.answers, "order_date")
+    if order_date is not None and key_date < order_date:
+        raise ValidationError("date.before_order")
+    category = Category(ctx.answers["category"])
+    not_received = category is Category.NOT_RECEIVED
+    v.check_claim_window(
+        category,
+        order_date or key_date,
+        None if not_received else key_date,
+        key_date if not_received else None,
+        ctx.now,
+        ctx.policy,
+    )
+    return key_date
+
+
+def claim_from_answers(answers: dict[str, Any]) -> dict[str, Any]:
+    """The submitted claim as stored on the case: the answers without working fields."""
+    return {key: value for key, value in answers.items() if not key.startswith("pending_")}

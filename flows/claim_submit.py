@@ -1,0 +1,80 @@
+"""Filing the claim: store every evidence file, move the case on, start the supplier's clock.
+
+Files are downloaded at submission (the stored copy is what counts), hashed and kept
+content-addressed; only then does the case leave the draft state, in one guarded transition.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import CallbackQuery
+from telegram.error import TelegramError
+
+from bot.i18n import Translator
+from bot.services import Services
+from flows.claim_render import evidence_number
+from flows.claim_steps import claim_from_answers
+from flows.errors_render import validation_message
+from flows.messaging import send
+from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role
+from flows.rules.validation import Category, ValidationError, requires_evidence
+from storage import Case, ConcurrentUpdate, Draft, NewDeadline, User
+
+log = logging.getLogger(__name__)
+
+
+async def store_evidence_files(services: Services, bot: Any, case: Case) -> list[int]:
+    """Download and store every file item of the case not stored yet; the numbers that failed."""
+    failed: list[int] = []
+    for item in await services.db.evidence.list(case.id):
+        if item.telegram_file_id is None or item.sha256 is not None:
+            continue
+        try:
+            stored = await services.files.download(bot, item.telegram_file_id)
+        except TelegramError as exc:
+            log.warning("evidence E%s could not be downloaded: %s", item.number, exc)
+            failed.append(item.number)
+            continue
+        await services.db.evidence.mark_stored(
+            item.id, stored.sha256, stored.size, str(stored.path), services.clock.now()
+        )
+    return failed
+
+
+async def submit(
+    services: Services, bot: Any, query: CallbackQuery, case: Case, draft: Draft, tr: Translator,
+    user: User,
+) -> None:
+    chat_id = user.id
+    category = Category(draft.answers["category"])
+    if requires_evidence(category) and not await services.db.evidence.list(case.id):
+        await query.answer()
+        await send(bot, chat_id, validation_message(ValidationError("evidence.required"), tr))
+        return
+    await query.answer(tr.t("claim.submitting"))
+    failed = await store_evidence_files(services, bot, case)
+    if failed:
+        numbers = ", ".join(evidence_number(n) for n in failed)
+        await send(bot, chat_id, tr.t("claim.evidence.download_failed", numbers=numbers))
+        return
+    now = services.clock.now()
+    due = services.policy.due_at(DeadlineKind.SUPPLIER_RESPONSE, now)
+    try:
+        case = await services.db.cases.transition(
+            case.id, Action.SUBMIT, user.id, Role.BUYER, now,
+            reason="claim submitted",
+            claim=claim_from_answers(draft.answers),
+            category=str(category),
+            new_deadline=NewDeadline(
+                DeadlineKind.SUPPLIER_RESPONSE, now, due, services.policy.reminder_times(now, due)
+            ),
+            expected_version=case.version,
+        )
+    except (IllegalTransition, ConcurrentUpdate):
+        log.info("submit pressed twice; applied once")
+        return
+    await services.db.drafts.delete(case.id)
+    log.info("claim submitted")
+    await send(bot, chat_id, tr.t("claim.submitted", number=f"#{case.id}", due=tr.datetime(due)))

@@ -1,0 +1,81 @@
+"""The private chat's front door: /start, /help and /language.
+
+A `/start <token>` deep link is handed to the flow that owns the token (supplier invitations
+come in a later flow); a plain /start welcomes the reader in their own language, and a buyer
+with a claim in progress is taken back to where they stopped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot.i18n import LANGUAGES
+from bot.services import get_services
+from flows.claim_form import ask_current
+from flows.common import keyboard, pack, unpack
+from flows.messaging import send
+
+LANGUAGE = "lang"
+LANGUAGE_NAME_KEYS = {"en": "language.name.en", "zh_Hans": "language.name.zh_Hans"}
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    await send(context.bot, message.chat_id, tr.t("start.welcome", name=user.first_name))
+    active = await services.db.cases.active_draft_for(user.id)
+    if active is not None:
+        case, draft = active
+        await send(context.bot, message.chat_id, tr.t("claim.resume", number=f"#{case.id}"))
+        await ask_current(services, context.bot, message.chat_id, case, draft, tr)
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    _, tr = await services.reader(update.effective_user)
+    await send(context.bot, message.chat_id, tr.t("help.text"))
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    _, tr = await services.reader(update.effective_user)
+    rows = [[(tr.t(LANGUAGE_NAME_KEYS[code]), pack(LANGUAGE, code)) for code in LANGUAGES]]
+    await send(context.bot, message.chat_id, tr.t("language.choose"), keyboard(rows))
+
+
+async def on_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    parts = unpack(query.data)
+    if len(parts) != 2 or parts[1] not in LANGUAGES:
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+        return
+    await services.db.users.set_language(user.id, parts[1], services.clock.now())
+    tr = await services.translator_for_id(user.id)
+    await query.answer()
+    await send(context.bot, user.id, tr.t("language.set"))
+    active = await services.db.cases.active_draft_for(user.id)
+    if active is not None:
+        case, draft = active
+        await ask_current(services, context.bot, user.id, case, draft, tr)
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("start", on_start, filters=private),
+        CommandHandler("help", on_help, filters=private),
+        CommandHandler("language", on_language, filters=private),
+        CallbackQueryHandler(on_language_button, pattern=rf"^{LANGUAGE}:"),
+    ]
