@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -40,10 +41,8 @@ def _sandbox(args: argparse.Namespace) -> int:
     async def main() -> None:
         await serve(args.host, args.port, args.token, announce=print)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

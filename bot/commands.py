@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats
 
-from bot.i18n import Catalogs
+from bot.i18n import N_, Catalogs
 
 COMMAND_KEYS = (
-    ("start", "command.start"),
-    ("new", "command.new"),
-    ("cases", "command.cases"),
-    ("case", "command.case"),
-    ("language", "command.language"),
-    ("help", "command.help"),
+    ("start", N_("command.start")),
+    ("new", N_("command.new")),
+    ("cases", N_("command.cases")),
+    ("case", N_("command.case")),
+    ("language", N_("command.language")),
+    ("help", N_("command.help")),
 )
 # Telegram's language_code is two-letter ISO 639-1; "" is the default for everyone else.
 MENU_LANGUAGES = (("", "en"), ("en", "en"), ("zh", "zh_Hans"))

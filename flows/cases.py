@@ -11,34 +11,34 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
-from flows.claim_render import render_summary
+from flows.claim_render import case_number, render_summary
 from flows.messaging import send
 from flows.rules.lifecycle import CaseState, DeadlineKind
 from storage import Case
 
 STATE_KEYS = {
-    CaseState.DRAFT: "state.draft",
-    CaseState.AWAITING_SUPPLIER: "state.awaiting_supplier",
-    CaseState.NEGOTIATION: "state.negotiation",
-    CaseState.MEDIATION: "state.mediation",
-    CaseState.ARBITRATION: "state.arbitration",
-    CaseState.SETTLED: "state.settled",
-    CaseState.DECIDED: "state.decided",
-    CaseState.CLOSED: "state.closed",
+    CaseState.DRAFT: N_("state.draft"),
+    CaseState.AWAITING_SUPPLIER: N_("state.awaiting_supplier"),
+    CaseState.NEGOTIATION: N_("state.negotiation"),
+    CaseState.MEDIATION: N_("state.mediation"),
+    CaseState.ARBITRATION: N_("state.arbitration"),
+    CaseState.SETTLED: N_("state.settled"),
+    CaseState.DECIDED: N_("state.decided"),
+    CaseState.CLOSED: N_("state.closed"),
 }
 DEADLINE_KEYS = {
-    DeadlineKind.DRAFT_EXPIRY: "deadline.draft_expiry",
-    DeadlineKind.SUPPLIER_RESPONSE: "deadline.supplier_response",
-    DeadlineKind.NEGOTIATION: "deadline.negotiation",
-    DeadlineKind.MEDIATOR_ASSIGNMENT: "deadline.mediator_assignment",
-    DeadlineKind.MEDIATION: "deadline.mediation",
-    DeadlineKind.ARBITRATION_STATEMENTS: "deadline.arbitration_statements",
-    DeadlineKind.ARBITRATION_DECISION: "deadline.arbitration_decision",
-    DeadlineKind.FULFILMENT: "deadline.fulfilment",
-    DeadlineKind.RECONSIDERATION: "deadline.reconsideration",
+    DeadlineKind.DRAFT_EXPIRY: N_("deadline.draft_expiry"),
+    DeadlineKind.SUPPLIER_RESPONSE: N_("deadline.supplier_response"),
+    DeadlineKind.NEGOTIATION: N_("deadline.negotiation"),
+    DeadlineKind.MEDIATOR_ASSIGNMENT: N_("deadline.mediator_assignment"),
+    DeadlineKind.MEDIATION: N_("deadline.mediation"),
+    DeadlineKind.ARBITRATION_STATEMENTS: N_("deadline.arbitration_statements"),
+    DeadlineKind.ARBITRATION_DECISION: N_("deadline.arbitration_decision"),
+    DeadlineKind.FULFILMENT: N_("deadline.fulfilment"),
+    DeadlineKind.RECONSIDERATION: N_("deadline.reconsideration"),
 }
 
 
@@ -51,10 +51,10 @@ async def _case_line(services: Services, case: Case, tr: Translator) -> str:
     state = tr.t(STATE_KEYS[case.state])
     deadline = await services.db.deadlines.next_for_case(case.id)
     if deadline is None:
-        return tr.t("cases.line", number=f"#{case.id}", state=state, title=title)
+        return tr.t("cases.line", number=case_number(case.id), state=state, title=title)
     return tr.t(
         "cases.line_due",
-        number=f"#{case.id}",
+        number=case_number(case.id),
         state=state,
         title=title,
         what=tr.t(DEADLINE_KEYS[deadline.kind]),
@@ -88,7 +88,9 @@ async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     case = await services.db.cases.get(int(raw))
     if case is None or not is_party(case, user.id):
-        await send(context.bot, message.chat_id, tr.t("case.not_found", number=f"#{raw}"))
+        await send(
+            context.bot, message.chat_id, tr.t("case.not_found", number=case_number(int(raw)))
+        )
         return
     bind_case(case.id)
     header = await _case_line(services, case, tr)

@@ -24,19 +24,28 @@ from bot.i18n import Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows import claim_submit
-from flows.claim_render import FORM, render_confirmation, render_question
+from flows.claim_render import (
+    FORM,
+    TAG_KEYS,
+    case_number,
+    evidence_number,
+    render_confirmation,
+    render_question,
+)
 from flows.claim_steps import CHOICE_STEPS, FIRST_STEP, FormContext, Step, next_step, parse_answer
 from flows.common import keyboard, pack, unpack
 from flows.errors_render import validation_message
 from flows.evidence_intake import checked_file, has_attachment
 from flows.messaging import clear_buttons, send
-from flows.rules.lifecycle import Action, Role
+from flows.rules.lifecycle import Action, DeadlineKind, Role
 from flows.rules.validation import (
     Category,
+    ClaimPolicy,
     DesiredOutcome,
     EvidenceKind,
     EvidenceTag,
     ValidationError,
+    parse_currency,
     requires_evidence,
 )
 from storage import Case, Draft, User
@@ -69,7 +78,11 @@ async def _move(
     if push and current not in EVIDENCE_SUBSTEPS and to not in EVIDENCE_SUBSTEPS:
         back_stack.append(current)
     return await services.db.drafts.save(
-        draft.case_id, to, answers, back_stack, services.clock.now(),
+        draft.case_id,
+        to,
+        answers,
+        back_stack,
+        services.clock.now(),
         expected_version=draft.version,
     )
 
@@ -84,24 +97,18 @@ async def start_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if existing is not None:
         case, draft = existing
         bind_case(case.id)
-        await send(context.bot, message.chat_id, tr.t("claim.resume", number=f"#{case.id}"))
+        await send(context.bot, message.chat_id, tr.t("claim.resume", number=case_number(case.id)))
         await ask_current(services, context.bot, message.chat_id, case, draft, tr)
         return
     now = services.clock.now()
-    due = services.policy.due_at(_draft_kind(), now)
+    due = services.policy.due_at(DeadlineKind.DRAFT_EXPIRY, now)
     case, draft = await services.db.cases.create_draft(
         user.id, now, due, services.policy.reminder_times(now, due)
     )
     bind_case(case.id)
     log.info("claim draft started")
-    await send(context.bot, message.chat_id, tr.t("claim.started", number=f"#{case.id}"))
+    await send(context.bot, message.chat_id, tr.t("claim.started", number=case_number(case.id)))
     await ask_current(services, context.bot, message.chat_id, case, draft, tr)
-
-
-def _draft_kind() -> Any:
-    from flows.rules.lifecycle import DeadlineKind
-
-    return DeadlineKind.DRAFT_EXPIRY
 
 
 async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -133,13 +140,20 @@ async def _on_attachment(
     services: Services, draft: Draft, step: Step, message: Any, tr: Translator
 ) -> Draft:
     if step is not Step.EVIDENCE:
-        raise ValidationError("answer.expected_text" if step not in CHOICE_STEPS else "answer.use_buttons")
+        raise ValidationError(
+            "answer.expected_text" if step not in CHOICE_STEPS else "answer.use_buttons"
+        )
     item = checked_file(message, _claim_policy(services))
     return await _move(services, draft, Step.EVIDENCE_LABEL, {"pending_evidence": item.to_json()})
 
 
 async def _on_text(
-    services: Services, case: Case, draft: Draft, step: Step, text: str, tr: Translator,
+    services: Services,
+    case: Case,
+    draft: Draft,
+    step: Step,
+    text: str,
+    tr: Translator,
     user: User,
 ) -> Draft:
     if step is Step.EVIDENCE:
@@ -152,9 +166,7 @@ async def _on_text(
     return await _move(services, draft, next_step(step, {**draft.answers, **updates}), updates)
 
 
-def _claim_policy(services: Services) -> Any:
-    from flows.rules.validation import ClaimPolicy
-
+def _claim_policy(services: Services) -> ClaimPolicy:
     settings = services.settings
     return ClaimPolicy(
         claim_window_days=settings.claim_window_days,
@@ -190,24 +202,37 @@ async def on_form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def _press(
-    services: Services, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, case: Case,
-    draft: Draft, step: Step, value: str, tr: Translator, user: User,
+    services: Services,
+    context: ContextTypes.DEFAULT_TYPE,
+    query: CallbackQuery,
+    case: Case,
+    draft: Draft,
+    step: Step,
+    value: str,
+    tr: Translator,
+    user: User,
 ) -> None:
     chat_id = query.message.chat.id if query.message else user.id
     if query.message is not None:
         await clear_buttons(context.bot, chat_id, query.message.message_id)
     if value == "cancel":
         await query.answer()
-        rows = [[
-            (tr.t("button.discard"), pack(FORM, case.id, step, "discard")),
-            (tr.t("button.keep"), pack(FORM, case.id, step, "keep")),
-        ]]
+        rows = [
+            [
+                (tr.t("button.discard"), pack(FORM, case.id, step, "discard")),
+                (tr.t("button.keep"), pack(FORM, case.id, step, "keep")),
+            ]
+        ]
         await send(context.bot, chat_id, tr.t("claim.cancel.confirm"), keyboard(rows))
         return
     if value == "discard":
         await query.answer()
         await services.db.cases.transition(
-            case.id, Action.ABANDON, user.id, Role.BUYER, services.clock.now(),
+            case.id,
+            Action.ABANDON,
+            user.id,
+            Role.BUYER,
+            services.clock.now(),
             reason="buyer discarded the draft",
         )
         await services.db.drafts.delete(case.id)
@@ -233,12 +258,30 @@ async def _press(
         await ask_current(services, context.bot, chat_id, case, draft, tr)
         return
     await query.answer()
+    if step is Step.EVIDENCE_TAG:
+        added = (await services.db.evidence.list(case.id))[-1]
+        await send(
+            context.bot,
+            chat_id,
+            tr.t(
+                "claim.evidence.added",
+                number=evidence_number(added.number),
+                label=added.label,
+                tag=tr.t(TAG_KEYS[EvidenceTag(added.tag)]),
+            ),
+        )
     await ask_current(services, context.bot, chat_id, case, draft, tr)
+
+
+def _without_pending(answers: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in answers.items() if not k.startswith("pending_")}
 
 
 async def _back(services: Services, draft: Draft) -> Draft:
     step = Step(draft.step)
-    answers = {k: v for k, v in draft.answers.items() if k not in ("pending_evidence", "pending_label")}
+    answers = {
+        k: v for k, v in draft.answers.items() if k not in ("pending_evidence", "pending_label")
+    }
     if step in EVIDENCE_SUBSTEPS:
         target, stack = Step.EVIDENCE, list(draft.back_stack)
     elif draft.back_stack:
@@ -253,8 +296,6 @@ async def _back(services: Services, draft: Draft) -> Draft:
 async def _choose(services: Services, case: Case, draft: Draft, step: Step, value: str) -> Draft:
     """A choice made with a button at `step`."""
     if step is Step.CURRENCY:
-        from flows.rules.validation import parse_currency
-
         updates: dict[str, Any] = {"currency": parse_currency(value)}
     elif step is Step.CATEGORY:
         updates = {"category": str(Category(value))}
@@ -279,7 +320,13 @@ async def _add_evidence(services: Services, case: Case, draft: Draft, tag: Evide
     if not pending or not label:
         return await _move(services, draft, Step.EVIDENCE, {}, push=False)
     await services.db.evidence.add(
-        case.id, case.buyer_id, Role.BUYER, pending["kind"], label, str(tag), services.clock.now(),
+        case.id,
+        case.buyer_id,
+        Role.BUYER,
+        pending["kind"],
+        label,
+        str(tag),
+        services.clock.now(),
         text=pending.get("text"),
         telegram_file_id=pending.get("file_id"),
         telegram_file_unique_id=pending.get("file_unique_id"),
@@ -287,9 +334,15 @@ async def _add_evidence(services: Services, case: Case, draft: Draft, tag: Evide
         mime_type=pending.get("mime_type"),
         size=pending.get("size"),
     )
-    answers = {k: v for k, v in draft.answers.items() if k not in ("pending_evidence", "pending_label")}
+    answers = {
+        k: v for k, v in draft.answers.items() if k not in ("pending_evidence", "pending_label")
+    }
     return await services.db.drafts.save(
-        draft.case_id, Step.EVIDENCE, answers, list(draft.back_stack), services.clock.now(),
+        draft.case_id,
+        Step.EVIDENCE,
+        answers,
+        list(draft.back_stack),
+        services.clock.now(),
         expected_version=draft.version,
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from flows.claim_steps import COMMON_CURRENCIES, Step, progress
 from flows.common import Button, chunk, keyboard, pack
 from flows.rules.validation import Category, DesiredOutcome, EvidenceKind, EvidenceTag
@@ -22,50 +22,50 @@ from storage import Evidence
 FORM = "f"  # callback prefix of the claim form
 
 CATEGORY_KEYS = {
-    Category.NOT_RECEIVED: "category.not_received",
-    Category.LATE_DELIVERY: "category.late_delivery",
-    Category.QUALITY_DEFECT: "category.quality_defect",
-    Category.NOT_AS_DESCRIBED: "category.not_as_described",
-    Category.SHORT_SHIPMENT: "category.short_shipment",
-    Category.COUNTERFEIT: "category.counterfeit",
-    Category.BREACH_OF_TERMS: "category.breach_of_terms",
-    Category.OTHER: "category.other",
+    Category.NOT_RECEIVED: N_("category.not_received"),
+    Category.LATE_DELIVERY: N_("category.late_delivery"),
+    Category.QUALITY_DEFECT: N_("category.quality_defect"),
+    Category.NOT_AS_DESCRIBED: N_("category.not_as_described"),
+    Category.SHORT_SHIPMENT: N_("category.short_shipment"),
+    Category.COUNTERFEIT: N_("category.counterfeit"),
+    Category.BREACH_OF_TERMS: N_("category.breach_of_terms"),
+    Category.OTHER: N_("category.other"),
 }
 OUTCOME_KEYS = {
-    DesiredOutcome.FULL_REFUND: "outcome.full_refund",
-    DesiredOutcome.PARTIAL_REFUND: "outcome.partial_refund",
-    DesiredOutcome.RETURN_AND_REFUND: "outcome.return_and_refund",
-    DesiredOutcome.REPLACEMENT: "outcome.replacement",
-    DesiredOutcome.DISCOUNT: "outcome.discount",
-    DesiredOutcome.OTHER: "outcome.other",
+    DesiredOutcome.FULL_REFUND: N_("outcome.full_refund"),
+    DesiredOutcome.PARTIAL_REFUND: N_("outcome.partial_refund"),
+    DesiredOutcome.RETURN_AND_REFUND: N_("outcome.return_and_refund"),
+    DesiredOutcome.REPLACEMENT: N_("outcome.replacement"),
+    DesiredOutcome.DISCOUNT: N_("outcome.discount"),
+    DesiredOutcome.OTHER: N_("outcome.other"),
 }
 TAG_KEYS = {
-    EvidenceTag.DEFECT: "tag.defect",
-    EvidenceTag.DELIVERY: "tag.delivery",
-    EvidenceTag.CONTRACT: "tag.contract",
-    EvidenceTag.PAYMENT: "tag.payment",
-    EvidenceTag.COMMUNICATION: "tag.communication",
-    EvidenceTag.OTHER: "tag.other",
+    EvidenceTag.DEFECT: N_("tag.defect"),
+    EvidenceTag.DELIVERY: N_("tag.delivery"),
+    EvidenceTag.CONTRACT: N_("tag.contract"),
+    EvidenceTag.PAYMENT: N_("tag.payment"),
+    EvidenceTag.COMMUNICATION: N_("tag.communication"),
+    EvidenceTag.OTHER: N_("tag.other"),
 }
 KIND_KEYS = {
-    EvidenceKind.PHOTO: "kind.photo",
-    EvidenceKind.DOCUMENT: "kind.document",
-    EvidenceKind.VIDEO: "kind.video",
-    EvidenceKind.VOICE: "kind.voice",
-    EvidenceKind.STATEMENT: "kind.statement",
+    EvidenceKind.PHOTO: N_("kind.photo"),
+    EvidenceKind.DOCUMENT: N_("kind.document"),
+    EvidenceKind.VIDEO: N_("kind.video"),
+    EvidenceKind.VOICE: N_("kind.voice"),
+    EvidenceKind.STATEMENT: N_("kind.statement"),
 }
 QUESTION_KEYS = {
-    Step.ORDER_NUMBER: "claim.ask.order_number",
-    Step.ORDER_DATE: "claim.ask.order_date",
-    Step.PRODUCT: "claim.ask.product",
-    Step.QUANTITY: "claim.ask.quantity",
-    Step.CURRENCY: "claim.ask.currency",
-    Step.SUPPLIER_NAME: "claim.ask.supplier_name",
-    Step.SUPPLIER_CONTACT: "claim.ask.supplier_contact",
-    Step.CATEGORY: "claim.ask.category",
-    Step.DESCRIPTION: "claim.ask.description",
-    Step.OUTCOME: "claim.ask.outcome",
-    Step.OUTCOME_TEXT: "claim.ask.outcome_text",
+    Step.ORDER_NUMBER: N_("claim.ask.order_number"),
+    Step.ORDER_DATE: N_("claim.ask.order_date"),
+    Step.PRODUCT: N_("claim.ask.product"),
+    Step.QUANTITY: N_("claim.ask.quantity"),
+    Step.CURRENCY: N_("claim.ask.currency"),
+    Step.SUPPLIER_NAME: N_("claim.ask.supplier_name"),
+    Step.SUPPLIER_CONTACT: N_("claim.ask.supplier_contact"),
+    Step.CATEGORY: N_("claim.ask.category"),
+    Step.DESCRIPTION: N_("claim.ask.description"),
+    Step.OUTCOME: N_("claim.ask.outcome"),
+    Step.OUTCOME_TEXT: N_("claim.ask.outcome_text"),
 }
 
 
@@ -116,7 +116,7 @@ def _choices(step: Step, case_id: int, tr: Translator) -> list[list[Button]]:
     if step is Step.EVIDENCE_TAG:
         return chunk([button(key, value) for value, key in TAG_KEYS.items()], 3)
     if step is Step.EVIDENCE:
-        return [[button("button.done", "done")]]
+        return [[button(N_("button.done"), "done")]]
     return []
 
 
@@ -127,8 +127,10 @@ def render_question(
     if step is Step.CONFIRM:
         raise ValueError("the confirm step is rendered by render_confirmation")
     number, total = progress(step)
-    text = tr.t("claim.progress", n=number, total=total) + "\n" + _question_text(
-        step, answers, tr, items
+    text = (
+        tr.t("claim.progress", n=number, total=total)
+        + "\n"
+        + _question_text(step, answers, tr, items)
     )
     rows = _choices(step, case_id, tr)
     navigation: list[Button] = []
@@ -155,7 +157,7 @@ def outcome_text(claim: dict[str, Any], tr: Translator) -> str:
 
 
 def evidence_line(item: Evidence, tr: Translator) -> str:
-    key = "evidence.line" if item.size is None else "evidence.line_sized"
+    key = N_("evidence.line") if item.size is None else N_("evidence.line_sized")
     size = "" if item.size is None else tr.number(Decimal(item.size) / 1024).split(".")[0]
     return tr.t(
         key,
@@ -171,9 +173,9 @@ def render_summary(claim: dict[str, Any], evidence: Sequence[Evidence], tr: Tran
     """The claim as the parties read it; used for the confirmation and for /case."""
     category = Category(claim["category"])
     date_key = (
-        "claim.summary.delivery_due"
+        N_("claim.summary.delivery_due")
         if category is Category.NOT_RECEIVED
-        else "claim.summary.received"
+        else N_("claim.summary.received")
     )
     lines = [
         tr.t(

@@ -14,7 +14,7 @@ from telegram.error import TelegramError
 
 from bot.i18n import Translator
 from bot.services import Services
-from flows.claim_render import evidence_number
+from flows.claim_render import case_number, evidence_number
 from flows.claim_steps import claim_from_answers
 from flows.errors_render import validation_message
 from flows.messaging import send
@@ -44,7 +44,12 @@ async def store_evidence_files(services: Services, bot: Any, case: Case) -> list
 
 
 async def submit(
-    services: Services, bot: Any, query: CallbackQuery, case: Case, draft: Draft, tr: Translator,
+    services: Services,
+    bot: Any,
+    query: CallbackQuery,
+    case: Case,
+    draft: Draft,
+    tr: Translator,
     user: User,
 ) -> None:
     chat_id = user.id
@@ -63,7 +68,11 @@ async def submit(
     due = services.policy.due_at(DeadlineKind.SUPPLIER_RESPONSE, now)
     try:
         case = await services.db.cases.transition(
-            case.id, Action.SUBMIT, user.id, Role.BUYER, now,
+            case.id,
+            Action.SUBMIT,
+            user.id,
+            Role.BUYER,
+            now,
             reason="claim submitted",
             claim=claim_from_answers(draft.answers),
             category=str(category),
@@ -77,4 +86,6 @@ async def submit(
         return
     await services.db.drafts.delete(case.id)
     log.info("claim submitted")
-    await send(bot, chat_id, tr.t("claim.submitted", number=f"#{case.id}", due=tr.datetime(due)))
+    await send(
+        bot, chat_id, tr.t("claim.submitted", number=case_number(case.id), due=tr.datetime(due))
+    )

@@ -37,38 +37,62 @@ def incoming_file(message: Message) -> IncomingFile:
     if message.photo:
         photo = message.photo[-1]
         return IncomingFile(
-            EvidenceKind.PHOTO, photo.file_id, photo.file_unique_id, None, "image/jpeg",
+            EvidenceKind.PHOTO,
+            photo.file_id,
+            photo.file_unique_id,
+            None,
+            "image/jpeg",
             photo.file_size,
         )
     if message.document:
         doc = message.document
         return IncomingFile(
-            EvidenceKind.DOCUMENT, doc.file_id, doc.file_unique_id, doc.file_name,
-            doc.mime_type, doc.file_size,
+            EvidenceKind.DOCUMENT,
+            doc.file_id,
+            doc.file_unique_id,
+            doc.file_name,
+            doc.mime_type,
+            doc.file_size,
         )
     if message.video:
         video = message.video
         return IncomingFile(
-            EvidenceKind.VIDEO, video.file_id, video.file_unique_id, video.file_name,
-            video.mime_type or "video/mp4", video.file_size,
+            EvidenceKind.VIDEO,
+            video.file_id,
+            video.file_unique_id,
+            video.file_name,
+            video.mime_type or "video/mp4",
+            video.file_size,
         )
     if message.video_note:
         note = message.video_note
         return IncomingFile(
-            EvidenceKind.VIDEO, note.file_id, note.file_unique_id, None, "video/mp4",
+            EvidenceKind.VIDEO,
+            note.file_id,
+            note.file_unique_id,
+            None,
+            "video/mp4",
             note.file_size,
         )
     if message.voice:
         voice = message.voice
         return IncomingFile(
-            EvidenceKind.VOICE, voice.file_id, voice.file_unique_id, None,
-            voice.mime_type or "audio/ogg", voice.file_size,
+            EvidenceKind.VOICE,
+            voice.file_id,
+            voice.file_unique_id,
+            None,
+            voice.mime_type or "audio/ogg",
+            voice.file_size,
         )
     if message.audio:
         audio = message.audio
         return IncomingFile(
-            EvidenceKind.VOICE, audio.file_id, audio.file_unique_id, audio.file_name,
-            audio.mime_type, audio.file_size,
+            EvidenceKind.VOICE,
+            audio.file_id,
+            audio.file_unique_id,
+            audio.file_name,
+            audio.mime_type,
+            audio.file_size,
         )
     raise ValidationError("evidence.unsupported_message")
 

@@ -12,14 +12,15 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, N_
 from bot.services import get_services
 from flows.claim_form import ask_current
+from flows.claim_render import case_number
 from flows.common import keyboard, pack, unpack
 from flows.messaging import send
 
 LANGUAGE = "lang"
-LANGUAGE_NAME_KEYS = {"en": "language.name.en", "zh_Hans": "language.name.zh_Hans"}
+LANGUAGE_NAME_KEYS = {"en": N_("language.name.en"), "zh_Hans": N_("language.name.zh_Hans")}
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -31,7 +32,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     active = await services.db.cases.active_draft_for(user.id)
     if active is not None:
         case, draft = active
-        await send(context.bot, message.chat_id, tr.t("claim.resume", number=f"#{case.id}"))
+        await send(context.bot, message.chat_id, tr.t("claim.resume", number=case_number(case.id)))
         await ask_current(services, context.bot, message.chat_id, case, draft, tr)
 
 
