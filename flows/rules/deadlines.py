@@ -7,7 +7,7 @@ is a row in the database, never a timer in memory: these functions only compute 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flows.rules.lifecycle import DeadlineKind
 
@@ -39,6 +39,8 @@ class DeadlinePolicy:
     reconsideration: timedelta = timedelta(days=3)
     reminder_fractions: tuple[float, ...] = field(default=(0.5,))
     reminder_before: tuple[timedelta, ...] = field(default=(timedelta(hours=24),))
+    # Two reminders closer than this would read as one sent twice: keep only the earlier one.
+    reminder_min_gap: timedelta = timedelta(hours=1)
 
     def due_at(
         self, kind: DeadlineKind, start: datetime, filed_at: datetime | None = None
@@ -62,8 +64,20 @@ class DeadlinePolicy:
         return due
 
     def reminder_times(self, start: datetime, due: datetime) -> list[datetime]:
-        """Reminder moments strictly between `start` and `due`, sorted, without duplicates."""
+        """Reminder moments strictly between `start` and `due`, sorted, without duplicates.
+
+        Computed on elapsed time (in UTC for aware datetimes, so a DST change in between does not
+        shift them) and returned in `start`'s time zone. Moments closer than `reminder_min_gap`
+        to an earlier one are dropped.
+        """
+        zone = start.tzinfo
+        if zone is not None:
+            start, due = start.astimezone(UTC), due.astimezone(UTC)
         span = due - start
         moments = {start + span * fraction for fraction in self.reminder_fractions}
         moments |= {due - before for before in self.reminder_before}
-        return sorted(m for m in moments if start < m < due)
+        kept: list[datetime] = []
+        for moment in sorted(m for m in moments if start < m < due):
+            if not kept or moment - kept[-1] >= self.reminder_min_gap:
+                kept.append(moment)
+        return [m.astimezone(zone) for m in kept] if zone is not None else kept

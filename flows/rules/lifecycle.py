@@ -6,6 +6,7 @@ in the table raises `IllegalTransition` and is never applied.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -104,9 +105,9 @@ class Transition:
 
 def _t(
     action: Action,
-    sources: set[CaseState],
+    sources: Set[CaseState],
     target: CaseState,
-    actors: set[Role],
+    actors: Set[Role],
     starts: DeadlineKind | None,
 ) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(actors), starts)
@@ -155,7 +156,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         DeadlineKind.ARBITRATION_STATEMENTS,
     ),
     _t(Action.DECIDE, {S.ARBITRATION}, S.DECIDED, {R.MEDIATOR}, DeadlineKind.FULFILMENT),
-    _t(Action.CONFIRM_FULFILMENT, {S.SETTLED, S.DECIDED}, S.CLOSED, PARTIES, None),
+    _t(Action.CONFIRM_FULFILMENT, {S.SETTLED}, S.CLOSED, PARTIES, None),
+    # A decided case that closes opens the window for a reconsideration request.
+    _t(
+        Action.CONFIRM_FULFILMENT,
+        {S.DECIDED},
+        S.CLOSED,
+        PARTIES,
+        DeadlineKind.RECONSIDERATION,
+    ),
     _t(
         Action.DISPUTE_FULFILMENT,
         {S.SETTLED},
@@ -170,7 +179,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         {R.SYSTEM},
         DeadlineKind.MEDIATOR_ASSIGNMENT,
     ),
-    _t(Action.MARK_UNFULFILLED, {S.DECIDED}, S.CLOSED, {R.SYSTEM}, None),
+    _t(
+        Action.MARK_UNFULFILLED,
+        {S.DECIDED},
+        S.CLOSED,
+        {R.SYSTEM},
+        DeadlineKind.RECONSIDERATION,
+    ),
     _t(
         Action.WITHDRAW,
         {S.AWAITING_SUPPLIER, S.NEGOTIATION, S.MEDIATION, S.ARBITRATION},
@@ -210,6 +225,7 @@ class CaseFacts:
     previous_state: CaseState | None = None
     submitted_at: datetime | None = None
     closed_at: datetime | None = None
+    reconsiderations: int = 0  # how many times the case was already reconsidered
 
 
 @dataclass(frozen=True)
@@ -218,6 +234,7 @@ class LifecyclePolicy:
 
     buyer_mediation_after: timedelta = timedelta(days=3)  # the buyer may ask from day 4
     reconsideration_window: timedelta = timedelta(days=3)
+    max_reconsiderations: int = 1  # otherwise a losing party could reopen a case forever
 
 
 def check_transition(
@@ -249,15 +266,19 @@ def check_transition(
             raise IllegalTransition(facts.state, action, actor, "only decided cases")
         if facts.closed_at is None or now > facts.closed_at + policy.reconsideration_window:
             raise IllegalTransition(facts.state, action, actor, "reconsideration window passed")
+        if facts.reconsiderations >= policy.max_reconsiderations:
+            raise IllegalTransition(facts.state, action, actor, "already reconsidered")
     return transition
 
 
-def legal_actions(facts: CaseFacts, actor: Role, now: datetime) -> list[Action]:
+def legal_actions(
+    facts: CaseFacts, actor: Role, now: datetime, policy: LifecyclePolicy | None = None
+) -> list[Action]:
     """Every action `actor` may take now; used by the UI to offer only what is allowed."""
     result: list[Action] = []
     for action in Action:
         try:
-            check_transition(facts, action, actor, now)
+            check_transition(facts, action, actor, now, policy)
         except IllegalTransition:
             continue
         result.append(action)

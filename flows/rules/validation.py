@@ -162,10 +162,11 @@ def _valid_groups(groups: list[str]) -> bool:
         return False
     first, *rest = groups
     western = 1 <= len(first) <= 3 and all(len(g) == 3 for g in rest)
-    indian = (
-        1 <= len(first) <= 2 and len(rest[-1]) == 3 and all(len(g) == 2 for g in rest[:-1])
-    )
+    indian = 1 <= len(first) <= 2 and len(rest[-1]) == 3 and all(len(g) == 2 for g in rest[:-1])
     return western or indian
+
+
+_GROUP_SEPARATORS = frozenset({",", ".", " ", "'"})
 
 
 def _split_number(number: str) -> tuple[str, str]:
@@ -189,7 +190,7 @@ def _split_number(number: str) -> tuple[str, str]:
     if fraction and not fraction.isdigit():
         raise bad
     separators = set(re.sub(r"\d", "", whole))
-    if len(separators) > 1:
+    if len(separators) > 1 or not separators <= _GROUP_SEPARATORS:
         raise bad
     if separators:
         groups = whole.split(separators.pop())
@@ -214,12 +215,17 @@ _CURRENCY_ALIASES = {
     "rmb": "CNY",
     "yuan": "CNY",
     "us$": "USD",
+    "美金": "USD",
+    "港币": "HKD",
+    "台币": "TWD",
     "円": "JPY",
+    "日币": "JPY",
 }
-_AMBIGUOUS_SYMBOLS = frozenset({"$", "kr", "£", "₨", "rs"})
+_AMBIGUOUS_SYMBOLS = frozenset({"$", "kr", "₨", "rs"})
 _SYMBOL_LOCALES = ("en", "zh_Hans", "zh_Hant")
 
 
+@cache
 def _tender_periods() -> dict[str, list[tuple[date, date | None]]]:
     periods: dict[str, list[tuple[date, date | None]]] = {}
     for entries in get_global("territory_currencies").values():
@@ -237,9 +243,9 @@ def current_currencies(on: date | None = None) -> frozenset[str]:
     result = set()
     for code, periods in _tender_periods().items():
         for start, end in periods:
-            if on is None and end is None:
-                result.add(code)
-            elif on is not None and start <= on and (end is None or on <= end):
+            if (on is None and end is None) or (
+                on is not None and start <= on and (end is None or on <= end)
+            ):
                 result.add(code)
     return frozenset(result)
 
@@ -332,10 +338,10 @@ def parse_amount(
     tokens = []
     for part in (prefix, suffix):
         part = part.strip()
-        if part[:1] in "+-" and part:
+        if part and part[0] in "+-":
             negative = negative or part[0] == "-"
             part = part[1:].strip()
-        if part[-1:] in "+-" and part:
+        if part and part[-1] in "+-":
             negative = negative or part[-1] == "-"
             part = part[:-1].strip()
         if part:
@@ -435,14 +441,14 @@ def check_claim_window(
 
 # ---------------------------------------------------------------- evidence files
 
-_IMAGES = {
+_IMAGES: dict[str, tuple[str, ...]] = {
     "image/jpeg": ("jpg", "jpeg", "jfif"),
     "image/png": ("png",),
     "image/webp": ("webp",),
     "image/heic": ("heic",),
     "image/heif": ("heif",),
 }
-_DOCUMENTS = {
+_DOCUMENTS: dict[str, tuple[str, ...]] = {
     "application/pdf": ("pdf",),
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
@@ -451,8 +457,8 @@ _DOCUMENTS = {
     "text/plain": ("txt",),
     "text/csv": ("csv",),
 }
-_VIDEOS = {"video/mp4": ("mp4",), "video/quicktime": ("mov",)}
-_AUDIO = {
+_VIDEOS: dict[str, tuple[str, ...]] = {"video/mp4": ("mp4",), "video/quicktime": ("mov",)}
+_AUDIO: dict[str, tuple[str, ...]] = {
     "audio/ogg": ("ogg", "oga"),
     "audio/opus": ("opus",),
     "audio/mpeg": ("mp3",),
