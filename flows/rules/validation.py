@@ -14,10 +14,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
-from functools import cache
 
-from babel.core import get_global
-from babel.numbers import get_currency_name, get_currency_precision, get_currency_symbol
+from babel.numbers import get_currency_precision
+
+from flows.rules.money import (
+    AMBIGUOUS_SYMBOLS,
+    currency_tokens,
+    currency_words,
+    current_currencies,
+    is_currency_token,
+    known_currencies,
+)
 
 ParamValue = str | int | Decimal | date
 
@@ -130,8 +137,15 @@ def parse_text(text: str, *, min_len: int = 1, max_len: int) -> str:
 
 
 def parse_label(text: str, policy: ClaimPolicy = _DEFAULT_POLICY) -> str:
-    """An evidence item's short label (1 to `policy.max_label` characters)."""
-    return parse_text(text, max_len=policy.max_label)
+    """An evidence item's short label (1 to `policy.max_label` characters).
+
+    Raises label.empty / label.too_long (not text.*): the UI says "a label" rather than "text".
+    """
+    try:
+        return parse_text(text, max_len=policy.max_label)
+    except ValidationError as error:
+        code = error.code.replace("text.", "label.", 1)
+        raise ValidationError(code, **error.params) from None
 
 
 def parse_quantity(text: str, *, max_quantity: int = _DEFAULT_POLICY.max_quantity) -> int:
@@ -205,72 +219,6 @@ def _split_number(number: str) -> tuple[str, str]:
 # ---------------------------------------------------------------- currencies
 
 
-# Convenience names; "$" is deliberately absent: it means a dozen currencies.
-_CURRENCY_ALIASES = {
-    "€": "EUR",
-    "¥": "CNY",
-    "元": "CNY",
-    "人民币": "CNY",
-    "人民幣": "CNY",
-    "rmb": "CNY",
-    "yuan": "CNY",
-    "us$": "USD",
-    "美金": "USD",
-    "港币": "HKD",
-    "台币": "TWD",
-    "円": "JPY",
-    "日币": "JPY",
-}
-_AMBIGUOUS_SYMBOLS = frozenset({"$", "kr", "₨", "rs"})
-_SYMBOL_LOCALES = ("en", "zh_Hans", "zh_Hant")
-
-
-@cache
-def _tender_periods() -> dict[str, list[tuple[date, date | None]]]:
-    periods: dict[str, list[tuple[date, date | None]]] = {}
-    for entries in get_global("territory_currencies").values():
-        for code, start, end, tender in entries:
-            if tender:
-                periods.setdefault(code, []).append(
-                    (date(*start) if start else date.min, date(*end) if end else None)
-                )
-    return periods
-
-
-@cache
-def current_currencies(on: date | None = None) -> frozenset[str]:
-    """ISO 4217 codes that are legal tender somewhere (on `on`, or now: without an end date)."""
-    result = set()
-    for code, periods in _tender_periods().items():
-        for start, end in periods:
-            if (on is None and end is None) or (
-                on is not None and start <= on and (end is None or on <= end)
-            ):
-                result.add(code)
-    return frozenset(result)
-
-
-@cache
-def _known_currencies() -> frozenset[str]:
-    return frozenset(get_global("all_currencies")) | frozenset(_tender_periods())
-
-
-@cache
-def _currency_words() -> dict[str, str]:
-    """Unambiguous symbols and names (en, zh) of current currencies -> code, casefolded."""
-    seen: dict[str, set[str]] = {}
-    for code in current_currencies():
-        for locale in _SYMBOL_LOCALES:
-            for word in (get_currency_symbol(code, locale), get_currency_name(code, locale=locale)):
-                if word.casefold() != code.casefold():
-                    seen.setdefault(_normalize(word).casefold(), set()).add(code)
-    words = {word: codes.pop() for word, codes in seen.items() if len(codes) == 1}
-    for word in _AMBIGUOUS_SYMBOLS:
-        words.pop(word, None)
-    words.update(_CURRENCY_ALIASES)
-    return words
-
-
 def parse_currency(text: str, *, on: date | None = None) -> str:
     """An ISO 4217 code from a code, an unambiguous symbol or a name ('usd', '€', '人民币').
 
@@ -278,35 +226,14 @@ def parse_currency(text: str, *, on: date | None = None) -> str:
     to accept a currency that was still in use then.
     """
     word = _normalize(text).casefold()
-    if word in _AMBIGUOUS_SYMBOLS:
+    if word in AMBIGUOUS_SYMBOLS:
         raise ValidationError("currency.ambiguous", symbol=word)
-    code = _currency_words().get(word, word.upper())
+    code = currency_words().get(word, word.upper())
     if code in current_currencies(on):
         return code
-    if code in _known_currencies():
+    if code in known_currencies():
         raise ValidationError("currency.withdrawn", currency=code)
     raise ValidationError("currency.unknown")
-
-
-@cache
-def _currency_tokens(currency: str) -> frozenset[str]:
-    """What may stand next to an amount in `currency`: its code, symbols, '$' for 'A$' ..."""
-    tokens = {currency.casefold()}
-    for locale in _SYMBOL_LOCALES:
-        symbol = _normalize(get_currency_symbol(currency, locale)).casefold()
-        tokens.add(symbol)
-        if len(symbol) > 1 and not symbol[-1].isalnum():
-            tokens.add(symbol[-1])  # "HK$" -> "$", "CN¥" -> "¥"
-    tokens.update(word for word, code in _CURRENCY_ALIASES.items() if code == currency)
-    return frozenset(tokens)
-
-
-def _is_currency_token(token: str) -> bool:
-    return (
-        token in _AMBIGUOUS_SYMBOLS
-        or token in _currency_words()
-        or token.upper() in _known_currencies()
-    )
 
 
 # ---------------------------------------------------------------- amounts
@@ -347,8 +274,8 @@ def parse_amount(
         if part:
             tokens.append(part.casefold())
     for token in tokens:
-        if token not in _currency_tokens(currency):
-            if _is_currency_token(token):
+        if token not in currency_tokens(currency):
+            if is_currency_token(token):
                 raise ValidationError("amount.currency_mismatch", currency=currency)
             raise ValidationError("amount.not_a_number")
     whole, fraction = _split_number(number)
