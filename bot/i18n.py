@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, get_timezone_name
+from babel.dates import format_date, format_time, get_datetime_format, get_timezone_gmt
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -90,9 +90,12 @@ class Translator:
     def datetime(self, value: datetime) -> str:
         """A moment in the reader's time zone, with the zone named so nobody guesses."""
         local = value.astimezone(self.tz)
-        text = format_datetime(local, format="medium", tzinfo=self.tz, locale=self.locale)
-        zone = get_timezone_name(local, width="short", locale=self.locale)
-        return f"{text} ({zone})"
+        # CLDR's own way of joining a medium date and a short time (no seconds) for the locale.
+        pattern = get_datetime_format("medium", locale=self.locale)
+        day = format_date(local, format="medium", locale=self.locale)
+        time = format_time(local, format="short", tzinfo=self.tz, locale=self.locale)
+        zone = get_timezone_gmt(local, width="long", locale=self.locale)
+        return str(pattern).replace("{1}", day).replace("{0}", time) + f" ({zone})"
 
     def with_timezone(self, timezone: str) -> Translator:
         return Translator(self.language, self._translations, timezone)
