@@ -13,7 +13,14 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-__all__ = ["FormattingError", "detect_entities", "parse_formatted", "utf16_len"]
+__all__ = [
+    "FormattingError",
+    "detect_entities",
+    "entity_text",
+    "parse_formatted",
+    "strip_formatted",
+    "utf16_len",
+]
 
 
 class FormattingError(ValueError):
@@ -101,12 +108,20 @@ def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
     parser.feed(text)
     parser.close()
     if parser.stack:
-        raise FormattingError(f'Can\'t find end tag corresponding to start tag "{parser.stack[-1][0]}"')
+        raise FormattingError(
+            f'Can\'t find end tag corresponding to start tag "{parser.stack[-1][0]}"'
+        )
     return "".join(parser.parts), sorted(parser.entities, key=lambda e: (e["offset"], -e["length"]))
 
 
 _MD2_RESERVED = set("_*[]()~`>#+-=|{}.!")
-_MD2_TOGGLES = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethrough", "||": "spoiler"}
+_MD2_TOGGLES = {
+    "*": "bold",
+    "_": "italic",
+    "__": "underline",
+    "~": "strikethrough",
+    "||": "spoiler",
+}
 
 
 class _Markdown:
@@ -137,8 +152,10 @@ class _Markdown:
                 self.i += len(closing)
                 return "".join(chunk)
             char = self.text[self.i]
-            if char == "\\" and self.i + 1 < len(self.text) and (
-                self.text[self.i + 1] in allowed_escapes
+            if (
+                char == "\\"
+                and self.i + 1 < len(self.text)
+                and (self.text[self.i + 1] in allowed_escapes)
             ):
                 chunk.append(self.text[self.i + 1])
                 self.i += 2
@@ -162,19 +179,20 @@ class _Markdown:
                 if self.pos > start:
                     self.entities.append(_entity(kind, start, self.pos - start))
                 return
-        self.stack.append((token, self.pos, self.i))
+        self.stack.append((token, self.pos, self.i - len(token)))
 
     def parse(self) -> tuple[str, list[dict[str, Any]]]:
         text = self.text
         while self.i < len(text):
             char = text[self.i]
-            if char == "\\" and self.i + 1 < len(text) and (
-                not self.v2 or 0 < ord(text[self.i + 1]) < 127
+            if (
+                char == "\\"
+                and self.i + 1 < len(text)
+                and (0 < ord(text[self.i + 1]) < 127 if self.v2 else text[self.i + 1] in "_*`[")
             ):
-                if self.v2 or text[self.i + 1] in "_*`[":
-                    self.emit(text[self.i + 1])
-                    self.i += 2
-                    continue
+                self.emit(text[self.i + 1])
+                self.i += 2
+                continue
             if text.startswith("```", self.i):
                 self.i += 3
                 start = self.pos

@@ -38,10 +38,18 @@ _LIMIT_PHRASES = {
 class SchemaViolation(Exception):
     """A request that does not fit the Bot API schema."""
 
-    def __init__(self, reason: str, path: str = "") -> None:
+    def __init__(self, reason: str, path: str = "", *, kind: str = "other") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.path = path
+        self.kind = kind  # "mismatch" (wrong JSON type), "const" (wrong union member), "other"
         self.depth = path.count(".") + path.count("[") + (1 if path else 0)
+
+    def score(self, path: str) -> int:
+        """How much this error says about a value at ``path`` (deeper is more telling)."""
+        if self.kind == "mismatch" and self.path == path:
+            return -1
+        return 0 if self.kind == "const" else self.depth
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,9 @@ def _describe(value: Any) -> str:
         return "Array"
     if isinstance(value, UploadedFile):
         return "InputFile"
-    return "Object" if isinstance(value, dict) else type(value).__name__
+    if isinstance(value, dict):
+        return f"Object with type {value['type']!r}" if "type" in value else "Object"
+    return type(value).__name__
 
 
 class _Check:
@@ -96,23 +106,33 @@ class _Check:
         return self.files[name]
 
     def value(self, value: Any, types: Sequence[str], path: str) -> Any:
+        if (
+            len(types) > 1
+            and isinstance(value, list)
+            and all(t.startswith("Array of ") for t in types)
+        ):
+            # "Array of A" or "Array of B": Telegram checks mixing rules itself (sendMediaGroup)
+            items = [t.removeprefix("Array of ") for t in types]
+            return [self.value(v, items, f"{path}[{i}]") for i, v in enumerate(value)]
         errors: list[SchemaViolation] = []
         for type_ in types:
             try:
                 return self.one(value, type_, path, allow_file="InputFile" in types)
             except SchemaViolation as error:
                 errors.append(error)
-        best = max(errors, key=lambda e: e.depth)
-        if len(errors) == 1 or best.depth > SchemaViolation("", path).depth:
+        best = max(errors, key=lambda e: e.score(path))
+        if len(errors) == 1 or best.score(path) > 0:
             raise best
         raise SchemaViolation(
-            f"{path} must be {' or '.join(types)}, got {_describe(value)}", path
+            f"{path} must be {' or '.join(types)}, got {_describe(value)}", path, kind="mismatch"
         )
 
     def one(self, value: Any, type_: str, path: str, *, allow_file: bool) -> Any:
         if type_.startswith("Array of "):
             if not isinstance(value, list):
-                raise SchemaViolation(f"{path} must be {type_}, got {_describe(value)}", path)
+                raise SchemaViolation(
+                    f"{path} must be {type_}, got {_describe(value)}", path, kind="mismatch"
+                )
             item = type_.removeprefix("Array of ")
             return [self.value(v, [item], f"{path}[{i}]") for i, v in enumerate(value)]
         if type_ in ("Integer", "Float", "Boolean", "String", "InputFile"):
@@ -124,12 +144,17 @@ class _Check:
                 "InputFile": isinstance(value, UploadedFile),
             }[type_]
             if not ok:
-                raise SchemaViolation(f"{path} must be {type_}, got {_describe(value)}", path)
+                raise SchemaViolation(
+                    f"{path} must be {type_}, got {_describe(value)}", path, kind="mismatch"
+                )
             last = re.split(r"[.\[]", path)[-1]
-            if isinstance(value, str) and value.startswith("attach://"):
-                if allow_file or last in _FILE_FIELDS:
-                    attached = self.attachment(value, path)
-                    return attached if allow_file and "." not in path else value
+            if (
+                isinstance(value, str)
+                and value.startswith("attach://")
+                and (allow_file or last in _FILE_FIELDS)
+            ):
+                attached = self.attachment(value, path)
+                return attached if allow_file and "." not in path else value
             return value
         return self.object(value, type_, path)
 
@@ -141,14 +166,18 @@ class _Check:
             return self.union(value, type_name, spec["subtypes"], path)
         if not isinstance(value, dict):
             raise SchemaViolation(
-                f"{path} must be a JSON object ({type_name}), got {_describe(value)}", path
+                f"{path} must be a JSON object ({type_name}), got {_describe(value)}",
+                path,
+                kind="mismatch",
             )
         return self.fields(spec["fields"], value, f"{path}.", type_name)
 
     def union(self, value: Any, name: str, subtypes: list[str], path: str) -> Any:
         if not isinstance(value, dict):
             raise SchemaViolation(
-                f"{path} must be a JSON object ({name}), got {_describe(value)}", path
+                f"{path} must be a JSON object ({name}), got {_describe(value)}",
+                path,
+                kind="mismatch",
             )
         consts: dict[str, list[str]] = {}
         for sub in subtypes:
@@ -157,7 +186,8 @@ class _Check:
                     consts.setdefault(key, []).append(spec["const"])
                     if value.get(key) == spec["const"]:
                         return self.object(value, sub, path)
-        for key, allowed in consts.items():
+        if consts:
+            key, allowed = next(iter(consts.items()))
             raise SchemaViolation(
                 f"{path}.{key} must be one of {', '.join(allowed)} for {name}, "
                 f"got {value.get(key)!r}",
@@ -174,6 +204,13 @@ class _Check:
     def fields(
         self, specs: dict[str, Any], values: Mapping[str, Any], prefix: str, owner: str
     ) -> dict[str, Any]:
+        for key, spec in specs.items():
+            if "const" in spec and values.get(key) != spec["const"]:
+                raise SchemaViolation(
+                    f'{prefix}{key} must be "{spec["const"]}" in {owner}',
+                    prefix + key,
+                    kind="const",
+                )
         for key in values:
             if key not in specs:
                 where = f"for method {owner}" if not prefix else f"in {owner}"
@@ -187,10 +224,6 @@ class _Check:
                 continue
             spec = specs[key]
             checked = self.value(raw, spec["types"], prefix + key)
-            if "const" in spec and checked != spec["const"]:
-                raise SchemaViolation(
-                    f'{prefix}{key} must be "{spec["const"]}" in {owner}', prefix + key
-                )
             if "limits" in spec:
                 self.limits(checked, spec["limits"], prefix + key, values)
             out[key] = checked
@@ -220,21 +253,20 @@ class _Check:
         elif unit == "items" and isinstance(value, list):
             size, what = len(value), "items"
         elif unit == "value" and isinstance(value, int | float):
-            size, what = value, ""
+            size, what = int(value), ""
         else:
             size, what = 0, ""
-        if unit:
-            for bound, bad in (("min", low is not None and size < low), ("max", bad_high := (
-                high is not None and size > high
-            ))):
-                if bad or (bound == "max" and bad_high):
-                    detail = (
-                        f"{path} is {size} {what}; allowed {low}-{high} {what}".strip()
-                        if what
-                        else f"{path} is {size}; allowed {low}-{high}"
-                    )
-                    phrase = _LIMIT_PHRASES.get((name, bound))
-                    raise SchemaViolation(f"{phrase} ({detail})" if phrase else detail, path)
+        violated = (
+            "min"
+            if unit and low is not None and size < low
+            else "max"
+            if unit and high is not None and size > high
+            else None
+        )
+        if violated:
+            detail = f"{path} is {size} {what}".rstrip() + f"; allowed {low}-{high} {what}".rstrip()
+            phrase = _LIMIT_PHRASES.get((name, violated))
+            raise SchemaViolation(f"{phrase} ({detail})" if phrase else detail, path)
         pattern = limits.get("pattern")
         if pattern and isinstance(value, str) and not re.fullmatch(pattern, value):
             raise SchemaViolation(f"{path} {value!r} does not match {pattern}", path)
@@ -298,26 +330,19 @@ def _decode(key: str, value: Any, types: Sequence[str]) -> Any:
     """Decode a field that arrived as a string (form field, query string) per its types."""
     if not isinstance(value, str):
         return value
-    if all(t in ("String", "InputFile") for t in types):
+    others = [t for t in types if t not in ("String", "InputFile")]
+    if not others:
         return value
+    plain_allowed = len(others) < len(types)
     try:
         decoded = json.loads(value)
     except ValueError as error:
-        if "String" in types or "InputFile" in types:
+        if plain_allowed:
             return value
-        lowered = value.lower()
-        if "Boolean" in types and lowered in ("true", "false"):
-            return lowered == "true"
+        if "Boolean" in types and value.lower() in ("true", "false"):
+            return value.lower() == "true"
         raise SchemaViolation(f'field "{key}": can\'t parse JSON: {error}', key) from error
-    if isinstance(decoded, str | list | dict) and "String" in types and not isinstance(
-        decoded, list | dict
-    ):
-        return value
-    if "String" in types and isinstance(decoded, list | dict) and not any(
-        t.startswith("Array of ") or t not in ("Integer", "Float", "Boolean", "String")
-        for t in types
-        if t != "String"
-    ):
+    if plain_allowed and isinstance(decoded, str):
         return value
     return decoded
 

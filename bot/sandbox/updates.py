@@ -1,0 +1,210 @@
+"""Update queue: emission, allowed_updates, getUpdates long polling and webhook delivery.
+
+Semantics follow the Bot API: updates wait in a queue until confirmed by a later
+``getUpdates`` with a higher ``offset`` (or, with a webhook, until the webhook answered 2xx);
+``allowed_updates`` is remembered from the last getUpdates/setWebhook call that passed it, and
+the default excludes chat_member, message_reaction and message_reaction_count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bot.sandbox.state import Notifier
+
+__all__ = ["DEFAULT_EXCLUDED", "UpdateQueue", "Webhook"]
+
+DEFAULT_EXCLUDED = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+_log = logging.getLogger(__name__)
+
+
+class UpdateQueue:
+    """Pending updates of the bot."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self._notifier = notifier
+        self.pending: list[dict[str, Any]] = []
+        self.log: list[dict[str, Any]] = []
+        self.dropped: list[dict[str, Any]] = []
+        self.allowed: list[str] | None = None
+        self._next_id = 1
+        self.closed = False
+
+    def allows(self, kind: str) -> bool:
+        """Whether updates of this kind are currently wanted by the bot."""
+        if not self.allowed:
+            return kind not in DEFAULT_EXCLUDED
+        return kind in self.allowed
+
+    def emit(self, kind: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """Queue an update; None when allowed_updates filters it out."""
+        if not self.allows(kind):
+            self.dropped.append({kind: payload})
+            return None
+        update = {"update_id": self._next_id, kind: payload}
+        self._next_id += 1
+        self.pending.append(update)
+        self.log.append(update)
+        self._notifier.notify()
+        return update
+
+    def confirm(self, offset: int) -> None:
+        """Forget updates confirmed by ``offset`` (negative: keep only the last -offset)."""
+        if offset > 0:
+            self.pending = [u for u in self.pending if u["update_id"] >= offset]
+        elif offset < 0:
+            self.pending = self.pending[offset:]
+
+    def drop_pending(self) -> None:
+        """drop_pending_updates=True."""
+        self.pending.clear()
+
+    async def get_updates(
+        self,
+        *,
+        offset: int | None,
+        limit: int,
+        timeout: float,  # noqa: ASYNC109 - the Bot API parameter
+        allowed_updates: list[str] | None,
+        active: Callable[[], bool],
+    ) -> list[dict[str, Any]]:
+        """getUpdates: confirm, then wait up to ``timeout`` seconds for something to return."""
+        if allowed_updates is not None:
+            self.allowed = list(allowed_updates)
+        if offset is not None:
+            self.confirm(offset)
+        if timeout > 0 and not self.pending:
+            with contextlib.suppress(TimeoutError):
+                await self._notifier.wait_until(
+                    lambda: bool(self.pending) or self.closed or not active(), timeout
+                )
+        if not active():
+            return []
+        return [dict(u) for u in self.pending[:limit]]
+
+
+@dataclass
+class WebhookSettings:
+    """What setWebhook stored."""
+
+    url: str = ""
+    secret_token: str | None = None
+    max_connections: int = 40
+    ip_address: str | None = None
+    has_custom_certificate: bool = False
+
+
+class Webhook:
+    """Pushes pending updates to the webhook URL, one at a time, in order."""
+
+    def __init__(self, queue: UpdateQueue, notifier: Notifier, clock: Callable[[], float]) -> None:
+        self._queue = queue
+        self._notifier = notifier
+        self._clock = clock
+        self.settings = WebhookSettings()
+        self.last_error_date: int | None = None
+        self.last_error_message: str | None = None
+        self.deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status)
+        self._task: asyncio.Task[None] | None = None
+        self._generation = 0
+
+    @property
+    def active(self) -> bool:
+        """Whether a webhook is set."""
+        return bool(self.settings.url)
+
+    def set(self, settings: WebhookSettings) -> None:
+        """Install a webhook and start delivering."""
+        self.settings = settings
+        self._generation += 1
+        self.last_error_date = self.last_error_message = None
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        self._notifier.notify()
+
+    def delete(self) -> None:
+        """Remove the webhook; delivery stops."""
+        self.settings = WebhookSettings()
+        self._generation += 1
+        self._notifier.notify()
+
+    def info(self) -> dict[str, Any]:
+        """getWebhookInfo result."""
+        info: dict[str, Any] = {
+            "url": self.settings.url,
+            "has_custom_certificate": self.settings.has_custom_certificate,
+            "pending_update_count": len(self._queue.pending),
+        }
+        if self.active:
+            info["max_connections"] = self.settings.max_connections
+            if self._queue.allowed:
+                info["allowed_updates"] = list(self._queue.allowed)
+            if self.settings.ip_address:
+                info["ip_address"] = self.settings.ip_address
+        if self.last_error_date is not None:
+            info["last_error_date"] = self.last_error_date
+            info["last_error_message"] = self.last_error_message
+        return info
+
+    async def close(self) -> None:
+        """Stop the delivery task."""
+        self.settings = WebhookSettings()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        backoff = 0.05
+        async with aiohttp.ClientSession() as session:
+            while True:
+                await self._notifier.wait_until(
+                    lambda: (self.active and bool(self._queue.pending)) or self._queue.closed,
+                    timeout=3600,
+                )
+                if self._queue.closed:
+                    return
+                update = self._queue.pending[0]
+                if await self._deliver(session, update):
+                    if self._queue.pending and self._queue.pending[0] is update:
+                        self._queue.pending.pop(0)
+                    backoff = 0.05
+                    self._notifier.notify()
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    # retry later, or at once when the webhook changes
+                    await self._notifier.wait_until(self._changed_since(self._generation), backoff)
+                backoff = min(backoff * 2, 1.0)
+
+    def _changed_since(self, generation: int) -> Callable[[], bool]:
+        return lambda: self._generation != generation or self._queue.closed
+
+    async def _deliver(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> bool:
+        headers = {}
+        if self.settings.secret_token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.settings.secret_token
+        try:
+            async with session.post(
+                self.settings.url,
+                json=update,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=10),
+            ) as response:
+                self.deliveries.append((update["update_id"], response.status))
+                if 200 <= response.status < 300:
+                    return True
+                error = f"Wrong response from the webhook: {response.status} {response.reason}"
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            error = f"Connection failed: {exc.__class__.__name__}"
+        _log.debug("webhook delivery of update %s failed: %s", update["update_id"], error)
+        self.last_error_date = int(self._clock())
+        self.last_error_message = error
+        return False
