@@ -1,0 +1,58 @@
+"""Storage: the only code that speaks SQL (SQLAlchemy Core, async; SQLite or PostgreSQL).
+
+    db = await Database.connect("sqlite:///data/bot.db")
+    case, draft = await db.cases.create_draft(buyer_id, now, due, reminders)
+    case = await db.cases.transition(case.id, Action.SUBMIT, buyer_id, Role.BUYER, now, ...)
+
+Nothing here knows about Telegram. Records are frozen dataclasses with aware UTC datetimes.
+"""
+
+from storage.database import Database
+from storage.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    StorageError,
+    TokenInvalid,
+)
+from storage.hashing import GENESIS_HASH, canonical_json, event_hash
+from storage.migrator import migrate
+from storage.records import (
+    Case,
+    Deadline,
+    DeadlineStatus,
+    Draft,
+    Evidence,
+    HistoryEvent,
+    InviteToken,
+    NewDeadline,
+    User,
+    VerifyResult,
+)
+from storage.urls import to_async_url
+
+__all__ = [
+    "GENESIS_HASH",
+    "Case",
+    "ConcurrentUpdate",
+    "Conflict",
+    "Database",
+    "Deadline",
+    "DeadlineStatus",
+    "Draft",
+    "Evidence",
+    "HistoryEvent",
+    "IllegalTransition",
+    "InviteToken",
+    "NewDeadline",
+    "NotFound",
+    "StorageError",
+    "TokenInvalid",
+    "User",
+    "VerifyResult",
+    "canonical_json",
+    "event_hash",
+    "migrate",
+    "to_async_url",
+]

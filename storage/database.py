@@ -1,0 +1,78 @@
+"""`Database`: one engine and the repositories on it, created at start-up, disposed at shutdown.
+
+The bot creates one in `post_init` and hands it to flows through the application's context;
+there is no module-level global.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from flows.rules.lifecycle import LifecyclePolicy
+from storage.engine import create_engine
+from storage.migrator import run_migrations
+from storage.repos import (
+    CaseRepo,
+    DeadlineRepo,
+    DraftRepo,
+    EvidenceRepo,
+    HistoryRepo,
+    TokenRepo,
+    UserRepo,
+)
+
+__all__ = ["Database"]
+
+
+class Database:
+    """The storage entry point: `await Database.connect(url)`, then `db.cases.transition(...)`."""
+
+    def __init__(
+        self, engine: AsyncEngine, lifecycle_policy: LifecyclePolicy | None = None
+    ) -> None:
+        self.engine = engine
+        self.users = UserRepo(engine)
+        self.cases = CaseRepo(engine, lifecycle_policy)
+        self.drafts = DraftRepo(engine)
+        self.evidence = EvidenceRepo(engine)
+        self.deadlines = DeadlineRepo(engine)
+        self.history = HistoryRepo(engine)
+        self.tokens = TokenRepo(engine)
+
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        *,
+        migrate: bool = True,
+        lifecycle_policy: LifecyclePolicy | None = None,
+    ) -> Database:
+        """Open the database at `url` (sqlite:// or postgresql://, sync or async form).
+
+        A SQLite file's parent directory is created. With `migrate`, the schema is brought up
+        to date first. `lifecycle_policy` configures the transition guards' timing.
+        """
+        engine = create_engine(url)
+        try:
+            if migrate:
+                await run_migrations(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine, lifecycle_policy)
+
+    @property
+    def dialect(self) -> str:
+        """The dialect name: "sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    async def ping(self) -> bool:
+        """Run a trivial query; returns True, or raises the driver's error."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

@@ -1,0 +1,71 @@
+"""Creating the async engine: driver URL, SQLite pragmas and SQLite transaction modes.
+
+SQLite gets WAL mode, foreign keys and a busy timeout on every connection. The driver's own
+implicit transactions are switched off and storage issues BEGIN itself: `BEGIN IMMEDIATE` for
+write transactions (so two writers queue on the busy timeout instead of failing halfway when
+upgrading a read lock) and a plain `BEGIN` for reads. PostgreSQL needs none of this.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from storage.urls import to_async_url
+
+__all__ = ["BUSY_TIMEOUT_MS", "WRITE_OPTION", "create_engine", "writer"]
+
+BUSY_TIMEOUT_MS = 15_000
+WRITE_OPTION = "storage_write"  # execution option: this connection will write
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine for `url` (any form `to_async_url` accepts).
+
+    For SQLite the database file's parent directory is created; in-memory databases are
+    refused, because every pooled connection would see a different empty database.
+    """
+    async_url = to_async_url(url)
+    parsed = make_url(async_url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file::memory:"):
+            raise ValueError(
+                "in-memory SQLite is not supported; give a file, e.g. sqlite:///data/bot.db"
+            )
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(async_url)
+        _install_sqlite_events(engine)
+        return engine
+    return create_async_engine(async_url, pool_pre_ping=True)
+
+
+def writer(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (same pool), marked so that its transactions are write transactions."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def _install_sqlite_events(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # No implicit BEGIN from the driver: `_on_begin` decides the mode.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+        connection.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,1 @@
+"""Alembic migrations of the storage schema (see `storage.migrator` for how they run)."""

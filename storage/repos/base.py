@@ -1,0 +1,67 @@
+"""What every repository shares: read and write transactions, retries, the case-row lock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from storage.engine import writer
+from storage.errors import ConcurrentUpdate, NotFound
+from storage.tables import cases
+
+__all__ = ["Repo", "lock_case"]
+
+T = TypeVar("T")
+
+UNIQUE_RETRIES = 5
+
+
+class Repo:
+    """Base of the repositories: holds the engine and opens transactions."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reading (a deferred transaction, rolled back at the end)."""
+        async with self._engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction: committed when the block ends, rolled back on an exception."""
+        async with self._writer.begin() as conn:
+            yield conn
+
+    async def _retry_unique(self, attempt: Callable[[], Awaitable[T]], what: str) -> T:
+        """Run `attempt` (a whole transaction) again when it lost a race on a unique key."""
+        for _ in range(UNIQUE_RETRIES - 1):
+            try:
+                return await attempt()
+            except IntegrityError:
+                continue
+        try:
+            return await attempt()
+        except IntegrityError as exc:
+            raise ConcurrentUpdate(f"{what}: gave up after {UNIQUE_RETRIES} attempts") from exc
+
+
+async def lock_case(conn: AsyncConnection, case_id: int) -> None:
+    """Lock the case row until the transaction ends, or raise NotFound.
+
+    Everything that numbers rows within a case (history seq, evidence number) takes this lock
+    first, so on PostgreSQL concurrent writers to one case queue instead of colliding. SQLite
+    needs no row lock: its write transactions already run one at a time.
+    """
+    found = await conn.scalar(
+        select(cases.c.id).where(cases.c.id == case_id).with_for_update(key_share=True)
+    )
+    if found is None:
+        raise NotFound(f"case {case_id} not found")

@@ -1,0 +1,81 @@
+"""Drafts: the claim form's progress (current step, answers, the way back).
+
+A working table, not part of the record: the submitted claim lives on the case, and a draft row
+may be deleted once the claim is submitted or abandoned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from storage.errors import ConcurrentUpdate, NotFound
+from storage.records import Draft
+from storage.repos.base import Repo
+from storage.rows import draft_from_row
+from storage.tables import drafts
+
+__all__ = ["DraftRepo"]
+
+
+class DraftRepo(Repo):
+    """Reading and saving claim forms."""
+
+    async def get(self, case_id: int) -> Draft | None:
+        async with self._read() as conn:
+            row = (
+                (await conn.execute(select(drafts).where(drafts.c.case_id == case_id)))
+                .mappings()
+                .first()
+            )
+            return None if row is None else draft_from_row(row)
+
+    async def save(
+        self,
+        case_id: int,
+        step: str,
+        answers: Mapping[str, Any],
+        back_stack: Sequence[str],
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Draft:
+        """Store the form's progress; with `expected_version`, only over that version.
+
+        Raises ConcurrentUpdate when the stored version differs (another update of the same
+        form got there first), NotFound when there is no draft for the case.
+        """
+        query = update(drafts).where(drafts.c.case_id == case_id)
+        if expected_version is not None:
+            query = query.where(drafts.c.version == expected_version)
+        async with self._write() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        query.values(
+                            step=step,
+                            answers=dict(answers),
+                            back_stack=list(back_stack),
+                            version=drafts.c.version + 1,
+                            updated_at=now,
+                        ).returning(*drafts.c)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is not None:
+                return draft_from_row(row)
+            current = await conn.scalar(select(drafts.c.version).where(drafts.c.case_id == case_id))
+        if current is None:
+            raise NotFound(f"no draft for case {case_id}")
+        raise ConcurrentUpdate(
+            f"draft of case {case_id} is at version {current}, expected {expected_version}"
+        )
+
+    async def delete(self, case_id: int) -> None:
+        """Drop the form (after submit or abandon); nothing happens if there is none."""
+        async with self._write() as conn:
+            await conn.execute(delete(drafts).where(drafts.c.case_id == case_id))

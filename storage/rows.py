@@ -1,0 +1,184 @@
+"""Turning result rows into records, with explicit conversions (rows are untyped)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+
+from flows.rules.lifecycle import CaseState, DeadlineKind, Role
+from storage.records import Case, Deadline, Draft, Evidence, HistoryEvent, InviteToken, User
+
+__all__ = [
+    "case_from_row",
+    "deadline_from_row",
+    "draft_from_row",
+    "event_from_row",
+    "evidence_from_row",
+    "opt_datetime",
+    "token_from_row",
+    "user_from_row",
+]
+
+Row = RowMapping
+
+
+def _dt(value: object) -> datetime:
+    if isinstance(value, str):  # defensive: a raw SQLite text value
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime, got {value!r}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _opt_dt(value: object) -> datetime | None:
+    return None if value is None else _dt(value)
+
+
+opt_datetime = _opt_dt  # for aggregate results (e.g. MIN over a datetime column)
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an int, got {value!r}")
+    return value
+
+
+def _opt_int(value: object) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a str, got {value!r}")
+    return value
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else _str(value)
+
+
+def _dict(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a JSON object, got {value!r}")
+    return {str(k): v for k, v in value.items()}
+
+
+def _list(value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a JSON array, got {value!r}")
+    return list(value)
+
+
+def user_from_row(row: Row) -> User:
+    return User(
+        id=_int(row["id"]),
+        first_name=_str(row["first_name"]),
+        username=_opt_str(row["username"]),
+        telegram_language=_opt_str(row["telegram_language"]),
+        language=_opt_str(row["language"]),
+        timezone=_opt_str(row["timezone"]),
+        created_at=_dt(row["created_at"]),
+        updated_at=_dt(row["updated_at"]),
+    )
+
+
+def case_from_row(row: Row) -> Case:
+    previous = _opt_str(row["previous_state"])
+    return Case(
+        id=_int(row["id"]),
+        buyer_id=_int(row["buyer_id"]),
+        supplier_id=_opt_int(row["supplier_id"]),
+        state=CaseState(_str(row["state"])),
+        previous_state=None if previous is None else CaseState(previous),
+        claim=_dict(row["claim"]),
+        category=_opt_str(row["category"]),
+        created_at=_dt(row["created_at"]),
+        submitted_at=_opt_dt(row["submitted_at"]),
+        closed_at=_opt_dt(row["closed_at"]),
+        updated_at=_dt(row["updated_at"]),
+        last_activity_at=_dt(row["last_activity_at"]),
+        version=_int(row["version"]),
+    )
+
+
+def draft_from_row(row: Row) -> Draft:
+    return Draft(
+        case_id=_int(row["case_id"]),
+        user_id=_int(row["user_id"]),
+        step=_str(row["step"]),
+        answers=_dict(row["answers"]),
+        back_stack=[_str(s) for s in _list(row["back_stack"])],
+        version=_int(row["version"]),
+        updated_at=_dt(row["updated_at"]),
+    )
+
+
+def evidence_from_row(row: Row) -> Evidence:
+    return Evidence(
+        id=_int(row["id"]),
+        case_id=_int(row["case_id"]),
+        number=_int(row["number"]),
+        submitter_id=_int(row["submitter_id"]),
+        submitter_role=Role(_str(row["submitter_role"])),
+        kind=_str(row["kind"]),
+        label=_str(row["label"]),
+        tag=_str(row["tag"]),
+        text=_opt_str(row["text"]),
+        telegram_file_id=_opt_str(row["telegram_file_id"]),
+        telegram_file_unique_id=_opt_str(row["telegram_file_unique_id"]),
+        file_name=_opt_str(row["file_name"]),
+        mime_type=_opt_str(row["mime_type"]),
+        size=_opt_int(row["size"]),
+        sha256=_opt_str(row["sha256"]),
+        stored_path=_opt_str(row["stored_path"]),
+        mediator_only=bool(row["mediator_only"]),
+        created_at=_dt(row["created_at"]),
+        stored_at=_opt_dt(row["stored_at"]),
+        removed_at=_opt_dt(row["removed_at"]),
+    )
+
+
+def deadline_from_row(row: Row) -> Deadline:
+    return Deadline(
+        id=_int(row["id"]),
+        case_id=_int(row["case_id"]),
+        kind=DeadlineKind(_str(row["kind"])),
+        started_at=_dt(row["started_at"]),
+        due_at=_dt(row["due_at"]),
+        status=_str(row["status"]),
+        next_reminder_at=_opt_dt(row["next_reminder_at"]),
+        reminders_sent=_int(row["reminders_sent"]),
+        reminder_times=[_dt(t) for t in _list(row["reminder_times"])],
+        created_at=_dt(row["created_at"]),
+        closed_at=_opt_dt(row["closed_at"]),
+    )
+
+
+def event_from_row(row: Row) -> HistoryEvent:
+    return HistoryEvent(
+        id=_int(row["id"]),
+        case_id=_int(row["case_id"]),
+        seq=_int(row["seq"]),
+        actor_id=_opt_int(row["actor_id"]),
+        actor_role=Role(_str(row["actor_role"])),
+        kind=_str(row["kind"]),
+        payload=_dict(row["payload"]),
+        created_at=_dt(row["created_at"]),
+        prev_hash=_str(row["prev_hash"]),
+        hash=_str(row["hash"]),
+    )
+
+
+def token_from_row(row: Row) -> InviteToken:
+    return InviteToken(
+        token=_str(row["token"]),
+        case_id=_int(row["case_id"]),
+        purpose=_str(row["purpose"]),
+        created_by=_int(row["created_by"]),
+        created_at=_dt(row["created_at"]),
+        expires_at=_dt(row["expires_at"]),
+        used_by=_opt_int(row["used_by"]),
+        used_at=_opt_dt(row["used_at"]),
+    )

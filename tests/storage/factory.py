@@ -1,0 +1,54 @@
+"""Building blocks for storage tests: users and cases in a known state."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flows.rules.deadlines import DeadlinePolicy
+from flows.rules.lifecycle import Action, DeadlineKind, Role
+from storage import Case, Database, NewDeadline
+
+BUYER = 1_000_000_001
+SUPPLIER = 7_000_000_002  # beyond 32 bits, as real Telegram ids can be
+MEDIATOR = 3_000_000_003
+STRANGER = 4_000_000_004
+
+POLICY = DeadlinePolicy()
+
+
+async def seed_users(db: Database, now: datetime) -> None:
+    """The buyer, the supplier, a mediator and a stranger."""
+    await db.users.upsert(BUYER, "Bea", "bea_buyer", "en", now)
+    await db.users.upsert(SUPPLIER, "王伟", "wang_supplies", "zh-hans", now)
+    await db.users.upsert(MEDIATOR, "Max", None, "en", now)
+    await db.users.upsert(STRANGER, "Sam", None, None, now)
+
+
+def deadline(kind: DeadlineKind, start: datetime) -> NewDeadline:
+    """The default deadline of `kind` starting at `start`, with its reminder times."""
+    due = POLICY.due_at(kind, start)
+    return NewDeadline(kind, start, due, POLICY.reminder_times(start, due))
+
+
+async def draft_case(db: Database, now: datetime) -> Case:
+    """A fresh draft of the buyer's (users seeded)."""
+    await seed_users(db, now)
+    expiry = deadline(DeadlineKind.DRAFT_EXPIRY, now)
+    case, _ = await db.cases.create_draft(BUYER, now, expiry.due_at, expiry.reminder_times)
+    return case
+
+
+async def submitted_case(db: Database, now: datetime) -> Case:
+    """A claim submitted at `now`, awaiting the supplier (who has joined)."""
+    case = await draft_case(db, now - timedelta(hours=1))
+    case = await db.cases.transition(
+        case.id,
+        Action.SUBMIT,
+        BUYER,
+        Role.BUYER,
+        now,
+        claim={"order_number": "PO-1", "amount_paid": "1200.00", "currency": "USD"},
+        category="quality",
+        new_deadline=deadline(DeadlineKind.SUPPLIER_RESPONSE, now),
+    )
+    return await db.cases.set_supplier(case.id, SUPPLIER, now)

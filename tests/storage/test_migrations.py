@@ -1,0 +1,115 @@
+"""Migrations: they run inside an event loop, are idempotent and build exactly `tables.py`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from storage import Database, migrate
+from storage.engine import create_engine
+from storage.migrator import alembic_config, run_migrations
+from storage.tables import metadata
+
+
+def _diffs(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, metadata))
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def test_migrated_schema_matches_metadata(empty_url: str) -> None:
+    await migrate(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_diffs) == []
+            tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+    assert set(metadata.tables) <= tables
+    assert tables - set(metadata.tables) == {"alembic_version"}
+
+
+async def test_migrate_is_idempotent_and_reaches_head(empty_url: str) -> None:
+    await migrate(empty_url)
+    await migrate(empty_url)
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    engine = create_engine(empty_url)
+    try:
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_current_revision) == head
+    finally:
+        await engine.dispose()
+
+
+async def test_workers_starting_together_migrate_once(empty_url: str) -> None:
+    await asyncio.gather(*(migrate(empty_url) for _ in range(3)))
+    db = await Database.connect(empty_url)
+    try:
+        assert await db.ping()
+    finally:
+        await db.dispose()
+
+
+async def test_downgrade_to_base_and_back(empty_url: str) -> None:
+    engine = create_engine(empty_url)
+    try:
+        await run_migrations(engine)
+        await _downgrade(engine)
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert tables & set(metadata.tables) == set()
+        await run_migrations(engine)
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_diffs) == []
+    finally:
+        await engine.dispose()
+
+
+async def _downgrade(engine: Any) -> None:
+    from alembic import command
+
+    from storage.engine import writer
+
+    def run(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "base")
+
+    async with writer(engine).begin() as conn:
+        await conn.run_sync(run)
+
+
+async def test_connect_without_migrate_leaves_database_empty(empty_url: str) -> None:
+    db = await Database.connect(empty_url, migrate=False)
+    try:
+        async with db.engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert tables == set()
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(
+    tmp_path: Path, backend: str
+) -> None:
+    target = tmp_path / "nested" / "dir" / "bot.db"
+    db = await Database.connect(f"sqlite:///{target}")
+    try:
+        assert target.exists()
+        async with db.engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() >= 1000
+    finally:
+        await db.dispose()
