@@ -20,11 +20,14 @@ from bot.errors import on_error
 from bot.files import EvidenceFiles
 from bot.i18n import Catalogs
 from bot.logs import bind_update
+from bot.scheduler import start_scheduler
 from bot.services import SERVICES_KEY, Services
 from flows import cases, claim_form, start
 from storage import Database
 
 log = logging.getLogger(__name__)
+
+SCHEDULER_KEY = "scheduler"
 
 
 async def _stamp_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -79,10 +82,17 @@ async def on_startup(
     )
     application.bot_data[SERVICES_KEY] = services
     await register_commands(application.bot, catalogs)
+    if settings.sweep_interval_seconds > 0:
+        application.bot_data[SCHEDULER_KEY] = start_scheduler(
+            services, application.bot, settings.sweep_interval_seconds
+        )
     log.info("bot @%s started", application.bot.username)
 
 
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    scheduler = application.bot_data.pop(SCHEDULER_KEY, None)
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
     services = application.bot_data.pop(SERVICES_KEY, None)
     if isinstance(services, Services):
         await services.db.dispose()

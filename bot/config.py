@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     non_delivery_window_days: int = Field(90, gt=0)
     max_evidence_mb: int = Field(20, gt=0, le=20)
     invitation_days: float = Field(7, gt=0)
+    sweep_interval_seconds: float = Field(30, ge=0)  # 0: no scheduler (tests sweep by hand)
 
     @field_validator("telegram_api_url")
     @classmethod

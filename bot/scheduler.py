@@ -1,0 +1,179 @@
+"""Deadlines in motion: a sweep that sends due reminders and applies default outcomes.
+
+Deadlines are database rows; nothing lives in memory. APScheduler only wakes the sweep at a
+fixed interval; the sweep claims due rows atomically (`claim_due`, `claim_reminders_due`), so
+each reminder and each outcome happens exactly once, even with several workers on PostgreSQL.
+Time comes from the injected clock, so tests move it instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram import Bot
+
+from bot.i18n import N_
+from bot.logs import bind_case
+from bot.services import Services
+from flows.claim_render import case_number
+from flows.messaging import send
+from flows.rules.lifecycle import (
+    DEADLINE_OUTCOMES,
+    Action,
+    DeadlineKind,
+    DeadlineOutcome,
+    IllegalTransition,
+    Role,
+    check_transition,
+)
+from storage import Case, ConcurrentUpdate, Deadline, NewDeadline
+
+log = logging.getLogger(__name__)
+
+OUTCOME_ACTIONS: dict[DeadlineOutcome, Action] = {
+    DeadlineOutcome.DELETE_DRAFT: Action.EXPIRE_DRAFT,
+    DeadlineOutcome.ESCALATE_TO_MEDIATION: Action.ESCALATE,
+    DeadlineOutcome.MOVE_TO_ARBITRATION: Action.TO_ARBITRATION,
+    DeadlineOutcome.MARK_UNFULFILLED: Action.MARK_UNFULFILLED,
+}
+REMINDER_KEYS: dict[DeadlineKind, str] = {
+    DeadlineKind.DRAFT_EXPIRY: N_("reminder.draft_expiry"),
+    DeadlineKind.SUPPLIER_RESPONSE: N_("reminder.supplier_response"),
+    DeadlineKind.NEGOTIATION: N_("reminder.negotiation"),
+    DeadlineKind.MEDIATOR_ASSIGNMENT: N_("reminder.mediator_assignment"),
+    DeadlineKind.MEDIATION: N_("reminder.mediation"),
+    DeadlineKind.ARBITRATION_STATEMENTS: N_("reminder.arbitration_statements"),
+    DeadlineKind.ARBITRATION_DECISION: N_("reminder.arbitration_decision"),
+    DeadlineKind.FULFILMENT: N_("reminder.fulfilment"),
+    DeadlineKind.RECONSIDERATION: N_("reminder.reconsideration"),
+}
+OUTCOME_KEYS: dict[Action, str] = {
+    Action.EXPIRE_DRAFT: N_("outcome_applied.draft_deleted"),
+    Action.ESCALATE: N_("outcome_applied.escalated"),
+    Action.TO_ARBITRATION: N_("outcome_applied.arbitration"),
+    Action.MARK_UNFULFILLED: N_("outcome_applied.unfulfilled"),
+}
+
+
+@dataclass
+class SweepReport:
+    reminders: list[Deadline] = field(default_factory=list)
+    fired: list[Deadline] = field(default_factory=list)
+
+
+def _recipients(case: Case) -> list[int]:
+    return [uid for uid in (case.buyer_id, case.supplier_id) if uid is not None]
+
+
+async def _remind(services: Services, bot: Bot, deadline: Deadline) -> None:
+    case = await services.db.cases.get(deadline.case_id)
+    if case is None:
+        return
+    bind_case(case.id)
+    for user_id in _recipients(case):
+        tr = await services.translator_for_id(user_id)
+        text = tr.t(
+            REMINDER_KEYS[deadline.kind],
+            number=case_number(case.id),
+            due=tr.datetime(deadline.due_at),
+        )
+        if await send(bot, user_id, text) is None:
+            await services.db.history.append(
+                case.id,
+                None,
+                Role.SYSTEM,
+                "delivery.failed",
+                {"to": user_id, "what": f"reminder.{deadline.kind}"},
+                services.clock.now(),
+            )
+    log.info("reminder sent for %s deadline due %s", deadline.kind, deadline.due_at)
+
+
+async def _fire(services: Services, bot: Bot, deadline: Deadline) -> None:
+    """Apply the default outcome of a deadline nobody met."""
+    case = await services.db.cases.get(deadline.case_id)
+    if case is None:
+        return
+    bind_case(case.id)
+    now = services.clock.now()
+    outcome = DEADLINE_OUTCOMES[deadline.kind]
+    action = OUTCOME_ACTIONS.get(outcome)
+    if action is None:
+        await services.db.history.append(
+            case.id,
+            None,
+            Role.SYSTEM,
+            "deadline.passed",
+            {"kind": str(deadline.kind), "outcome": str(outcome)},
+            now,
+        )
+        log.info("deadline %s passed; outcome %s recorded", deadline.kind, outcome)
+        return
+    try:
+        move = check_transition(case.facts, action, Role.SYSTEM, now)
+        new_deadline = None
+        if move.starts is not None:
+            due = services.policy.due_at(move.starts, now, case.submitted_at)
+            new_deadline = NewDeadline(
+                move.starts, now, due, services.policy.reminder_times(now, due)
+            )
+        case = await services.db.cases.transition(
+            case.id,
+            action,
+            None,
+            Role.SYSTEM,
+            now,
+            reason=f"{deadline.kind} deadline passed",
+            new_deadline=new_deadline,
+            expected_version=case.version,
+            closing_status="cancelled",
+        )
+    except (IllegalTransition, ConcurrentUpdate) as exc:
+        log.warning("deadline %s not applied: %s", deadline.kind, exc)
+        return
+    if action is Action.EXPIRE_DRAFT:
+        await services.db.drafts.delete(case.id)
+    for user_id in _recipients(case):
+        tr = await services.translator_for_id(user_id)
+        await send(bot, user_id, tr.t(OUTCOME_KEYS[action], number=case_number(case.id)))
+    log.info("deadline %s passed; case moved by %s", deadline.kind, action)
+
+
+async def sweep(services: Services, bot: Bot) -> SweepReport:
+    """One pass: reminders first, then outcomes. Safe to run from several workers at once."""
+    report = SweepReport()
+    now = services.clock.now()
+    for deadline in await services.db.deadlines.claim_reminders_due(now):
+        await _guarded(_remind, services, bot, deadline)
+        report.reminders.append(deadline)
+    for deadline in await services.db.deadlines.claim_due(now):
+        await _guarded(_fire, services, bot, deadline)
+        report.fired.append(deadline)
+    return report
+
+
+async def _guarded(step: Any, services: Services, bot: Bot, deadline: Deadline) -> None:
+    try:
+        await step(services, bot, deadline)
+    except Exception:  # one bad case must not stop the sweep for every other case
+        log.exception("deadline %s of case %s failed", deadline.id, deadline.case_id)
+    finally:
+        bind_case(None)
+
+
+def start_scheduler(services: Services, bot: Bot, interval_seconds: float) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        sweep,
+        "interval",
+        seconds=interval_seconds,
+        args=(services, bot),
+        max_instances=1,
+        coalesce=True,
+        id="deadline-sweep",
+    )
+    scheduler.start()
+    return scheduler
