@@ -106,12 +106,14 @@ _DEFAULT_POLICY = ClaimPolicy()
 
 
 def _normalize(text: str) -> str:
-    """Full-width forms to ASCII (NFKC), any script's decimal digits to 0-9, minus signs to '-'."""
+    """Full-width forms to ASCII (NFKC), any script's digits to 0-9, dashes to '-', ’ to '."""
     text = unicodedata.normalize("NFKC", text)
     chars = []
     for char in text:
         if char in "\u2212\u2012\u2013":
             chars.append("-")
+        elif char == "\u2019":  # the Swiss thousands separator, as Babel writes it
+            chars.append("'")
         elif not char.isascii() and unicodedata.decimal(char, None) is not None:
             chars.append(str(unicodedata.decimal(char)))
         else:
