@@ -87,6 +87,18 @@ DEADLINE_OUTCOMES: dict[DeadlineKind, DeadlineOutcome] = {
     DeadlineKind.RECONSIDERATION: DeadlineOutcome.CLOSE_RECONSIDERATION,
 }
 
+# The action the bot takes, as Role.SYSTEM, for an outcome that moves the case; None where the
+# case stays where it is (the pool is reminded, the decision period starts, the window closes).
+OUTCOME_ACTIONS: dict[DeadlineOutcome, Action | None] = {
+    DeadlineOutcome.DELETE_DRAFT: Action.EXPIRE_DRAFT,
+    DeadlineOutcome.ESCALATE_TO_MEDIATION: Action.ESCALATE,
+    DeadlineOutcome.REMIND_POOL: None,
+    DeadlineOutcome.MOVE_TO_ARBITRATION: Action.TO_ARBITRATION,
+    DeadlineOutcome.START_DECISION_PERIOD: None,
+    DeadlineOutcome.MARK_UNFULFILLED: Action.MARK_UNFULFILLED,
+    DeadlineOutcome.CLOSE_RECONSIDERATION: None,
+}
+
 S = CaseState
 R = Role
 PARTIES = frozenset({R.BUYER, R.SUPPLIER})
