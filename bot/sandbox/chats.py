@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.sandbox.state import MemberState, MessageRecord
+from bot.sandbox.state import SERVICE_KINDS, MemberState, MessageRecord
 
 if TYPE_CHECKING:
     from bot.sandbox.sandbox import Sandbox
@@ -245,8 +245,13 @@ class SandboxChat:
         return None if record is None or record.deleted else record
 
     def bot_messages(self) -> list[MessageRecord]:
-        """Messages the bot sent here, oldest first (deleted ones included)."""
-        return [record for record in self.messages.values() if record.from_bot]
+        """Messages the bot sent here, oldest first (deleted ones included, service
+        messages such as "pinned" left out)."""
+        return [
+            record
+            for record in self.messages.values()
+            if record.from_bot and record.kind not in SERVICE_KINDS
+        ]
 
     def transcript(self) -> list[TranscriptEntry]:
         """Everything in this chat, oldest first, as participants see it now."""

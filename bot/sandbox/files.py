@@ -149,7 +149,9 @@ class FileStore:
         if stored is None:
             raise bad_request("wrong file identifier/HTTP URL specified")
         if stored.kind != kind and {stored.kind, kind} != {"document", "video"}:
-            raise bad_request(f"wrong file identifier: can't use file of type {stored.kind} as {kind}")
+            raise bad_request(
+                f"wrong file identifier: can't use file of type {stored.kind} as {kind}"
+            )
         return stored
 
     def get_file(self, file_id: str) -> dict[str, Any]:

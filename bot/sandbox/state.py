@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 __all__ = [
+    "SERVICE_KINDS",
     "CallbackAnswer",
     "InviteLink",
     "MemberState",
@@ -24,6 +25,16 @@ __all__ = [
 T = TypeVar("T")
 
 PRESENT_STATUSES = ("creator", "administrator", "member")
+SERVICE_KINDS = frozenset(
+    {
+        "new_chat_members",
+        "left_chat_member",
+        "new_chat_title",
+        "pinned_message",
+        "group_chat_created",
+        "supergroup_chat_created",
+    }
+)
 
 
 class Notifier:
@@ -43,7 +54,7 @@ class Notifier:
 
     async def wait_until(
         self,
-        predicate: Callable[[], T],
+        predicate: Callable[[], T | None],
         timeout: float,  # noqa: ASYNC109 - a deadline for the whole wait, not one call
         describe: Callable[[], str] | None = None,
     ) -> T:
