@@ -20,6 +20,7 @@ from storage import Database
 from tests.storage.dbs import (
     create_postgres_database,
     drop_postgres_database,
+    empty_postgres_database,
     fresh_postgres_url,
     in_ci,
     postgres_admin_url,
@@ -41,33 +42,38 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 @dataclass(frozen=True)
 class PostgresServer:
-    """The test server: where it is, a migrated template database, or why it is unusable."""
+    """The test server: where it is and this run's database, or why it is unusable."""
 
     admin_url: str
-    template: str | None
+    run_database: str | None  # migrated once, emptied before each test
     unavailable: str | None
 
+    @property
+    def run_url(self) -> str:
+        assert self.run_database is not None
+        return postgres_url_for(self.run_database, self.admin_url)
 
-async def _migrated_template(admin_url: str) -> str:
+
+async def _migrated_database(admin_url: str) -> str:
     name = await create_postgres_database(admin_url)
     db = await Database.connect(postgres_url_for(name, admin_url))
-    await db.dispose()  # a template must have no open sessions when it is copied
+    await db.dispose()
     return name
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    """Checked once per run; the template saves migrating every test's database."""
+    """Checked once per run. The run gets a database of its own, so runs never meet."""
     admin = postgres_admin_url()
     reason = _run(postgres_unavailable_reason(admin))
     if reason is not None:
         yield PostgresServer(admin, None, reason)
         return
-    template = _run(_migrated_template(admin))
+    name = _run(_migrated_database(admin))
     try:
-        yield PostgresServer(admin, template, None)
+        yield PostgresServer(admin, name, None)
     finally:
-        _run(drop_postgres_database(template, admin))
+        _run(drop_postgres_database(name, admin))
 
 
 def _require(server: PostgresServer) -> None:
@@ -80,7 +86,7 @@ def _require(server: PostgresServer) -> None:
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
-    """"sqlite" or "postgresql"."""
+    """The backend under test: "sqlite" or "postgresql"."""
     return str(request.param)
 
 
@@ -102,13 +108,27 @@ async def empty_url(
 async def db_url(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[str]:
-    """A URL to a migrated, empty database of its own."""
+    """A URL to a migrated database with no rows (PostgreSQL: this run's, emptied)."""
     if backend == "sqlite":
         yield sqlite_url(tmp_path)
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     _require(server)
-    async with fresh_postgres_url(server.admin_url, template=server.template) as url:
+    await empty_postgres_database(server.run_url)
+    yield server.run_url
+
+
+@pytest.fixture
+async def private_db_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """A migrated database nobody else uses, for tests that change the schema itself."""
+    if backend == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    _require(server)
+    async with fresh_postgres_url(server.admin_url) as url:
         yield url
 
 

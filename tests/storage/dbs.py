@@ -6,6 +6,7 @@ Reusable outside the storage suite (end-to-end tests import these):
     reason = await postgres_unavailable_reason()      # None when PostgreSQL answers
     async with fresh_postgres_url() as url:           # CREATE DATABASE ..., DROP at the end
         db = await Database.connect(url)
+    await empty_postgres_database(url)                # between tests: delete every row
 
 The PostgreSQL server comes from $DISPUTEBOT_TEST_POSTGRES_URL (an admin connection that may
 create databases), by default postgresql://postgres@127.0.0.1:5432/test. Every database made
@@ -21,14 +22,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
+
+from storage.tables import metadata
 
 __all__ = [
     "ADMIN_URL_ENV",
     "DEFAULT_ADMIN_URL",
     "create_postgres_database",
     "drop_postgres_database",
+    "empty_postgres_database",
     "fresh_postgres_url",
     "in_ci",
     "postgres_admin_url",
@@ -122,3 +126,22 @@ async def fresh_postgres_url(
         yield postgres_url_for(name, admin)
     finally:
         await drop_postgres_database(name, admin)
+
+
+async def empty_postgres_database(url: str) -> None:
+    """Delete every row of storage's tables (the schema and migration stamp stay).
+
+    Much faster than a new database per test. The append-only triggers of the history are
+    switched off for the deletion and on again in the same transaction. Fails after a few
+    seconds instead of hanging when another session still holds a table.
+    """
+    conn = await asyncpg.connect(_dsn(url), timeout=10)
+    try:
+        async with conn.transaction():
+            await conn.execute("SET LOCAL lock_timeout = '5s'")
+            await conn.execute("ALTER TABLE history_events DISABLE TRIGGER USER")
+            for table in reversed(metadata.sorted_tables):
+                await conn.execute(f'DELETE FROM "{table.name}"')
+            await conn.execute("ALTER TABLE history_events ENABLE TRIGGER USER")
+    finally:
+        await conn.close()

@@ -110,6 +110,6 @@ async def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(
         async with db.engine.connect() as conn:
             assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
-            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() >= 1000
+            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar_one() >= 1000
     finally:
         await db.dispose()

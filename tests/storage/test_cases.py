@@ -1,0 +1,295 @@
+"""Cases: drafts, reading, and the guarded transition that writes all or nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flows.rules.lifecycle import Action, CaseState, DeadlineKind, Role
+from storage import ConcurrentUpdate, Conflict, Database, IllegalTransition, NotFound
+from tests.storage.factory import (
+    BUYER,
+    MEDIATOR,
+    STRANGER,
+    SUPPLIER,
+    deadline,
+    draft_case,
+    seed_users,
+    submitted_case,
+)
+
+
+async def test_create_draft_writes_case_form_deadline_and_event(
+    db: Database, now: datetime
+) -> None:
+    await seed_users(db, now)
+    due = now + timedelta(days=7)
+    reminders = [now + timedelta(days=6), now + timedelta(days=3, hours=12)]
+    case, draft = await db.cases.create_draft(BUYER, now, due, reminders)
+
+    assert case.state is CaseState.DRAFT and case.previous_state is None
+    assert (case.buyer_id, case.supplier_id, case.claim, case.version) == (BUYER, None, {}, 1)
+    assert case.number == case.id
+    assert case.created_at == case.last_activity_at == now and case.created_at.tzinfo is UTC
+    assert await db.cases.get(case.id) == case
+    assert (draft.case_id, draft.user_id, draft.step) == (case.id, BUYER, "order_number")
+
+    [expiry] = await db.deadlines.pending_for_case(case.id)
+    assert (expiry.kind, expiry.due_at, expiry.status) == (
+        DeadlineKind.DRAFT_EXPIRY,
+        due,
+        "pending",
+    )
+    assert expiry.reminder_times == sorted(reminders)
+    assert expiry.next_reminder_at == min(reminders)
+
+    [event] = await db.history.list(case.id)
+    assert (event.seq, event.kind, event.actor_id, event.actor_role) == (
+        1,
+        "case.created",
+        BUYER,
+        Role.BUYER,
+    )
+
+
+async def test_create_draft_for_unknown_user_writes_nothing(db: Database, now: datetime) -> None:
+    with pytest.raises(NotFound):
+        await db.cases.create_draft(12345, now, now + timedelta(days=7))
+    assert await db.cases.list_for_user(12345, include_closed_drafts=True) == []
+
+
+async def test_get_unknown_case_is_none(db: Database) -> None:
+    assert await db.cases.get(404) is None
+
+
+async def test_submit_moves_state_and_deadlines_and_records_event(
+    db: Database, now: datetime
+) -> None:
+    case = await draft_case(db, now - timedelta(hours=1))
+    claim = {"order_number": "PO-1", "amount_paid": "1200.00", "what_happened": "箱子破了"}
+    submitted = await db.cases.transition(
+        case.id,
+        Action.SUBMIT,
+        BUYER,
+        Role.BUYER,
+        now,
+        reason="buyer confirmed the summary",
+        payload={"summary_shown": True},
+        claim=claim,
+        category="quality",
+        new_deadline=deadline(DeadlineKind.SUPPLIER_RESPONSE, now),
+        expected_version=case.version,
+    )
+    assert submitted.state is CaseState.AWAITING_SUPPLIER
+    assert submitted.previous_state is CaseState.DRAFT
+    assert (submitted.submitted_at, submitted.closed_at) == (now, None)
+    assert (submitted.claim, submitted.category) == (claim, "quality")
+    assert (submitted.version, submitted.last_activity_at) == (case.version + 1, now)
+    assert await db.cases.get(case.id) == submitted
+
+    deadlines = await db.deadlines.pending_for_case(case.id)
+    assert [d.kind for d in deadlines] == [DeadlineKind.SUPPLIER_RESPONSE]
+    assert deadlines[0].due_at == now + timedelta(days=3)
+
+    event = (await db.history.list(case.id))[-1]
+    assert event.kind == "case.transition"
+    assert event.payload == {
+        "action": "submit",
+        "from": "draft",
+        "to": "awaiting_supplier",
+        "reason": "buyer confirmed the summary",
+        "summary_shown": True,
+        "deadline": {"kind": "supplier_response", "due_at": (now + timedelta(days=3)).isoformat()},
+    }
+
+
+async def test_closed_deadlines_get_the_closing_status(db: Database, now: datetime) -> None:
+    case = await draft_case(db, now)
+    [expiry] = await db.deadlines.pending_for_case(case.id)
+    await db.cases.transition(
+        case.id, Action.EXPIRE_DRAFT, None, Role.SYSTEM, now, closing_status="fired"
+    )
+    closed = await db.deadlines.get(expiry.id)
+    assert closed is not None
+    assert (closed.status, closed.closed_at, closed.next_reminder_at) == ("fired", now, None)
+    with pytest.raises(ValueError, match="closing_status"):
+        await db.cases.transition(
+            case.id, Action.ABANDON, BUYER, Role.BUYER, now, closing_status="x"
+        )
+
+
+async def test_illegal_transition_writes_nothing(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    before = (
+        await db.cases.get(case.id),
+        await db.deadlines.pending_for_case(case.id),
+        await db.history.list(case.id),
+    )
+    for action, role in [
+        (Action.DECIDE, Role.MEDIATOR),  # wrong state
+        (Action.SUPPLIER_RESPOND, Role.BUYER),  # wrong role
+        (Action.REQUEST_MEDIATION, Role.BUYER),  # too early for the buyer
+    ]:
+        with pytest.raises(IllegalTransition):
+            await db.cases.transition(
+                case.id,
+                action,
+                BUYER,
+                role,
+                now + timedelta(hours=1),
+                new_deadline=deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
+            )
+    after = (
+        await db.cases.get(case.id),
+        await db.deadlines.pending_for_case(case.id),
+        await db.history.list(case.id),
+    )
+    assert after == before
+
+
+async def test_buyer_may_ask_for_mediation_from_day_four(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    escalated = await db.cases.transition(
+        case.id, Action.REQUEST_MEDIATION, BUYER, Role.BUYER, now + timedelta(days=3, minutes=1)
+    )
+    assert escalated.state is CaseState.MEDIATION
+
+
+async def test_wrong_deadline_kind_is_refused(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    with pytest.raises(ValueError, match="starts"):
+        await db.cases.transition(
+            case.id,
+            Action.SUPPLIER_RESPOND,
+            SUPPLIER,
+            Role.SUPPLIER,
+            now,
+            new_deadline=deadline(DeadlineKind.FULFILMENT, now),
+        )
+    unchanged = await db.cases.get(case.id)
+    assert unchanged is not None and unchanged.state is CaseState.AWAITING_SUPPLIER
+
+
+async def test_stale_expected_version_is_refused(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    with pytest.raises(ConcurrentUpdate):
+        await db.cases.transition(
+            case.id,
+            Action.SUPPLIER_RESPOND,
+            SUPPLIER,
+            Role.SUPPLIER,
+            now,
+            expected_version=case.version - 1,
+        )
+
+
+async def test_unknown_case_is_not_found(db: Database, now: datetime) -> None:
+    with pytest.raises(NotFound):
+        await db.cases.transition(404, Action.SUBMIT, BUYER, Role.BUYER, now)
+    with pytest.raises(NotFound):
+        await db.cases.touch(404, now)
+    with pytest.raises(NotFound):
+        await db.cases.set_supplier(404, SUPPLIER, now)
+
+
+async def test_full_path_to_decision_and_reconsideration(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    t = now
+    A, K, S = Action, DeadlineKind, CaseState
+    steps: list[tuple[Action, int | None, Role, DeadlineKind | None, CaseState]] = [
+        (A.SUPPLIER_RESPOND, SUPPLIER, Role.SUPPLIER, K.NEGOTIATION, S.NEGOTIATION),
+        (A.ESCALATE, None, Role.SYSTEM, K.MEDIATOR_ASSIGNMENT, S.MEDIATION),
+        (A.ASSIGN_MEDIATOR, MEDIATOR, Role.MEDIATOR, K.MEDIATION, S.MEDIATION),
+        (A.TO_ARBITRATION, MEDIATOR, Role.MEDIATOR, K.ARBITRATION_STATEMENTS, S.ARBITRATION),
+        (A.DECIDE, MEDIATOR, Role.MEDIATOR, K.FULFILMENT, S.DECIDED),
+        (A.CONFIRM_FULFILMENT, BUYER, Role.BUYER, None, S.CLOSED),
+    ]
+    for action, actor, role, starts, target in steps:
+        t += timedelta(hours=5)
+        new = None if starts is None else deadline(starts, t)
+        case = await db.cases.transition(case.id, action, actor, role, t, new_deadline=new)
+        assert case.state is target
+        pending = await db.deadlines.pending_for_case(case.id)
+        assert [d.kind for d in pending] == ([] if starts is None else [starts])
+        if action is Action.ASSIGN_MEDIATOR:
+            # a self-transition keeps where the case came from
+            assert case.previous_state is CaseState.NEGOTIATION
+    assert (case.closed_at, case.previous_state) == (t, CaseState.DECIDED)
+
+    reopened = await db.cases.transition(
+        case.id,
+        Action.RECONSIDER,
+        SUPPLIER,
+        Role.SUPPLIER,
+        t + timedelta(days=1),
+        new_deadline=deadline(DeadlineKind.ARBITRATION_DECISION, t + timedelta(days=1)),
+    )
+    assert reopened.state is CaseState.ARBITRATION and reopened.closed_at is None
+    assert reopened.version == 1 + len(steps) + 2  # created, submitted, steps, reconsidered
+    assert [e.seq for e in await db.history.list(case.id)] == list(range(1, len(steps) + 5))
+    assert (await db.history.verify(case.id)).ok
+
+
+async def test_list_for_user_and_active_draft(db: Database, now: datetime) -> None:
+    filed = await submitted_case(db, now)
+    abandoned = await draft_case(db, now + timedelta(minutes=1))
+    await db.cases.transition(
+        abandoned.id, Action.ABANDON, BUYER, Role.BUYER, now + timedelta(minutes=2)
+    )
+    older_draft = await draft_case(db, now + timedelta(minutes=3))
+    newest_draft = await draft_case(db, now + timedelta(minutes=4))
+
+    assert [c.id for c in await db.cases.list_for_user(BUYER)] == [
+        newest_draft.id,
+        older_draft.id,
+        filed.id,
+    ]
+    assert [c.id for c in await db.cases.list_for_user(BUYER, include_closed_drafts=True)] == [
+        newest_draft.id,
+        older_draft.id,
+        abandoned.id,
+        filed.id,
+    ]
+    assert [c.id for c in await db.cases.list_for_user(SUPPLIER)] == [filed.id]
+    assert await db.cases.list_for_user(STRANGER) == []
+
+    active = await db.cases.active_draft_for(BUYER)
+    assert active is not None
+    assert active[0].id == newest_draft.id and active[1].case_id == newest_draft.id
+    assert await db.cases.active_draft_for(SUPPLIER) is None
+    assert [c.id for c in await db.cases.list_by_state(CaseState.DRAFT)] == [
+        older_draft.id,
+        newest_draft.id,
+    ]
+
+
+async def test_set_supplier_once(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)  # the supplier has joined
+    assert case.supplier_id == SUPPLIER
+    same = await db.cases.set_supplier(case.id, SUPPLIER, now + timedelta(hours=1))
+    assert same == case
+    with pytest.raises(Conflict):
+        await db.cases.set_supplier(case.id, STRANGER, now)
+    events = [e for e in await db.history.list(case.id) if e.kind == "case.supplier_joined"]
+    assert len(events) == 1 and events[0].actor_id == SUPPLIER
+
+
+async def test_set_supplier_needs_a_known_user(db: Database, now: datetime) -> None:
+    case = await draft_case(db, now)
+    with pytest.raises(NotFound):
+        await db.cases.set_supplier(case.id, 555, now)
+
+
+async def test_touch_only_moves_last_activity(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    later = now + timedelta(hours=3)
+    await db.cases.touch(case.id, later)
+    touched = await db.cases.get(case.id)
+    assert touched is not None
+    assert touched.last_activity_at == later
+    assert (touched.version, touched.updated_at, touched.state) == (
+        case.version,
+        case.updated_at,
+        case.state,
+    )

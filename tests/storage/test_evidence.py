@@ -1,0 +1,152 @@
+"""Evidence: numbers per case that are never reused, storing with hashes, all on the record."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+
+from flows.rules.lifecycle import Role
+from storage import Conflict, Database, NotFound
+from tests.storage.factory import BUYER, SUPPLIER, draft_case, submitted_case
+
+SHA = "ab" * 32
+
+
+async def test_add_numbers_items_and_records_events(db: Database, now: datetime) -> None:
+    case = await draft_case(db, now)
+    photo = await db.evidence.add(
+        case.id,
+        BUYER,
+        Role.BUYER,
+        "photo",
+        "cracked housing",
+        "defect",
+        now,
+        telegram_file_id="AgAC-file",
+        telegram_file_unique_id="AQAD-unique",
+        mime_type="image/jpeg",
+        size=123_456,
+    )
+    statement = await db.evidence.add(
+        case.id,
+        BUYER,
+        Role.BUYER,
+        "statement",
+        "what the driver said",
+        "delivery",
+        now + timedelta(minutes=1),
+        text="He left the pallet in the rain.",
+    )
+    bank = await db.evidence.add(
+        case.id,
+        BUYER,
+        Role.BUYER,
+        "statement",
+        "payment proof",
+        "payment",
+        now + timedelta(minutes=2),
+        text="IBAN DE00 1234",
+        mediator_only=True,
+    )
+    assert [photo.number, statement.number, bank.number] == [1, 2, 3]
+    assert (photo.sha256, photo.stored_at, photo.mediator_only) == (None, None, False)
+    assert photo.created_at == now
+
+    events = [e for e in await db.history.list(case.id) if e.kind == "evidence.added"]
+    assert events[0].payload == {
+        "number": 1,
+        "kind": "photo",
+        "label": "cracked housing",
+        "tag": "defect",
+        "size": 123_456,
+        "file_unique_id": "AQAD-unique",
+        "mediator_only": False,
+    }
+    assert events[1].payload["text"] == "He left the pallet in the rain."
+    assert "text" not in events[2].payload and events[2].payload["mediator_only"] is True
+
+
+async def test_list_and_get(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    await db.evidence.add(case.id, BUYER, Role.BUYER, "photo", "a", "defect", now)
+    await db.evidence.add(
+        case.id, BUYER, Role.BUYER, "document", "bank", "payment", now, mediator_only=True
+    )
+    await db.evidence.add(case.id, SUPPLIER, Role.SUPPLIER, "document", "b/l", "delivery", now)
+    assert [e.number for e in await db.evidence.list(case.id)] == [1, 2, 3]
+    visible = await db.evidence.list(case.id, include_mediator_only=False)
+    assert [e.number for e in visible] == [1, 3]
+    second = await db.evidence.get(case.id, 2)
+    assert second is not None and second.label == "bank" and second.mediator_only
+    assert await db.evidence.get(case.id, 9) is None
+
+
+async def test_numbers_are_not_reused_after_removal(db: Database, now: datetime) -> None:
+    case = await draft_case(db, now)
+    for label in ("one", "two"):
+        await db.evidence.add(case.id, BUYER, Role.BUYER, "photo", label, "defect", now)
+    removed = await db.evidence.remove_unstored(case.id, 2, now + timedelta(minutes=1))
+    assert removed.removed_at == now + timedelta(minutes=1)
+    assert await db.evidence.get(case.id, 2) is None
+    third = await db.evidence.add(case.id, BUYER, Role.BUYER, "photo", "three", "defect", now)
+    assert third.number == 3
+    assert [e.number for e in await db.evidence.list(case.id)] == [1, 3]
+    [event] = [e for e in await db.history.list(case.id) if e.kind == "evidence.removed"]
+    assert (event.payload, event.actor_id, event.actor_role) == ({"number": 2}, BUYER, Role.BUYER)
+    with pytest.raises(NotFound):
+        await db.evidence.remove_unstored(case.id, 2, now)
+
+
+async def test_stored_items_stay(db: Database, now: datetime) -> None:
+    case = await draft_case(db, now)
+    item = await db.evidence.add(case.id, BUYER, Role.BUYER, "photo", "x", "defect", now)
+    stored = await db.evidence.mark_stored(item.id, SHA.upper(), 2048, "cases/1/E1.jpg", now)
+    assert (stored.sha256, stored.size, stored.stored_path, stored.stored_at) == (
+        SHA,
+        2048,
+        "cases/1/E1.jpg",
+        now,
+    )
+    [event] = [e for e in await db.history.list(case.id) if e.kind == "evidence.stored"]
+    assert event.payload == {"number": 1, "sha256": SHA, "size": 2048}
+    assert event.actor_role is Role.SYSTEM
+
+    again = await db.evidence.mark_stored(item.id, SHA, 2048, "cases/1/E1.jpg", now)
+    assert again == stored
+    with pytest.raises(Conflict):
+        await db.evidence.mark_stored(item.id, "cd" * 32, 2048, "elsewhere", now)
+    with pytest.raises(Conflict):
+        await db.evidence.remove_unstored(case.id, 1, now)
+    with pytest.raises(NotFound):
+        await db.evidence.mark_stored(9999, SHA, 1, "x", now)
+
+
+async def test_storing_a_removed_item_is_refused(db: Database, now: datetime) -> None:
+    case = await draft_case(db, now)
+    item = await db.evidence.add(case.id, BUYER, Role.BUYER, "photo", "x", "defect", now)
+    await db.evidence.remove_unstored(case.id, item.number, now)
+    with pytest.raises(Conflict):
+        await db.evidence.mark_stored(item.id, SHA, 1, "x", now)
+
+
+async def test_add_to_unknown_case_is_not_found(db: Database, now: datetime) -> None:
+    with pytest.raises(NotFound):
+        await db.evidence.add(404, BUYER, Role.BUYER, "photo", "x", "defect", now)
+
+
+async def test_concurrent_adds_get_distinct_numbers(
+    db: Database, other_worker: Database, now: datetime
+) -> None:
+    case = await submitted_case(db, now)
+    items = await asyncio.gather(
+        *(
+            worker.evidence.add(case.id, who, role, "photo", f"item {n}", "defect", now)
+            for n, (worker, who, role) in enumerate(
+                [(db, BUYER, Role.BUYER), (other_worker, SUPPLIER, Role.SUPPLIER)] * 5
+            )
+        )
+    )
+    assert sorted(i.number for i in items) == list(range(1, 11))
+    assert (await db.history.verify(case.id)).ok
