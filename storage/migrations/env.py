@@ -18,7 +18,13 @@ config = context.config
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+    # SQLite's DDL is transactional too: one failed step undoes the whole upgrade.
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        compare_type=True,
+        transactional_ddl=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

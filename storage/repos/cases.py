@@ -21,6 +21,7 @@ from flows.rules.lifecycle import (
     Action,
     CaseState,
     DeadlineKind,
+    IllegalTransition,
     LifecyclePolicy,
     Role,
     check_transition,
@@ -205,7 +206,8 @@ class CaseRepo(Repo):
 
         Pending deadlines of the case are closed with `closing_status`; `new_deadline` (whose
         kind must be the one the transition starts) is armed; `claim`/`category` replace the
-        stored ones when given. A self-transition (mediation -> mediation when a mediator is
+        stored ones when given. A buyer or supplier must be that party of this case, else
+        IllegalTransition. A self-transition (mediation -> mediation when a mediator is
         assigned) keeps `previous_state`, so it still says where the case came from.
         """
         if closing_status not in DeadlineStatus.CLOSING:
@@ -221,6 +223,7 @@ class CaseRepo(Repo):
                     f"case {case_id} is at version {case.version}, expected {expected_version}"
                 )
             move = check_transition(case.facts, action, actor_role, now, self._policy)
+            _check_party(case, action, actor_id, actor_role)
             if new_deadline is not None and new_deadline.kind is not move.starts:
                 raise ValueError(
                     f"{action} starts {move.starts}, not a {new_deadline.kind} deadline"
@@ -322,6 +325,15 @@ class CaseRepo(Repo):
             )
             if result.rowcount == 0:
                 raise NotFound(f"case {case_id} not found")
+
+
+def _check_party(case: Case, action: Action, actor_id: int | None, role: Role) -> None:
+    """A party acts only on its own case: the buyer as the buyer, the supplier who joined."""
+    party = {Role.BUYER: case.buyer_id, Role.SUPPLIER: case.supplier_id}
+    if role in party and (actor_id is None or actor_id != party[role]):
+        raise IllegalTransition(
+            case.state, action, role, f"user {actor_id} is not this case's {role}"
+        )
 
 
 async def _fetch(conn: AsyncConnection, case_id: int) -> Case | None:

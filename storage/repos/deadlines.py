@@ -31,7 +31,8 @@ async def insert_deadline(
     conn: AsyncConnection, case_id: int, new: NewDeadline, now: datetime
 ) -> Deadline:
     """Start a deadline inside the caller's transaction; the first reminder is armed."""
-    times = sorted({to_utc(t) for t in new.reminder_times})
+    due_at = to_utc(new.due_at)
+    times = sorted({to_utc(t) for t in new.reminder_times if to_utc(t) < due_at})
     row = (
         (
             await conn.execute(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows.rules.lifecycle import Action, CaseState, DeadlineKind, Role
+from flows.rules.lifecycle import Action, CaseState, DeadlineKind, Role, check_transition
 from storage import ConcurrentUpdate, Conflict, Database, IllegalTransition, NotFound
 from tests.storage.factory import (
     BUYER,
@@ -196,17 +196,17 @@ async def test_unknown_case_is_not_found(db: Database, now: datetime) -> None:
 async def test_full_path_to_decision_and_reconsideration(db: Database, now: datetime) -> None:
     case = await submitted_case(db, now)
     t = now
-    A, K, S = Action, DeadlineKind, CaseState
-    steps: list[tuple[Action, int | None, Role, DeadlineKind | None, CaseState]] = [
-        (A.SUPPLIER_RESPOND, SUPPLIER, Role.SUPPLIER, K.NEGOTIATION, S.NEGOTIATION),
-        (A.ESCALATE, None, Role.SYSTEM, K.MEDIATOR_ASSIGNMENT, S.MEDIATION),
-        (A.ASSIGN_MEDIATOR, MEDIATOR, Role.MEDIATOR, K.MEDIATION, S.MEDIATION),
-        (A.TO_ARBITRATION, MEDIATOR, Role.MEDIATOR, K.ARBITRATION_STATEMENTS, S.ARBITRATION),
-        (A.DECIDE, MEDIATOR, Role.MEDIATOR, K.FULFILMENT, S.DECIDED),
-        (A.CONFIRM_FULFILMENT, BUYER, Role.BUYER, None, S.CLOSED),
+    steps: list[tuple[Action, int | None, Role, CaseState]] = [
+        (Action.SUPPLIER_RESPOND, SUPPLIER, Role.SUPPLIER, CaseState.NEGOTIATION),
+        (Action.ESCALATE, None, Role.SYSTEM, CaseState.MEDIATION),
+        (Action.ASSIGN_MEDIATOR, MEDIATOR, Role.MEDIATOR, CaseState.MEDIATION),
+        (Action.TO_ARBITRATION, MEDIATOR, Role.MEDIATOR, CaseState.ARBITRATION),
+        (Action.DECIDE, MEDIATOR, Role.MEDIATOR, CaseState.DECIDED),
+        (Action.CONFIRM_FULFILMENT, BUYER, Role.BUYER, CaseState.CLOSED),
     ]
-    for action, actor, role, starts, target in steps:
+    for action, actor, role, target in steps:
         t += timedelta(hours=5)
+        starts = check_transition(case.facts, action, role, t).starts  # as the flows do
         new = None if starts is None else deadline(starts, t)
         case = await db.cases.transition(case.id, action, actor, role, t, new_deadline=new)
         assert case.state is target
@@ -293,3 +293,23 @@ async def test_touch_only_moves_last_activity(db: Database, now: datetime) -> No
         case.updated_at,
         case.state,
     )
+
+
+async def test_only_the_case_parties_act_as_parties(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    later = now + timedelta(days=4)
+    with pytest.raises(IllegalTransition, match="not this case's supplier"):
+        await db.cases.transition(case.id, Action.SUPPLIER_RESPOND, STRANGER, Role.SUPPLIER, later)
+    with pytest.raises(IllegalTransition, match="not this case's buyer"):
+        await db.cases.transition(case.id, Action.WITHDRAW, STRANGER, Role.BUYER, later)
+    with pytest.raises(IllegalTransition, match="not this case's buyer"):
+        await db.cases.transition(case.id, Action.WITHDRAW, None, Role.BUYER, later)
+    unchanged = await db.cases.get(case.id)
+    assert unchanged == case
+
+
+async def test_supplier_cannot_act_before_joining(db: Database, now: datetime) -> None:
+    case = await draft_case(db, now)
+    case = await db.cases.transition(case.id, Action.SUBMIT, BUYER, Role.BUYER, now)
+    with pytest.raises(IllegalTransition):
+        await db.cases.transition(case.id, Action.SUPPLIER_ACCEPT, SUPPLIER, Role.SUPPLIER, now)

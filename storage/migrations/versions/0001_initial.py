@@ -188,14 +188,14 @@ def upgrade() -> None:
     op.create_index("ix_invite_tokens_case_id", "invite_tokens", ["case_id"])
 
     triggers = (
-        _POSTGRES_TRIGGERS if op.get_bind().dialect.name == "postgresql" else _SQLITE_TRIGGERS
+        _POSTGRES_TRIGGERS if op.get_context().dialect.name == "postgresql" else _SQLITE_TRIGGERS
     )
     for statement in triggers:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS history_events_no_truncate ON history_events")
         op.execute("DROP TRIGGER IF EXISTS history_events_no_update_delete ON history_events")
         op.execute("DROP FUNCTION IF EXISTS history_events_append_only()")
