@@ -204,21 +204,22 @@ class Sandbox:
     # --- what the bot may do ---------------------------------------------------------------
 
     def ensure_bot_can_send(self, chat: SandboxChat) -> None:
-        """403 like Telegram when the bot may not post in this chat."""
+        """403 like Telegram when the bot may not post in this chat (and the optional
+        per-chat rate limit)."""
         if chat.user is not None:
             if chat.user.blocked:
                 raise forbidden("bot was blocked by the user")
             if not chat.user.started:
                 raise forbidden("bot can't initiate conversation with a user")
-            return
-        state = chat.bot_member
-        kind = "supergroup" if chat.type == "supergroup" else "group"
-        if state.status == "kicked":
-            raise forbidden(f"bot was kicked from the {kind} chat")
-        if not state.present:
-            raise forbidden(f"bot is not a member of the {kind} chat")
-        if not chat.can_send(self.bot_id):
-            raise bad_request("not enough rights to send text messages to the chat")
+        else:
+            state = chat.bot_member
+            kind = "supergroup" if chat.type == "supergroup" else "group"
+            if state.status == "kicked":
+                raise forbidden(f"bot was kicked from the {kind} chat")
+            if not state.present:
+                raise forbidden(f"bot is not a member of the {kind} chat")
+            if not chat.can_send(self.bot_id):
+                raise bad_request("not enough rights to send text messages to the chat")
         if self.rate_limit_per_chat:
             self.rate_limiter.check(chat.id, chat.is_group, self.clock())
 
