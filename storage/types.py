@@ -39,7 +39,7 @@ def json_default(value: object) -> str:
 
 def normalise_json(value: Any) -> Any:
     """`value` as it will come back from a JSON column (tuples become lists, Decimals strings)."""
-    return json.loads(json.dumps(value, default=json_default, ensure_ascii=False))
+    return json.loads(json.dumps(value, default=json_default, ensure_ascii=False, allow_nan=False))
 
 
 class UTCDateTime(TypeDecorator[datetime]):

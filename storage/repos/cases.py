@@ -33,6 +33,7 @@ from storage.repos.deadlines import close_pending, insert_deadline
 from storage.repos.history import append_event
 from storage.rows import case_from_row, draft_from_row
 from storage.tables import cases, drafts, users
+from storage.types import normalise_json
 
 __all__ = ["FIRST_DRAFT_STEP", "CaseRepo"]
 
@@ -207,7 +208,9 @@ class CaseRepo(Repo):
         Pending deadlines of the case are closed with `closing_status`; `new_deadline` (whose
         kind must be the one the transition starts) is armed; `claim`/`category` replace the
         stored ones when given. A buyer or supplier must be that party of this case, else
-        IllegalTransition. A self-transition (mediation -> mediation when a mediator is
+        IllegalTransition. The event's payload is {"action", "from", "to", "reason",
+        "deadline" (kind, due_at; when one starts)} plus `payload`, which may add keys but not
+        replace those. A self-transition (mediation -> mediation when a mediator is
         assigned) keeps `previous_state`, so it still says where the case came from.
         """
         if closing_status not in DeadlineStatus.CLOSING:
@@ -243,7 +246,7 @@ class CaseRepo(Repo):
             elif case.state is CaseState.CLOSED:
                 values["closed_at"] = None  # reopened for reconsideration
             if claim is not None:
-                values["claim"] = dict(claim)
+                values["claim"] = normalise_json(dict(claim))  # bad values: plain ValueError
             if category is not None:
                 values["category"] = category
             row = (
@@ -270,6 +273,9 @@ class CaseRepo(Repo):
             if new_deadline is not None:
                 await insert_deadline(conn, case_id, new_deadline, now)
                 event["deadline"] = _deadline_payload(new_deadline)
+            clash = event.keys() & (payload or {}).keys()
+            if clash:
+                raise ValueError(f"payload may not override {sorted(clash)} of the event")
             event.update(payload or {})
             await append_event(conn, case_id, actor_id, actor_role, "case.transition", event, now)
             return case_from_row(row)

@@ -17,6 +17,7 @@ from storage.records import Draft
 from storage.repos.base import Repo
 from storage.rows import draft_from_row
 from storage.tables import drafts
+from storage.types import normalise_json
 
 __all__ = ["DraftRepo"]
 
@@ -56,8 +57,8 @@ class DraftRepo(Repo):
                     await conn.execute(
                         query.values(
                             step=step,
-                            answers=dict(answers),
-                            back_stack=list(back_stack),
+                            answers=normalise_json(dict(answers)),
+                            back_stack=normalise_json(list(back_stack)),
                             version=drafts.c.version + 1,
                             updated_at=now,
                         ).returning(*drafts.c)

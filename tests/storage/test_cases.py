@@ -313,3 +313,23 @@ async def test_supplier_cannot_act_before_joining(db: Database, now: datetime) -
     case = await db.cases.transition(case.id, Action.SUBMIT, BUYER, Role.BUYER, now)
     with pytest.raises(IllegalTransition):
         await db.cases.transition(case.id, Action.SUPPLIER_ACCEPT, SUPPLIER, Role.SUPPLIER, now)
+
+
+async def test_payload_cannot_rewrite_the_event(db: Database, now: datetime) -> None:
+    case = await draft_case(db, now)
+    with pytest.raises(ValueError, match="override"):
+        await db.cases.transition(
+            case.id, Action.ABANDON, BUYER, Role.BUYER, now, payload={"from": "negotiation"}
+        )
+    unchanged = await db.cases.get(case.id)
+    assert unchanged is not None and unchanged.state is CaseState.DRAFT
+
+
+async def test_values_json_cannot_hold_are_refused(db: Database, now: datetime) -> None:
+    case = await draft_case(db, now)
+    with pytest.raises(ValueError):
+        await db.cases.transition(
+            case.id, Action.SUBMIT, BUYER, Role.BUYER, now, claim={"amount": float("nan")}
+        )
+    with pytest.raises(TypeError):
+        await db.history.append(case.id, BUYER, Role.BUYER, "x", {"s": {1, 2}}, now)
