@@ -320,7 +320,8 @@ class Sandbox:
         return await handle_request(self, method, params or {}, files)
 
     async def aclose(self) -> None:
-        """Stop background work (webhook delivery) and release long polls."""
+        """Stop background work (webhook delivery) and release long polls; state is kept,
+        and serving the sandbox again resumes both."""
         self.updates.closed = True
         self.notify()
         await self.webhook.close()

@@ -94,7 +94,8 @@ class SandboxServer:
         return app
 
     async def start(self) -> None:
-        """Start listening."""
+        """Start listening (a sandbox can be served again after a server stopped)."""
+        self.sandbox.updates.closed = False
         runner = web.AppRunner(
             self.make_app(), handler_cancellation=True, access_log=None, shutdown_timeout=1.0
         )
@@ -104,6 +105,7 @@ class SandboxServer:
         self._runner = runner
         address = runner.addresses[0]
         self.port = int(address[1])
+        self.sandbox.webhook.resume()
 
     async def stop(self) -> None:
         """Release waiting requests, stop webhook delivery and close the server."""

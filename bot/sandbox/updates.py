@@ -154,24 +154,29 @@ class Webhook:
         return info
 
     async def close(self) -> None:
-        """Stop the delivery task."""
-        self.settings = WebhookSettings()
+        """Stop the delivery task (the webhook stays set)."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    def resume(self) -> None:
+        """Restart delivery after the sandbox was closed and served again."""
+        if self.active and (self._task is None or self._task.done()):
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
     async def _run(self) -> None:
         backoff = 0.05
         async with aiohttp.ClientSession() as session:
-            while True:
-                await self._notifier.wait_until(
-                    lambda: (self.active and bool(self._queue.pending)) or self._queue.closed,
-                    timeout=3600,
-                )
-                if self._queue.closed:
-                    return
+            while not self._queue.closed:
+                with contextlib.suppress(TimeoutError):
+                    await self._notifier.wait_until(
+                        lambda: (self.active and bool(self._queue.pending)) or self._queue.closed,
+                        timeout=3600,
+                    )
+                if self._queue.closed or not self.active or not self._queue.pending:
+                    continue
                 update = self._queue.pending[0]
                 if await self._deliver(session, update):
                     if self._queue.pending and self._queue.pending[0] is update:
