@@ -98,10 +98,12 @@ async def test_sandbox_can_be_served_again(sandbox: Sandbox) -> None:
     alice = sandbox.user("Alice")
     await alice.send("queued")
     async with SandboxServer(sandbox) as first:
-        async with Bot(sandbox.bot_token, base_url=first.base_url) as client:
+        client = Bot(sandbox.bot_token, base_url=first.base_url)
+        async with client:
             assert len(await client.get_updates(timeout=0)) == 1
     async with SandboxServer(sandbox) as second:
-        async with Bot(sandbox.bot_token, base_url=second.base_url) as client:
+        client = Bot(sandbox.bot_token, base_url=second.base_url)
+        async with client:
             await alice.send("again")
             updates = await client.get_updates(timeout=1)
             assert [u.message.text for u in updates if u.message] == ["queued", "again"]
