@@ -57,7 +57,7 @@ def build_application(
         .base_url(settings.bot_base_url)
         .base_file_url(settings.bot_file_base_url)
         .rate_limiter(AIORateLimiter(max_retries=5))
-        .get_updates_pool_size(2)
+        .get_updates_connection_pool_size(2)
         .post_init(post_init)
         .post_shutdown(on_shutdown)
         .build()

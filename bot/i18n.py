@@ -81,6 +81,14 @@ class Translator:
     def number(self, value: int | Decimal) -> str:
         return format_decimal(value, locale=self.locale)
 
+    def file_size(self, size: int) -> str:
+        """Bytes as B, KB or MB with the locale's number format (units are international)."""
+        if size < 1024:
+            return f"{self.number(size)} B"
+        if size < 1024 * 1024:
+            return f"{format_decimal(size / 1024, '#,##0.#', locale=self.locale)} KB"
+        return f"{format_decimal(size / 1024 / 1024, '#,##0.#', locale=self.locale)} MB"
+
     def money(self, amount: Decimal, currency: str) -> str:
         return format_currency(amount, currency, locale=self.locale)
 

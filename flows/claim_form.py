@@ -169,8 +169,9 @@ async def _on_text(
 def _claim_policy(services: Services) -> ClaimPolicy:
     settings = services.settings
     return ClaimPolicy(
-        claim_window_days=settings.claim_window_days,
+        receipt_window_days=settings.claim_window_days,
         non_delivery_window_days=settings.non_delivery_window_days,
+        max_evidence_bytes=settings.max_evidence_mb * 1024 * 1024,
     )
 
 

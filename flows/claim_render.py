@@ -158,14 +158,14 @@ def outcome_text(claim: dict[str, Any], tr: Translator) -> str:
 
 def evidence_line(item: Evidence, tr: Translator) -> str:
     key = N_("evidence.line") if item.size is None else N_("evidence.line_sized")
-    size = "" if item.size is None else tr.number(Decimal(item.size) / 1024).split(".")[0]
+    size = "" if item.size is None else tr.file_size(item.size)
     return tr.t(
         key,
         number=evidence_number(item.number),
         kind=tr.t(KIND_KEYS[EvidenceKind(item.kind)]),
         label=item.label,
         tag=tr.t(TAG_KEYS[EvidenceTag(item.tag)]),
-        kb=size,
+        size=size,
     )
 
 

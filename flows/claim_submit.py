@@ -87,5 +87,7 @@ async def submit(
     await services.db.drafts.delete(case.id)
     log.info("claim submitted")
     await send(
-        bot, chat_id, tr.t("claim.submitted", number=case_number(case.id), due=tr.datetime(due))
+        bot,
+        chat_id,
+        tr.t("claim.submitted", number=case_number(case.id), id=case.id, due=tr.datetime(due)),
     )
