@@ -9,11 +9,13 @@ message's current keyboard, emits a ``callback_query`` update and waits until th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.dispatch import api
-from bot.sandbox.errors import bad_request
+from bot.sandbox.errors import ActionRefused, bad_request
+from bot.sandbox.links import parse_link
 from bot.sandbox.state import CallbackAnswer, MessageRecord, TranscriptEntry
 
 if TYPE_CHECKING:
@@ -22,7 +24,16 @@ if TYPE_CHECKING:
     from bot.sandbox.schema import ValidatedRequest
     from bot.sandbox.users import SandboxUser
 
-__all__ = ["next_bot_message", "press", "transcript_tail", "wait_for_bot_message"]
+__all__ = [
+    "check_payload",
+    "next_bot_message",
+    "open_link",
+    "press",
+    "transcript_tail",
+    "wait_for_bot_message",
+]
+
+_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def transcript_tail(chat: SandboxChat, count: int = 8) -> str:
@@ -152,3 +163,32 @@ async def wait_for_bot_message(
         timeout,
         lambda: f"no bot message matched for {user.full_name}\n{transcript_tail(chat)}",
     )
+
+
+def check_payload(payload: str | None) -> None:
+    """Telegram passes only start payloads of 1-64 characters of A-Za-z0-9_-."""
+    if payload is not None and not _PAYLOAD.fullmatch(payload):
+        raise ValueError(f"start payload must be 1-64 characters of A-Za-z0-9_-: {payload!r}")
+
+
+async def open_link(
+    user: SandboxUser, url: str, group: SandboxChat | None
+) -> dict[str, Any] | str | None:
+    """What a Telegram client does when the user taps a t.me link."""
+    sb = user.sandbox
+    link = parse_link(url)
+    if link.kind == "invite":
+        for chat in sb.chats.values():
+            if url in chat.invite_links:
+                return await user.join(chat, invite_link=url)
+        raise ActionRefused(f"{user.full_name}: invite link {url} is not valid")
+    if (link.username or "").lower() != sb.bot_username.lower():
+        raise ActionRefused(f"{url} does not lead to @{sb.bot_username}")
+    if link.kind == "startgroup":
+        if group is None:
+            raise ValueError("a startgroup link needs the group to add the bot to")
+        await user.add_bot_to_group(group, link.payload, link.admin_rights or None)
+        return None
+    if link.kind == "username" and user.started:
+        return None  # the chat just opens
+    return await user.open_deep_link(link.payload)

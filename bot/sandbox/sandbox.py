@@ -24,7 +24,7 @@ from bot.sandbox import (  # noqa: F401 - the modules register their handlers
 from bot.sandbox.api_bot import BotSettings
 from bot.sandbox.chats import SandboxChat
 from bot.sandbox.dispatch import handle_request
-from bot.sandbox.errors import ApiError, bad_request, forbidden
+from bot.sandbox.errors import bad_request, forbidden
 from bot.sandbox.faults import Faults, RateLimiter
 from bot.sandbox.files import FileStore
 from bot.sandbox.links import DeepLink, parse_link
@@ -325,7 +325,3 @@ class Sandbox:
         self.updates.closed = True
         self.notify()
         await self.webhook.close()
-
-    def api_error(self, code: int, description: str) -> ApiError:
-        """An error answer (for handlers that need a non-400 code)."""
-        return ApiError(code, description)

@@ -144,8 +144,17 @@ class SandboxUser:
         return self._post(self._chat(chat), "text", self._text(text), reply_to)
 
     async def open_deep_link(self, payload: str | None = None) -> dict[str, Any]:
-        """Open t.me/<bot>?start=<payload>: the client sends "/start <payload>"."""
+        """Open t.me/<bot>?start=<payload>: the client sends "/start <payload>" (payloads
+        other than 1-64 characters of A-Za-z0-9_- raise ValueError: Telegram drops them)."""
+        interaction.check_payload(payload)
         return await self.send(f"/start {payload}" if payload else "/start")
+
+    async def open_link(
+        self, url: str, group: SandboxChat | None = None
+    ) -> dict[str, Any] | str | None:
+        """Follow a t.me link: ?start= sends /start, ?startgroup= adds the bot to ``group``,
+        an invite link joins its group. Returns the message sent / the join outcome."""
+        return await interaction.open_link(self, url, group)
 
     async def edit(
         self, message_id: MessageRef, new_text: str, chat: SandboxChat | int | None = None

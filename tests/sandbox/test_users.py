@@ -174,3 +174,21 @@ async def test_control_api(sandbox: Sandbox, server: SandboxServer) -> None:
         )
         assert added.json() == {"ok": True, "result": True}
         assert (await client.get("/violations")).json()["result"] == []
+
+
+async def test_open_link(bot: Bot, sandbox: Sandbox) -> None:
+    alice, bob = sandbox.user("Alice"), sandbox.user("Bob")
+    sent = await alice.open_link("https://t.me/DisputeTestBot?start=case_1")
+    assert isinstance(sent, dict) and sent["text"] == "/start case_1"
+    with pytest.raises(ValueError, match="payload"):
+        await alice.open_deep_link("bad=payload")
+    group = sandbox.group("Case 1", creator=alice)
+    await alice.open_link(
+        "https://t.me/DisputeTestBot?startgroup=g_1&admin=invite_users", group=group
+    )
+    assert group.bot_has("can_invite_users")
+    assert alice.transcript(group)[-1].text == "/start@DisputeTestBot g_1"
+    invite = await bot.create_chat_invite_link(group.id, member_limit=1)
+    assert await bob.open_link(invite.invite_link) == "joined"
+    with pytest.raises(ActionRefused, match="does not lead"):
+        await bob.open_link("https://t.me/OtherBot?start=x")
