@@ -1,0 +1,135 @@
+"""End-to-end fixtures: the Bot API sandbox, and the real bot (same builder as `run`) on it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import Application
+
+from bot.clock import FrozenClock
+from bot.config import Settings, load_settings
+from bot.i18n import Catalogs, Translator
+from bot.runner import running_bot
+from bot.sandbox import CallbackAnswer, Sandbox, SandboxServer, SandboxUser
+from bot.services import SERVICES_KEY, Services
+
+TOKEN = "123456:E2E-TOKEN"
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox(bot_token=TOKEN, bot_username="DisputeTestBot", bot_name="Dispute Bot")
+
+
+@pytest.fixture
+async def server(sandbox: Sandbox) -> AsyncIterator[SandboxServer]:
+    async with SandboxServer(sandbox) as running:
+        yield running
+    sandbox.assert_no_violations()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(server: SandboxServer, tmp_path: Path) -> Settings:
+    return load_settings(
+        telegram_bot_token=TOKEN,
+        telegram_api_url=server.url,
+        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        evidence_dir=tmp_path / "evidence",
+        sweep_interval_seconds=0,
+    )
+
+
+@pytest.fixture
+def catalogs() -> Catalogs:
+    return Catalogs()
+
+
+class BotHarness:
+    """Starts, stops and restarts the real bot against the sandbox."""
+
+    def __init__(self, settings: Settings, clock: FrozenClock, sandbox: Sandbox) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.sandbox = sandbox
+        self._stack: AsyncExitStack | None = None
+        self.app: Application[Any, Any, Any, Any, Any, Any] | None = None
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None
+        services = self.app.bot_data[SERVICES_KEY]
+        assert isinstance(services, Services)
+        return services
+
+    def _polls(self) -> int:
+        return sum(1 for method, _ in self.sandbox.requests if method == "getUpdates")
+
+    async def start(self) -> None:
+        before = self._polls()
+        self._stack = AsyncExitStack()
+        self.app = await self._stack.enter_async_context(running_bot(self.settings, self.clock))
+        await self.sandbox.wait_until(lambda: self._polls() > before)
+
+    async def stop(self) -> None:
+        if self._stack is not None:
+            await self._stack.aclose()
+        self._stack = None
+        self.app = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+@pytest.fixture
+async def bot(
+    settings: Settings, clock: FrozenClock, sandbox: Sandbox
+) -> AsyncIterator[BotHarness]:
+    harness = BotHarness(settings, clock, sandbox)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
+
+def translator(catalogs: Catalogs, user: SandboxUser) -> Translator:
+    language = "zh_Hans" if (user.language_code or "").startswith("zh") else "en"
+    return catalogs.translator(language)
+
+
+async def press_data(
+    user: SandboxUser, message_id: int, data: str, chat_id: int | None = None
+) -> CallbackAnswer:
+    """Press a button with arbitrary callback data, as a modified client could."""
+    sb = user.sandbox
+    chat = sb.chat(chat_id if chat_id is not None else user.id)
+    record = chat.messages[message_id]
+    query_id = sb.new_query_id()
+    sb.pending_queries[query_id] = CallbackAnswer(query_id, user.id, chat.id, message_id, data)
+    sb.emit(
+        "callback_query",
+        {
+            "id": query_id,
+            "from": user.as_user(),
+            "message": dict(record.message),
+            "chat_instance": "1",
+            "data": data,
+        },
+    )
+    answer: CallbackAnswer = await sb.notifier.wait_until(
+        lambda: sb.answers_by_id.get(query_id), 5.0
+    )
+    return answer
