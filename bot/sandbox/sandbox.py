@@ -9,6 +9,7 @@ through ``Sandbox.call`` (which the HTTP server uses); simulated users act throu
 
 from __future__ import annotations
 
+import copy
 import itertools
 import time
 from collections.abc import Callable, Mapping
@@ -272,7 +273,7 @@ class Sandbox:
             file_name=file_name,
             edited=record.edited,
             deleted=record.deleted,
-            message=message,
+            message=copy.deepcopy(message),
         )
 
     def pinned(self, chat: ChatRef) -> list[int]:

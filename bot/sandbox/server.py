@@ -174,7 +174,8 @@ async def serve(
     async with SandboxServer(sandbox, host, port) as server:
         if announce is not None:
             announce(
-                f"Bot API sandbox for @{sandbox.bot_username} at {server.url} "
+                f"Bot API sandbox for @{sandbox.bot_username} (token {sandbox.bot_token}) "
+                f"at {server.url} "
                 f"(base_url {server.base_url}, base_file_url {server.base_file_url}, "
                 f"control API {server.url}/_sandbox/)"
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ class UpdateQueue:
         if not self.allows(kind):
             self.dropped.append({kind: payload})
             return None
-        update = {"update_id": self._next_id, kind: payload}
+        update = {"update_id": self._next_id, kind: copy.deepcopy(payload)}
         self._next_id += 1
         self.pending.append(update)
         self.log.append(update)
