@@ -231,6 +231,18 @@ class CaseRepo(Repo):
                 raise ValueError(
                     f"{action} starts {move.starts}, not a {new_deadline.kind} deadline"
                 )
+            event: dict[str, Any] = {
+                "action": action.value,
+                "from": case.state.value,
+                "to": move.target.value,
+                "reason": reason,
+            }
+            if new_deadline is not None:
+                event["deadline"] = _deadline_payload(new_deadline)
+            clash = event.keys() & (payload or {}).keys()
+            if clash:
+                raise ValueError(f"payload may not override {sorted(clash)} of the event")
+            event.update(payload or {})
             values: dict[str, Any] = {
                 "state": move.target.value,
                 "version": cases.c.version + 1,
@@ -264,26 +276,16 @@ class CaseRepo(Repo):
             if row is None:
                 raise ConcurrentUpdate(f"case {case_id} changed while {action} was applied")
             await close_pending(conn, case_id, closing_status, now)
-            event: dict[str, Any] = {
-                "action": action.value,
-                "from": case.state.value,
-                "to": move.target.value,
-                "reason": reason,
-            }
             if new_deadline is not None:
                 await insert_deadline(conn, case_id, new_deadline, now)
-                event["deadline"] = _deadline_payload(new_deadline)
-            clash = event.keys() & (payload or {}).keys()
-            if clash:
-                raise ValueError(f"payload may not override {sorted(clash)} of the event")
-            event.update(payload or {})
             await append_event(conn, case_id, actor_id, actor_role, "case.transition", event, now)
             return case_from_row(row)
 
     async def set_supplier(self, case_id: int, supplier_id: int, now: datetime) -> Case:
         """Record the supplier who joined the case (event "case.supplier_joined").
 
-        Setting the same supplier again changes nothing; a different one raises Conflict.
+        Setting the same supplier again changes nothing; a different one, or the buyer,
+        raises Conflict.
         """
         async with self._write() as conn:
             case = await _fetch(conn, case_id)
@@ -293,6 +295,8 @@ class CaseRepo(Repo):
                 return case
             if case.supplier_id is not None:
                 raise Conflict(f"case {case_id} already has a supplier")
+            if supplier_id == case.buyer_id:
+                raise Conflict(f"the buyer of case {case_id} cannot be its supplier")
             if await conn.scalar(select(users.c.id).where(users.c.id == supplier_id)) is None:
                 raise NotFound(f"user {supplier_id} not found; upsert the user first")
             row = (

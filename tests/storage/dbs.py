@@ -93,12 +93,17 @@ async def postgres_unavailable_reason(admin_url: str | None = None) -> str | Non
 async def create_postgres_database(
     admin_url: str | None = None, *, template: str | None = None
 ) -> str:
-    """Create a database with a fresh random name (copied from `template` if given)."""
+    """Create a database with a fresh random name (copied from `template` if given).
+
+    Test data need no durability: the database commits without waiting for the disk
+    (synchronous_commit off, for this database only), which makes tests several times faster.
+    """
     name = DATABASE_PREFIX + secrets.token_hex(6)
     conn = await asyncpg.connect(_dsn(admin_url or postgres_admin_url()), timeout=10)
     try:
         copy = f' TEMPLATE "{template}"' if template else ""
         await conn.execute(f'CREATE DATABASE "{name}"{copy}')
+        await conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     finally:
         await conn.close()
     return name

@@ -275,10 +275,16 @@ async def test_set_supplier_once(db: Database, now: datetime) -> None:
     assert len(events) == 1 and events[0].actor_id == SUPPLIER
 
 
-async def test_set_supplier_needs_a_known_user(db: Database, now: datetime) -> None:
+async def test_set_supplier_needs_a_known_user_other_than_the_buyer(
+    db: Database, now: datetime
+) -> None:
     case = await draft_case(db, now)
     with pytest.raises(NotFound):
         await db.cases.set_supplier(case.id, 555, now)
+    with pytest.raises(Conflict):
+        await db.cases.set_supplier(case.id, BUYER, now)
+    unchanged = await db.cases.get(case.id)
+    assert unchanged is not None and unchanged.supplier_id is None
 
 
 async def test_touch_only_moves_last_activity(db: Database, now: datetime) -> None:
