@@ -65,6 +65,7 @@ async def submit(
         await send(bot, chat_id, tr.t("claim.evidence.download_failed", numbers=numbers))
         return
     now = services.clock.now()
+    claim = claim_from_answers(draft.answers)
     due = services.policy.due_at(DeadlineKind.SUPPLIER_RESPONSE, now)
     try:
         case = await services.db.cases.transition(
@@ -74,7 +75,8 @@ async def submit(
             Role.BUYER,
             now,
             reason="claim submitted",
-            claim=claim_from_answers(draft.answers),
+            payload={"claim": claim},  # the claim as filed is on the record, hash-chained
+            claim=claim,
             category=str(category),
             new_deadline=NewDeadline(
                 DeadlineKind.SUPPLIER_RESPONSE, now, due, services.policy.reminder_times(now, due)
