@@ -22,9 +22,9 @@ from flows.claim_render import case_number
 from flows.messaging import send
 from flows.rules.lifecycle import (
     DEADLINE_OUTCOMES,
+    OUTCOME_ACTIONS,
     Action,
     DeadlineKind,
-    DeadlineOutcome,
     IllegalTransition,
     Role,
     check_transition,
@@ -33,12 +33,6 @@ from storage import Case, ConcurrentUpdate, Deadline, NewDeadline
 
 log = logging.getLogger(__name__)
 
-OUTCOME_ACTIONS: dict[DeadlineOutcome, Action] = {
-    DeadlineOutcome.DELETE_DRAFT: Action.EXPIRE_DRAFT,
-    DeadlineOutcome.ESCALATE_TO_MEDIATION: Action.ESCALATE,
-    DeadlineOutcome.MOVE_TO_ARBITRATION: Action.TO_ARBITRATION,
-    DeadlineOutcome.MARK_UNFULFILLED: Action.MARK_UNFULFILLED,
-}
 REMINDER_KEYS: dict[DeadlineKind, str] = {
     DeadlineKind.DRAFT_EXPIRY: N_("reminder.draft_expiry"),
     DeadlineKind.SUPPLIER_RESPONSE: N_("reminder.supplier_response"),
