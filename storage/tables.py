@@ -27,6 +27,9 @@ from sqlalchemy import (
 from storage.types import JSONDocument, UTCDateTime
 
 __all__ = [
+    "bid_rounds",
+    "blind_biddings",
+    "case_chats",
     "cases",
     "deadlines",
     "drafts",
@@ -34,6 +37,9 @@ __all__ = [
     "history_events",
     "invite_tokens",
     "metadata",
+    "obligations",
+    "pending_inputs",
+    "proposals",
     "users",
 ]
 
@@ -76,9 +82,11 @@ cases = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_activity_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    Column("mediator_id", BigInteger, ForeignKey("users.id"), nullable=True),  # 0002
     Index(None, "buyer_id"),
     Index(None, "supplier_id"),
     Index(None, "state"),
+    Index(None, "mediator_id"),
 )
 
 drafts = Table(
@@ -168,4 +176,128 @@ invite_tokens = Table(
     Column("used_by", BigInteger, nullable=True),
     Column("used_at", UTCDateTime, nullable=True),
     Index(None, "case_id"),
+)
+
+# ---------------------------------------------------------------- 0002: the dispute chat and after
+
+case_chats = Table(
+    "case_chats",
+    metadata,
+    # One row per case: a case that lost its chat may bind another, which replaces the row.
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True, autoincrement=False),
+    Column("chat_id", BigInteger, nullable=False),  # Telegram chat id (negative for groups)
+    Column("status", String(16), nullable=False),
+    Column("can_record", Boolean, nullable=False),
+    Column("bound_by", BigInteger, nullable=False),
+    Column("bound_at", UTCDateTime, nullable=False),
+    Column("title", Text, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('bound', 'left')", name="status"),
+    UniqueConstraint("chat_id"),
+)
+
+pending_inputs = Table(
+    "pending_inputs",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(32), nullable=False),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("step", String(64), nullable=False),
+    Column("data", JSONDocument, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "case_id"),
+)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("number", Integer, nullable=False),  # P1, P2, ... within the case
+    Column("author_id", BigInteger, nullable=False),
+    Column("author_role", String(16), nullable=False),
+    Column("terms", JSONDocument, nullable=False),  # flows.rules.proposals.Proposal.to_dict()
+    Column("status", String(16), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("decided_by", BigInteger, nullable=True),
+    Column("superseded_by", Integer, ForeignKey("proposals.id"), nullable=True),
+    CheckConstraint(
+        "status IN ('open', 'superseded', 'accepted', 'rejected', 'withdrawn')", name="status"
+    ),
+    UniqueConstraint("case_id", "number"),
+    Index(None, "case_id", "status"),
+)
+
+obligations = Table(
+    "obligations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("proposal_id", Integer, ForeignKey("proposals.id"), nullable=True),
+    Column("number", Integer, nullable=False),  # 1, 2, ... within the case
+    Column("party_role", String(16), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("amount", String(40), nullable=True),  # a Decimal as text: exact on both databases
+    Column("currency", String(3), nullable=True),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("details", JSONDocument, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("done_at", UTCDateTime, nullable=True),
+    Column("done_by", BigInteger, nullable=True),
+    Column("proof_evidence_number", Integer, nullable=True),
+    Column("confirmed_at", UTCDateTime, nullable=True),
+    Column("confirmed_by", BigInteger, nullable=True),
+    Column("disputed_at", UTCDateTime, nullable=True),
+    Column("disputed_by", BigInteger, nullable=True),
+    Column("dispute_reason", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('pending', 'done', 'confirmed', 'disputed')", name="status"),
+    UniqueConstraint("case_id", "number"),
+)
+
+blind_biddings = Table(
+    "blind_biddings",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True, autoincrement=False),
+    Column("status", String(16), nullable=False),
+    Column("offered_by_role", String(16), nullable=False),
+    Column("buyer_opted_in", Boolean, nullable=False),
+    Column("supplier_opted_in", Boolean, nullable=False),
+    Column("rounds_done", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(
+        "status IN ('offered', 'active', 'settled', 'exhausted', 'declined')", name="status"
+    ),
+)
+
+bid_rounds = Table(
+    "bid_rounds",
+    metadata,
+    Column(
+        "case_id",
+        Integer,
+        ForeignKey("blind_biddings.case_id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("round_no", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(24), nullable=False),
+    # The private figures, as Decimal text. Only BidRepo._figures reads them.
+    Column("buyer_bid", String(40), nullable=True),
+    Column("supplier_bid", String(40), nullable=True),
+    Column("midpoint", String(40), nullable=True),
+    Column("buyer_midpoint_answer", Boolean, nullable=True),
+    Column("supplier_midpoint_answer", Boolean, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    CheckConstraint(
+        "status IN ('collecting', 'settled', 'offer_midpoint', 'no_overlap',"
+        " 'midpoint_accepted', 'midpoint_declined')",
+        name="status",
+    ),
 )
