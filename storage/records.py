@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from flows.rules import proposals as rules
 from flows.rules.lifecycle import CaseFacts, CaseState, DeadlineKind, Role
 
 __all__ = [
+    "BidRound",
+    "BiddingStatus",
+    "BlindBidding",
     "Case",
+    "CaseChat",
+    "ChatStatus",
     "Deadline",
     "DeadlineStatus",
     "Draft",
@@ -21,6 +28,13 @@ __all__ = [
     "HistoryEvent",
     "InviteToken",
     "NewDeadline",
+    "NewObligation",
+    "Obligation",
+    "ObligationStatus",
+    "PendingInput",
+    "Proposal",
+    "ProposalStatus",
+    "RoundStatus",
     "User",
     "VerifyResult",
 ]
@@ -69,6 +83,7 @@ class Case:
     updated_at: datetime
     last_activity_at: datetime
     version: int
+    mediator_id: int | None = None  # set when a mediator takes the case
 
     @property
     def number(self) -> int:
@@ -189,3 +204,201 @@ class InviteToken:
     expires_at: datetime
     used_by: int | None
     used_at: datetime | None
+
+
+class ChatStatus:
+    """The values of `CaseChat.status`."""
+
+    BOUND = "bound"  # the bot is in the group and it is the case's shared chat
+    LEFT = "left"  # the bot left or was removed; the case may bind a chat again
+
+    ALL = frozenset({BOUND, LEFT})
+
+
+@dataclass(frozen=True)
+class CaseChat:
+    """The case's shared dispute chat (a Telegram group): one per case, one case per chat."""
+
+    case_id: int
+    chat_id: int
+    status: str  # see ChatStatus
+    can_record: bool  # the bot sees every message there (admin, or privacy mode off)
+    bound_by: int
+    bound_at: datetime
+    title: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingInput:
+    """One user's unfinished multi-step input in one chat (outside the claim form)."""
+
+    user_id: int
+    chat_id: int
+    kind: str  # e.g. "proposal", "evidence_label", "blind_bid", "fulfilment_proof"
+    case_id: int
+    step: str
+    data: dict[str, Any]
+    version: int
+    updated_at: datetime
+
+
+class ProposalStatus:
+    """The values of `Proposal.status`."""
+
+    OPEN = "open"  # waiting for the other side; at most one per case
+    SUPERSEDED = "superseded"  # a newer proposal replaced it
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # its author took it back
+
+    ALL = frozenset({OPEN, SUPERSEDED, ACCEPTED, REJECTED, WITHDRAWN})
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A structured settlement proposal, numbered P1, P2, ... within its case."""
+
+    id: int
+    case_id: int
+    number: int
+    author_id: int
+    author_role: Role
+    terms: dict[str, Any]  # flows.rules.proposals.Proposal.to_dict()
+    status: str  # see ProposalStatus
+    source: str  # "party", "mediator", "claim", ...
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by: int | None
+    superseded_by: int | None  # the id of the proposal that replaced it
+
+    def rule(self) -> rules.Proposal:
+        """The terms as the case rules' `Proposal` (for arithmetic and rendering)."""
+        return rules.Proposal.from_dict(self.terms)
+
+
+@dataclass(frozen=True)
+class NewObligation:
+    """An obligation to record, e.g. as part of accepting a proposal."""
+
+    party_role: Role
+    kind: str  # flows.rules.proposals.ObligationKind value
+    amount: Decimal | None
+    currency: str | None
+    due_at: datetime
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_rule(cls, obligation: rules.Obligation, currency: str) -> NewObligation:
+        """The case rules' obligation; `currency` is kept only where there is an amount."""
+        return cls(
+            party_role=obligation.party,
+            kind=obligation.kind.value,
+            amount=obligation.amount,
+            currency=None if obligation.amount is None else currency,
+            due_at=obligation.due,
+            details=dict(obligation.details),
+        )
+
+
+class ObligationStatus:
+    """The values of `Obligation.status`."""
+
+    PENDING = "pending"  # not done yet
+    DONE = "done"  # the obliged party says it is done
+    CONFIRMED = "confirmed"  # the other party confirmed it
+    DISPUTED = "disputed"  # the other party says it is not done (it may be marked done again)
+
+    ALL = frozenset({PENDING, DONE, CONFIRMED, DISPUTED})
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """Who does what by when after a settlement or decision; numbered 1, 2, ... per case."""
+
+    id: int
+    case_id: int
+    proposal_id: int | None
+    number: int
+    party_role: Role
+    kind: str
+    amount: Decimal | None
+    currency: str | None
+    due_at: datetime
+    details: dict[str, Any]
+    status: str  # see ObligationStatus
+    done_at: datetime | None
+    done_by: int | None
+    proof_evidence_number: int | None  # E<n> of the case that proves it
+    confirmed_at: datetime | None
+    confirmed_by: int | None
+    created_at: datetime
+    disputed_at: datetime | None = None
+    disputed_by: int | None = None
+    dispute_reason: str | None = None
+
+
+class BiddingStatus:
+    """The values of `BlindBidding.status`."""
+
+    OFFERED = "offered"  # one party offered it; waiting for the other to opt in
+    ACTIVE = "active"  # both opted in: rounds are running
+    SETTLED = "settled"  # a round (or an accepted midpoint) settled the case
+    EXHAUSTED = "exhausted"  # every round was used without a settlement
+    DECLINED = "declined"  # a party said no; either may offer again
+
+    ALL = frozenset({OFFERED, ACTIVE, SETTLED, EXHAUSTED, DECLINED})
+
+
+class RoundStatus:
+    """The values of `BidRound.status`."""
+
+    COLLECTING = "collecting"  # waiting for the figures
+    SETTLED = "settled"  # the figures overlapped: settled at the midpoint
+    OFFER_MIDPOINT = "offer_midpoint"  # close: both are asked about the midpoint
+    NO_OVERLAP = "no_overlap"  # too far apart: nothing revealed
+    MIDPOINT_ACCEPTED = "midpoint_accepted"
+    MIDPOINT_DECLINED = "midpoint_declined"
+
+    ALL = frozenset(
+        {COLLECTING, SETTLED, OFFER_MIDPOINT, NO_OVERLAP, MIDPOINT_ACCEPTED, MIDPOINT_DECLINED}
+    )
+    RESULTS = frozenset({SETTLED, OFFER_MIDPOINT, NO_OVERLAP})  # what matching may decide
+    FINISHED = frozenset({NO_OVERLAP, MIDPOINT_DECLINED})  # over without a settlement
+
+
+@dataclass(frozen=True)
+class BlindBidding:
+    """A case's blind bidding (PRODUCT.md): who offered it, who opted in, rounds used."""
+
+    case_id: int
+    status: str  # see BiddingStatus
+    offered_by_role: Role
+    buyer_opted_in: bool
+    supplier_opted_in: bool
+    rounds_done: int  # rounds resolved so far
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class BidRound:
+    """One round of blind bidding. It never carries the figures, only whether each is in."""
+
+    case_id: int
+    round_no: int
+    status: str  # see RoundStatus
+    midpoint: Decimal | None  # only once matching revealed it (settled or offered)
+    buyer_midpoint_answer: bool | None
+    supplier_midpoint_answer: bool | None
+    created_at: datetime
+    resolved_at: datetime | None
+    buyer_bid_in: bool = False
+    supplier_bid_in: bool = False
+
+    def waiting_for(self) -> frozenset[Role]:
+        """The parties whose figure is still missing in this round."""
+        missing = {Role.BUYER} if not self.buyer_bid_in else set()
+        if not self.supplier_bid_in:
+            missing.add(Role.SUPPLIER)
+        return frozenset(missing)

@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
 
 from flows.rules.lifecycle import CaseState, DeadlineKind, Role
-from storage.records import Case, Deadline, Draft, Evidence, HistoryEvent, InviteToken, User
+from storage.records import (
+    BidRound,
+    BlindBidding,
+    Case,
+    CaseChat,
+    Deadline,
+    Draft,
+    Evidence,
+    HistoryEvent,
+    InviteToken,
+    Obligation,
+    PendingInput,
+    Proposal,
+    User,
+)
 
 __all__ = [
+    "bidding_from_row",
     "case_from_row",
+    "chat_from_row",
     "deadline_from_row",
     "draft_from_row",
     "event_from_row",
     "evidence_from_row",
+    "input_from_row",
+    "obligation_from_row",
     "opt_datetime",
+    "opt_decimal",
+    "proposal_from_row",
+    "round_from_row",
     "token_from_row",
     "user_from_row",
 ]
@@ -57,6 +79,15 @@ def _str(value: object) -> str:
 
 def _opt_str(value: object) -> str | None:
     return None if value is None else _str(value)
+
+
+def _opt_bool(value: object) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def opt_decimal(value: object) -> Decimal | None:
+    """A Decimal stored as text (exact on both databases), or None."""
+    return None if value is None else Decimal(_str(value))
 
 
 def _dict(value: object) -> dict[str, Any]:
@@ -100,6 +131,7 @@ def case_from_row(row: Row) -> Case:
         updated_at=_dt(row["updated_at"]),
         last_activity_at=_dt(row["last_activity_at"]),
         version=_int(row["version"]),
+        mediator_id=_opt_int(row["mediator_id"]),
     )
 
 
@@ -181,4 +213,101 @@ def token_from_row(row: Row) -> InviteToken:
         expires_at=_dt(row["expires_at"]),
         used_by=_opt_int(row["used_by"]),
         used_at=_opt_dt(row["used_at"]),
+    )
+
+
+def chat_from_row(row: Row) -> CaseChat:
+    return CaseChat(
+        case_id=_int(row["case_id"]),
+        chat_id=_int(row["chat_id"]),
+        status=_str(row["status"]),
+        can_record=bool(row["can_record"]),
+        bound_by=_int(row["bound_by"]),
+        bound_at=_dt(row["bound_at"]),
+        title=_opt_str(row["title"]),
+        updated_at=_dt(row["updated_at"]),
+    )
+
+
+def input_from_row(row: Row) -> PendingInput:
+    return PendingInput(
+        user_id=_int(row["user_id"]),
+        chat_id=_int(row["chat_id"]),
+        kind=_str(row["kind"]),
+        case_id=_int(row["case_id"]),
+        step=_str(row["step"]),
+        data=_dict(row["data"]),
+        version=_int(row["version"]),
+        updated_at=_dt(row["updated_at"]),
+    )
+
+
+def proposal_from_row(row: Row) -> Proposal:
+    return Proposal(
+        id=_int(row["id"]),
+        case_id=_int(row["case_id"]),
+        number=_int(row["number"]),
+        author_id=_int(row["author_id"]),
+        author_role=Role(_str(row["author_role"])),
+        terms=_dict(row["terms"]),
+        status=_str(row["status"]),
+        source=_str(row["source"]),
+        created_at=_dt(row["created_at"]),
+        decided_at=_opt_dt(row["decided_at"]),
+        decided_by=_opt_int(row["decided_by"]),
+        superseded_by=_opt_int(row["superseded_by"]),
+    )
+
+
+def obligation_from_row(row: Row) -> Obligation:
+    return Obligation(
+        id=_int(row["id"]),
+        case_id=_int(row["case_id"]),
+        proposal_id=_opt_int(row["proposal_id"]),
+        number=_int(row["number"]),
+        party_role=Role(_str(row["party_role"])),
+        kind=_str(row["kind"]),
+        amount=opt_decimal(row["amount"]),
+        currency=_opt_str(row["currency"]),
+        due_at=_dt(row["due_at"]),
+        details=_dict(row["details"]),
+        status=_str(row["status"]),
+        done_at=_opt_dt(row["done_at"]),
+        done_by=_opt_int(row["done_by"]),
+        proof_evidence_number=_opt_int(row["proof_evidence_number"]),
+        confirmed_at=_opt_dt(row["confirmed_at"]),
+        confirmed_by=_opt_int(row["confirmed_by"]),
+        created_at=_dt(row["created_at"]),
+        disputed_at=_opt_dt(row["disputed_at"]),
+        disputed_by=_opt_int(row["disputed_by"]),
+        dispute_reason=_opt_str(row["dispute_reason"]),
+    )
+
+
+def bidding_from_row(row: Row) -> BlindBidding:
+    return BlindBidding(
+        case_id=_int(row["case_id"]),
+        status=_str(row["status"]),
+        offered_by_role=Role(_str(row["offered_by_role"])),
+        buyer_opted_in=bool(row["buyer_opted_in"]),
+        supplier_opted_in=bool(row["supplier_opted_in"]),
+        rounds_done=_int(row["rounds_done"]),
+        created_at=_dt(row["created_at"]),
+        updated_at=_dt(row["updated_at"]),
+    )
+
+
+def round_from_row(row: Row) -> BidRound:
+    """A round without its figures: only whether each one is in."""
+    return BidRound(
+        case_id=_int(row["case_id"]),
+        round_no=_int(row["round_no"]),
+        status=_str(row["status"]),
+        midpoint=opt_decimal(row["midpoint"]),
+        buyer_midpoint_answer=_opt_bool(row["buyer_midpoint_answer"]),
+        supplier_midpoint_answer=_opt_bool(row["supplier_midpoint_answer"]),
+        created_at=_dt(row["created_at"]),
+        resolved_at=_opt_dt(row["resolved_at"]),
+        buyer_bid_in=row["buyer_bid"] is not None,
+        supplier_bid_in=row["supplier_bid"] is not None,
     )

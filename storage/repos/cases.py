@@ -1,10 +1,11 @@
-"""Cases: creating a draft, reading cases, and THE guarded state change `transition`.
+"""Cases: creating a draft, reading cases, roles, and THE guarded state change `transition`.
 
 A transition asks `flows.rules.lifecycle.check_transition` first and writes nothing when it
 refuses. The state change itself is a compare-and-set on `version`, so of two concurrent
 transitions on one case exactly one wins; the loser gets `ConcurrentUpdate` (or
 `IllegalTransition` when it reads the winner's result). The case row, its deadlines and the
-history event commit together or not at all.
+history event commit together or not at all. The body lives in `storage.repos.transitions` so
+that other repositories can run it inside their own transaction.
 """
 
 from __future__ import annotations
@@ -15,33 +16,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from flows.rules.lifecycle import (
-    Action,
-    CaseState,
-    DeadlineKind,
-    IllegalTransition,
-    LifecyclePolicy,
-    Role,
-    check_transition,
-)
-from storage.errors import ConcurrentUpdate, Conflict, NotFound
+from flows.rules.lifecycle import Action, CaseState, DeadlineKind, LifecyclePolicy, Role
+from storage.errors import Conflict, NotFound
 from storage.records import Case, DeadlineStatus, Draft, NewDeadline
 from storage.repos.base import Repo
-from storage.repos.deadlines import close_pending, insert_deadline
+from storage.repos.deadlines import insert_deadline
 from storage.repos.history import append_event
+from storage.repos.transitions import apply_transition, deadline_payload, fetch_case
 from storage.rows import case_from_row, draft_from_row
 from storage.tables import cases, drafts, users
-from storage.types import normalise_json
 
-__all__ = ["FIRST_DRAFT_STEP", "CaseRepo"]
+__all__ = ["FIRST_DRAFT_STEP", "CaseRepo", "role_in"]
 
 FIRST_DRAFT_STEP = "order_number"
-
-
-def _deadline_payload(new: NewDeadline) -> dict[str, Any]:
-    return {"kind": new.kind.value, "due_at": new.due_at}
 
 
 class CaseRepo(Repo):
@@ -115,14 +104,14 @@ class CaseRepo(Repo):
                 buyer_id,
                 Role.BUYER,
                 "case.created",
-                {"state": case.state.value, "deadline": _deadline_payload(expiry)},
+                {"state": case.state.value, "deadline": deadline_payload(expiry)},
                 now,
             )
             return case, draft_from_row(draft_row)
 
     async def get(self, case_id: int) -> Case | None:
         async with self._read() as conn:
-            return await _fetch(conn, case_id)
+            return await fetch_case(conn, case_id)
 
     async def list_for_user(
         self, user_id: int, *, include_closed_drafts: bool = False
@@ -177,7 +166,7 @@ class CaseRepo(Repo):
             )
             if row is None:
                 return None
-            case = await _fetch(conn, int(row))
+            case = await fetch_case(conn, int(row))
             draft_row = (
                 (await conn.execute(select(drafts).where(drafts.c.case_id == int(row))))
                 .mappings()
@@ -211,75 +200,35 @@ class CaseRepo(Repo):
         IllegalTransition. The event's payload is {"action", "from", "to", "reason",
         "deadline" (kind, due_at; when one starts)} plus `payload`, which may add keys but not
         replace those. A self-transition (mediation -> mediation when a mediator is
-        assigned) keeps `previous_state`, so it still says where the case came from.
+        assigned) keeps `previous_state`, so it still says where the case came from; assigning
+        a mediator records them as the case's `mediator_id`.
         """
-        if closing_status not in DeadlineStatus.CLOSING:
-            raise ValueError(
-                f"closing_status must be met, cancelled or fired, not {closing_status!r}"
-            )
         async with self._write() as conn:
-            case = await _fetch(conn, case_id)
-            if case is None:
-                raise NotFound(f"case {case_id} not found")
-            if expected_version is not None and case.version != expected_version:
-                raise ConcurrentUpdate(
-                    f"case {case_id} is at version {case.version}, expected {expected_version}"
-                )
-            move = check_transition(case.facts, action, actor_role, now, self._policy)
-            _check_party(case, action, actor_id, actor_role)
-            if new_deadline is not None and new_deadline.kind is not move.starts:
-                raise ValueError(
-                    f"{action} starts {move.starts}, not a {new_deadline.kind} deadline"
-                )
-            event: dict[str, Any] = {
-                "action": action.value,
-                "from": case.state.value,
-                "to": move.target.value,
-                "reason": reason,
-            }
-            if new_deadline is not None:
-                event["deadline"] = _deadline_payload(new_deadline)
-            clash = event.keys() & (payload or {}).keys()
-            if clash:
-                raise ValueError(f"payload may not override {sorted(clash)} of the event")
-            event.update(payload or {})
-            values: dict[str, Any] = {
-                "state": move.target.value,
-                "version": cases.c.version + 1,
-                "updated_at": now,
-                "last_activity_at": now,
-            }
-            if move.target is not case.state:
-                values["previous_state"] = case.state.value
-            if action is Action.SUBMIT:
-                values["submitted_at"] = now
-            if move.target is CaseState.CLOSED:
-                values["closed_at"] = now
-            elif case.state is CaseState.CLOSED:
-                values["closed_at"] = None  # reopened for reconsideration
-            if claim is not None:
-                values["claim"] = normalise_json(dict(claim))  # bad values: plain ValueError
-            if category is not None:
-                values["category"] = category
-            row = (
-                (
-                    await conn.execute(
-                        update(cases)
-                        .where(cases.c.id == case_id, cases.c.version == case.version)
-                        .values(**values)
-                        .returning(*cases.c)
-                    )
-                )
-                .mappings()
-                .first()
+            return await apply_transition(
+                conn,
+                case_id,
+                action,
+                actor_id,
+                actor_role,
+                now,
+                policy=self._policy,
+                reason=reason,
+                payload=payload,
+                claim=claim,
+                category=category,
+                new_deadline=new_deadline,
+                expected_version=expected_version,
+                closing_status=closing_status,
             )
-            if row is None:
-                raise ConcurrentUpdate(f"case {case_id} changed while {action} was applied")
-            await close_pending(conn, case_id, closing_status, now)
-            if new_deadline is not None:
-                await insert_deadline(conn, case_id, new_deadline, now)
-            await append_event(conn, case_id, actor_id, actor_role, "case.transition", event, now)
-            return case_from_row(row)
+
+    async def role_of(self, case_id: int, user_id: int) -> Role | None:
+        """The user's role in the case: buyer, supplier or its mediator; None otherwise
+        (also for an unknown case)."""
+        async with self._read() as conn:
+            case = await fetch_case(conn, case_id)
+        if case is None:
+            return None
+        return role_in(case, user_id)
 
     async def set_supplier(self, case_id: int, supplier_id: int, now: datetime) -> Case:
         """Record the supplier who joined the case (event "case.supplier_joined").
@@ -288,7 +237,7 @@ class CaseRepo(Repo):
         raises Conflict.
         """
         async with self._write() as conn:
-            case = await _fetch(conn, case_id)
+            case = await fetch_case(conn, case_id)
             if case is None:
                 raise NotFound(f"case {case_id} not found")
             if case.supplier_id == supplier_id:
@@ -312,7 +261,7 @@ class CaseRepo(Repo):
                 .first()
             )
             if row is None:
-                current = await _fetch(conn, case_id)
+                current = await fetch_case(conn, case_id)
                 if current is not None and current.supplier_id == supplier_id:
                     return current  # the same supplier, twice at once
                 raise Conflict(f"case {case_id} got a supplier meanwhile")
@@ -337,15 +286,12 @@ class CaseRepo(Repo):
                 raise NotFound(f"case {case_id} not found")
 
 
-def _check_party(case: Case, action: Action, actor_id: int | None, role: Role) -> None:
-    """A party acts only on its own case: the buyer as the buyer, the supplier who joined."""
-    party = {Role.BUYER: case.buyer_id, Role.SUPPLIER: case.supplier_id}
-    if role in party and (actor_id is None or actor_id != party[role]):
-        raise IllegalTransition(
-            case.state, action, role, f"user {actor_id} is not this case's {role}"
-        )
-
-
-async def _fetch(conn: AsyncConnection, case_id: int) -> Case | None:
-    row = (await conn.execute(select(cases).where(cases.c.id == case_id))).mappings().first()
-    return None if row is None else case_from_row(row)
+def role_in(case: Case, user_id: int) -> Role | None:
+    """`user_id`'s role in `case`: buyer, supplier, mediator, or None."""
+    if user_id == case.buyer_id:
+        return Role.BUYER
+    if case.supplier_id is not None and user_id == case.supplier_id:
+        return Role.SUPPLIER
+    if case.mediator_id is not None and user_id == case.mediator_id:
+        return Role.MEDIATOR
+    return None

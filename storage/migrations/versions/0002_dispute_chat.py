@@ -69,9 +69,7 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", TZ, nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name="fk_pending_inputs_case_id_cases"
-        ),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name="fk_pending_inputs_case_id_cases"),
         sa.PrimaryKeyConstraint("user_id", "chat_id", name="pk_pending_inputs"),
     )
     op.create_index("ix_pending_inputs_case_id", "pending_inputs", ["case_id"])
@@ -151,9 +149,7 @@ def upgrade() -> None:
             "status IN ('offered', 'active', 'settled', 'exhausted', 'declined')",
             name="ck_blind_biddings_status",
         ),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name="fk_blind_biddings_case_id_cases"
-        ),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name="fk_blind_biddings_case_id_cases"),
         sa.PrimaryKeyConstraint("case_id", name="pk_blind_biddings"),
     )
 

@@ -1,0 +1,139 @@
+"""THE guarded state change of a case, runnable inside any write transaction.
+
+`apply_transition` asks `flows.rules.lifecycle.check_transition` first and writes nothing when
+it refuses. The state change itself is a compare-and-set on `version`, so of two concurrent
+transitions on one case exactly one wins; the loser gets `ConcurrentUpdate` (or
+`IllegalTransition` when it reads the winner's result). `CaseRepo.transition` runs it in a
+transaction of its own; `ProposalRepo.accept` runs it together with the proposal and its
+obligations, so a settlement commits whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from flows.rules.lifecycle import (
+    Action,
+    CaseState,
+    IllegalTransition,
+    LifecyclePolicy,
+    Role,
+    check_transition,
+)
+from storage.errors import ConcurrentUpdate, NotFound
+from storage.records import Case, DeadlineStatus, NewDeadline
+from storage.repos.deadlines import close_pending, insert_deadline
+from storage.repos.history import append_event
+from storage.rows import case_from_row
+from storage.tables import cases
+from storage.types import normalise_json
+
+__all__ = ["apply_transition", "deadline_payload", "fetch_case"]
+
+
+def deadline_payload(new: NewDeadline) -> dict[str, Any]:
+    """How a deadline that starts appears in a history event."""
+    return {"kind": new.kind.value, "due_at": new.due_at}
+
+
+async def fetch_case(conn: AsyncConnection, case_id: int) -> Case | None:
+    row = (await conn.execute(select(cases).where(cases.c.id == case_id))).mappings().first()
+    return None if row is None else case_from_row(row)
+
+
+async def apply_transition(
+    conn: AsyncConnection,
+    case_id: int,
+    action: Action,
+    actor_id: int | None,
+    actor_role: Role,
+    now: datetime,
+    *,
+    policy: LifecyclePolicy,
+    reason: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+    claim: Mapping[str, Any] | None = None,
+    category: str | None = None,
+    new_deadline: NewDeadline | None = None,
+    expected_version: int | None = None,
+    closing_status: str = DeadlineStatus.MET,
+) -> Case:
+    """Apply `action` inside the caller's write transaction; see `CaseRepo.transition`."""
+    if closing_status not in DeadlineStatus.CLOSING:
+        raise ValueError(f"closing_status must be met, cancelled or fired, not {closing_status!r}")
+    case = await fetch_case(conn, case_id)
+    if case is None:
+        raise NotFound(f"case {case_id} not found")
+    if expected_version is not None and case.version != expected_version:
+        raise ConcurrentUpdate(
+            f"case {case_id} is at version {case.version}, expected {expected_version}"
+        )
+    move = check_transition(case.facts, action, actor_role, now, policy)
+    _check_party(case, action, actor_id, actor_role)
+    if new_deadline is not None and new_deadline.kind is not move.starts:
+        raise ValueError(f"{action} starts {move.starts}, not a {new_deadline.kind} deadline")
+    event: dict[str, Any] = {
+        "action": action.value,
+        "from": case.state.value,
+        "to": move.target.value,
+        "reason": reason,
+    }
+    if new_deadline is not None:
+        event["deadline"] = deadline_payload(new_deadline)
+    clash = event.keys() & (payload or {}).keys()
+    if clash:
+        raise ValueError(f"payload may not override {sorted(clash)} of the event")
+    event.update(payload or {})
+    values: dict[str, Any] = {
+        "state": move.target.value,
+        "version": cases.c.version + 1,
+        "updated_at": now,
+        "last_activity_at": now,
+    }
+    if move.target is not case.state:
+        values["previous_state"] = case.state.value
+    if action is Action.SUBMIT:
+        values["submitted_at"] = now
+    if action is Action.ASSIGN_MEDIATOR and actor_id is not None:
+        values["mediator_id"] = actor_id
+    if move.target is CaseState.CLOSED:
+        values["closed_at"] = now
+    elif case.state is CaseState.CLOSED:
+        values["closed_at"] = None  # reopened for reconsideration
+    if claim is not None:
+        values["claim"] = normalise_json(dict(claim))  # bad values: plain ValueError
+    if category is not None:
+        values["category"] = category
+    row = (
+        (
+            await conn.execute(
+                update(cases)
+                .where(cases.c.id == case_id, cases.c.version == case.version)
+                .values(**values)
+                .returning(*cases.c)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise ConcurrentUpdate(f"case {case_id} changed while {action} was applied")
+    await close_pending(conn, case_id, closing_status, now)
+    if new_deadline is not None:
+        await insert_deadline(conn, case_id, new_deadline, now)
+    await append_event(conn, case_id, actor_id, actor_role, "case.transition", event, now)
+    return case_from_row(row)
+
+
+def _check_party(case: Case, action: Action, actor_id: int | None, role: Role) -> None:
+    """A party acts only on its own case: the buyer as the buyer, the supplier who joined."""
+    party = {Role.BUYER: case.buyer_id, Role.SUPPLIER: case.supplier_id}
+    if role in party and (actor_id is None or actor_id != party[role]):
+        raise IllegalTransition(
+            case.state, action, role, f"user {actor_id} is not this case's {role}"
+        )
