@@ -3,6 +3,8 @@
     db = await Database.connect("sqlite:///data/bot.db")
     case, draft = await db.cases.create_draft(buyer_id, now, due, reminders)
     case = await db.cases.transition(case.id, Action.SUBMIT, buyer_id, Role.BUYER, now, ...)
+    chat = await db.chats.bind(case.id, group_chat_id, buyer_id, now)
+    proposal, case, obligations = await db.proposals.accept(proposal.id, supplier_id, ...)
 
 Nothing here knows about Telegram. Records are frozen dataclasses with aware UTC datetimes.
 """
@@ -19,7 +21,12 @@ from storage.errors import (
 from storage.hashing import GENESIS_HASH, canonical_json, event_hash
 from storage.migrator import migrate
 from storage.records import (
+    BiddingStatus,
+    BidRound,
+    BlindBidding,
     Case,
+    CaseChat,
+    ChatStatus,
     Deadline,
     DeadlineStatus,
     Draft,
@@ -27,6 +34,13 @@ from storage.records import (
     HistoryEvent,
     InviteToken,
     NewDeadline,
+    NewObligation,
+    Obligation,
+    ObligationStatus,
+    PendingInput,
+    Proposal,
+    ProposalStatus,
+    RoundStatus,
     User,
     VerifyResult,
 )
@@ -34,7 +48,12 @@ from storage.urls import to_async_url
 
 __all__ = [
     "GENESIS_HASH",
+    "BidRound",
+    "BiddingStatus",
+    "BlindBidding",
     "Case",
+    "CaseChat",
+    "ChatStatus",
     "ConcurrentUpdate",
     "Conflict",
     "Database",
@@ -46,7 +65,14 @@ __all__ = [
     "IllegalTransition",
     "InviteToken",
     "NewDeadline",
+    "NewObligation",
     "NotFound",
+    "Obligation",
+    "ObligationStatus",
+    "PendingInput",
+    "Proposal",
+    "ProposalStatus",
+    "RoundStatus",
     "StorageError",
     "TokenInvalid",
     "User",

@@ -13,11 +13,16 @@ from flows.rules.lifecycle import LifecyclePolicy
 from storage.engine import create_engine
 from storage.migrator import run_migrations
 from storage.repos import (
+    BidRepo,
     CaseRepo,
+    ChatRepo,
     DeadlineRepo,
     DraftRepo,
     EvidenceRepo,
     HistoryRepo,
+    InputRepo,
+    ObligationRepo,
+    ProposalRepo,
     TokenRepo,
     UserRepo,
 )
@@ -39,6 +44,11 @@ class Database:
         self.deadlines = DeadlineRepo(engine)
         self.history = HistoryRepo(engine)
         self.tokens = TokenRepo(engine)
+        self.chats = ChatRepo(engine)
+        self.inputs = InputRepo(engine)
+        self.proposals = ProposalRepo(engine, lifecycle_policy)
+        self.obligations = ObligationRepo(engine)
+        self.bids = BidRepo(engine)
 
     @classmethod
     async def connect(

@@ -1,19 +1,29 @@
 """Repositories: one class per aggregate, named methods, each call its own transaction."""
 
+from storage.repos.bids import BidRepo
 from storage.repos.cases import CaseRepo
+from storage.repos.chats import ChatRepo
 from storage.repos.deadlines import DeadlineRepo
 from storage.repos.drafts import DraftRepo
 from storage.repos.evidence import EvidenceRepo
 from storage.repos.history import HistoryRepo
+from storage.repos.inputs import InputRepo
+from storage.repos.obligations import ObligationRepo
+from storage.repos.proposals import ProposalRepo
 from storage.repos.tokens import TokenRepo
 from storage.repos.users import UserRepo
 
 __all__ = [
+    "BidRepo",
     "CaseRepo",
+    "ChatRepo",
     "DeadlineRepo",
     "DraftRepo",
     "EvidenceRepo",
     "HistoryRepo",
+    "InputRepo",
+    "ObligationRepo",
+    "ProposalRepo",
     "TokenRepo",
     "UserRepo",
 ]

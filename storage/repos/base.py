@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -14,7 +15,7 @@ from storage.engine import writer
 from storage.errors import ConcurrentUpdate, NotFound
 from storage.tables import cases
 
-__all__ = ["Repo", "lock_case"]
+__all__ = ["Repo", "dialect_insert", "lock_case"]
 
 T = TypeVar("T")
 
@@ -65,3 +66,10 @@ async def lock_case(conn: AsyncConnection, case_id: int) -> None:
     )
     if found is None:
         raise NotFound(f"case {case_id} not found")
+
+
+def dialect_insert(conn: AsyncConnection, table: Table) -> Any:
+    """The dialect's INSERT construct, for ON CONFLICT (both dialects spell it the same way)."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

@@ -1,0 +1,271 @@
+"""Obligations: who does what by when after a settlement, and whether it was done.
+
+Created with the settlement that states them (`insert_obligations`, inside that transaction),
+numbered 1, 2, ... within the case. Each moves pending -> done -> confirmed, or done ->
+disputed -> done again. Every move is a compare-and-set on the status, so a double press
+applies once and the second gets Conflict. Who may mark or confirm is for the flows to check;
+storage keeps the status machine and the record.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from flows.rules.lifecycle import Role
+from storage.errors import Conflict, NotFound
+from storage.records import NewObligation, Obligation, ObligationStatus, Proposal
+from storage.repos.base import Repo, lock_case
+from storage.repos.cases import role_in
+from storage.repos.history import append_event
+from storage.repos.transitions import fetch_case
+from storage.rows import obligation_from_row
+from storage.tables import evidence, obligations
+
+__all__ = ["ObligationRepo", "insert_obligations"]
+
+_S = ObligationStatus
+
+
+def _created_payload(item: Obligation, proposal: Proposal | None) -> dict[str, Any]:
+    return {
+        "number": item.number,
+        "proposal": None if proposal is None else proposal.number,
+        "party_role": item.party_role.value,
+        "kind": item.kind,
+        "amount": item.amount,
+        "currency": item.currency,
+        "due_at": item.due_at,
+        "details": item.details,
+    }
+
+
+async def insert_obligations(
+    conn: AsyncConnection,
+    case_id: int,
+    new: Sequence[NewObligation],
+    now: datetime,
+    actor_id: int | None,
+    actor_role: Role,
+    *,
+    proposal: Proposal | None = None,
+) -> builtins.list[Obligation]:
+    """Record obligations inside the caller's transaction, with "obligation.created" events.
+
+    They get the next numbers of the case, in the order given. The caller holds the case lock
+    (or this takes it).
+    """
+    for item in new:
+        if item.amount is not None and (not item.amount.is_finite() or item.currency is None):
+            raise ValueError(f"an obligation's amount needs a finite value and a currency: {item}")
+    await lock_case(conn, case_id)
+    highest = await conn.scalar(
+        select(func.max(obligations.c.number)).where(obligations.c.case_id == case_id)
+    )
+    number = 0 if highest is None else int(highest)
+    created: builtins.list[Obligation] = []
+    for item in new:
+        number += 1
+        row = (
+            (
+                await conn.execute(
+                    insert(obligations)
+                    .values(
+                        case_id=case_id,
+                        proposal_id=None if proposal is None else proposal.id,
+                        number=number,
+                        party_role=Role(item.party_role).value,
+                        kind=item.kind,
+                        amount=None if item.amount is None else str(item.amount),
+                        currency=item.currency,
+                        due_at=item.due_at,
+                        details=dict(item.details),
+                        status=_S.PENDING,
+                        created_at=now,
+                    )
+                    .returning(*obligations.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        obligation = obligation_from_row(row)
+        await append_event(
+            conn,
+            case_id,
+            actor_id,
+            actor_role,
+            "obligation.created",
+            _created_payload(obligation, proposal),
+            now,
+        )
+        created.append(obligation)
+    return created
+
+
+class ObligationRepo(Repo):
+    """Reading obligations and moving them through done, confirmed and disputed."""
+
+    async def list(self, case_id: int) -> builtins.list[Obligation]:
+        """The case's obligations in number order."""
+        async with self._read() as conn:
+            result = await conn.execute(
+                select(obligations)
+                .where(obligations.c.case_id == case_id)
+                .order_by(obligations.c.number)
+            )
+            return [obligation_from_row(row) for row in result.mappings()]
+
+    async def get(self, obligation_id: int) -> Obligation | None:
+        async with self._read() as conn:
+            return await _fetch(conn, obligation_id)
+
+    async def mark_done(
+        self,
+        obligation_id: int,
+        user_id: int,
+        now: datetime,
+        proof_evidence_number: int | None = None,
+    ) -> Obligation:
+        """pending or disputed -> done (event "obligation.done" {number, proof}).
+
+        `proof_evidence_number` must name an item of the case (NotFound otherwise).
+        """
+
+        async def check(conn: AsyncConnection, item: Obligation) -> None:
+            if proof_evidence_number is None:
+                return
+            found = await conn.scalar(
+                select(evidence.c.id).where(
+                    evidence.c.case_id == item.case_id,
+                    evidence.c.number == proof_evidence_number,
+                    evidence.c.removed_at.is_(None),
+                )
+            )
+            if found is None:
+                raise NotFound(f"no evidence E{proof_evidence_number} in case {item.case_id}")
+
+        return await self._move(
+            obligation_id,
+            user_id,
+            now,
+            {_S.PENDING, _S.DISPUTED},
+            {
+                "status": _S.DONE,
+                "done_at": now,
+                "done_by": user_id,
+                "proof_evidence_number": proof_evidence_number,
+            },
+            "obligation.done",
+            {"proof_evidence_number": proof_evidence_number},
+            check,
+        )
+
+    async def confirm(self, obligation_id: int, user_id: int, now: datetime) -> Obligation:
+        """done -> confirmed (event "obligation.confirmed")."""
+        values = {"status": _S.CONFIRMED, "confirmed_at": now, "confirmed_by": user_id}
+        return await self._move(
+            obligation_id, user_id, now, {_S.DONE}, values, "obligation.confirmed", {}
+        )
+
+    async def dispute(
+        self, obligation_id: int, user_id: int, now: datetime, reason: str
+    ) -> Obligation:
+        """done -> disputed (event "obligation.disputed" {number, reason})."""
+        if not reason.strip():
+            raise ValueError("a dispute needs a reason")
+        values = {
+            "status": _S.DISPUTED,
+            "disputed_at": now,
+            "disputed_by": user_id,
+            "dispute_reason": reason,
+        }
+        return await self._move(
+            obligation_id,
+            user_id,
+            now,
+            {_S.DONE},
+            values,
+            "obligation.disputed",
+            {"reason": reason},
+        )
+
+    async def all_confirmed(self, case_id: int) -> bool:
+        """Whether the case has obligations and every one is confirmed."""
+        async with self._read() as conn:
+            row = (
+                await conn.execute(
+                    select(
+                        func.count(),
+                        func.count().filter(obligations.c.status != _S.CONFIRMED),
+                    ).where(obligations.c.case_id == case_id)
+                )
+            ).one()
+        return int(row[0]) > 0 and int(row[1]) == 0
+
+    async def _move(
+        self,
+        obligation_id: int,
+        user_id: int,
+        now: datetime,
+        allowed_from: set[str],
+        values: dict[str, Any],
+        kind: str,
+        payload: dict[str, Any],
+        check: Callable[[AsyncConnection, Obligation], Awaitable[None]] | None = None,
+    ) -> Obligation:
+        """Compare-and-set the status from one of `allowed_from`, with its event."""
+        async with self._write() as conn:
+            item = await _fetch(conn, obligation_id)
+            if item is None:
+                raise NotFound(f"obligation {obligation_id} not found")
+            await lock_case(conn, item.case_id)
+            item = await _fetch(conn, obligation_id)
+            assert item is not None  # obligations are never deleted
+            if item.status not in allowed_from:
+                raise Conflict(f"obligation is {item.status}")
+            if check is not None:
+                await check(conn, item)
+            row = (
+                (
+                    await conn.execute(
+                        update(obligations)
+                        .where(
+                            obligations.c.id == obligation_id,
+                            obligations.c.status.in_(allowed_from),
+                        )
+                        .values(**values)
+                        .returning(*obligations.c)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                raise Conflict(f"obligation {obligation_id} changed meanwhile")
+            case = await fetch_case(conn, item.case_id)
+            role = None if case is None else role_in(case, user_id)
+            await append_event(
+                conn,
+                item.case_id,
+                user_id,
+                role or Role.SYSTEM,
+                kind,
+                {"number": item.number, **payload},
+                now,
+            )
+            return obligation_from_row(row)
+
+
+async def _fetch(conn: AsyncConnection, obligation_id: int) -> Obligation | None:
+    row = (
+        (await conn.execute(select(obligations).where(obligations.c.id == obligation_id)))
+        .mappings()
+        .first()
+    )
+    return None if row is None else obligation_from_row(row)
