@@ -52,3 +52,16 @@ async def submitted_case(db: Database, now: datetime) -> Case:
         new_deadline=deadline(DeadlineKind.SUPPLIER_RESPONSE, now),
     )
     return await db.cases.set_supplier(case.id, SUPPLIER, now)
+
+
+async def negotiation_case(db: Database, now: datetime) -> Case:
+    """A submitted case the supplier responded to at `now` (state negotiation)."""
+    case = await submitted_case(db, now)
+    return await db.cases.transition(
+        case.id,
+        Action.SUPPLIER_RESPOND,
+        SUPPLIER,
+        Role.SUPPLIER,
+        now,
+        new_deadline=deadline(DeadlineKind.NEGOTIATION, now),
+    )

@@ -339,3 +339,21 @@ async def test_values_json_cannot_hold_are_refused(db: Database, now: datetime) 
         )
     with pytest.raises(TypeError):
         await db.history.append(case.id, BUYER, Role.BUYER, "x", {"s": {1, 2}}, now)
+
+
+async def test_role_of_the_parties_and_the_assigned_mediator(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    assert case.mediator_id is None
+    assert await db.cases.role_of(case.id, BUYER) is Role.BUYER
+    assert await db.cases.role_of(case.id, SUPPLIER) is Role.SUPPLIER
+    assert await db.cases.role_of(case.id, MEDIATOR) is None
+    assert await db.cases.role_of(case.id, STRANGER) is None
+    assert await db.cases.role_of(case.id + 404, BUYER) is None
+
+    await db.cases.transition(case.id, Action.REQUEST_MEDIATION, SUPPLIER, Role.SUPPLIER, now)
+    assigned = await db.cases.transition(
+        case.id, Action.ASSIGN_MEDIATOR, MEDIATOR, Role.MEDIATOR, now
+    )
+    assert assigned.mediator_id == MEDIATOR
+    assert await db.cases.role_of(case.id, MEDIATOR) is Role.MEDIATOR
+    assert await db.cases.role_of(case.id, STRANGER) is None

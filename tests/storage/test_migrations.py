@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,37 @@ async def _downgrade(engine: Any) -> None:
 
     async with writer(engine).begin() as conn:
         await conn.run_sync(run)
+
+
+async def test_upgrade_from_0001_keeps_the_data(empty_url: str) -> None:
+    engine = create_engine(empty_url)
+    try:
+        await run_migrations(engine, "0001")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO users (id, first_name, created_at, updated_at)"
+                    " VALUES (1, 'Bea', :t, :t)"
+                ),
+                {"t": datetime(2026, 11, 1, tzinfo=UTC)},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO cases (buyer_id, state, claim, created_at, updated_at,"
+                    " last_activity_at, version) VALUES (1, 'draft', '{}', :t, :t, :t, 1)"
+                ),
+                {"t": datetime(2026, 11, 1, tzinfo=UTC)},
+            )
+    finally:
+        await engine.dispose()
+    db = await Database.connect(empty_url)
+    try:
+        [case] = await db.cases.list_for_user(1)
+        assert (case.state.value, case.mediator_id) == ("draft", None)
+        assert await db.chats.for_case(case.id) is None
+        assert await db.proposals.list(case.id) == []
+    finally:
+        await db.dispose()
 
 
 async def test_connect_without_migrate_leaves_database_empty(empty_url: str) -> None:
