@@ -22,7 +22,20 @@ from bot.i18n import Catalogs
 from bot.logs import bind_update
 from bot.scheduler import start_scheduler
 from bot.services import SERVICES_KEY, Services
-from flows import cases, claim_form, start
+from flows import (
+    blind_bidding,
+    cases,
+    claim_form,
+    dispute_chat,
+    escalation,
+    inputs,
+    proposal_builder,
+    proposals,
+    settlement,
+    start,
+    supplier_answer,
+    supplier_join,
+)
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -34,11 +47,29 @@ async def _stamp_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     bind_update(update.update_id if isinstance(update, Update) else None)
 
 
+# Handler groups run in order; within a group the first matching handler wins.
+STAMP, RECORD, PENDING_INPUT, FLOWS = -2, -1, 0, 1
+
+
 def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Every flow, in the order their handlers are tried."""
-    application.add_handler(TypeHandler(object, _stamp_update), group=-1)
-    for flow in (start, cases, claim_form):
-        application.add_handlers(flow.handlers())
+    application.add_handler(TypeHandler(object, _stamp_update), group=STAMP)
+    application.add_handlers(dispute_chat.recorder(), group=RECORD)
+    application.add_handlers(inputs.handlers(), group=PENDING_INPUT)
+    for flow in (
+        start,
+        dispute_chat,
+        supplier_join,
+        supplier_answer,
+        proposal_builder,
+        proposals,
+        settlement,
+        escalation,
+        blind_bidding,
+        cases,
+        claim_form,
+    ):
+        application.add_handlers(flow.handlers(), group=FLOWS)
     application.add_error_handler(on_error)
 
 
@@ -71,7 +102,8 @@ async def on_startup(
 ) -> None:
     """Open the database (migrating it), load the catalogs, register the command menus."""
     catalogs = Catalogs()
-    db = await Database.connect(settings.database_url)
+    lifecycle = settings.lifecycle_policy()
+    db = await Database.connect(settings.database_url, lifecycle_policy=lifecycle)
     services = Services(
         settings=settings,
         db=db,
@@ -79,6 +111,7 @@ async def on_startup(
         catalogs=catalogs,
         policy=settings.deadline_policy(),
         files=EvidenceFiles(settings.evidence_dir),
+        lifecycle=lifecycle,
     )
     application.bot_data[SERVICES_KEY] = services
     await register_commands(application.bot, catalogs)

@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.rules.deadlines import DeadlinePolicy
+from flows.rules.lifecycle import LifecyclePolicy
 from storage import to_async_url
 
 SUPPORTED_LANGUAGES = ("en", "zh_Hans")
@@ -46,6 +47,9 @@ class Settings(BaseSettings):
     arbitration_decision_days: float = Field(5, gt=0)
     fulfilment_days: float = Field(7, gt=0)
     reconsideration_days: float = Field(3, gt=0)
+    blind_bid_gap_percent: float = Field(10, ge=0, le=100)  # of the amount paid
+    blind_bid_rounds: int = Field(3, gt=0, le=10)
+    buyer_mediation_after_days: float = Field(3, ge=0)  # the buyer may ask from day 4
     reminder_hours_before: float = Field(24, gt=0)
     claim_window_days: int = Field(30, gt=0)
     non_delivery_window_days: int = Field(90, gt=0)
@@ -102,6 +106,12 @@ class Settings(BaseSettings):
             fulfilment=timedelta(days=self.fulfilment_days),
             reconsideration=timedelta(days=self.reconsideration_days),
             reminder_before=(timedelta(hours=self.reminder_hours_before),),
+        )
+
+    def lifecycle_policy(self) -> LifecyclePolicy:
+        return LifecyclePolicy(
+            buyer_mediation_after=timedelta(days=self.buyer_mediation_after_days),
+            reconsideration_window=timedelta(days=self.reconsideration_days),
         )
 
     def require_token(self) -> str:

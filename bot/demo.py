@@ -16,9 +16,16 @@ from pathlib import Path
 
 from bot.clock import Clock, SystemClock
 from bot.config import load_settings
+from bot.demo_dispute import (
+    counter_propose_partial_refund,
+    create_dispute_chat,
+    fulfil_with_receipt,
+    invite_supplier,
+    supplier_accepts_invitation,
+)
 from bot.i18n import Catalogs, Translator
 from bot.runner import running_bot
-from bot.sandbox import Sandbox, SandboxServer, SandboxUser
+from bot.sandbox import Sandbox, SandboxChat, SandboxServer, SandboxUser
 
 DEMO_TOKEN = "123456:DEMO-TOKEN"
 # A tiny valid JPEG and PDF, so the stored copies are real files.
@@ -139,15 +146,34 @@ async def file_claim(
     return submitted.text
 
 
-def print_transcript(user: SandboxUser, title: str) -> None:
+def print_transcript(user: SandboxUser, title: str, chat: SandboxChat | None = None) -> None:
     print(f"\n===== {title} =====")
-    for entry in user.transcript():
+    for entry in user.transcript(chat):
         who = "BOT" if entry.from_bot else entry.sender
         body = entry.text if entry.kind == "text" else f"[{entry.kind}] {entry.text}".rstrip()
         print(f"--- {who}:")
         print(body)
         for row in entry.buttons:
             print("    " + "  ".join(f"[ {text} ]" for text, _ in row))
+
+
+async def play_dispute(
+    sandbox: Sandbox, buyer: SandboxUser, supplier: SandboxUser, catalogs: Catalogs
+) -> SandboxChat:
+    """Anna's case: the dispute chat, the supplier invited, a counter-proposal, settlement."""
+    btr, supplier_tr = catalogs.translator("en"), catalogs.translator("zh_Hans")
+    submitted = [e for e in buyer.transcript() if e.from_bot][-1]
+    group = await create_dispute_chat(sandbox, buyer, btr, submitted, "Order PO-2026-1142")
+    invitation = await invite_supplier(buyer, btr)
+    await supplier_accepts_invitation(supplier, supplier_tr, invitation, group)
+    await buyer.send("Hello. The photos of the cracked casings are E1 in the case.", chat=group)
+    await supplier.send("您好，我们已看到照片，愿意部分退款。", chat=group)
+    await counter_propose_partial_refund(supplier, supplier_tr, "900")
+    proposal = await buyer.wait_for(lambda e: btr.t("button.accept") in e.button_texts)
+    await buyer.press(btr.t("button.accept"), message=proposal.message_id)
+    await fulfil_with_receipt(supplier, supplier_tr, buyer, btr, "退款回单")
+    await buyer.wait_for(lambda e: e.text.startswith("Case #") and "is closed" in e.text)
+    return group
 
 
 async def run_demo(languages: list[str] | None = None) -> int:
@@ -159,6 +185,8 @@ async def run_demo(languages: list[str] | None = None) -> int:
         "en": sandbox.user("Anna", language_code="en", username="anna_buyer"),
         "zh_Hans": sandbox.user("李伟", language_code="zh-hans", username="li_wei"),
     }
+    supplier = sandbox.user("王芳", language_code="zh-hans", username="wang_fang_audio")
+    group: SandboxChat | None = None
     with tempfile.TemporaryDirectory(prefix="disputebot-demo-") as workdir:
         async with SandboxServer(sandbox) as server:
             settings = load_settings(
@@ -175,9 +203,14 @@ async def run_demo(languages: list[str] | None = None) -> int:
                     await user.send("/start")
                     await user.next_message(timeout=10)
                     await file_claim(user, catalogs.translator(language), SCRIPTS[language], clock)
+                if "en" in languages:
+                    group = await play_dispute(sandbox, people["en"], supplier, catalogs)
         for language in languages:
             user = people[language]
             print_transcript(user, f"{user.full_name} ({language})")
+        if group is not None:
+            print_transcript(supplier, f"{supplier.full_name} (zh_Hans, the supplier)")
+            print_transcript(people["en"], f"The shared dispute chat “{group.title}”", group)
     sandbox.assert_no_violations()
     print("\nDemo finished: every request the bot made fitted the Bot API schema.")
     return 0

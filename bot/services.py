@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.files import EvidenceFiles
 from bot.i18n import Catalogs, Translator, language_from_telegram
 from flows.rules.deadlines import DeadlinePolicy
+from flows.rules.lifecycle import LifecyclePolicy
 from storage import Database, User
 
 SERVICES_KEY = "services"
@@ -30,6 +31,7 @@ class Services:
     catalogs: Catalogs
     policy: DeadlinePolicy
     files: EvidenceFiles
+    lifecycle: LifecyclePolicy
 
     def translator_for(self, user: User | None) -> Translator:
         """A translator for a stored user: their chosen language, else Telegram's, else default."""

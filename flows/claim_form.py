@@ -353,5 +353,8 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("new", start_claim, filters=private),
         CallbackQueryHandler(on_form_button, pattern=rf"^{FORM}:"),
-        MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_private_message),
+        MessageHandler(
+            filters.UpdateType.MESSAGE & private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+            on_private_message,
+        ),
     ]

@@ -16,6 +16,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from flows.claim_render import case_number, evidence_number
 from flows.claim_steps import claim_from_answers
+from flows.common import keyboard
 from flows.errors_render import validation_message
 from flows.messaging import send
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role
@@ -88,8 +89,11 @@ async def submit(
         return
     await services.db.drafts.delete(case.id)
     log.info("claim submitted")
-    await send(
-        bot,
-        chat_id,
-        tr.t("claim.submitted", number=case_number(case.id), id=case.id, due=tr.datetime(due)),
-    )
+    from flows import dispute_chat, supplier_join
+
+    rows = [
+        [(tr.t("button.create_chat"), await dispute_chat.group_link(services, bot, case))],
+        [supplier_join.invite_button(tr, case.id)],
+    ]
+    text = tr.t("claim.submitted", number=case_number(case.id), id=case.id, due=tr.datetime(due))
+    await send(bot, chat_id, text, keyboard(rows))

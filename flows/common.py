@@ -13,7 +13,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 CALLBACK_LIMIT = 64
 SEPARATOR = ":"
 
-Button = tuple[str, str]  # (label, callback data)
+Button = tuple[str, str]  # (label, callback data, or a link that the button opens)
+LINK_PREFIXES = ("https://", "http://", "tg://")
 
 
 def pack(*parts: object) -> str:
@@ -30,11 +31,15 @@ def unpack(data: str | None) -> list[str]:
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
     """An inline keyboard from rows of (label, callback data); None when there are no buttons."""
-    cleaned = [
-        [InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows
-    ]
+    cleaned = [[_button(label, data) for label, data in row] for row in rows]
     cleaned = [row for row in cleaned if row]
     return InlineKeyboardMarkup(cleaned) if cleaned else None
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton:
+    if data.startswith(LINK_PREFIXES):
+        return InlineKeyboardButton(label, url=data)
+    return InlineKeyboardButton(label, callback_data=data)
 
 
 def chunk(buttons: Sequence[Button], per_row: int) -> list[list[Button]]:

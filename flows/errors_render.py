@@ -6,6 +6,10 @@ extraction finds them and the completeness test checks them).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
 from bot.i18n import N_, Translator
 from flows.rules.validation import ValidationError
 
@@ -35,12 +39,43 @@ ERROR_KEYS: dict[str, str] = {
     "evidence.required": N_("error.evidence.required"),
     "answer.expected_text": N_("error.answer.expected_text"),
     "answer.use_buttons": N_("error.answer.use_buttons"),
+    "amount.currency_mismatch": N_("error.amount.currency_mismatch"),
+    "claim.too_early": N_("error.claim.too_early"),
+    "currency.ambiguous": N_("error.currency.ambiguous"),
+    "currency.withdrawn": N_("error.currency.withdrawn"),
+    "date.invalid": N_("error.date.invalid"),
+    "date.too_old": N_("error.date.too_old"),
+    "evidence.empty": N_("error.evidence.empty"),
+    "text.invalid_characters": N_("error.text.invalid_characters"),
+    "text.too_short": N_("error.text.too_short"),
+    "proposal.conflicting_refunds": N_("error.proposal.conflicting_refunds"),
+    "proposal.duplicate_term": N_("error.proposal.duplicate_term"),
+    "proposal.empty": N_("error.proposal.empty"),
+    "proposal.partial_refund_needs_one": N_("error.proposal.partial_refund_needs_one"),
+    "proposal.percent_range": N_("error.proposal.percent_range"),
+    "proposal.refund_exceeds_paid": N_("error.proposal.refund_exceeds_paid"),
+    "proposal.ship_by_past": N_("error.proposal.ship_by_past"),
+    "bid.exceeds_paid": N_("error.bid.exceeds_paid"),
+    "bid.not_positive": N_("error.bid.not_positive"),
+    "proof.file_expected": N_("error.proof.file_expected"),
 }
 FALLBACK_KEY = N_("error.invalid_answer")
+
+
+def _format(name: str, value: object, params: Mapping[str, object], tr: Translator) -> str:
+    """Money with its currency, dates and numbers in the reader's locale."""
+    if isinstance(value, Decimal) and isinstance(params.get("currency"), str):
+        return tr.money(value, str(params["currency"]))
+    if isinstance(value, date):
+        return tr.date(value)
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return tr.number(value)
+    return str(value)
 
 
 def validation_message(error: ValidationError, tr: Translator) -> str:
     key = ERROR_KEYS.get(error.code)
     if key is None:
         return tr.t(FALLBACK_KEY)
-    return tr.t(key, **{name: str(value) for name, value in error.params.items()})
+    params = dict(error.params)
+    return tr.t(key, **{name: _format(name, value, params, tr) for name, value in params.items()})

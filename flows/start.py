@@ -28,6 +28,12 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
+    if context.args:
+        from flows import supplier_join
+
+        if await supplier_join.open_invitation(update, context, context.args[0]):
+            return
+        await send(context.bot, message.chat_id, tr.t("start.unknown_link"))
     await send(context.bot, message.chat_id, tr.t("start.welcome", name=user.first_name))
     active = await services.db.cases.active_draft_for(user.id)
     if active is not None:

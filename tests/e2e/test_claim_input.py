@@ -90,7 +90,7 @@ async def test_bad_input_at_every_question(
     assert (await _answer(buyer, (today - timedelta(days=3)).isoformat())).startswith(step(11))
     # 11 description: an essay over the limit
     await buyer.send("很" * 4001)
-    await _expect(buyer, tr.t("error.text.too_long", max=4000), step(11))
+    await _expect(buyer, tr.t("error.text.too_long", max=tr.number(4000)), step(11))
     assert (await _answer(buyer, "The lamps are blue, not white.")).startswith(step(12))
     # 12 outcome -> partial refund over the amount paid
     await buyer.press(tr.t("outcome.partial_refund"))

@@ -1,0 +1,112 @@
+"""The scripted dispute after the claim: the shared chat, the supplier, a negotiated settlement.
+
+Shared by `disputebot demo` and the end-to-end tests, so the demo shows what is tested. Each
+step acts as a person would: reading the bot's messages, pressing buttons by their visible
+(translated) labels, following links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bot.i18n import Translator
+from bot.sandbox import Sandbox, SandboxChat, SandboxUser, TranscriptEntry
+
+JPEG_RECEIPT = bytes.fromhex("ffd8ffe000104a464946000101") + b"receipt" * 9 + b"\xff\xd9"
+LINK = re.compile(r"https://t\.me/\S+")
+
+
+def showing(label: str) -> Callable[[TranscriptEntry], bool]:
+    """A message that shows a button with this label."""
+    return lambda entry: label in entry.button_texts
+
+
+def button_url(entry: TranscriptEntry, label: str) -> str:
+    for row in entry.buttons:
+        for text, target in row:
+            if text == label and target is not None:
+                return target
+    raise AssertionError(f"no button {label!r} in {entry}")
+
+
+async def create_dispute_chat(
+    sandbox: Sandbox, buyer: SandboxUser, tr: Translator, submitted: TranscriptEntry, title: str
+) -> SandboxChat:
+    """The buyer makes a group and adds the bot with the startgroup button of the claim."""
+    group = sandbox.group(title, creator=buyer)
+    await buyer.open_link(button_url(submitted, tr.t("button.create_chat")), group=group)
+    await buyer.wait_for(lambda e: "#" in e.text, chat=group, timeout=10)
+    return group
+
+
+async def invite_supplier(buyer: SandboxUser, tr: Translator, timeout: float = 10.0) -> str:  # noqa: ASYNC109
+    """The buyer asks for the invitation; returns the link they would forward."""
+    await buyer.press(tr.t("button.invite_supplier"), timeout=timeout)
+    await buyer.next_message(timeout=timeout)  # instructions
+    link_message = await buyer.next_message(timeout=timeout)
+    await buyer.next_message(timeout=timeout)  # the QR code
+    match = LINK.search(link_message.text)
+    assert match is not None, link_message.text
+    return match.group(0)
+
+
+async def supplier_accepts_invitation(
+    supplier: SandboxUser,
+    tr: Translator,
+    invitation: str,
+    group: SandboxChat | None,
+    timeout: float = 10.0,  # noqa: ASYNC109
+) -> None:
+    """The supplier opens the invitation, confirms, and joins the chat with their one-time link."""
+    await supplier.open_link(invitation)
+    await supplier.next_message(timeout=timeout)  # the claim, "are you the supplier?"
+    await supplier.press(tr.t("button.i_am_supplier"), timeout=timeout)
+    if group is None:
+        return
+    chat_link = await supplier.wait_for(
+        lambda e: "t.me/+" in e.text or "joinchat" in e.text, timeout=timeout
+    )
+    match = LINK.search(chat_link.text)
+    assert match is not None
+    await supplier.open_link(match.group(0))
+    await supplier.wait_for(showing(tr.t("button.contest")), timeout=timeout)
+
+
+async def counter_propose_partial_refund(
+    supplier: SandboxUser,
+    tr: Translator,
+    amount: str,
+    timeout: float = 10.0,  # noqa: ASYNC109
+) -> None:
+    """The supplier answers the claim with a counter-proposal: a partial refund of `amount`."""
+    await supplier.press(tr.t("button.counter"), timeout=timeout)
+    await supplier.wait_for(showing(tr.t("outcome.partial_refund")), timeout=timeout)
+    await supplier.press(tr.t("outcome.partial_refund"), timeout=timeout)
+    await supplier.wait_for(lambda e: e.text == tr.t("builder.ask.partial"), timeout=timeout)
+    await supplier.send(amount)
+    await supplier.wait_for(showing(tr.t("button.send_proposal")), timeout=timeout)
+    await supplier.press(tr.t("button.send_proposal"), timeout=timeout)
+    await supplier.wait_for(
+        lambda e: e.text.startswith(tr.t("builder.sent", number="\x00").split("\x00")[0]),
+        timeout=timeout,
+    )
+
+
+async def fulfil_with_receipt(
+    supplier: SandboxUser,
+    supplier_tr: Translator,
+    buyer: SandboxUser,
+    buyer_tr: Translator,
+    caption: str,
+    timeout: float = 10.0,  # noqa: ASYNC109
+) -> None:
+    """The supplier marks O1 done with a receipt photo; the buyer confirms."""
+    done = supplier_tr.t("button.mark_done", number="O1")
+    await supplier.wait_for(lambda e: done in e.button_texts, timeout=timeout)
+    await supplier.press(done, timeout=timeout)
+    await supplier.wait_for(showing(supplier_tr.t("button.no_proof")), timeout=timeout)
+    await supplier.send_photo(JPEG_RECEIPT, caption=caption)
+    confirm = buyer_tr.t("button.confirm_done")
+    await buyer.wait_for(lambda e: confirm in e.button_texts, timeout=timeout)
+    await buyer.press(confirm, timeout=timeout)

@@ -1,0 +1,337 @@
+"""Blind bidding: each side tells the bot privately the figure it can live with.
+
+Either party offers it; it starts only when both opt in. Figures are typed in the private chat,
+stored, and shown to nobody: not the other side, not the mediator, not the shared chat. If the
+supplier's figure reaches the buyer's, the case settles at the midpoint; if they are within the
+configured gap, both are offered the midpoint; otherwise nothing is revealed and another round
+may follow (three at most).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from telegram import Bot, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.i18n import N_, Translator
+from bot.logs import bind_case
+from bot.services import Services, get_services
+from flows import inputs
+from flows.audience import to_case, to_user
+from flows.case_context import party_of, resolve
+from flows.claim_render import case_number
+from flows.common import Button, pack, unpack
+from flows.messaging import send
+from flows.proposal_render import role_name
+from flows.proposals import ACCEPT_ACTIONS, paid_of, settle_with
+from flows.rules import validation as v
+from flows.rules.blind_bid import BidOutcome, BlindBidPolicy, check_bid, match
+from flows.rules.lifecycle import CaseState, Role
+from flows.rules.proposals import PartialRefund, Proposal
+from storage import Case, Conflict, PendingInput, User
+
+log = logging.getLogger(__name__)
+
+JOIN = "bb"  # bb:<case id>:in|out|again
+MIDPOINT = "bm"  # bm:<case id>:<round>:y|n
+BID = "bid"
+BIDDING_STATES = frozenset({CaseState.NEGOTIATION, CaseState.MEDIATION})
+ASK_KEYS = {Role.BUYER: N_("bids.ask_buyer"), Role.SUPPLIER: N_("bids.ask_supplier")}
+
+
+def _policy(services: Services) -> BlindBidPolicy:
+    return BlindBidPolicy(
+        gap_fraction=Decimal(str(services.settings.blind_bid_gap_percent)) / 100,
+        max_rounds=services.settings.blind_bid_rounds,
+    )
+
+
+def _other(role: Role) -> Role:
+    return Role.SUPPLIER if role is Role.BUYER else Role.BUYER
+
+
+def _id_of(case: Case, role: Role) -> int | None:
+    return case.buyer_id if role is Role.BUYER else case.supplier_id
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/blindbid [case]: offer blind bidding to the other side."""
+    services = get_services(context)
+    caller = await resolve(services, update, context.args)
+    if caller is None:
+        return
+    case, role, tr = caller.case, caller.role, caller.tr
+    if case.state not in BIDDING_STATES or role not in (Role.BUYER, Role.SUPPLIER):
+        await send(context.bot, caller.user.id, tr.t("bids.not_now", number=case_number(case.id)))
+        return
+    current = await services.db.bids.get(case.id)
+    if current is not None and current.status in ("active", "settled", "exhausted"):
+        await send(context.bot, caller.user.id, tr.t("bids.already", number=case_number(case.id)))
+        return
+    await services.db.bids.offer(case.id, role, services.clock.now())
+    other = _id_of(case, _other(role))
+
+    def rows(t: Translator) -> list[list[Button]]:
+        return [
+            [
+                (t.t("button.bids_join"), pack(JOIN, case.id, "in")),
+                (t.t("button.bids_decline"), pack(JOIN, case.id, "out")),
+            ]
+        ]
+
+    max_rounds = _policy(services).max_rounds
+    await to_case(
+        services,
+        context.bot,
+        case,
+        lambda t: t.t(
+            "bids.offered", number=case_number(case.id), by=role_name(t, role), rounds=max_rounds
+        ),
+        rows,
+        private_to=[other] if other is not None else [],
+    )
+
+
+async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    parts = unpack(query.data)
+    found = (
+        await party_of(services, int(parts[1]), user.id)
+        if len(parts) == 3 and parts[1].isdigit()
+        else None
+    )
+    if found is None or found[1] not in (Role.BUYER, Role.SUPPLIER):
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+        return
+    case, role = found
+    bind_case(case.id)
+    now = services.clock.now()
+    try:
+        if parts[2] == "out":
+            await services.db.bids.decline(case.id, role, now)
+            await query.answer()
+            await to_case(
+                services,
+                context.bot,
+                case,
+                lambda t: t.t("bids.declined", number=case_number(case.id), by=role_name(t, role)),
+            )
+            return
+        if parts[2] == "again":
+            round_ = await services.db.bids.start_next_round(
+                case.id, now, _policy(services).max_rounds
+            )
+            await query.answer()
+            await _ask_both(services, context.bot, case, round_.round_no)
+            return
+        bidding = await services.db.bids.opt_in(case.id, role, now)
+    except Conflict:
+        await query.answer(tr.t("callback.stale"), show_alert=True)
+        return
+    await query.answer()
+    if bidding.status == "active":
+        current = await services.db.bids.current_round(case.id)
+        assert current is not None
+        round_no = current.round_no
+        await to_case(
+            services,
+            context.bot,
+            case,
+            lambda t: t.t("bids.started", number=case_number(case.id), round=round_no),
+        )
+        await _ask_both(services, context.bot, case, round_no)
+
+
+def _ask(key: str, round_no: int, paid: Decimal, currency: str) -> Callable[[Translator], str]:
+    def render(t: Translator) -> str:
+        return t.t(key, round=round_no, currency=currency, paid=t.money(paid, currency))
+
+    return render
+
+
+async def _ask_both(services: Services, bot: Bot, case: Case, round_no: int) -> None:
+    paid, currency = paid_of(case)
+    for role in (Role.BUYER, Role.SUPPLIER):
+        user_id = _id_of(case, role)
+        if user_id is None:
+            continue
+        await services.db.inputs.put(
+            user_id,
+            user_id,
+            BID,
+            case.id,
+            str(round_no),
+            {"round": round_no},
+            services.clock.now(),
+        )
+        await to_user(
+            services,
+            bot,
+            case,
+            user_id,
+            _ask(ASK_KEYS[role], round_no, paid, currency),
+        )
+
+
+async def on_bid(
+    services: Services,
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    pending: PendingInput,
+    user: User,
+    tr: Translator,
+) -> None:
+    """A figure typed in the private chat: stored, acknowledged, never repeated."""
+    if message.text is None:
+        raise v.ValidationError("answer.expected_text")
+    case = await services.db.cases.get(pending.case_id)
+    role = await services.db.cases.role_of(pending.case_id, user.id)
+    assert case is not None and role in (Role.BUYER, Role.SUPPLIER)
+    paid, currency = paid_of(case)
+    amount = check_bid(v.parse_amount(message.text, currency), paid, currency)
+    round_no = int(pending.data["round"])
+    now = services.clock.now()
+    try:
+        _, both_in = await services.db.bids.place_bid(case.id, round_no, role, amount, now)
+    except Conflict:
+        await services.db.inputs.clear(user.id, user.id)
+        await send(context.bot, user.id, tr.t("bids.already_bid"))
+        return
+    await services.db.inputs.clear(user.id, user.id)
+    await send(context.bot, user.id, tr.t("bids.recorded", round=round_no))
+    if both_in:
+        await _resolve(services, context.bot, case, round_no)
+
+
+async def _resolve(services: Services, bot: Bot, case: Case, round_no: int) -> None:
+    paid, currency = paid_of(case)
+    policy = _policy(services)
+    buyer_min, supplier_max = await services.db.bids._figures(case.id, round_no)
+    assert buyer_min is not None and supplier_max is not None
+    result = match(buyer_min, supplier_max, paid, currency, policy)
+    now = services.clock.now()
+    await services.db.bids.resolve(
+        case.id, round_no, str(result.kind), result.amount, now, max_rounds=policy.max_rounds
+    )
+    log.info("blind bidding round %s: %s", round_no, result.kind)
+    if result.kind is BidOutcome.SETTLED:
+        assert result.amount is not None
+        await _settle(services, bot, case, result.amount)
+        return
+    if result.kind is BidOutcome.OFFER_MIDPOINT:
+        assert result.amount is not None
+        midpoint = result.amount
+
+        def rows(t: Translator) -> list[list[Button]]:
+            return [
+                [
+                    (t.t("button.accept_midpoint"), pack(MIDPOINT, case.id, round_no, "y")),
+                    (t.t("button.decline_midpoint"), pack(MIDPOINT, case.id, round_no, "n")),
+                ]
+            ]
+
+        for user_id in (case.buyer_id, case.supplier_id):
+            if user_id is not None:
+                await to_user(
+                    services,
+                    bot,
+                    case,
+                    user_id,
+                    lambda t: t.t("bids.midpoint_offer", amount=t.money(midpoint, currency)),
+                    rows,
+                )
+        return
+    await _no_agreement(services, bot, case, round_no)
+
+
+async def _no_agreement(services: Services, bot: Bot, case: Case, round_no: int) -> None:
+    bidding = await services.db.bids.get(case.id)
+    left = _policy(services).max_rounds - (bidding.rounds_done if bidding else round_no)
+    if left <= 0:
+        await to_case(
+            services,
+            bot,
+            case,
+            lambda t: t.t("bids.exhausted", number=case_number(case.id)),
+            private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid is not None],
+        )
+        return
+
+    def rows(t: Translator) -> list[list[Button]]:
+        return [[(t.t("button.bid_again"), pack(JOIN, case.id, "again"))]]
+
+    await to_case(
+        services,
+        bot,
+        case,
+        lambda t: t.t("bids.no_overlap", round=round_no, left=left),
+        rows,
+        private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid is not None],
+    )
+
+
+async def on_midpoint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    parts = unpack(query.data)
+    found = (
+        await party_of(services, int(parts[1]), user.id)
+        if len(parts) == 4 and parts[1].isdigit() and parts[2].isdigit()
+        else None
+    )
+    if found is None or found[1] not in (Role.BUYER, Role.SUPPLIER):
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+        return
+    case, role = found
+    round_no = int(parts[2])
+    try:
+        round_ = await services.db.bids.answer_midpoint(
+            case.id, round_no, role, parts[3] == "y", services.clock.now()
+        )
+    except Conflict:
+        await query.answer(tr.t("callback.stale"), show_alert=True)
+        return
+    await query.answer(tr.t("bids.answer_recorded"))
+    if round_.status == "midpoint_accepted" and round_.midpoint is not None:
+        await _settle(services, context.bot, case, round_.midpoint)
+    elif round_.status == "midpoint_declined":
+        await _no_agreement(services, context.bot, case, round_no)
+
+
+async def _settle(services: Services, bot: Bot, case: Case, amount: Decimal) -> None:
+    """Settle at `amount`: recorded as the supplier's refund, accepted by the buyer."""
+    case = await services.db.cases.get(case.id) or case
+    if case.supplier_id is None or case.state not in ACCEPT_ACTIONS:
+        return
+    proposal = Proposal((PartialRefund(amount=amount),))
+    await settle_with(
+        services,
+        bot,
+        case,
+        proposal,
+        author_id=case.supplier_id,
+        author_role=Role.SUPPLIER,
+        acceptor_id=case.buyer_id,
+        acceptor_role=Role.BUYER,
+        source="blind_bid",
+    )
+
+
+inputs.register(BID, on_bid)
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [
+        CommandHandler("blindbid", on_command),
+        CallbackQueryHandler(on_join, pattern=rf"^{JOIN}:"),
+        CallbackQueryHandler(on_midpoint, pattern=rf"^{MIDPOINT}:"),
+    ]

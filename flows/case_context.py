@@ -1,0 +1,79 @@
+"""Which case a command or button is about, and the caller's role in it, checked on the server.
+
+In a bound dispute chat the case is the chat's; in a private chat it is the number given, or the
+caller's only open case. A caller who is not a party gets the same answer as for a case that does
+not exist, so nothing about other people's cases is revealed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Update
+
+from bot.i18n import Translator
+from bot.logs import bind_case
+from bot.services import Services
+from flows.claim_render import case_number
+from flows.messaging import send
+from flows.rules.lifecycle import CaseState, Role
+from storage import Case, User
+
+OPEN_STATES = frozenset(
+    {
+        CaseState.AWAITING_SUPPLIER,
+        CaseState.NEGOTIATION,
+        CaseState.MEDIATION,
+        CaseState.ARBITRATION,
+        CaseState.SETTLED,
+        CaseState.DECIDED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: User
+    tr: Translator
+    case: Case
+    role: Role
+
+
+async def party_of(services: Services, case_id: int, user_id: int) -> tuple[Case, Role] | None:
+    case = await services.db.cases.get(case_id)
+    if case is None:
+        return None
+    role = await services.db.cases.role_of(case.id, user_id)
+    if role is None:
+        return None
+    bind_case(case.id)
+    return case, role
+
+
+async def resolve(services: Services, update: Update, args: list[str] | None) -> Caller | None:
+    """The case a command is about, or None after telling the caller why not."""
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    case_id: int | None = None
+    if message.chat.type != "private":
+        bound = await services.db.chats.case_for_chat(message.chat_id)
+        case_id = bound.case_id if bound is not None else None
+    elif args and args[0].lstrip("#").isdigit():
+        case_id = int(args[0].lstrip("#"))
+    else:
+        cases = [
+            c for c in await services.db.cases.list_for_user(user.id) if c.state in OPEN_STATES
+        ]
+        if len(cases) == 1:
+            case_id = cases[0].id
+        elif len(cases) > 1:
+            await send(message.get_bot(), message.chat_id, tr.t("case.which"))
+            return None
+    found = await party_of(services, case_id, user.id) if case_id is not None else None
+    if found is None:
+        shown = case_number(case_id) if case_id is not None else "—"
+        await send(message.get_bot(), message.chat_id, tr.t("case.not_found", number=shown))
+        return None
+    case, role = found
+    return Caller(user, tr, case, role)

@@ -1,0 +1,292 @@
+"""The shared dispute chat: binding a group to a case, recording it, keeping strangers out.
+
+The buyer adds the bot to a group through a `startgroup` deep link carrying a single-use token
+(never the case number). The bot binds the group, checks that it can record the conversation
+(administrator, or privacy mode off) and says plainly when it cannot, renames the group and pins
+the claim summary when allowed. From then on every message, edit and file in the group goes
+into the case history with its author's role; anyone who joins and is not a party is removed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, ChatMemberAdministrator, ChatMemberUpdated, Message, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import (
+    BaseHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.i18n import N_, Translator
+from bot.logs import bind_case
+from bot.services import Services, get_services
+from flows.audience import to_case, to_chat
+from flows.claim_render import case_number, render_summary
+from flows.evidence_intake import incoming_file
+from flows.messaging import send
+from flows.rules.lifecycle import Role
+from flows.rules.validation import ValidationError
+from storage import Case, TokenInvalid
+
+log = logging.getLogger(__name__)
+
+GROUP_BIND = "group_bind"
+ADMIN_RIGHTS = "change_info+delete_messages+restrict_members+invite_users+pin_messages"
+TITLE_LIMIT = 128
+GROUPS = filters.ChatType.GROUPS
+
+
+async def group_link(services: Services, bot: Bot, case: Case) -> str:
+    """A `startgroup` deep link that binds a group to `case` (single use, expiring)."""
+    now = services.clock.now()
+    token = await services.db.tokens.create(
+        case.id,
+        GROUP_BIND,
+        case.buyer_id,
+        now,
+        now + timedelta(days=services.settings.invitation_days),
+    )
+    return f"https://t.me/{bot.username}?startgroup={token.token}&admin={ADMIN_RIGHTS}"
+
+
+async def can_record(bot: Bot, chat_id: int) -> bool:
+    """The bot sees every message when privacy mode is off or when it is an administrator."""
+    if bot.can_read_all_group_messages:
+        return True
+    member = await bot.get_chat_member(chat_id, bot.id)
+    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+async def _rights(bot: Bot, chat_id: int) -> ChatMemberAdministrator | None:
+    member = await bot.get_chat_member(chat_id, bot.id)
+    return member if isinstance(member, ChatMemberAdministrator) else None
+
+
+async def on_group_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/start@bot <token>` in a group: the startgroup link of a case's buyer."""
+    services = get_services(context)
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None or not context.args:
+        return
+    _, tr = await services.reader(user)
+    token = await services.db.tokens.get(context.args[0])
+    if token is None or token.purpose != GROUP_BIND or token.created_by != user.id:
+        await send(context.bot, message.chat_id, tr.t("group.bind.invalid"))
+        return
+    bind_case(token.case_id)
+    existing = await services.db.chats.case_for_chat(message.chat_id)
+    if existing is not None and existing.case_id != token.case_id:
+        await send(context.bot, message.chat_id, tr.t("group.bind.other_case"))
+        return
+    try:
+        await services.db.tokens.consume(token.token, user.id, services.clock.now(), GROUP_BIND)
+    except TokenInvalid as error:
+        key = N_("group.bind.expired") if error.reason == "expired" else N_("group.bind.invalid")
+        if existing is None:
+            await send(context.bot, message.chat_id, tr.t(key))
+            return
+    case = await services.db.cases.get(token.case_id)
+    assert case is not None
+    await bind_group(services, context.bot, case, message, user.id)
+
+
+async def bind_group(
+    services: Services, bot: Bot, case: Case, message: Message, user_id: int
+) -> None:
+    now = services.clock.now()
+    chat_id = message.chat_id
+    await services.db.chats.bind(case.id, chat_id, user_id, now, title=message.chat.title)
+    recording = await can_record(bot, chat_id)
+    await services.db.chats.set_recording(chat_id, recording, now)
+    log.info("case bound to chat %s (recording: %s)", chat_id, recording)
+    rights = await _rights(bot, chat_id)
+    if rights is not None and rights.can_change_info:
+        product = str(case.claim.get("product", ""))
+        title = f"{case_number(case.id)} · {product}"[:TITLE_LIMIT]
+        await _quietly(bot.set_chat_title(chat_id, title))
+    summary = await to_chat(
+        services,
+        bot,
+        case,
+        chat_id,
+        lambda tr: (
+            tr.t("group.bound", number=case_number(case.id))
+            + "\n\n"
+            + render_summary(case.claim, [], tr)
+        ),
+    )
+    evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
+    if evidence:
+        await to_chat(services, bot, case, chat_id, lambda tr: _evidence_index(tr, evidence))
+    if summary is not None and rights is not None and rights.can_pin_messages:
+        await _quietly(bot.pin_chat_message(chat_id, summary.message_id, disable_notification=True))
+    if not recording:
+        await to_chat(services, bot, case, chat_id, lambda tr: tr.t("group.cannot_record"))
+    deadline = await services.db.deadlines.next_for_case(case.id)
+    if deadline is not None:
+        await to_chat(
+            services,
+            bot,
+            case,
+            chat_id,
+            lambda tr: tr.t("group.next_step", due=tr.datetime(deadline.due_at)),
+        )
+    from flows import supplier_join  # the supplier may have been waiting for the chat
+
+    await supplier_join.send_chat_link_if_waiting(services, bot, case)
+
+
+def _evidence_index(tr: Translator, evidence: list[Any]) -> str:
+    from flows.claim_render import evidence_line
+
+    return "\n".join(
+        [tr.t("claim.summary.evidence_header"), *(evidence_line(e, tr) for e in evidence)]
+    )
+
+
+async def _quietly(call: Any) -> None:
+    """Cosmetic calls (title, pin) may be refused by the group's settings; log and go on."""
+    try:
+        await call
+    except (BadRequest, Forbidden) as exc:
+        log.info("cosmetic group call refused: %s", exc.message)
+
+
+async def on_bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was added, promoted, demoted or removed: keep the recording status honest."""
+    services = get_services(context)
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None or change.chat.type not in ("group", "supergroup"):
+        return
+    bound = await services.db.chats.case_for_chat(change.chat.id)
+    if bound is None:
+        return
+    bind_case(bound.case_id)
+    case = await services.db.cases.get(bound.case_id)
+    assert case is not None
+    status = change.new_chat_member.status
+    now = services.clock.now()
+    if status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+        await services.db.chats.unbind(change.chat.id, now)
+        await to_case(
+            services,
+            context.bot,
+            case,
+            lambda tr: tr.t("group.bot_removed", number=case_number(case.id)),
+            private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid],
+        )
+        return
+    recording = context.bot.can_read_all_group_messages or status in (
+        ChatMemberStatus.ADMINISTRATOR,
+        ChatMemberStatus.OWNER,
+    )
+    if recording == bound.can_record:
+        return
+    await services.db.chats.set_recording(change.chat.id, recording, now)
+    key = N_("group.recording_on") if recording else N_("group.cannot_record")
+    await to_chat(services, context.bot, case, change.chat.id, lambda tr: tr.t(key))
+
+
+async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Everything said in a bound group goes on the record with its author's role."""
+    services = get_services(context)
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    bound = await services.db.chats.case_for_chat(message.chat_id)
+    if bound is None or bound.status != "bound":
+        return
+    bind_case(bound.case_id)
+    if message.new_chat_members:
+        await _check_newcomers(services, context.bot, bound.case_id, message)
+        return
+    if message.left_chat_member or message.pinned_message or message.new_chat_title:
+        return
+    role = await services.db.cases.role_of(bound.case_id, user.id)
+    payload: dict[str, Any] = {
+        "chat_id": message.chat_id,
+        "message_id": message.message_id,
+        "author": user.full_name,
+        "text": message.text or message.caption,
+    }
+    kind = "chat.edit" if update.edited_message is not None else "chat.message"
+    try:
+        item = incoming_file(message)
+    except ValidationError:
+        item = None
+    if item is not None:
+        kind = "chat.file"
+        payload["file"] = item.to_json()
+    if role is None:
+        payload["outsider"] = True
+    await services.db.history.append(
+        bound.case_id, user.id, role or Role.SYSTEM, kind, payload, services.clock.now()
+    )
+    await services.db.cases.touch(bound.case_id, services.clock.now())
+
+
+async def _check_newcomers(services: Services, bot: Bot, case_id: int, message: Message) -> None:
+    case = await services.db.cases.get(case_id)
+    assert case is not None and message.new_chat_members is not None
+    for member in message.new_chat_members:
+        if member.id == bot.id:
+            continue
+        role = await services.db.cases.role_of(case_id, member.id)
+        await services.db.history.append(
+            case_id,
+            member.id,
+            role or Role.SYSTEM,
+            "chat.joined",
+            {"chat_id": message.chat_id, "name": member.full_name, "party": role is not None},
+            services.clock.now(),
+        )
+        if role is not None:
+            continue
+        removed = await _remove(bot, message.chat_id, member.id)
+        key = N_("group.stranger_removed") if removed else N_("group.stranger_not_removed")
+        await to_chat(
+            services,
+            bot,
+            case,
+            message.chat_id,
+            _named(key, member.full_name),
+        )
+
+
+def _named(key: str, name: str) -> Callable[[Translator], str]:
+    return lambda tr: tr.t(key, name=name)
+
+
+async def _remove(bot: Bot, chat_id: int, user_id: int) -> bool:
+    """Remove a non-party: ban then unban, so they are out but not blacklisted forever."""
+    try:
+        await bot.ban_chat_member(chat_id, user_id)
+        await bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+    except (BadRequest, Forbidden) as exc:
+        log.warning("could not remove a non-party from the dispute chat: %s", exc.message)
+        return False
+    return True
+
+
+def recorder() -> list[BaseHandler[Any, Any, Any]]:
+    """Runs before every other handler for group updates (registered in a group of its own, so
+    the other handlers still see each message after it is recorded)."""
+    return [MessageHandler(GROUPS, on_group_message)]
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [
+        CommandHandler("start", on_group_start, filters=GROUPS),
+        ChatMemberHandler(on_bot_membership, ChatMemberHandler.MY_CHAT_MEMBER),
+    ]

@@ -1,0 +1,148 @@
+"""Leaving negotiation: asking for a mediator, or the buyer withdrawing the claim.
+
+The supplier may ask for a mediator at once; the buyer from day 4 after filing (the case rules
+decide, with the reason given back). Mediators come in a later flow: until then a case in
+mediation waits, and the parties are told so plainly.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.services import get_services
+from flows.audience import to_case
+from flows.case_context import party_of, resolve
+from flows.claim_render import case_number
+from flows.common import keyboard, pack, unpack
+from flows.messaging import send
+from flows.proposal_render import role_name
+from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role, check_transition
+from storage import ConcurrentUpdate, NewDeadline
+
+log = logging.getLogger(__name__)
+
+WITHDRAW = "wd"  # wd:<case id>:y|n
+
+
+async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    caller = await resolve(services, update, context.args)
+    if caller is None:
+        return
+    message = update.effective_message
+    assert message is not None
+    tr, case, role = caller.tr, caller.case, caller.role
+    now = services.clock.now()
+    try:
+        check_transition(case.facts, Action.REQUEST_MEDIATION, role, now, services.lifecycle)
+    except IllegalTransition as error:
+        if error.reason == "too early for the buyer" and case.submitted_at is not None:
+            opens = case.submitted_at + services.lifecycle.buyer_mediation_after
+            text = tr.t("mediation.too_early", opens=tr.datetime(opens))
+        else:
+            text = tr.t("mediation.not_now", number=case_number(case.id))
+        await send(context.bot, message.chat_id, text)
+        return
+    due = services.policy.due_at(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
+    try:
+        case = await services.db.cases.transition(
+            case.id,
+            Action.REQUEST_MEDIATION,
+            caller.user.id,
+            role,
+            now,
+            reason=f"{role} asked for a mediator",
+            new_deadline=NewDeadline(
+                DeadlineKind.MEDIATOR_ASSIGNMENT, now, due, services.policy.reminder_times(now, due)
+            ),
+            expected_version=case.version,
+        )
+    except (IllegalTransition, ConcurrentUpdate):
+        text = tr.t("mediation.not_now", number=case_number(case.id))
+        await send(context.bot, message.chat_id, text)
+        return
+    log.info("mediation requested by the %s", role)
+    await to_case(
+        services,
+        context.bot,
+        case,
+        lambda t: t.t("mediation.requested", number=case_number(case.id), by=role_name(t, role)),
+        private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid is not None],
+    )
+
+
+async def on_withdraw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    caller = await resolve(services, update, context.args)
+    if caller is None:
+        return
+    tr, case = caller.tr, caller.case
+    if caller.role is not Role.BUYER:
+        await send(context.bot, caller.user.id, tr.t("withdraw.buyer_only"))
+        return
+    rows = [
+        [
+            (tr.t("button.withdraw_yes"), pack(WITHDRAW, case.id, "y")),
+            (tr.t("button.keep_case"), pack(WITHDRAW, case.id, "n")),
+        ]
+    ]
+    await send(
+        context.bot,
+        caller.user.id,
+        tr.t("withdraw.confirm", number=case_number(case.id)),
+        keyboard(rows),
+    )
+
+
+async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    parts = unpack(query.data)
+    found = (
+        await party_of(services, int(parts[1]), user.id)
+        if len(parts) == 3 and parts[1].isdigit()
+        else None
+    )
+    if found is None or found[1] is not Role.BUYER:
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+        return
+    case, _ = found
+    if parts[2] != "y":
+        await query.answer(tr.t("withdraw.kept"))
+        return
+    try:
+        case = await services.db.cases.transition(
+            case.id,
+            Action.WITHDRAW,
+            user.id,
+            Role.BUYER,
+            services.clock.now(),
+            reason="buyer withdrew the claim",
+            closing_status="cancelled",
+        )
+    except (IllegalTransition, ConcurrentUpdate):
+        await query.answer(tr.t("withdraw.not_possible"), show_alert=True)
+        return
+    await query.answer()
+    log.info("claim withdrawn")
+    await to_case(
+        services,
+        context.bot,
+        case,
+        lambda t: t.t("withdraw.done", number=case_number(case.id)),
+        private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid is not None],
+    )
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [
+        CommandHandler("mediator", on_mediator),
+        CommandHandler("withdraw", on_withdraw),
+        CallbackQueryHandler(on_withdraw_button, pattern=rf"^{WITHDRAW}:"),
+    ]

@@ -1,0 +1,302 @@
+"""Building a proposal in the private chat: terms chosen with buttons, details typed.
+
+The proposal under construction is a pending input (kind "proposal"), so it survives a
+restart. Every button names the case and is checked against the caller's own pending input.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from telegram import Bot, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.i18n import N_, Translator
+from bot.logs import bind_case
+from bot.services import Services, get_services
+from flows import inputs
+from flows.case_context import party_of, resolve
+from flows.claim_render import case_number
+from flows.common import Button, chunk, keyboard, pack, unpack
+from flows.errors_render import validation_message
+from flows.messaging import send
+from flows.proposal_render import terms_text
+from flows.proposals import paid_of, submit_proposal
+from flows.rules import validation as v
+from flows.rules.lifecycle import CaseState, Role
+from flows.rules.proposals import (
+    Discount,
+    FullRefund,
+    Other,
+    PartialRefund,
+    Proposal,
+    Replacement,
+    ReturnAndRefund,
+    Term,
+)
+from flows.rules.validation import ValidationError
+from storage import Case, PendingInput, User
+
+KIND = "proposal"
+BUILD = "pb"  # pb:<case id>:<action>
+PROPOSING_STATES = frozenset(
+    {CaseState.AWAITING_SUPPLIER, CaseState.NEGOTIATION, CaseState.MEDIATION}
+)
+TERM_BUTTONS = (
+    ("full", N_("outcome.full_refund")),
+    ("partial", N_("outcome.partial_refund")),
+    ("return", N_("outcome.return_and_refund")),
+    ("replacement", N_("outcome.replacement")),
+    ("discount", N_("outcome.discount")),
+    ("other", N_("outcome.other")),
+)
+TEXT_STEPS = {
+    "partial": N_("builder.ask.partial"),
+    "replacement_qty": N_("builder.ask.replacement_qty"),
+    "replacement_date": N_("builder.ask.replacement_date"),
+    "discount": N_("builder.ask.discount"),
+    "other": N_("builder.ask.other"),
+}
+
+
+def _proposal(data: dict[str, Any]) -> Proposal:
+    return Proposal.from_dict({"version": 1, "terms": data.get("terms", [])})
+
+
+def _with(
+    data: dict[str, Any], term: Term, case: Case, services: Services, tr: Translator
+) -> dict[str, Any]:
+    """`data` with `term` added, if the proposal stays valid (else ValidationError)."""
+    proposal = Proposal((*_proposal(data).terms, term))
+    paid, currency = paid_of(case)
+    proposal.validate(paid, currency, services.clock.now(), tz=tr.tz)
+    return {**data, "terms": proposal.to_dict()["terms"]}
+
+
+async def start(
+    services: Services,
+    bot: Bot,
+    case: Case,
+    user_id: int,
+    role: Role,
+    tr: Translator,
+    reply_to: int | None = None,
+) -> None:
+    """Open the builder in the caller's private chat."""
+    if case.state not in PROPOSING_STATES or (
+        case.state is CaseState.AWAITING_SUPPLIER and role is not Role.SUPPLIER
+    ):
+        await send(bot, user_id, tr.t("builder.not_now", number=case_number(case.id)))
+        return
+    data: dict[str, Any] = {"terms": [], "reply_to": reply_to}
+    pending = await services.db.inputs.put(
+        user_id, user_id, KIND, case.id, "menu", data, services.clock.now()
+    )
+    await _show(services, bot, case, pending, tr)
+
+
+async def _show(
+    services: Services, bot: Bot, case: Case, pending: PendingInput, tr: Translator
+) -> None:
+    if pending.step in TEXT_STEPS:
+        rows = [[(tr.t("button.cancel"), pack(BUILD, case.id, "cancel"))]]
+        await send(bot, pending.user_id, tr.t(TEXT_STEPS[pending.step]), keyboard(rows))
+        return
+    if pending.step == "freight":
+        rows = [
+            [
+                (tr.t("role.buyer_pays"), pack(BUILD, case.id, "fb")),
+                (tr.t("role.supplier_pays"), pack(BUILD, case.id, "fs")),
+            ]
+        ]
+        await send(bot, pending.user_id, tr.t(N_("builder.ask.freight")), keyboard(rows))
+        return
+    proposal = _proposal(pending.data)
+    paid, currency = paid_of(case)
+    lines = [tr.t("builder.intro", number=case_number(case.id))]
+    if proposal.terms:
+        lines.append(tr.t("builder.terms_so_far") + "\n" + terms_text(proposal, tr, paid, currency))
+    lines.append(tr.t("builder.add_term"))
+    buttons: list[Button] = [(tr.t(key), pack(BUILD, case.id, code)) for code, key in TERM_BUTTONS]
+    rows = chunk(buttons, 2)
+    last: list[Button] = []
+    if proposal.terms:
+        last.append((tr.t("button.send_proposal"), pack(BUILD, case.id, "send")))
+    last.append((tr.t("button.cancel"), pack(BUILD, case.id, "cancel")))
+    await send(bot, pending.user_id, "\n\n".join(lines), keyboard([*rows, last]))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    parts = unpack(query.data)
+    pending = await services.db.inputs.get(user.id, user.id)
+    if (
+        len(parts) != 3
+        or pending is None
+        or pending.kind != KIND
+        or str(pending.case_id) != parts[1]
+    ):
+        await query.answer(tr.t("callback.stale"), show_alert=True)
+        return
+    bind_case(pending.case_id)
+    found = await party_of(services, pending.case_id, user.id)
+    if found is None:
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+        return
+    case, role = found
+    await query.answer()
+    action = parts[2]
+    now = services.clock.now()
+    data = dict(pending.data)
+    if action == "cancel":
+        await services.db.inputs.clear(user.id, user.id)
+        await send(context.bot, user.id, tr.t("builder.cancelled"))
+        return
+    if action == "send":
+        await _send(services, context.bot, case, role, pending, user, tr)
+        return
+    step = "menu"
+    try:
+        if action == "full":
+            data = _with(data, FullRefund(), case, services, tr)
+        elif action in ("fb", "fs"):
+            term = ReturnAndRefund("buyer" if action == "fb" else "supplier")
+            data = _with(data, term, case, services, tr)
+        elif action == "return":
+            step = "freight"
+        elif action == "replacement":
+            step = "replacement_qty"
+        elif action in TEXT_STEPS:
+            step = action
+        else:
+            raise ValidationError("answer.use_buttons")
+    except ValidationError as error:
+        await send(context.bot, user.id, validation_message(error, tr))
+    pending = await services.db.inputs.put(
+        user.id, user.id, KIND, case.id, step, data, now, expected_version=pending.version
+    )
+    await _show(services, context.bot, case, pending, tr)
+
+
+async def on_text(
+    services: Services,
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    pending: PendingInput,
+    user: User,
+    tr: Translator,
+) -> None:
+    case = await services.db.cases.get(pending.case_id)
+    assert case is not None
+    if pending.step not in TEXT_STEPS or message.text is None:
+        raise ValidationError("answer.use_buttons" if message.text else "answer.expected_text")
+    text = message.text
+    data = dict(pending.data)
+    paid, currency = paid_of(case)
+    step = "menu"
+    try:
+        if pending.step == "partial":
+            data = _with(data, _partial(text, paid, currency), case, services, tr)
+        elif pending.step == "replacement_qty":
+            data["quantity"] = v.parse_quantity(text)
+            step = "replacement_date"
+        elif pending.step == "replacement_date":
+            term = Replacement(int(data.pop("quantity")), _future_date(text, services, tr))
+            data = _with(data, term, case, services, tr)
+        elif pending.step == "discount":
+            data = _with(data, Discount(_percent(text)), case, services, tr)
+        elif pending.step == "other":
+            data = _with(data, Other(v.parse_text(text, max_len=2000)), case, services, tr)
+    except ValidationError as error:
+        await send(context.bot, message.chat_id, validation_message(error, tr))
+        await _show(services, context.bot, case, pending, tr)
+        return
+    pending = await services.db.inputs.put(
+        user.id,
+        user.id,
+        KIND,
+        case.id,
+        step,
+        data,
+        services.clock.now(),
+        expected_version=pending.version,
+    )
+    await _show(services, context.bot, case, pending, tr)
+
+
+def _percent(text: str) -> Decimal:
+    cleaned = text.strip().replace("％", "%").rstrip("%").strip()
+    try:
+        percent = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationError("percent.invalid") from None
+    if not Decimal(0) < percent < Decimal(100):
+        raise ValidationError("percent.range")
+    return percent
+
+
+def _partial(text: str, paid: Decimal, currency: str) -> PartialRefund:
+    if text.strip().replace("％", "%").endswith("%"):
+        return PartialRefund(percent=_percent(text))
+    amount = v.parse_amount(text, currency)
+    if amount > paid:
+        raise ValidationError("refund.exceeds_paid")
+    return PartialRefund(amount=amount)
+
+
+def _future_date(text: str, services: Services, tr: Translator) -> Any:
+    """A ship-by date: today or later (dates are typed like every other date)."""
+    far = services.clock.now() + timedelta(days=3650)
+    day = v.parse_date(text, far, tr.tz)
+    if day < services.clock.now().astimezone(tr.tz).date():
+        raise ValidationError("proposal.ship_by_past")
+    return day
+
+
+async def _send(
+    services: Services,
+    bot: Bot,
+    case: Case,
+    role: Role,
+    pending: PendingInput,
+    user: User,
+    tr: Translator,
+) -> None:
+    proposal = _proposal(pending.data)
+    paid, currency = paid_of(case)
+    try:
+        proposal.validate(paid, currency, services.clock.now(), tz=tr.tz)
+    except ValidationError as error:
+        await send(bot, user.id, validation_message(error, tr))
+        await _show(services, bot, case, pending, tr)
+        return
+    await services.db.inputs.clear(user.id, user.id)
+    stored = await submit_proposal(services, bot, case, user.id, role, proposal)
+    await send(bot, user.id, tr.t("builder.sent", number=f"P{stored.number}"))
+
+
+async def on_propose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/propose [case]: start a proposal, in the private chat."""
+    services = get_services(context)
+    caller = await resolve(services, update, context.args)
+    if caller is None:
+        return
+    message = update.effective_message
+    if message is not None and message.chat.type != "private":
+        await send(context.bot, message.chat_id, caller.tr.t("builder.in_private"))
+    await start(services, context.bot, caller.case, caller.user.id, caller.role, caller.tr)
+
+
+inputs.register(KIND, on_text)
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [
+        CommandHandler("propose", on_propose),
+        CallbackQueryHandler(on_button, pattern=rf"^{BUILD}:"),
+    ]

@@ -1,0 +1,106 @@
+"""How proposals and obligations read, for one reader: whole sentences from the catalogs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from bot.i18n import N_, Translator
+from flows.rules.lifecycle import Role
+from flows.rules.money import percent_of
+from flows.rules.proposals import (
+    Discount,
+    FullRefund,
+    Other,
+    PartialRefund,
+    Proposal,
+    Replacement,
+    ReturnAndRefund,
+    Term,
+)
+
+ROLE_KEYS = {
+    Role.BUYER: N_("role.buyer"),
+    Role.SUPPLIER: N_("role.supplier"),
+    Role.MEDIATOR: N_("role.mediator"),
+    Role.SYSTEM: N_("role.system"),
+}
+OBLIGATION_KEYS = {
+    "refund": N_("obligation.refund"),
+    "return_goods": N_("obligation.return_goods"),
+    "ship_replacement": N_("obligation.ship_replacement"),
+    "grant_discount": N_("obligation.grant_discount"),
+    "other": N_("obligation.other"),
+}
+
+
+def role_name(tr: Translator, role: Role | str) -> str:
+    return tr.t(ROLE_KEYS[Role(role)])
+
+
+def proposal_number(number: int) -> str:
+    return f"P{number}"
+
+
+def obligation_number(number: int) -> str:
+    return f"O{number}"
+
+
+def term_text(term: Term, tr: Translator, paid: Decimal, currency: str) -> str:
+    if isinstance(term, FullRefund):
+        return tr.t("term.full_refund", amount=tr.money(paid, currency))
+    if isinstance(term, PartialRefund):
+        if term.percent is not None:
+            amount = percent_of(paid, term.percent, currency)
+            return tr.t(
+                "term.partial_percent",
+                percent=tr.number(term.percent),
+                amount=tr.money(amount, currency),
+            )
+        assert term.amount is not None
+        return tr.t("term.partial_amount", amount=tr.money(term.amount, currency))
+    if isinstance(term, ReturnAndRefund):
+        return tr.t(
+            "term.return_refund",
+            amount=tr.money(paid, currency),
+            party=role_name(tr, term.freight_paid_by),
+        )
+    if isinstance(term, Replacement):
+        return tr.t(
+            "term.replacement", quantity=tr.number(term.quantity), date=tr.date(term.ship_by)
+        )
+    if isinstance(term, Discount):
+        return tr.t("term.discount", percent=tr.number(term.percent))
+    assert isinstance(term, Other)
+    return tr.t("term.other", text=term.description, party=role_name(tr, term.by))
+
+
+def terms_text(proposal: Proposal, tr: Translator, paid: Decimal, currency: str) -> str:
+    return "\n".join(f"• {term_text(t, tr, paid, currency)}" for t in proposal.terms)
+
+
+def obligation_text(
+    tr: Translator,
+    number: int,
+    party: Role | str,
+    kind: str,
+    amount: Decimal | None,
+    currency: str | None,
+    due: datetime,
+    details: dict[str, Any],
+) -> str:
+    params: dict[str, object] = {
+        "number": obligation_number(number),
+        "party": role_name(tr, party),
+        "due": tr.datetime(due),
+        "amount": tr.money(amount, currency) if amount is not None and currency else "",
+        "freight": role_name(tr, details["freight_paid_by"])
+        if "freight_paid_by" in details
+        else "",
+        "quantity": details.get("quantity", ""),
+        "ship_by": tr.date(date.fromisoformat(details["ship_by"])) if "ship_by" in details else "",
+        "percent": details.get("percent", ""),
+        "text": details.get("description", ""),
+    }
+    return tr.t(OBLIGATION_KEYS[kind], **params)

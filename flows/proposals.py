@@ -1,0 +1,274 @@
+"""Structured settlement proposals between the parties: made, shown, accepted or rejected.
+
+A proposal is shown to both parties in their own languages with Accept / Reject / Counter
+buttons. Only the other party can accept; a newer proposal supersedes the older ones, whose
+buttons then say so. Acceptance settles the case in one transaction (proposal, case state,
+obligations), so a double press or two parties pressing at once applies once.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
+
+from bot.i18n import N_, Translator
+from bot.logs import bind_case
+from bot.services import Services, get_services
+from flows.audience import to_case, to_user
+from flows.case_context import party_of
+from flows.claim_render import case_number
+from flows.common import Button, pack, unpack
+from flows.proposal_render import proposal_number, role_name, terms_text
+from flows.rules.lifecycle import (
+    Action,
+    CaseState,
+    DeadlineKind,
+    IllegalTransition,
+    Role,
+)
+from flows.rules.proposals import Proposal, obligations
+from storage import Case, ConcurrentUpdate, Conflict, NewDeadline, NewObligation
+from storage import Proposal as StoredProposal
+
+log = logging.getLogger(__name__)
+
+DECIDE = "pp"  # pp:<proposal id>:a|r|c
+ACCEPT_ACTIONS = {
+    CaseState.AWAITING_SUPPLIER: Action.SUPPLIER_ACCEPT,
+    CaseState.NEGOTIATION: Action.ACCEPT_PROPOSAL,
+    CaseState.MEDIATION: Action.MEDIATION_SETTLE,
+}
+
+
+def paid_of(case: Case) -> tuple[Decimal, str]:
+    return Decimal(str(case.claim["amount"])), str(case.claim["currency"])
+
+
+def other_party(case: Case, role: Role) -> int | None:
+    return case.supplier_id if role is Role.BUYER else case.buyer_id
+
+
+async def submit_proposal(
+    services: Services,
+    bot: Bot,
+    case: Case,
+    author_id: int,
+    role: Role,
+    proposal: Proposal,
+    *,
+    source: str = "party",
+) -> StoredProposal:
+    """Record a proposal (superseding older ones) and show it to both parties."""
+    now = services.clock.now()
+    if case.state is CaseState.AWAITING_SUPPLIER and role is Role.SUPPLIER:
+        due = services.policy.due_at(DeadlineKind.NEGOTIATION, now, case.submitted_at)
+        case = await services.db.cases.transition(
+            case.id,
+            Action.SUPPLIER_RESPOND,
+            author_id,
+            role,
+            now,
+            reason="supplier made a counter-proposal",
+            payload={"response": "counter"},
+            new_deadline=NewDeadline(
+                DeadlineKind.NEGOTIATION, now, due, services.policy.reminder_times(now, due)
+            ),
+        )
+    stored = await services.db.proposals.create(
+        case.id, author_id, role, proposal.to_dict(), now, source=source
+    )
+    log.info("proposal %s made by the %s", stored.number, role)
+    await announce(services, bot, case, stored)
+    return stored
+
+
+def decision_rows(stored: StoredProposal) -> Any:
+    def rows(tr: Translator) -> list[list[Button]]:
+        return [
+            [
+                (tr.t("button.accept"), pack(DECIDE, stored.id, "a")),
+                (tr.t("button.reject"), pack(DECIDE, stored.id, "r")),
+            ],
+            [(tr.t("button.counter"), pack(DECIDE, stored.id, "c"))],
+        ]
+
+    return rows
+
+
+async def announce(services: Services, bot: Bot, case: Case, stored: StoredProposal) -> None:
+    proposal = Proposal.from_dict(stored.terms)
+    paid, currency = paid_of(case)
+    author_role = Role(stored.author_role)
+
+    def render(tr: Translator) -> str:
+        return tr.t(
+            "proposal.made",
+            number=proposal_number(stored.number),
+            case=case_number(case.id),
+            author=role_name(tr, author_role),
+            terms=terms_text(proposal, tr, paid, currency),
+            other=role_name(tr, Role.SUPPLIER if author_role is Role.BUYER else Role.BUYER),
+        )
+
+    other = other_party(case, author_role)
+    await to_case(
+        services,
+        bot,
+        case,
+        render,
+        decision_rows(stored),
+        private_to=[other] if other is not None else [],
+    )
+
+
+async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    parts = unpack(query.data)
+    stored = (
+        await services.db.proposals.get(int(parts[1]))
+        if len(parts) == 3 and parts[1].isdigit()
+        else None
+    )
+    found = await party_of(services, stored.case_id, user.id) if stored is not None else None
+    if stored is None or found is None:
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+        return
+    case, role = found
+    bind_case(case.id)
+    if role not in (Role.BUYER, Role.SUPPLIER) or Role(stored.author_role) is role:
+        await query.answer(tr.t("proposal.not_yours_to_decide"), show_alert=True)
+        return
+    if stored.status != "open":
+        key = N_("proposal.superseded") if stored.status == "superseded" else N_("proposal.closed")
+        await query.answer(tr.t(key, number=proposal_number(stored.number)), show_alert=True)
+        return
+    action = parts[2]
+    if action == "a":
+        await _accept(services, context.bot, query, case, stored, user.id, role, tr)
+    elif action == "r":
+        await _reject(services, context.bot, query, case, stored, user.id, role, tr)
+    else:
+        from flows import proposal_builder
+
+        await query.answer()
+        await proposal_builder.start(services, context.bot, case, user.id, role, tr, stored.id)
+
+
+async def _accept(
+    services: Services,
+    bot: Bot,
+    query: Any,
+    case: Case,
+    stored: StoredProposal,
+    user_id: int,
+    role: Role,
+    tr: Translator,
+) -> None:
+    if await accept_stored(services, bot, case, stored, user_id, role):
+        await query.answer(tr.t("proposal.accepted_ack"))
+        return
+    closed = tr.t("proposal.closed", number=proposal_number(stored.number))
+    await query.answer(closed, show_alert=True)
+
+
+async def accept_stored(
+    services: Services, bot: Bot, case: Case, stored: StoredProposal, user_id: int, role: Role
+) -> bool:
+    """Accept `stored` for `role`: settle the case with its obligations. False when it was no
+    longer possible (already decided, superseded, or the case moved on): nothing changed."""
+    action = ACCEPT_ACTIONS.get(case.state)
+    if action is None:
+        return False
+    now = services.clock.now()
+    paid, currency = paid_of(case)
+    duties = obligations(
+        Proposal.from_dict(stored.terms),
+        paid,
+        currency,
+        now,
+        int(services.settings.fulfilment_days),
+    )
+    due = max([services.policy.due_at(DeadlineKind.FULFILMENT, now), *(d.due for d in duties)])
+    try:
+        accepted, case, created = await services.db.proposals.accept(
+            stored.id,
+            user_id,
+            role,
+            now,
+            action=action,
+            new_deadline=NewDeadline(
+                DeadlineKind.FULFILMENT, now, due, services.policy.reminder_times(now, due)
+            ),
+            obligations=[NewObligation.from_rule(d, currency) for d in duties],
+            expected_case_version=case.version,
+        )
+    except (Conflict, ConcurrentUpdate, IllegalTransition):
+        log.info("accept of proposal %s not applied: already decided", stored.number)
+        return False
+    log.info("proposal %s accepted; case settled", accepted.number)
+    from flows import settlement
+
+    await settlement.announce(services, bot, case, accepted, created, role)
+    return True
+
+
+async def settle_with(
+    services: Services,
+    bot: Bot,
+    case: Case,
+    proposal: Proposal,
+    *,
+    author_id: int,
+    author_role: Role,
+    acceptor_id: int,
+    acceptor_role: Role,
+    source: str,
+) -> bool:
+    """Settle on terms both sides already agreed elsewhere (the claim, a blind-bid round)."""
+    stored = await services.db.proposals.create(
+        case.id, author_id, author_role, proposal.to_dict(), services.clock.now(), source=source
+    )
+    return await accept_stored(services, bot, case, stored, acceptor_id, acceptor_role)
+
+
+async def _reject(
+    services: Services,
+    bot: Bot,
+    query: Any,
+    case: Case,
+    stored: StoredProposal,
+    user_id: int,
+    role: Role,
+    tr: Translator,
+) -> None:
+    try:
+        await services.db.proposals.reject(stored.id, user_id, role, services.clock.now())
+    except Conflict:
+        await query.answer(
+            tr.t("proposal.closed", number=proposal_number(stored.number)), show_alert=True
+        )
+        return
+    await query.answer()
+    await to_case(
+        services,
+        bot,
+        case,
+        lambda t: t.t(
+            "proposal.rejected", number=proposal_number(stored.number), by=role_name(t, role)
+        ),
+        private_to=[uid for uid in (other_party(case, role),) if uid is not None],
+    )
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [CallbackQueryHandler(on_decide, pattern=rf"^{DECIDE}:")]
+
+
+__all__ = ["announce", "handlers", "submit_proposal", "to_user"]

@@ -1,0 +1,152 @@
+"""The shared dispute chat end to end: a buyer (English) and a supplier (Chinese) take a case
+from claim to closed, each reading every bot message in their own language."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from decimal import Decimal
+
+from bot.clock import FrozenClock
+from bot.demo import SCRIPTS, file_claim
+from bot.demo_dispute import (
+    counter_propose_partial_refund,
+    create_dispute_chat,
+    fulfil_with_receipt,
+    invite_supplier,
+    supplier_accepts_invitation,
+)
+from bot.i18n import Catalogs
+from bot.sandbox import Sandbox, SandboxUser, TranscriptEntry
+from flows.rules.lifecycle import CaseState
+from tests.e2e.conftest import BotHarness, translator
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def last_bot_entry(user: SandboxUser) -> TranscriptEntry:
+    return [e for e in user.transcript() if e.from_bot][-1]
+
+
+async def open_case(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> tuple[SandboxUser, SandboxUser, object, int]:
+    buyer = sandbox.user("Anna", language_code="en")
+    supplier = sandbox.user("王芳", language_code="zh-hans")
+    btr, str_ = translator(catalogs, buyer), translator(catalogs, supplier)
+    await file_claim(buyer, btr, SCRIPTS["en"], clock)
+    group = await create_dispute_chat(sandbox, buyer, btr, last_bot_entry(buyer), "PO-2026-1142")
+    invitation = await invite_supplier(buyer, btr)
+    await supplier_accepts_invitation(supplier, str_, invitation, group)
+    [case] = await bot.services.db.cases.list_for_user(buyer.id)
+    return buyer, supplier, group, case.id
+
+
+async def test_claim_to_closed_between_english_buyer_and_chinese_supplier(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    buyer, supplier, group, case_id = await open_case(bot, sandbox, catalogs, clock)
+    btr, str_ = translator(catalogs, buyer), translator(catalogs, supplier)
+    db = bot.services.db
+    chat = await db.chats.for_case(case_id)
+    assert chat is not None and chat.chat_id == group.id and chat.can_record  # type: ignore[attr-defined]
+    assert group.title.startswith(f"#{case_id}")  # type: ignore[attr-defined]
+    assert sandbox.pinned(group)
+    assert supplier.id in group.members  # type: ignore[attr-defined]
+
+    await buyer.send("Hello, I sent photos of the cracked casings.", chat=group)
+    await supplier.send("我们看到了，正在核实。", chat=group)
+    await counter_propose_partial_refund(supplier, str_, "800")
+    proposal = await buyer.wait_for(lambda e: btr.t("button.accept") in e.button_texts)
+    assert "$800.00" in proposal.text
+    await buyer.press(btr.t("button.accept"), message=proposal.message_id)
+    await fulfil_with_receipt(supplier, str_, buyer, btr, "退款回单")
+    closed = await buyer.wait_for(
+        lambda e: e.text == btr.t("case.closed_fulfilled", number=f"#{case_id}")
+    )
+    assert closed
+
+    case = await db.cases.get(case_id)
+    assert case is not None and case.state is CaseState.CLOSED
+    [obligation] = await db.obligations.list(case_id)
+    assert obligation.amount == Decimal("800.00") and obligation.status == "confirmed"
+    assert obligation.proof_evidence_number == 3
+    proof = await db.evidence.get(case_id, 3)
+    assert proof is not None and proof.sha256 and proof.submitter_role == "supplier"
+
+    # Every bot message each party read privately is in their own language.
+    # (The supplier's name is theirs, in any script; it is not the bot's language.)
+    assert all(not HAN.search(e.text.replace("王芳", "")) for e in buyer.transcript() if e.from_bot)
+    assert all(HAN.search(e.text) for e in supplier.transcript() if e.from_bot and e.text)
+    # In the shared chat, once both are there, the bot writes both languages.
+    later = [e for e in group.transcript() if e.from_bot][-3:]  # type: ignore[attr-defined]
+    assert all(HAN.search(e.text) and re.search("[A-Za-z]{4}", e.text) for e in later)
+
+    events = await db.history.list(case_id)
+    said = [e.payload.get("text") for e in events if e.kind == "chat.message"]
+    assert (
+        "Hello, I sent photos of the cracked casings." in said and "我们看到了，正在核实。" in said
+    )
+    assert (await db.history.verify(case_id)).ok
+
+
+async def test_stranger_is_removed_and_reused_invitation_refused(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    buyer = sandbox.user("Anna", language_code="en")
+    supplier = sandbox.user("Li", language_code="zh")
+    eve = sandbox.user("Eve", language_code="en")
+    btr = translator(catalogs, buyer)
+    await file_claim(buyer, btr, SCRIPTS["en"], clock)
+    group = await create_dispute_chat(sandbox, buyer, btr, last_bot_entry(buyer), "Dispute")
+    invitation = await invite_supplier(buyer, btr)
+    await supplier_accepts_invitation(supplier, translator(catalogs, supplier), invitation, group)
+
+    await eve.open_link(invitation)
+    refusal = await eve.next_message()
+    assert refusal.text == btr.t("invite.used")
+
+    link = await sandbox.call("createChatInviteLink", {"chat_id": group.id})  # a leaked link
+    await eve.open_link(link[1]["result"]["invite_link"])
+    removed = await buyer.wait_for(
+        lambda e: btr.t("group.stranger_removed", name="Eve") in e.text, chat=group
+    )
+    assert removed
+    assert eve.id not in group.members
+
+
+async def test_superseded_proposal_and_concurrent_accepts(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    buyer, supplier, group, case_id = await open_case(bot, sandbox, catalogs, clock)
+    btr, str_ = translator(catalogs, buyer), translator(catalogs, supplier)
+    await counter_propose_partial_refund(supplier, str_, "700")
+    first = await buyer.wait_for(lambda e: "$700.00" in e.text and bool(e.buttons))
+    await supplier.send("/propose")
+    await supplier.wait_for(lambda e: str_.t("outcome.partial_refund") in e.button_texts)
+    await supplier.press(str_.t("outcome.partial_refund"))
+    await supplier.wait_for(lambda e: e.text == str_.t("builder.ask.partial"))
+    await supplier.send("900")
+    await supplier.wait_for(lambda e: str_.t("button.send_proposal") in e.button_texts)
+    await supplier.press(str_.t("button.send_proposal"))
+    second = await buyer.wait_for(lambda e: "$900.00" in e.text and bool(e.buttons))
+
+    old = await buyer.press(btr.t("button.accept"), message=first.message_id)
+    assert old.text == btr.t("proposal.superseded", number="P1")
+    case = await bot.services.db.cases.get(case_id)
+    assert case is not None and case.state is CaseState.NEGOTIATION
+
+    # The buyer presses Accept in the private chat and in the group at the same instant.
+    group_copy = await buyer.wait_for(lambda e: "$900.00" in e.text and bool(e.buttons), chat=group)
+    label = " / ".join([btr.t("button.accept"), str_.t("button.accept")])
+    await asyncio.gather(
+        buyer.press(btr.t("button.accept"), message=second.message_id),
+        buyer.press(label, chat=group, message=group_copy.message_id),
+    )
+    obligations = await bot.services.db.obligations.list(case_id)
+    assert len(obligations) == 1
+    case = await bot.services.db.cases.get(case_id)
+    assert case is not None and case.state is CaseState.SETTLED
+    # The supplier cannot accept their own proposal, and a stranger's press does nothing.
+    answers = [a for a in sandbox.callback_answers if a.user_id == buyer.id]
+    assert sum(1 for a in answers if a.text == btr.t("proposal.accepted_ack")) == 1
