@@ -72,7 +72,9 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if current is not None and current.status in ("active", "settled", "exhausted"):
         await send(context.bot, caller.user.id, tr.t("bids.already", number=case_number(case.id)))
         return
-    await services.db.bids.offer(case.id, role, services.clock.now())
+    await services.db.bids.offer(
+        case.id, role, services.clock.now(), max_rounds=_policy(services).max_rounds
+    )
     other = _id_of(case, _other(role))
 
     def rows(t: Translator) -> list[list[Button]]:
@@ -131,7 +133,9 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer()
             await _ask_both(services, context.bot, case, round_.round_no)
             return
-        bidding = await services.db.bids.opt_in(case.id, role, now)
+        bidding = await services.db.bids.opt_in(
+            case.id, role, now, max_rounds=_policy(services).max_rounds
+        )
     except Conflict:
         await query.answer(tr.t("callback.stale"), show_alert=True)
         return
@@ -295,7 +299,12 @@ async def on_midpoint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     round_no = int(parts[2])
     try:
         round_ = await services.db.bids.answer_midpoint(
-            case.id, round_no, role, parts[3] == "y", services.clock.now()
+            case.id,
+            round_no,
+            role,
+            parts[3] == "y",
+            services.clock.now(),
+            max_rounds=_policy(services).max_rounds,
         )
     except Conflict:
         await query.answer(tr.t("callback.stale"), show_alert=True)

@@ -114,6 +114,7 @@ async def bind_group(
         product = str(case.claim.get("product", ""))
         title = f"{case_number(case.id)} · {product}"[:TITLE_LIMIT]
         await _quietly(bot.set_chat_title(chat_id, title))
+    evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
     summary = await to_chat(
         services,
         bot,
@@ -122,12 +123,9 @@ async def bind_group(
         lambda tr: (
             tr.t("group.bound", number=case_number(case.id))
             + "\n\n"
-            + render_summary(case.claim, [], tr)
+            + render_summary(case.claim, evidence, tr)
         ),
     )
-    evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
-    if evidence:
-        await to_chat(services, bot, case, chat_id, lambda tr: _evidence_index(tr, evidence))
     if summary is not None and rights is not None and rights.can_pin_messages:
         await _quietly(bot.pin_chat_message(chat_id, summary.message_id, disable_notification=True))
     if not recording:
@@ -144,14 +142,6 @@ async def bind_group(
     from flows import supplier_join  # the supplier may have been waiting for the chat
 
     await supplier_join.send_chat_link_if_waiting(services, bot, case)
-
-
-def _evidence_index(tr: Translator, evidence: list[Any]) -> str:
-    from flows.claim_render import evidence_line
-
-    return "\n".join(
-        [tr.t("claim.summary.evidence_header"), *(evidence_line(e, tr) for e in evidence)]
-    )
 
 
 async def _quietly(call: Any) -> None:
