@@ -28,6 +28,7 @@ from flows import (
     claim_form,
     dispute_chat,
     escalation,
+    group_evidence,
     inputs,
     proposal_builder,
     proposals,
@@ -59,6 +60,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
     for flow in (
         start,
         dispute_chat,
+        group_evidence,
         supplier_join,
         supplier_answer,
         proposal_builder,
@@ -70,6 +72,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         claim_form,
     ):
         application.add_handlers(flow.handlers(), group=FLOWS)
+    application.add_handlers(start.fallback_handlers(), group=FLOWS)
     application.add_error_handler(on_error)
 
 

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.rules.deadlines import DeadlinePolicy
 from flows.rules.lifecycle import LifecyclePolicy
+from flows.rules.validation import ClaimPolicy
 from storage import to_async_url
 
 SUPPORTED_LANGUAGES = ("en", "zh_Hans")
@@ -106,6 +107,13 @@ class Settings(BaseSettings):
             fulfilment=timedelta(days=self.fulfilment_days),
             reconsideration=timedelta(days=self.reconsideration_days),
             reminder_before=(timedelta(hours=self.reminder_hours_before),),
+        )
+
+    def claim_policy(self) -> ClaimPolicy:
+        return ClaimPolicy(
+            receipt_window_days=self.claim_window_days,
+            non_delivery_window_days=self.non_delivery_window_days,
+            max_evidence_bytes=self.max_evidence_mb * 1024 * 1024,
         )
 
     def lifecycle_policy(self) -> LifecyclePolicy:

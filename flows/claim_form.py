@@ -40,7 +40,6 @@ from flows.messaging import clear_buttons, send
 from flows.rules.lifecycle import Action, DeadlineKind, Role
 from flows.rules.validation import (
     Category,
-    ClaimPolicy,
     DesiredOutcome,
     EvidenceKind,
     EvidenceTag,
@@ -143,7 +142,7 @@ async def _on_attachment(
         raise ValidationError(
             "answer.expected_text" if step not in CHOICE_STEPS else "answer.use_buttons"
         )
-    item = checked_file(message, _claim_policy(services))
+    item = checked_file(message, services.settings.claim_policy())
     return await _move(services, draft, Step.EVIDENCE_LABEL, {"pending_evidence": item.to_json()})
 
 
@@ -166,17 +165,8 @@ async def _on_text(
     return await _move(services, draft, next_step(step, {**draft.answers, **updates}), updates)
 
 
-def _claim_policy(services: Services) -> ClaimPolicy:
-    settings = services.settings
-    return ClaimPolicy(
-        receipt_window_days=settings.claim_window_days,
-        non_delivery_window_days=settings.non_delivery_window_days,
-        max_evidence_bytes=settings.max_evidence_mb * 1024 * 1024,
-    )
-
-
 def _form_context(services: Services, draft: Draft, tr: Translator) -> FormContext:
-    return FormContext(services.clock.now(), tr.tz, _claim_policy(services), draft.answers)
+    return FormContext(services.clock.now(), tr.tz, services.settings.claim_policy(), draft.answers)
 
 
 async def on_form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

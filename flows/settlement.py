@@ -23,7 +23,7 @@ from flows.evidence_intake import checked_file
 from flows.messaging import send
 from flows.proposal_render import obligation_number, obligation_text, proposal_number, role_name
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role
-from flows.rules.validation import ClaimPolicy, EvidenceTag, ValidationError
+from flows.rules.validation import EvidenceTag, ValidationError
 from storage import Case, ConcurrentUpdate, Conflict, NewDeadline, Obligation, PendingInput, User
 from storage import Proposal as StoredProposal
 
@@ -155,8 +155,7 @@ async def on_proof(
     if duty is None or case is None:
         await services.db.inputs.clear(user.id, user.id)
         return
-    settings = services.settings
-    item = checked_file(message, ClaimPolicy(max_evidence_bytes=settings.max_evidence_mb * 2**20))
+    item = checked_file(message, services.settings.claim_policy())
     role = await services.db.cases.role_of(case.id, user.id)
     assert role is not None
     label = message.caption or tr.t("obligation.proof_label", number=obligation_number(duty.number))

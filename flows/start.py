@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.i18n import LANGUAGES, N_
 from bot.services import get_services
@@ -76,6 +83,19 @@ async def on_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if active is not None:
         case, draft = active
         await ask_current(services, context.bot, user.id, case, draft, tr)
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    _, tr = await services.reader(update.effective_user)
+    await send(context.bot, message.chat_id, tr.t("private.unknown"))
+
+
+def fallback_handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """Registered last: a private command no flow knows gets a helpful answer."""
+    return [MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, on_unknown_command)]
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -150,3 +150,28 @@ async def test_superseded_proposal_and_concurrent_accepts(
     # The supplier cannot accept their own proposal, and a stranger's press does nothing.
     answers = [a for a in sandbox.callback_answers if a.user_id == buyer.id]
     assert sum(1 for a in answers if a.text == btr.t("proposal.accepted_ack")) == 1
+
+
+async def test_a_file_in_the_chat_becomes_numbered_evidence(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    buyer, supplier, group, case_id = await open_case(bot, sandbox, catalogs, clock)
+    str_ = translator(catalogs, supplier)
+    photo = await supplier.send_photo(b"\xff\xd8\xff\xe0packing list\xff\xd9", chat=group)
+    await supplier.send("/evidence", chat=group, reply_to=photo)
+    await supplier.wait_for(
+        lambda e: e.text == str_.t("evidence.group.ask_label", name="王芳"), chat=group
+    )
+    await supplier.send("装箱单", chat=group)
+    await supplier.wait_for(lambda e: str_.t("tag.delivery") in e.button_texts, chat=group)
+    await supplier.press(str_.t("tag.delivery"), chat=group)
+    added = await buyer.wait_for(lambda e: "E3" in e.text and "装箱单" in e.text, chat=group)
+    assert added
+    item = await bot.services.db.evidence.get(case_id, 3)
+    assert item is not None and item.submitter_role == "supplier" and item.tag == "delivery"
+    assert item.sha256 and item.label == "装箱单"
+
+    # In a private chat the command means nothing: the reader is told what they can do.
+    eve = sandbox.user("Eve", language_code="en")
+    await eve.send("/evidence")
+    assert (await eve.next_message()).text == translator(catalogs, eve).t("private.unknown")

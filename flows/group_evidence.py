@@ -1,0 +1,159 @@
+"""Turning a file in the dispute chat into numbered evidence: reply to it with /evidence.
+
+The party who asks gives it a label (typed in the chat) and a tag (buttons); the file is stored
+at once, hashed, and announced with its number. Only parties of the case may do this, and only
+for files that were sent in that chat.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot.i18n import Translator
+from bot.logs import bind_case
+from bot.services import Services, get_services
+from flows import inputs
+from flows.audience import to_chat
+from flows.claim_render import TAG_KEYS, evidence_line
+from flows.common import Button, chunk, keyboard, pack, unpack
+from flows.errors_render import validation_message
+from flows.evidence_intake import checked_file
+from flows.messaging import send
+from flows.rules import validation as v
+from flows.rules.lifecycle import Role
+from flows.rules.validation import EvidenceTag, ValidationError
+from storage import PendingInput, User
+
+log = logging.getLogger(__name__)
+
+KIND = "group_evidence"
+TAG = "ge"  # ge:<case id>:<tag>
+
+
+async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/evidence` as a reply to a file in the dispute chat."""
+    services = get_services(context)
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    bound = await services.db.chats.case_for_chat(message.chat_id)
+    role = await services.db.cases.role_of(bound.case_id, user.id) if bound else None
+    if bound is None or role not in (Role.BUYER, Role.SUPPLIER):
+        await send(context.bot, message.chat_id, tr.t("evidence.group.not_party"))
+        return
+    bind_case(bound.case_id)
+    target = message.reply_to_message
+    if target is None:
+        await send(context.bot, message.chat_id, tr.t("evidence.group.reply_needed"))
+        return
+    try:
+        item = checked_file(target, services.settings.claim_policy())
+    except ValidationError as error:
+        await send(context.bot, message.chat_id, validation_message(error, tr))
+        return
+    data = {"file": item.to_json(), "source_message_id": target.message_id}
+    await services.db.inputs.put(
+        user.id, message.chat_id, KIND, bound.case_id, "label", data, services.clock.now()
+    )
+    await send(context.bot, message.chat_id, tr.t("evidence.group.ask_label", name=user.first_name))
+
+
+async def on_label(
+    services: Services,
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    pending: PendingInput,
+    user: User,
+    tr: Translator,
+) -> None:
+    if pending.step != "label":
+        raise ValidationError("answer.use_buttons")
+    if message.text is None:
+        raise ValidationError("answer.expected_text")
+    label = v.parse_label(message.text)
+    await services.db.inputs.put(
+        user.id,
+        message.chat_id,
+        KIND,
+        pending.case_id,
+        "tag",
+        {**pending.data, "label": label},
+        services.clock.now(),
+        expected_version=pending.version,
+    )
+    buttons: list[Button] = [
+        (tr.t(key), pack(TAG, pending.case_id, tag)) for tag, key in TAG_KEYS.items()
+    ]
+    await send(
+        context.bot, message.chat_id, tr.t("evidence.group.ask_tag"), keyboard(chunk(buttons, 3))
+    )
+
+
+async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = get_services(context)
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None and query.message is not None
+    user, tr = await services.reader(update.effective_user)
+    chat_id = query.message.chat.id
+    parts = unpack(query.data)
+    pending = await services.db.inputs.get(user.id, chat_id)
+    if (
+        len(parts) != 3
+        or pending is None
+        or pending.kind != KIND
+        or pending.step != "tag"
+        or str(pending.case_id) != parts[1]
+        or parts[2] not in set(EvidenceTag)
+    ):
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+        return
+    case = await services.db.cases.get(pending.case_id)
+    role = await services.db.cases.role_of(pending.case_id, user.id)
+    if case is None or role is None:
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+        return
+    bind_case(case.id)
+    await query.answer()
+    file = pending.data["file"]
+    now = services.clock.now()
+    item = await services.db.evidence.add(
+        case.id,
+        user.id,
+        role,
+        file["kind"],
+        pending.data["label"],
+        parts[2],
+        now,
+        telegram_file_id=file["file_id"],
+        telegram_file_unique_id=file["file_unique_id"],
+        file_name=file.get("file_name"),
+        mime_type=file.get("mime_type"),
+        size=file.get("size"),
+    )
+    stored = await services.files.download(context.bot, file["file_id"])
+    item = await services.db.evidence.mark_stored(
+        item.id, stored.sha256, stored.size, str(stored.path), now
+    )
+    await services.db.inputs.clear(user.id, chat_id)
+    log.info("evidence E%s added from the dispute chat", item.number)
+    await to_chat(
+        services,
+        context.bot,
+        case,
+        chat_id,
+        lambda t: t.t("evidence.group.added", line=evidence_line(item, t)),
+    )
+
+
+inputs.register(KIND, on_label)
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [
+        CommandHandler("evidence", on_evidence, filters=filters.ChatType.GROUPS),
+        CallbackQueryHandler(on_tag, pattern=rf"^{TAG}:"),
+    ]
