@@ -36,6 +36,7 @@ from flows import (
     start,
     supplier_answer,
     supplier_join,
+    timezone,
 )
 from storage import Database
 
@@ -69,6 +70,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         escalation,
         blind_bidding,
         cases,
+        timezone,
         claim_form,
     ):
         application.add_handlers(flow.handlers(), group=FLOWS)

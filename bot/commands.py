@@ -12,6 +12,7 @@ COMMAND_KEYS = (
     ("cases", N_("command.cases")),
     ("case", N_("command.case")),
     ("language", N_("command.language")),
+    ("timezone", N_("command.timezone")),
     ("help", N_("command.help")),
 )
 # Telegram's language_code is two-letter ISO 639-1; "" is the default for everyone else.

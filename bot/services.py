@@ -21,6 +21,9 @@ from flows.rules.lifecycle import LifecyclePolicy
 from storage import Database, User
 
 SERVICES_KEY = "services"
+# Until a reader sets /timezone: Simplified Chinese readers are almost all on China Standard
+# Time; everyone else gets DEFAULT_TIMEZONE. Every time shown names its UTC offset anyway.
+LANGUAGE_TIMEZONES = {"zh_Hans": "Asia/Shanghai"}
 
 
 @dataclass
@@ -39,7 +42,8 @@ class Services:
         if user is None:
             return self.catalogs.translator(default, self.settings.default_timezone)
         language = user.language or language_from_telegram(user.telegram_language, default)
-        return self.catalogs.translator(language, user.timezone or self.settings.default_timezone)
+        zone = user.timezone or LANGUAGE_TIMEZONES.get(language, self.settings.default_timezone)
+        return self.catalogs.translator(language, zone)
 
     async def reader(self, tg_user: TelegramUser) -> tuple[User, Translator]:
         """Record who is talking to us and how to speak to them."""

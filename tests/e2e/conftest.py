@@ -17,7 +17,7 @@ from bot.config import Settings, load_settings
 from bot.i18n import Catalogs, Translator
 from bot.runner import running_bot
 from bot.sandbox import CallbackAnswer, Sandbox, SandboxServer, SandboxUser
-from bot.services import SERVICES_KEY, Services
+from bot.services import LANGUAGE_TIMEZONES, SERVICES_KEY, Services
 
 TOKEN = "123456:E2E-TOKEN"
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -107,7 +107,7 @@ async def bot(
 
 def translator(catalogs: Catalogs, user: SandboxUser) -> Translator:
     language = "zh_Hans" if (user.language_code or "").startswith("zh") else "en"
-    return catalogs.translator(language)
+    return catalogs.translator(language, LANGUAGE_TIMEZONES.get(language, "UTC"))
 
 
 async def press_data(

@@ -140,3 +140,23 @@ async def test_language_command_switches_and_persists(
     await bot.restart()
     await buyer.send("/help")
     assert (await buyer.next_message()).text == catalogs.translator("zh_Hans").t("help.text")
+
+
+async def test_timezone_setting_changes_how_deadlines_read(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    buyer = sandbox.user("Jonas", language_code="de")
+    await file_claim(buyer, translator(catalogs, buyer), SCRIPTS["en"], clock)
+    due = clock.now() + timedelta(days=3)
+    await buyer.send("/timezone Mars/Base")
+    assert (await buyer.next_message()).text == catalogs.translator("en").t("timezone.unknown")
+    await buyer.send("/timezone")
+    await buyer.next_message()
+    await buyer.press("Europe/Berlin")
+    berlin = catalogs.translator("en", "Europe/Berlin")
+    assert (await buyer.next_message()).text == berlin.t(
+        "timezone.set", zone="Europe/Berlin", now=berlin.datetime(clock.now())
+    )
+    await buyer.send("/cases")
+    listing = await buyer.next_message()
+    assert berlin.datetime(due) in listing.text and "GMT+01:00" in listing.text
