@@ -22,6 +22,7 @@ from bot.i18n import Catalogs
 from bot.logs import bind_update
 from bot.scheduler import start_scheduler
 from bot.services import SERVICES_KEY, Services
+from bot.update_processor import PerChatUpdateProcessor
 from flows import (
     blind_bidding,
     cases,
@@ -92,7 +93,14 @@ def build_application(
         .token(token)
         .base_url(settings.bot_base_url)
         .base_file_url(settings.bot_file_base_url)
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.rate_limit_per_second,
+                group_max_rate=settings.rate_limit_group_per_minute,
+                max_retries=5,
+            )
+        )
+        .concurrent_updates(PerChatUpdateProcessor())
         .get_updates_connection_pool_size(2)
         .post_init(post_init)
         .post_shutdown(on_shutdown)

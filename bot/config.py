@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     non_delivery_window_days: int = Field(90, gt=0)
     max_evidence_mb: int = Field(20, gt=0, le=20)
     invitation_days: float = Field(7, gt=0)
+    rate_limit_per_second: float = Field(30, gt=0)  # Telegram's overall limit for a bot
+    rate_limit_group_per_minute: float = Field(20, gt=0)  # Telegram's limit per group
     sweep_interval_seconds: float = Field(30, ge=0)  # 0: no scheduler (tests sweep by hand)
 
     @field_validator("telegram_api_url")

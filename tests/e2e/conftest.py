@@ -48,6 +48,7 @@ def settings(server: SandboxServer, tmp_path: Path) -> Settings:
         database_url=f"sqlite:///{tmp_path / 'bot.db'}",
         evidence_dir=tmp_path / "evidence",
         sweep_interval_seconds=0,
+        rate_limit_group_per_minute=600,  # the sandbox does not throttle; keep tests quick
     )
 
 
