@@ -18,6 +18,7 @@ from telegram import Bot
 from bot.i18n import N_
 from bot.logs import bind_case
 from bot.services import Services
+from flows.audience import parties
 from flows.claim_render import case_number
 from flows.messaging import send
 from flows.rules.lifecycle import (
@@ -29,7 +30,7 @@ from flows.rules.lifecycle import (
     Role,
     check_transition,
 )
-from storage import Case, ConcurrentUpdate, Deadline, NewDeadline
+from storage import ConcurrentUpdate, Deadline
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +59,12 @@ class SweepReport:
     fired: list[Deadline] = field(default_factory=list)
 
 
-def _recipients(case: Case) -> list[int]:
-    return [uid for uid in (case.buyer_id, case.supplier_id) if uid is not None]
-
-
 async def _remind(services: Services, bot: Bot, deadline: Deadline) -> None:
     case = await services.db.cases.get(deadline.case_id)
     if case is None:
         return
     bind_case(case.id)
-    for user_id in _recipients(case):
+    for user_id in parties(case):
         tr = await services.translator_for_id(user_id)
         text = tr.t(
             REMINDER_KEYS[deadline.kind],
@@ -110,10 +107,7 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> None:
         move = check_transition(case.facts, action, Role.SYSTEM, now)
         new_deadline = None
         if move.starts is not None:
-            due = services.policy.due_at(move.starts, now, case.submitted_at)
-            new_deadline = NewDeadline(
-                move.starts, now, due, services.policy.reminder_times(now, due)
-            )
+            new_deadline = services.deadline(move.starts, now, filed_at=case.submitted_at)
         case = await services.db.cases.transition(
             case.id,
             action,
@@ -130,7 +124,7 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> None:
         return
     if action is Action.EXPIRE_DRAFT:
         await services.db.drafts.delete(case.id)
-    for user_id in _recipients(case):
+    for user_id in parties(case):
         tr = await services.translator_for_id(user_id)
         await send(bot, user_id, tr.t(OUTCOME_KEYS[action], number=case_number(case.id)))
     log.info("deadline %s passed; case moved by %s", deadline.kind, action)

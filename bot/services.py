@@ -7,6 +7,7 @@ through the application's context.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from telegram import User as TelegramUser
@@ -17,8 +18,8 @@ from bot.config import Settings
 from bot.files import EvidenceFiles
 from bot.i18n import Catalogs, Translator, language_from_telegram
 from flows.rules.deadlines import DeadlinePolicy
-from flows.rules.lifecycle import LifecyclePolicy
-from storage import Database, User
+from flows.rules.lifecycle import DeadlineKind, LifecyclePolicy
+from storage import Database, NewDeadline, User
 
 SERVICES_KEY = "services"
 # Until a reader sets /timezone: Simplified Chinese readers are almost all on China Standard
@@ -55,6 +56,19 @@ class Services:
             self.clock.now(),
         )
         return user, self.translator_for(user)
+
+    def deadline(
+        self,
+        kind: DeadlineKind,
+        now: datetime,
+        *,
+        filed_at: datetime | None = None,
+        due: datetime | None = None,
+    ) -> NewDeadline:
+        """A deadline of `kind` starting now: its due time from the policy (or `due`) and its
+        reminder times."""
+        due = due or self.policy.due_at(kind, now, filed_at)
+        return NewDeadline(kind, now, due, self.policy.reminder_times(now, due))
 
     async def translator_for_id(self, user_id: int) -> Translator:
         return self.translator_for(await self.db.users.get(user_id))

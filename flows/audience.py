@@ -26,6 +26,11 @@ RenderRows = Callable[[Translator], Sequence[Sequence[Button]]]
 DIVIDER = "\n\n— — —\n\n"
 
 
+def parties(case: Case) -> list[int]:
+    """The buyer and (once known) the supplier."""
+    return [uid for uid in (case.buyer_id, case.supplier_id) if uid is not None]
+
+
 def participants(case: Case) -> list[int]:
     """The people of a case the bot speaks to, buyer first."""
     ids = [case.buyer_id, case.supplier_id, getattr(case, "mediator_id", None)]

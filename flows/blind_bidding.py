@@ -21,7 +21,7 @@ from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows import inputs
-from flows.audience import to_case, to_user
+from flows.audience import parties, to_case, to_user
 from flows.case_context import party_of, resolve
 from flows.claim_render import case_number
 from flows.common import Button, pack, unpack
@@ -264,7 +264,7 @@ async def _no_agreement(services: Services, bot: Bot, case: Case, round_no: int)
             bot,
             case,
             lambda t: t.t("bids.exhausted", number=case_number(case.id)),
-            private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid is not None],
+            private_to=parties(case),
         )
         return
 
@@ -277,7 +277,7 @@ async def _no_agreement(services: Services, bot: Bot, case: Case, round_no: int)
         case,
         lambda t: t.t("bids.no_overlap", round=round_no, left=left),
         rows,
-        private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid is not None],
+        private_to=parties(case),
     )
 
 

@@ -21,7 +21,7 @@ from flows.errors_render import validation_message
 from flows.messaging import send
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role
 from flows.rules.validation import Category, ValidationError, requires_evidence
-from storage import Case, ConcurrentUpdate, Draft, NewDeadline, User
+from storage import Case, ConcurrentUpdate, Draft, User
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ async def submit(
         return
     now = services.clock.now()
     claim = claim_from_answers(draft.answers)
-    due = services.policy.due_at(DeadlineKind.SUPPLIER_RESPONSE, now)
+    supplier_deadline = services.deadline(DeadlineKind.SUPPLIER_RESPONSE, now)
     try:
         case = await services.db.cases.transition(
             case.id,
@@ -79,9 +79,7 @@ async def submit(
             payload={"claim": claim},  # the claim as filed is on the record, hash-chained
             claim=claim,
             category=str(category),
-            new_deadline=NewDeadline(
-                DeadlineKind.SUPPLIER_RESPONSE, now, due, services.policy.reminder_times(now, due)
-            ),
+            new_deadline=supplier_deadline,
             expected_version=case.version,
         )
     except (IllegalTransition, ConcurrentUpdate):
@@ -95,5 +93,10 @@ async def submit(
         [(tr.t("button.create_chat"), await dispute_chat.group_link(services, bot, case))],
         [supplier_join.invite_button(tr, case.id)],
     ]
-    text = tr.t("claim.submitted", number=case_number(case.id), id=case.id, due=tr.datetime(due))
+    text = tr.t(
+        "claim.submitted",
+        number=case_number(case.id),
+        id=case.id,
+        due=tr.datetime(supplier_deadline.due_at),
+    )
     await send(bot, chat_id, text, keyboard(rows))

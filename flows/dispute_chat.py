@@ -29,7 +29,7 @@ from telegram.ext import (
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
-from flows.audience import to_case, to_chat
+from flows.audience import parties, to_case, to_chat
 from flows.claim_render import case_number, render_summary
 from flows.evidence_intake import incoming_file
 from flows.messaging import send
@@ -173,7 +173,7 @@ async def on_bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             context.bot,
             case,
             lambda tr: tr.t("group.bot_removed", number=case_number(case.id)),
-            private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid],
+            private_to=parties(case),
         )
         return
     recording = context.bot.can_read_all_group_messages or status in (

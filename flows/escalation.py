@@ -14,14 +14,14 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.services import get_services
-from flows.audience import to_case
+from flows.audience import parties, to_case
 from flows.case_context import party_of, resolve
 from flows.claim_render import case_number
 from flows.common import keyboard, pack, unpack
 from flows.messaging import send
 from flows.proposal_render import role_name
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role, check_transition
-from storage import ConcurrentUpdate, NewDeadline
+from storage import ConcurrentUpdate
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,6 @@ async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             text = tr.t("mediation.not_now", number=case_number(case.id))
         await send(context.bot, message.chat_id, text)
         return
-    due = services.policy.due_at(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
     try:
         case = await services.db.cases.transition(
             case.id,
@@ -56,9 +55,7 @@ async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             role,
             now,
             reason=f"{role} asked for a mediator",
-            new_deadline=NewDeadline(
-                DeadlineKind.MEDIATOR_ASSIGNMENT, now, due, services.policy.reminder_times(now, due)
-            ),
+            new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
             expected_version=case.version,
         )
     except (IllegalTransition, ConcurrentUpdate):
@@ -71,7 +68,7 @@ async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         context.bot,
         case,
         lambda t: t.t("mediation.requested", number=case_number(case.id), by=role_name(t, role)),
-        private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid is not None],
+        private_to=parties(case),
     )
 
 
@@ -136,7 +133,7 @@ async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
         context.bot,
         case,
         lambda t: t.t("withdraw.done", number=case_number(case.id)),
-        private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid is not None],
+        private_to=parties(case),
     )
 
 

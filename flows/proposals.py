@@ -31,7 +31,7 @@ from flows.rules.lifecycle import (
     Role,
 )
 from flows.rules.proposals import Proposal, obligations
-from storage import Case, ConcurrentUpdate, Conflict, NewDeadline, NewObligation
+from storage import Case, ConcurrentUpdate, Conflict, NewObligation
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,6 @@ async def submit_proposal(
     """Record a proposal (superseding older ones) and show it to both parties."""
     now = services.clock.now()
     if case.state is CaseState.AWAITING_SUPPLIER and role is Role.SUPPLIER:
-        due = services.policy.due_at(DeadlineKind.NEGOTIATION, now, case.submitted_at)
         case = await services.db.cases.transition(
             case.id,
             Action.SUPPLIER_RESPOND,
@@ -74,8 +73,8 @@ async def submit_proposal(
             now,
             reason="supplier made a counter-proposal",
             payload={"response": "counter"},
-            new_deadline=NewDeadline(
-                DeadlineKind.NEGOTIATION, now, due, services.policy.reminder_times(now, due)
+            new_deadline=services.deadline(
+                DeadlineKind.NEGOTIATION, now, filed_at=case.submitted_at
             ),
         )
     stored = await services.db.proposals.create(
@@ -203,9 +202,7 @@ async def accept_stored(
             role,
             now,
             action=action,
-            new_deadline=NewDeadline(
-                DeadlineKind.FULFILMENT, now, due, services.policy.reminder_times(now, due)
-            ),
+            new_deadline=services.deadline(DeadlineKind.FULFILMENT, now, due=due),
             obligations=[NewObligation.from_rule(d, currency) for d in duties],
             expected_case_version=case.version,
         )

@@ -15,7 +15,7 @@ from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows import inputs
-from flows.audience import to_case
+from flows.audience import parties, to_case
 from flows.case_context import party_of
 from flows.claim_render import case_number, evidence_number
 from flows.common import Button, keyboard, pack, unpack
@@ -24,7 +24,7 @@ from flows.messaging import send
 from flows.proposal_render import obligation_number, obligation_text, proposal_number, role_name
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role
 from flows.rules.validation import EvidenceTag, ValidationError
-from storage import Case, ConcurrentUpdate, Conflict, NewDeadline, Obligation, PendingInput, User
+from storage import Case, ConcurrentUpdate, Conflict, Obligation, PendingInput, User
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ async def announce(
         case,
         render,
         rows,
-        private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid is not None],
+        private_to=parties(case),
     )
 
 
@@ -256,7 +256,7 @@ async def _confirm(
         bot,
         case,
         lambda t: t.t("case.closed_fulfilled", number=case_number(case.id)),
-        private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid is not None],
+        private_to=parties(case),
     )
 
 
@@ -273,7 +273,6 @@ async def _dispute(
     now = services.clock.now()
     try:
         await services.db.obligations.dispute(duty.id, user_id, now, reason="not done")
-        due = services.policy.due_at(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
         case = await services.db.cases.transition(
             case.id,
             Action.DISPUTE_FULFILMENT,
@@ -281,9 +280,7 @@ async def _dispute(
             role,
             now,
             reason=f"{obligation_number(duty.number)} disputed",
-            new_deadline=NewDeadline(
-                DeadlineKind.MEDIATOR_ASSIGNMENT, now, due, services.policy.reminder_times(now, due)
-            ),
+            new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
         )
     except (Conflict, IllegalTransition, ConcurrentUpdate):
         await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
@@ -299,7 +296,7 @@ async def _dispute(
             obligation=obligation_number(duty.number),
             by=role_name(t, role),
         ),
-        private_to=[uid for uid in (case.buyer_id, case.supplier_id) if uid is not None],
+        private_to=parties(case),
     )
 
 

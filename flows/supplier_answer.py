@@ -36,7 +36,7 @@ from flows.rules.proposals import (
     Term,
 )
 from flows.rules.validation import DesiredOutcome
-from storage import Case, NewDeadline, PendingInput, User
+from storage import Case, PendingInput, User
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ async def on_contest(
     case = await services.db.cases.get(pending.case_id)
     assert case is not None
     now = services.clock.now()
-    due = services.policy.due_at(DeadlineKind.NEGOTIATION, now, case.submitted_at)
+    negotiation = services.deadline(DeadlineKind.NEGOTIATION, now, filed_at=case.submitted_at)
     case = await services.db.cases.transition(
         case.id,
         Action.SUPPLIER_RESPOND,
@@ -153,9 +153,7 @@ async def on_contest(
         now,
         reason="supplier contests the claim",
         payload={"response": "contest", "statement": statement},
-        new_deadline=NewDeadline(
-            DeadlineKind.NEGOTIATION, now, due, services.policy.reminder_times(now, due)
-        ),
+        new_deadline=negotiation,
     )
     await services.db.inputs.clear(user.id, user.id)
     log.info("supplier contests the claim")
@@ -167,7 +165,7 @@ async def on_contest(
             "supplier.contested",
             number=case_number(case.id),
             statement=statement,
-            due=t.datetime(due),
+            due=t.datetime(negotiation.due_at),
         ),
         private_to=[case.buyer_id, user.id],
     )
