@@ -22,9 +22,9 @@ from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows import inputs
 from flows.audience import parties, to_case, to_user
-from flows.case_context import party_of, resolve
+from flows.case_context import PARTY_ROLES, case_button, resolve
 from flows.claim_render import case_number
-from flows.common import Button, pack, unpack
+from flows.common import Button, pack
 from flows.messaging import send
 from flows.proposal_render import role_name
 from flows.proposals import ACCEPT_ACTIONS, paid_of, settle_with
@@ -99,24 +99,15 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = get_services(context)
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
-    found = (
-        await party_of(services, int(parts[1]), user.id)
-        if len(parts) == 3 and parts[1].isdigit()
-        else None
-    )
-    if found is None or found[1] not in (Role.BUYER, Role.SUPPLIER):
-        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+    press = await case_button(update, context, PARTY_ROLES, 3)
+    if press is None:
         return
-    case, role = found
+    services, query, tr = press.services, press.query, press.tr
+    case, role, args = press.case, press.role, press.args
     bind_case(case.id)
     now = services.clock.now()
     try:
-        if parts[2] == "out":
+        if args[0] == "out":
             await services.db.bids.decline(case.id, role, now)
             await query.answer()
             await to_case(
@@ -126,7 +117,7 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 lambda t: t.t("bids.declined", number=case_number(case.id), by=role_name(t, role)),
             )
             return
-        if parts[2] == "again":
+        if args[0] == "again":
             round_ = await services.db.bids.start_next_round(
                 case.id, now, _policy(services).max_rounds
             )
@@ -282,27 +273,21 @@ async def _no_agreement(services: Services, bot: Bot, case: Case, round_no: int)
 
 
 async def on_midpoint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = get_services(context)
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
-    found = (
-        await party_of(services, int(parts[1]), user.id)
-        if len(parts) == 4 and parts[1].isdigit() and parts[2].isdigit()
-        else None
-    )
-    if found is None or found[1] not in (Role.BUYER, Role.SUPPLIER):
+    press = await case_button(update, context, PARTY_ROLES, 4)
+    if press is None:
+        return
+    services, query, tr = press.services, press.query, press.tr
+    case, role, args = press.case, press.role, press.args
+    if not args[0].isdigit():
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
-    case, role = found
-    round_no = int(parts[2])
+    round_no = int(args[0])
     try:
         round_ = await services.db.bids.answer_midpoint(
             case.id,
             round_no,
             role,
-            parts[3] == "y",
+            args[1] == "y",
             services.clock.now(),
             max_rounds=_policy(services).max_rounds,
         )

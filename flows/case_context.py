@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import Update
+from telegram import CallbackQuery, Update
+from telegram.ext import ContextTypes
 
 from bot.i18n import Translator
 from bot.logs import bind_case
-from bot.services import Services
+from bot.services import Services, get_services
 from flows.claim_render import case_number
+from flows.common import unpack
 from flows.messaging import send
 from flows.rules.lifecycle import CaseState, Role
 from storage import Case, User
 
+PARTY_ROLES = frozenset({Role.BUYER, Role.SUPPLIER})
 OPEN_STATES = frozenset(
     {
         CaseState.AWAITING_SUPPLIER,
@@ -37,6 +40,39 @@ class Caller:
     tr: Translator
     case: Case
     role: Role
+
+
+@dataclass(frozen=True)
+class CasePress:
+    """A button press about a case, by someone whose role in that case was checked."""
+
+    services: Services
+    query: CallbackQuery
+    user: User
+    tr: Translator
+    case: Case
+    role: Role
+    args: list[str]  # what the callback data carries after the case id
+
+
+async def case_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, roles: frozenset[Role], arity: int
+) -> CasePress | None:
+    """The press of a `<code>:<case id>:<arg>...` button (`arity` parts in all), or None after
+    telling a presser without one of `roles` in that case that the button is not for them."""
+    services = get_services(context)
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    parts = unpack(query.data)
+    found = None
+    if len(parts) == arity and parts[1].isdigit():
+        found = await party_of(services, int(parts[1]), user.id)
+    if found is None or found[1] not in roles:
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+        return None
+    case, role = found
+    return CasePress(services, query, user, tr, case, role, parts[2:])
 
 
 async def party_of(services: Services, case_id: int, user_id: int) -> tuple[Case, Role] | None:

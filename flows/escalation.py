@@ -15,9 +15,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.services import get_services
 from flows.audience import parties, to_case
-from flows.case_context import party_of, resolve
+from flows.case_context import case_button, resolve
 from flows.claim_render import case_number
-from flows.common import keyboard, pack, unpack
+from flows.common import keyboard, pack
 from flows.messaging import send
 from flows.proposal_render import role_name
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role, check_transition
@@ -96,21 +96,12 @@ async def on_withdraw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = get_services(context)
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
-    found = (
-        await party_of(services, int(parts[1]), user.id)
-        if len(parts) == 3 and parts[1].isdigit()
-        else None
-    )
-    if found is None or found[1] is not Role.BUYER:
-        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+    press = await case_button(update, context, frozenset({Role.BUYER}), 3)
+    if press is None:
         return
-    case, _ = found
-    if parts[2] != "y":
+    services, query, user, tr = press.services, press.query, press.user, press.tr
+    case, args = press.case, press.args
+    if args[0] != "y":
         await query.answer(tr.t("withdraw.kept"))
         return
     try:

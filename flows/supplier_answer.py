@@ -16,12 +16,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import Translator
 from bot.logs import bind_case
-from bot.services import Services, get_services
+from bot.services import Services
 from flows import inputs, proposal_builder
 from flows.audience import to_case
-from flows.case_context import party_of
+from flows.case_context import case_button
 from flows.claim_render import case_number, outcome_text
-from flows.common import keyboard, pack, unpack
+from flows.common import keyboard, pack
 from flows.messaging import send
 from flows.proposals import settle_with
 from flows.rules import validation as v
@@ -85,25 +85,16 @@ async def ask(services: Services, bot: Bot, case: Case, tr: Translator) -> None:
 
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = get_services(context)
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
-    found = (
-        await party_of(services, int(parts[1]), user.id)
-        if len(parts) == 3 and parts[1].isdigit()
-        else None
-    )
-    if found is None or found[1] is not Role.SUPPLIER:
-        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+    press = await case_button(update, context, frozenset({Role.SUPPLIER}), 3)
+    if press is None:
         return
-    case, role = found
+    services, query, user, tr = press.services, press.query, press.user, press.tr
+    case, role, args = press.case, press.role, press.args
     bind_case(case.id)
     if case.state is not CaseState.AWAITING_SUPPLIER:
         await query.answer(tr.t("supplier.already_answered"), show_alert=True)
         return
-    if parts[2] == "a":
+    if args[0] == "a":
         today = services.clock.now().astimezone(tr.tz).date()
         await query.answer()
         settled = await settle_with(
@@ -121,7 +112,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await send(context.bot, user.id, tr.t("supplier.already_answered"))
         return
     await query.answer()
-    if parts[2] == "c":
+    if args[0] == "c":
         await proposal_builder.start(services, context.bot, case, user.id, role, tr)
         return
     await services.db.inputs.put(
