@@ -160,6 +160,15 @@ async def on_bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     bound = await services.db.chats.case_for_chat(change.chat.id)
     if bound is None:
+        added = change.old_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+        present = change.new_chat_member.status not in (
+            ChatMemberStatus.LEFT,
+            ChatMemberStatus.BANNED,
+        )
+        if added and present:
+            # Added by hand, not through a case's link: say how to make it a dispute chat.
+            _, tr = await services.reader(change.from_user)
+            await send(context.bot, change.chat.id, tr.t("group.not_linked"))
         return
     bind_case(bound.case_id)
     case = await services.db.cases.get(bound.case_id)

@@ -175,3 +175,14 @@ async def test_a_file_in_the_chat_becomes_numbered_evidence(
     eve = sandbox.user("Eve", language_code="en")
     await eve.send("/evidence")
     assert (await eve.next_message()).text == translator(catalogs, eve).t("private.unknown")
+
+
+async def test_a_group_added_by_hand_is_told_how_to_link_it(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs
+) -> None:
+    li = sandbox.user("李", language_code="zh")
+    group = sandbox.group("随便一个群", creator=li)
+    await li.add_bot_to_group(group)
+    told = await li.wait_for(lambda e: bool(e.text), chat=group)
+    assert told.text == translator(catalogs, li).t("group.not_linked")
+    assert await bot.services.db.chats.case_for_chat(group.id) is None
