@@ -96,6 +96,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         rows,
         private_to=[other] if other is not None else [],
     )
+    await send(context.bot, caller.user.id, tr.t("bids.offer_sent", number=case_number(case.id)))
 
 
 async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -189,6 +190,10 @@ async def on_bid(
     case = await services.db.cases.get(pending.case_id)
     role = await services.db.cases.role_of(pending.case_id, user.id)
     assert case is not None and role in (Role.BUYER, Role.SUPPLIER)
+    if case.state not in BIDDING_STATES:  # settled or escalated meanwhile
+        await services.db.inputs.clear(user.id, user.id)
+        await send(context.bot, user.id, tr.t("bids.not_now", number=case_number(case.id)))
+        return
     paid, currency = paid_of(case)
     amount = check_bid(v.parse_amount(message.text, currency), paid, currency)
     round_no = int(pending.data["round"])

@@ -14,7 +14,6 @@ from telegram import Bot, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.i18n import N_, Translator
-from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows import inputs
 from flows.case_context import party_of, resolve
@@ -75,6 +74,14 @@ def _with(
     return {**data, "terms": proposal.to_dict()["terms"]}
 
 
+def may_propose(case: Case, role: Role) -> bool:
+    """Proposals are made while the case is open for them; before the supplier answered, only
+    the supplier proposes (the claim is the buyer's proposal)."""
+    if case.state not in PROPOSING_STATES or role not in (Role.BUYER, Role.SUPPLIER):
+        return False
+    return case.state is not CaseState.AWAITING_SUPPLIER or role is Role.SUPPLIER
+
+
 async def start(
     services: Services,
     bot: Bot,
@@ -85,9 +92,7 @@ async def start(
     reply_to: int | None = None,
 ) -> None:
     """Open the builder in the caller's private chat."""
-    if case.state not in PROPOSING_STATES or (
-        case.state is CaseState.AWAITING_SUPPLIER and role is not Role.SUPPLIER
-    ):
+    if not may_propose(case, role):
         await send(bot, user_id, tr.t("builder.not_now", number=case_number(case.id)))
         return
     data: dict[str, Any] = {"terms": [], "reply_to": reply_to}
@@ -134,21 +139,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     parts = unpack(query.data)
-    pending = await services.db.inputs.get(user.id, user.id)
-    if (
-        len(parts) != 3
-        or pending is None
-        or pending.kind != KIND
-        or str(pending.case_id) != parts[1]
-    ):
-        await query.answer(tr.t("callback.stale"), show_alert=True)
-        return
-    bind_case(pending.case_id)
-    found = await party_of(services, pending.case_id, user.id)
+    found = None
+    if len(parts) == 3 and parts[1].isdigit():
+        found = await party_of(services, int(parts[1]), user.id)
     if found is None:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
     case, role = found
+    pending = await services.db.inputs.get(user.id, user.id)
+    if pending is None or pending.kind != KIND or pending.case_id != case.id:
+        await query.answer(tr.t("callback.stale"), show_alert=True)
+        return
     await query.answer()
     action = parts[2]
     now = services.clock.now()
@@ -267,6 +268,11 @@ async def _send(
     user: User,
     tr: Translator,
 ) -> None:
+    case = await services.db.cases.get(case.id) or case
+    if not may_propose(case, role):  # the case moved on while the proposal was being built
+        await services.db.inputs.clear(user.id, user.id)
+        await send(bot, user.id, tr.t("builder.not_now", number=case_number(case.id)))
+        return
     proposal = _proposal(pending.data)
     paid, currency = paid_of(case)
     try:

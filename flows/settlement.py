@@ -22,13 +22,21 @@ from flows.common import Button, keyboard, pack, unpack
 from flows.evidence_intake import checked_file
 from flows.messaging import send
 from flows.proposal_render import obligation_number, obligation_text, proposal_number, role_name
-from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role
+from flows.rules.lifecycle import (
+    Action,
+    CaseState,
+    DeadlineKind,
+    IllegalTransition,
+    Role,
+    check_transition,
+)
 from flows.rules.validation import EvidenceTag, ValidationError
 from storage import Case, ConcurrentUpdate, Conflict, Obligation, PendingInput, User
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
 
+FULFILMENT_STATES = frozenset({CaseState.SETTLED, CaseState.DECIDED})
 FULFIL = "ob"  # ob:<obligation id>:d (done) | n (done, no proof) | c (confirm) | x (not done)
 PROOF = "proof"
 
@@ -101,6 +109,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     case, role = found
     bind_case(case.id)
+    if case.state not in FULFILMENT_STATES:
+        # In mediation (a disputed obligation) or closed: the buttons of the settlement no
+        # longer decide anything; the mediator takes it from here.
+        await query.answer(tr.t("obligation.case_moved"), show_alert=True)
+        return
     action = parts[2]
     obligated = Role(duty.party_role) is role
     if (action in ("d", "n") and not obligated) or (action in ("c", "x") and obligated):
@@ -152,8 +165,9 @@ async def on_proof(
         raise ValidationError("proof.file_expected")
     duty = await services.db.obligations.get(int(pending.data["obligation_id"]))
     case = await services.db.cases.get(pending.case_id)
-    if duty is None or case is None:
+    if duty is None or case is None or case.state not in FULFILMENT_STATES:
         await services.db.inputs.clear(user.id, user.id)
+        await send(context.bot, user.id, tr.t("obligation.case_moved"))
         return
     item = checked_file(message, services.settings.claim_policy())
     role = await services.db.cases.role_of(case.id, user.id)
@@ -272,6 +286,7 @@ async def _dispute(
 ) -> None:
     now = services.clock.now()
     try:
+        check_transition(case.facts, Action.DISPUTE_FULFILMENT, role, now, services.lifecycle)
         await services.db.obligations.dispute(duty.id, user_id, now, reason="not done")
         case = await services.db.cases.transition(
             case.id,

@@ -134,6 +134,10 @@ async def on_contest(
     statement = v.parse_text(message.text, max_len=4000)
     case = await services.db.cases.get(pending.case_id)
     assert case is not None
+    if case.state is not CaseState.AWAITING_SUPPLIER:  # answered another way meanwhile
+        await services.db.inputs.clear(user.id, user.id)
+        await send(context.bot, user.id, tr.t("supplier.already_answered"))
+        return
     now = services.clock.now()
     negotiation = services.deadline(DeadlineKind.NEGOTIATION, now, filed_at=case.submitted_at)
     case = await services.db.cases.transition(

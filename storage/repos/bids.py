@@ -296,8 +296,9 @@ class BidRepo(Repo):
     ) -> BidRound:
         """Record `role`'s answer to the midpoint offer (event "bids.midpoint_answered").
 
-        Once both answered, the round is midpoint_accepted (both yes; the bidding is settled)
-        or midpoint_declined (the bidding is exhausted if it was round `max_rounds`), with
+        Once both said yes, the round is midpoint_accepted (the bidding is settled); the first no
+        makes it midpoint_declined at once (the bidding is exhausted if it was round
+        `max_rounds`), so nobody waits on an offer that cannot succeed; either way with
         "bids.round_resolved" again. Conflict when no midpoint is on offer or `role` already
         answered.
         """
@@ -331,8 +332,8 @@ class BidRepo(Repo):
             payload = {"round_no": round_no, "role": role.value, "accept": accept}
             await party_event(conn, case, role, "bids.midpoint_answered", payload, now)
             buyer, supplier = answered.buyer_midpoint_answer, answered.supplier_midpoint_answer
-            if buyer is None or supplier is None:
-                return answered
+            if accept and (buyer is None or supplier is None):
+                return answered  # a yes waits for the other side; one no ends the offer at once
             final = _R.MIDPOINT_ACCEPTED if buyer and supplier else _R.MIDPOINT_DECLINED
             answered = await set_round(
                 conn, case_id, round_no, _R.OFFER_MIDPOINT, status=final, resolved_at=now

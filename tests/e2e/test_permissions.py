@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-import pytest
-
 from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import counter_propose_partial_refund
@@ -190,14 +188,6 @@ async def test_a_party_cannot_act_in_the_other_partys_place(
     await case.buyer.wait_for(saying(btr.t("case.closed_fulfilled", number=case.number)))
 
 
-@pytest.mark.xfail(
-    reason=(
-        "flows/proposal_builder.py on_button checks the presser's own pending input before "
-        "anything else, so a stranger's forged 'pb:<case>:send' is answered callback.stale "
-        "('no longer active'), not callback.unavailable like every other button"
-    ),
-    strict=True,
-)
 async def test_a_forged_builder_press_gets_the_same_refusal_as_other_buttons(
     bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
 ) -> None:

@@ -188,9 +188,10 @@ async def test_midpoint_offer_accepted_settles(db: Database, now: datetime) -> N
 async def test_midpoint_declined_allows_another_round(db: Database, now: datetime) -> None:
     case_id = await _active(db, now)
     await _round(db, case_id, 1, "900.00", "820.00", now)
-    await db.bids.answer_midpoint(case_id, 1, Role.BUYER, False, now)
-    declined = await db.bids.answer_midpoint(case_id, 1, Role.SUPPLIER, True, now)
-    assert declined.status == "midpoint_declined"
+    declined = await db.bids.answer_midpoint(case_id, 1, Role.BUYER, False, now)
+    assert declined.status == "midpoint_declined"  # one no ends the offer at once
+    with pytest.raises(Conflict):  # the other side's later answer changes nothing
+        await db.bids.answer_midpoint(case_id, 1, Role.SUPPLIER, True, now)
     bidding = await db.bids.get(case_id)
     assert bidding is not None and (bidding.status, bidding.rounds_done) == ("active", 1)
     assert (await db.bids.start_next_round(case_id, now, MAX)).round_no == 2
@@ -200,7 +201,6 @@ async def test_declined_midpoint_in_the_last_round_exhausts(db: Database, now: d
     case_id = await _active(db, now)
     await _round(db, case_id, 1, "900.00", "820.00", now)
     await db.bids.answer_midpoint(case_id, 1, Role.BUYER, False, now, max_rounds=1)
-    await db.bids.answer_midpoint(case_id, 1, Role.SUPPLIER, False, now, max_rounds=1)
     bidding = await db.bids.get(case_id)
     assert bidding is not None and bidding.status == "exhausted"
 
@@ -306,9 +306,6 @@ async def test_no_figure_ever_leaves_storage(db: Database, now: datetime) -> Non
         )
         if result.kind is BidOutcome.OFFER_MIDPOINT:
             records.append(await db.bids.answer_midpoint(case_id, round_no, Role.BUYER, False, now))
-            records.append(
-                await db.bids.answer_midpoint(case_id, round_no, Role.SUPPLIER, True, now)
-            )
     records += [await db.bids.get(case_id), await db.bids.current_round(case_id)]
     final = await db.bids.get(case_id)
     assert final is not None and final.status == "settled"
