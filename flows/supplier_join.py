@@ -34,6 +34,7 @@ SUPPLIER_INVITE = "supplier_invite"
 INVITE = "inv"  # inv:<case id>: the buyer asks for the supplier's invitation
 JOIN = "sj"  # sj:<token>:yes|no: the supplier confirms (or denies) being the supplier
 CHAT_LINK_HOURS = 24
+LINK_NAME_LIMIT = 32  # Telegram's limit for an invite link's name (the buyer sees it)
 
 
 def invite_button(tr: Translator, case_id: int) -> tuple[str, str]:
@@ -210,7 +211,9 @@ async def send_chat_link_if_waiting(services: Services, bot: Bot, case: Case) ->
             return
         link = await bot.create_chat_invite_link(
             chat.chat_id,
-            name=f"Supplier {case_number(case.id)}",
+            name=(await services.translator_for_id(case.buyer_id)).t(
+                "invite.link_name", number=case_number(case.id)
+            )[:LINK_NAME_LIMIT],
             member_limit=1,
             expire_date=services.clock.now() + timedelta(hours=CHAT_LINK_HOURS),
         )
