@@ -77,7 +77,11 @@ async def test_bad_input_at_every_question(
     await _expect(buyer, tr.t("error.amount.too_many_decimals", decimals=0), step(6))
     assert (await _answer(buyer, "250000")).startswith(step(7))
     # 7, 8 supplier
+    await buyer.send_sticker()
+    await _expect(buyer, tr.t("error.answer.expected_text"), step(7))
     assert (await _answer(buyer, "Ningbo Light Co.")).startswith(step(8))
+    await buyer.send("c" * 201)
+    await _expect(buyer, tr.t("error.text.too_long", max=200), step(8))
     assert (await _answer(buyer, "light@example.com")).startswith(step(9))
     # 9 category: typing instead of pressing
     await buyer.send("broken")
@@ -92,7 +96,9 @@ async def test_bad_input_at_every_question(
     await buyer.send("很" * 4001)
     await _expect(buyer, tr.t("error.text.too_long", max=tr.number(4000)), step(11))
     assert (await _answer(buyer, "The lamps are blue, not white.")).startswith(step(12))
-    # 12 outcome -> partial refund over the amount paid
+    # 12 outcome: typed instead of chosen, then a partial refund over the amount paid
+    await buyer.send("money back")
+    await _expect(buyer, tr.t("error.answer.use_buttons"), step(12))
     await buyer.press(tr.t("outcome.partial_refund"))
     await buyer.next_message()
     await buyer.send("300000")
@@ -120,6 +126,9 @@ async def test_bad_input_at_every_question(
     await buyer.next_message()
     await buyer.press(tr.t("button.done"))
     summary = await buyer.next_message()
+    # 14 the summary: typing is not submitting
+    await buyer.send("ok send it")
+    await _expect(buyer, tr.t("error.answer.use_buttons"), step(14))
     # Everything typed before the errors is still there.
     for kept in ("PO-1", "Desk lamps", "Ningbo Light Co.", "light@example.com", "40%", "Blue lamp"):
         assert kept in summary.text, kept
