@@ -7,7 +7,9 @@ not exist, so nothing about other people's cases is revealed.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
@@ -52,27 +54,48 @@ class CasePress:
     tr: Translator
     case: Case
     role: Role
-    args: list[str]  # what the callback data carries after the case id
+    args: list[str]  # what the callback data carries after the id
+    item: Any = None  # what the id named, when it is not the case itself
+
+
+class OfCase(Protocol):
+    @property
+    def case_id(self) -> int: ...
+
+
+Loader = Callable[[Services, int], Awaitable[OfCase | None]]
 
 
 async def case_button(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, roles: frozenset[Role], arity: int
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    roles: frozenset[Role],
+    arity: int,
+    load: Loader | None = None,
 ) -> CasePress | None:
-    """The press of a `<code>:<case id>:<arg>...` button (`arity` parts in all), or None after
-    telling a presser without one of `roles` in that case that the button is not for them."""
+    """The press of a `<code>:<id>:<arg>...` button (`arity` parts in all), or None after
+    telling a presser without one of `roles` in the case that the button is not for them.
+
+    The id is the case's, or with `load` that of something belonging to a case (a proposal,
+    an obligation), which is then handed over as `item`."""
     services = get_services(context)
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     parts = unpack(query.data)
-    found = None
+    found, item = None, None
     if len(parts) == arity and parts[1].isdigit():
-        found = await party_of(services, int(parts[1]), user.id)
+        case_id: int | None = int(parts[1])
+        if load is not None:
+            item = await load(services, int(parts[1]))
+            case_id = item.case_id if item is not None else None
+        if case_id is not None:
+            found = await party_of(services, case_id, user.id)
     if found is None or found[1] not in roles:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return None
     case, role = found
-    return CasePress(services, query, user, tr, case, role, parts[2:])
+    return CasePress(services, query, user, tr, case, role, parts[2:], item)
 
 
 async def party_of(services: Services, case_id: int, user_id: int) -> tuple[Case, Role] | None:

@@ -17,11 +17,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
-from bot.services import Services, get_services
+from bot.services import Services
 from flows.audience import to_case, to_user
-from flows.case_context import party_of
+from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number
-from flows.common import Button, pack, unpack
+from flows.common import Button, pack
 from flows.proposal_render import proposal_number, role_name, terms_text
 from flows.rules.lifecycle import (
     Action,
@@ -124,31 +124,26 @@ async def announce(services: Services, bot: Bot, case: Case, stored: StoredPropo
     )
 
 
+async def _load_proposal(services: Services, proposal_id: int) -> StoredProposal | None:
+    return await services.db.proposals.get(proposal_id)
+
+
 async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = get_services(context)
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
-    stored = (
-        await services.db.proposals.get(int(parts[1]))
-        if len(parts) == 3 and parts[1].isdigit()
-        else None
-    )
-    found = await party_of(services, stored.case_id, user.id) if stored is not None else None
-    if stored is None or found is None:
-        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+    press = await case_button(update, context, PARTY_ROLES, 3, _load_proposal)
+    if press is None:
         return
-    case, role = found
+    services, query, user, tr = press.services, press.query, press.user, press.tr
+    case, role, stored = press.case, press.role, press.item
+    assert isinstance(stored, StoredProposal)
     bind_case(case.id)
-    if role not in (Role.BUYER, Role.SUPPLIER) or Role(stored.author_role) is role:
+    if Role(stored.author_role) is role:
         await query.answer(tr.t("proposal.not_yours_to_decide"), show_alert=True)
         return
     if stored.status != "open":
         key = N_("proposal.superseded") if stored.status == "superseded" else N_("proposal.closed")
         await query.answer(tr.t(key, number=proposal_number(stored.number)), show_alert=True)
         return
-    action = parts[2]
+    action = press.args[0]
     if action == "a":
         await _accept(services, context.bot, query, case, stored, user.id, role, tr)
     elif action == "r":

@@ -13,12 +13,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
-from bot.services import Services, get_services
+from bot.services import Services
 from flows import inputs
 from flows.audience import parties, to_case
-from flows.case_context import party_of
+from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, evidence_number
-from flows.common import Button, keyboard, pack, unpack
+from flows.common import Button, keyboard, pack
 from flows.evidence_intake import checked_file
 from flows.messaging import send
 from flows.proposal_render import obligation_number, obligation_text, proposal_number, role_name
@@ -92,29 +92,24 @@ async def announce(
     )
 
 
+async def _load_obligation(services: Services, obligation_id: int) -> Obligation | None:
+    return await services.db.obligations.get(obligation_id)
+
+
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = get_services(context)
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
-    duty = (
-        await services.db.obligations.get(int(parts[1]))
-        if len(parts) == 3 and parts[1].isdigit()
-        else None
-    )
-    found = await party_of(services, duty.case_id, user.id) if duty is not None else None
-    if duty is None or found is None:
-        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+    press = await case_button(update, context, PARTY_ROLES, 3, _load_obligation)
+    if press is None:
         return
-    case, role = found
+    services, query, user, tr = press.services, press.query, press.user, press.tr
+    case, role, duty = press.case, press.role, press.item
+    assert isinstance(duty, Obligation)
     bind_case(case.id)
     if case.state not in FULFILMENT_STATES:
         # In mediation (a disputed obligation) or closed: the buttons of the settlement no
         # longer decide anything; the mediator takes it from here.
         await query.answer(tr.t("obligation.case_moved"), show_alert=True)
         return
-    action = parts[2]
+    action = press.args[0]
     obligated = Role(duty.party_role) is role
     if (action in ("d", "n") and not obligated) or (action in ("c", "x") and obligated):
         await query.answer(tr.t("obligation.not_yours"), show_alert=True)
