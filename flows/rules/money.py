@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.core import get_global
 from babel.numbers import get_currency_name, get_currency_precision, get_currency_symbol
@@ -105,7 +105,7 @@ def _tender_periods() -> dict[str, list[tuple[date, date | None]]]:
     return periods
 
 
-@cache
+@lru_cache(maxsize=256)  # keyed by order date: bounded
 def current_currencies(on: date | None = None) -> frozenset[str]:
     """ISO 4217 codes that are legal tender somewhere (on `on`, or now: without an end date)."""
     result = set()
