@@ -18,9 +18,8 @@ from telegram import Bot
 from bot.i18n import N_
 from bot.logs import bind_case
 from bot.services import Services
-from flows.audience import parties
+from flows.audience import parties, to_case, to_user
 from flows.claim_render import case_number
-from flows.messaging import send
 from flows.rules.lifecycle import (
     DEADLINE_OUTCOMES,
     OUTCOME_ACTIONS,
@@ -64,22 +63,15 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> None:
     if case is None:
         return
     bind_case(case.id)
-    for user_id in parties(case):
-        tr = await services.translator_for_id(user_id)
-        text = tr.t(
-            REMINDER_KEYS[deadline.kind],
-            number=case_number(case.id),
-            due=tr.datetime(deadline.due_at),
+    key = REMINDER_KEYS[deadline.kind]
+    for user_id in parties(case):  # each reminded privately; a failed delivery is recorded
+        await to_user(
+            services,
+            bot,
+            case,
+            user_id,
+            lambda tr: tr.t(key, number=case_number(case.id), due=tr.datetime(deadline.due_at)),
         )
-        if await send(bot, user_id, text) is None:
-            await services.db.history.append(
-                case.id,
-                None,
-                Role.SYSTEM,
-                "delivery.failed",
-                {"to": user_id, "what": f"reminder.{deadline.kind}"},
-                services.clock.now(),
-            )
     log.info("reminder sent for %s deadline due %s", deadline.kind, deadline.due_at)
 
 
@@ -124,9 +116,15 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> None:
         return
     if action is Action.EXPIRE_DRAFT:
         await services.db.drafts.delete(case.id)
-    for user_id in parties(case):
-        tr = await services.translator_for_id(user_id)
-        await send(bot, user_id, tr.t(OUTCOME_KEYS[action], number=case_number(case.id)))
+    outcome_key = OUTCOME_KEYS[action]
+    # News for everyone: the shared chat when there is one, and each party privately.
+    await to_case(
+        services,
+        bot,
+        case,
+        lambda tr: tr.t(outcome_key, number=case_number(case.id)),
+        private_to=parties(case),
+    )
     log.info("deadline %s passed; case moved by %s", deadline.kind, action)
 
 
