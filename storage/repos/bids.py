@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flows.rules.blind_bid import BlindBidPolicy
 from flows.rules.lifecycle import Role
@@ -189,27 +190,11 @@ class BidRepo(Repo):
             current = await round_of(conn, case_id, round_no)
             if current.status != _R.COLLECTING:
                 raise Conflict(f"round {round_no} is {current.status}")
-            column = _BR[_BID[role]]
-            row = (
-                (
-                    await conn.execute(
-                        update(bid_rounds)
-                        .where(
-                            _BR.case_id == case_id,
-                            _BR.round_no == round_no,
-                            _BR.status == _R.COLLECTING,
-                            column.is_(None),
-                        )
-                        .values({column: str(amount)})
-                        .returning(*bid_rounds.c)
-                    )
-                )
-                .mappings()
-                .first()
+            placed = await _fill_once(
+                conn, case_id, round_no, _R.COLLECTING, _BID[role], str(amount)
             )
-            if row is None:
+            if placed is None:
                 raise Conflict(f"the {role} already bid in round {round_no}")
-            placed = round_from_row(row)
             payload = {"round_no": round_no, "role": role.value}
             await party_event(conn, case, role, "bids.bid_placed", payload, now)
             return placed, placed.buyer_bid_in and placed.supplier_bid_in
@@ -308,27 +293,11 @@ class BidRepo(Repo):
             current = await round_of(conn, case_id, round_no)
             if current.status != _R.OFFER_MIDPOINT:
                 raise Conflict(f"round {round_no} is {current.status}")
-            column = _BR[_ANSWER[role]]
-            row = (
-                (
-                    await conn.execute(
-                        update(bid_rounds)
-                        .where(
-                            _BR.case_id == case_id,
-                            _BR.round_no == round_no,
-                            _BR.status == _R.OFFER_MIDPOINT,
-                            column.is_(None),
-                        )
-                        .values({column: accept})
-                        .returning(*bid_rounds.c)
-                    )
-                )
-                .mappings()
-                .first()
+            answered = await _fill_once(
+                conn, case_id, round_no, _R.OFFER_MIDPOINT, _ANSWER[role], accept
             )
-            if row is None:
+            if answered is None:
                 raise Conflict(f"the {role} already answered the midpoint of round {round_no}")
-            answered = round_from_row(row)
             payload = {"round_no": round_no, "role": role.value, "accept": accept}
             await party_event(conn, case, role, "bids.midpoint_answered", payload, now)
             buyer, supplier = answered.buyer_midpoint_answer, answered.supplier_midpoint_answer
@@ -366,3 +335,30 @@ class BidRepo(Repo):
             if bidding.rounds_done >= max_rounds:
                 raise Conflict("no blind bidding rounds left")
             return await start_round(conn, case, now)
+
+
+async def _fill_once(
+    conn: AsyncConnection, case_id: int, round_no: int, status: str, column: str, value: object
+) -> BidRound | None:
+    """Set a round's `column` if it is still empty and the round still in `status`; the round
+    as updated, or None when another call filled it first (the compare-and-set of a party's
+    bid or midpoint answer)."""
+    cell = _BR[column]
+    row = (
+        (
+            await conn.execute(
+                update(bid_rounds)
+                .where(
+                    _BR.case_id == case_id,
+                    _BR.round_no == round_no,
+                    _BR.status == status,
+                    cell.is_(None),
+                )
+                .values({cell: value})
+                .returning(*bid_rounds.c)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else round_from_row(row)
