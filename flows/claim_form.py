@@ -59,12 +59,11 @@ async def ask_current(
 ) -> None:
     """Send the question of the draft's current step (or the summary to confirm)."""
     step = Step(draft.step)
-    items = len(await services.db.evidence.list(case.id))
+    evidence = await services.db.evidence.list(case.id)
     if step is Step.CONFIRM:
-        evidence = await services.db.evidence.list(case.id)
         text, markup = render_confirmation(draft.answers, evidence, tr, case.id)
     else:
-        text, markup = render_question(step, draft.answers, tr, case.id, items)
+        text, markup = render_question(step, draft.answers, tr, case.id, len(evidence))
     await send(bot, chat_id, text, markup)
 
 

@@ -62,7 +62,7 @@ ERROR_KEYS: dict[str, str] = {
 FALLBACK_KEY = N_("error.invalid_answer")
 
 
-def _format(name: str, value: object, params: Mapping[str, object], tr: Translator) -> str:
+def _format(value: object, params: Mapping[str, object], tr: Translator) -> str:
     """Money with its currency, dates and numbers in the reader's locale."""
     if isinstance(value, Decimal) and isinstance(params.get("currency"), str):
         return tr.money(value, str(params["currency"]))
@@ -78,4 +78,4 @@ def validation_message(error: ValidationError, tr: Translator) -> str:
     if key is None:
         return tr.t(FALLBACK_KEY)
     params = dict(error.params)
-    return tr.t(key, **{name: _format(name, value, params, tr) for name, value in params.items()})
+    return tr.t(key, **{name: _format(value, params, tr) for name, value in params.items()})

@@ -21,7 +21,7 @@ from flows.audience import to_chat
 from flows.claim_render import TAG_KEYS, evidence_line
 from flows.common import Button, chunk, keyboard, pack, unpack
 from flows.errors_render import validation_message
-from flows.evidence_intake import checked_file
+from flows.evidence_intake import IncomingFile, checked_file, record_file
 from flows.messaging import send
 from flows.rules import validation as v
 from flows.rules.lifecycle import Role
@@ -118,25 +118,15 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     bind_case(case.id)
     await query.answer()
-    file = pending.data["file"]
-    now = services.clock.now()
-    item = await services.db.evidence.add(
+    item = await record_file(
+        services,
+        context.bot,
         case.id,
         user.id,
         role,
-        file["kind"],
+        IncomingFile.from_json(pending.data["file"]),
         pending.data["label"],
-        parts[2],
-        now,
-        telegram_file_id=file["file_id"],
-        telegram_file_unique_id=file["file_unique_id"],
-        file_name=file.get("file_name"),
-        mime_type=file.get("mime_type"),
-        size=file.get("size"),
-    )
-    stored = await services.files.download(context.bot, file["file_id"])
-    item = await services.db.evidence.mark_stored(
-        item.id, stored.sha256, stored.size, str(stored.path), now
+        EvidenceTag(parts[2]),
     )
     await services.db.inputs.clear(user.id, chat_id)
     log.info("evidence E%s added from the dispute chat", item.number)

@@ -18,7 +18,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services
-from flows.audience import to_case, to_user
+from flows.audience import to_case
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number
 from flows.common import Button, pack
@@ -261,6 +261,3 @@ async def _reject(
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [CallbackQueryHandler(on_decide, pattern=rf"^{DECIDE}:")]
-
-
-__all__ = ["announce", "handlers", "submit_proposal", "to_user"]

@@ -19,7 +19,7 @@ from flows.audience import parties, to_case
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, evidence_number
 from flows.common import Button, keyboard, pack
-from flows.evidence_intake import checked_file
+from flows.evidence_intake import checked_file, record_file
 from flows.messaging import send
 from flows.proposal_render import obligation_number, obligation_text, proposal_number, role_name
 from flows.rules.lifecycle import (
@@ -168,23 +168,8 @@ async def on_proof(
     role = await services.db.cases.role_of(case.id, user.id)
     assert role is not None
     label = message.caption or tr.t("obligation.proof_label", number=obligation_number(duty.number))
-    evidence = await services.db.evidence.add(
-        case.id,
-        user.id,
-        role,
-        item.kind,
-        label[:100],
-        str(EvidenceTag.PAYMENT),
-        services.clock.now(),
-        telegram_file_id=item.file_id,
-        telegram_file_unique_id=item.file_unique_id,
-        file_name=item.file_name,
-        mime_type=item.mime_type,
-        size=item.size,
-    )
-    stored = await services.files.download(context.bot, item.file_id)
-    await services.db.evidence.mark_stored(
-        evidence.id, stored.sha256, stored.size, str(stored.path), services.clock.now()
+    evidence = await record_file(
+        services, context.bot, case.id, user.id, role, item, label[:100], EvidenceTag.PAYMENT
     )
     await services.db.inputs.clear(user.id, user.id)
     await _mark_done(services, context.bot, case, duty, user.id, evidence.number)
