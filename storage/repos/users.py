@@ -31,9 +31,17 @@ class UserRepo(Repo):
     ) -> User:
         """Create the user or refresh what Telegram says about them.
 
-        Never touches `language` or `timezone` (the user's own choices). The row is only
-        rewritten when something changed, so calling this on every update is cheap.
+        Never touches `language` or `timezone` (the user's own choices). It runs on every
+        update, so the common case (nothing changed) is a plain read that takes no write lock;
+        only a new or changed user opens a write transaction.
         """
+        known = await self.get(id)
+        if known is not None and (known.first_name, known.username, known.telegram_language) == (
+            first_name,
+            username,
+            telegram_language,
+        ):
+            return known
         async with self._write() as conn:
             stmt = _insert_for(conn).values(
                 id=id,
