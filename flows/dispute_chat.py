@@ -88,11 +88,16 @@ async def on_group_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if existing is not None and existing.case_id != token.case_id:
         await send(context.bot, message.chat_id, tr.t("group.bind.other_case"))
         return
+    if existing is not None and existing.status == "bound":
+        # The same link opened again in the chat it already bound: nothing to redo.
+        number = case_number(token.case_id)
+        await send(context.bot, message.chat_id, tr.t("group.bind.already", number=number))
+        return
     try:
         await services.db.tokens.consume(token.token, user.id, services.clock.now(), GROUP_BIND)
     except TokenInvalid as error:
         key = N_("group.bind.expired") if error.reason == "expired" else N_("group.bind.invalid")
-        if existing is None:
+        if existing is None:  # a group the bot left may be bound again with the used link
             await send(context.bot, message.chat_id, tr.t(key))
             return
     case = await services.db.cases.get(token.case_id)

@@ -186,3 +186,25 @@ async def test_a_group_added_by_hand_is_told_how_to_link_it(
     told = await li.wait_for(lambda e: bool(e.text), chat=group)
     assert told.text == translator(catalogs, li).t("group.not_linked")
     assert await bot.services.db.chats.case_for_chat(group.id) is None
+
+
+async def test_opening_the_bind_link_again_does_not_rebind(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    buyer = sandbox.user("Anna", language_code="en")
+    btr = translator(catalogs, buyer)
+    await file_claim(buyer, btr, SCRIPTS["en"], clock)
+    submitted = last_bot_entry(buyer)
+    group = await create_dispute_chat(sandbox, buyer, btr, submitted, "Dispute")
+    token = sandbox.parse_link(
+        next(url for row in submitted.buttons for _, url in row if url and "startgroup" in url)
+    ).payload
+    pinned = list(await sandbox.wait_until(lambda: sandbox.pinned(group)))
+    await buyer.wait_for(
+        lambda e: e.text.startswith(btr.t("group.next_step", due="")[:5]), chat=group
+    )
+    await buyer.send(f"/start@DisputeTestBot {token}", chat=group)
+    again = await buyer.wait_for(lambda e: "already" in e.text, chat=group)
+    [case] = await bot.services.db.cases.list_for_user(buyer.id)
+    assert again.text == btr.t("group.bind.already", number=f"#{case.id}")
+    assert list(sandbox.pinned(group)) == pinned
