@@ -85,23 +85,30 @@ async def _move(
     )
 
 
+async def resume_draft(services: Services, bot: Any, user_id: int, tr: Translator) -> bool:
+    """Take a buyer back to their unfinished claim, if they have one."""
+    active = await services.db.cases.active_draft_for(user_id)
+    if active is None:
+        return False
+    case, draft = active
+    bind_case(case.id)
+    await send(bot, user_id, tr.t("claim.resume", number=case_number(case.id)))
+    await ask_current(services, bot, user_id, case, draft, tr)
+    return True
+
+
 async def start_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/new: start a claim, or continue the one in progress."""
     services = get_services(context)
     message = update.effective_message
     assert message is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
-    existing = await services.db.cases.active_draft_for(user.id)
-    if existing is not None:
-        case, draft = existing
-        bind_case(case.id)
-        await send(context.bot, message.chat_id, tr.t("claim.resume", number=case_number(case.id)))
-        await ask_current(services, context.bot, message.chat_id, case, draft, tr)
+    if await resume_draft(services, context.bot, user.id, tr):
         return
     now = services.clock.now()
-    due = services.policy.due_at(DeadlineKind.DRAFT_EXPIRY, now)
+    expiry = services.deadline(DeadlineKind.DRAFT_EXPIRY, now)
     case, draft = await services.db.cases.create_draft(
-        user.id, now, due, services.policy.reminder_times(now, due)
+        user.id, now, expiry.due_at, expiry.reminder_times
     )
     bind_case(case.id)
     log.info("claim draft started")

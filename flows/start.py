@@ -21,8 +21,7 @@ from telegram.ext import (
 
 from bot.i18n import LANGUAGES, N_
 from bot.services import get_services
-from flows.claim_form import ask_current
-from flows.claim_render import case_number
+from flows.claim_form import ask_current, resume_draft
 from flows.common import keyboard, pack, unpack
 from flows.messaging import send
 
@@ -42,11 +41,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         await send(context.bot, message.chat_id, tr.t("start.unknown_link"))
     await send(context.bot, message.chat_id, tr.t("start.welcome", name=user.first_name))
-    active = await services.db.cases.active_draft_for(user.id)
-    if active is not None:
-        case, draft = active
-        await send(context.bot, message.chat_id, tr.t("claim.resume", number=case_number(case.id)))
-        await ask_current(services, context.bot, message.chat_id, case, draft, tr)
+    await resume_draft(services, context.bot, user.id, tr)
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
