@@ -11,6 +11,10 @@ class Clock(Protocol):
 
     def now(self) -> datetime: ...
 
+    def timestamp(self) -> float:
+        """Unix time: what a Bot API server (the sandbox) shares with the bot."""
+        ...
+
 
 class SystemClock:
     """The real wall clock."""
@@ -18,15 +22,22 @@ class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    def timestamp(self) -> float:
+        return self.now().timestamp()
+
 
 class FrozenClock:
     """A clock that only moves when told to; for tests and the demo."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+        """Frozen at `start`, or at the wall clock's current minute."""
+        self._now = start or datetime.now(UTC).replace(second=0, microsecond=0)
 
     def now(self) -> datetime:
         return self._now
+
+    def timestamp(self) -> float:
+        return self._now.timestamp()
 
     def advance(self, delta: timedelta) -> datetime:
         self._now += delta

@@ -180,7 +180,12 @@ async def run_demo(languages: list[str] | None = None) -> int:
     languages = languages or ["en", "zh_Hans"]
     clock = SystemClock()
     catalogs = Catalogs()
-    sandbox = Sandbox(bot_token=DEMO_TOKEN, bot_username="DisputeDemoBot", bot_name="Dispute Bot")
+    sandbox = Sandbox(
+        bot_token=DEMO_TOKEN,
+        bot_username="DisputeDemoBot",
+        bot_name="Dispute Bot",
+        clock=clock.timestamp,
+    )
     people = {
         "en": sandbox.user("Anna", language_code="en", username="anna_buyer"),
         "zh_Hans": sandbox.user("李伟", language_code="zh-hans", username="li_wei"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,30 @@ TOKEN = "123456:E2E-TOKEN"
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+# The e2e clock's default start. Tests that must not depend on it (or on today's date) shift
+# it with `@pytest.mark.parametrize("clock", [...], indirect=True)`: an offset in days from the
+# wall clock.
+START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
 @pytest.fixture
-def sandbox() -> Sandbox:
-    return Sandbox(bot_token=TOKEN, bot_username="DisputeTestBot", bot_name="Dispute Bot")
+def clock(request: pytest.FixtureRequest) -> FrozenClock:
+    """One "now" for the bot and the sandbox: nothing in a test reads the wall clock."""
+    offset_days = getattr(request, "param", None)
+    if offset_days is None:
+        return FrozenClock(START)
+    wall = datetime.now(UTC).replace(second=0, microsecond=0)
+    return FrozenClock(wall + timedelta(days=offset_days))
+
+
+@pytest.fixture
+def sandbox(clock: FrozenClock) -> Sandbox:
+    return Sandbox(
+        bot_token=TOKEN,
+        bot_username="DisputeTestBot",
+        bot_name="Dispute Bot",
+        clock=clock.timestamp,
+    )
 
 
 @pytest.fixture
@@ -33,11 +54,6 @@ async def server(sandbox: Sandbox) -> AsyncIterator[SandboxServer]:
     async with SandboxServer(sandbox) as running:
         yield running
     sandbox.assert_no_violations()
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture

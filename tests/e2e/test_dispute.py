@@ -7,6 +7,8 @@ import asyncio
 import re
 from decimal import Decimal
 
+import pytest
+
 from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import (
@@ -42,6 +44,11 @@ async def open_case(
     return buyer, supplier, group, case.id
 
 
+# The whole dispute once on the default clock, and once a year ahead of and a year behind
+# today's date: nothing in the bot or the sandbox may read the wall clock.
+@pytest.mark.parametrize(
+    "clock", [None, 365, -365], indirect=True, ids=["fixed", "year-ahead", "year-behind"]
+)
 async def test_claim_to_closed_between_english_buyer_and_chinese_supplier(
     bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
 ) -> None:
