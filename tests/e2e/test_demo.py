@@ -21,7 +21,7 @@ async def test_demo_prints_both_claims_and_the_settled_dispute(
         "shared dispute chat",
     ):
         assert title in out
-    assert "Your claim is filed as case #1." in out and "您的索赔已提交，案件编号 #2。" in out
+    assert "Your claim is filed as case #1." in out and "您的索赔已提交，立案为案件 #2。" in out
     assert en.t("case.closed_fulfilled", number="#1") in out
     assert zh.t("case.closed_fulfilled", number="#1") in out
     assert "every request the bot made fitted the Bot API schema" in out
