@@ -170,8 +170,9 @@ async def on_bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             ChatMemberStatus.LEFT,
             ChatMemberStatus.BANNED,
         )
-        if added and present:
-            # Added by hand, not through a case's link: say how to make it a dispute chat.
+        if added and present and change.chat.id != services.settings.error_chat_id:
+            # Added by hand, not through a case's link: say how to make it a dispute chat
+            # (unless it is the operators' error chat, which is meant to be no case's).
             _, tr = await services.reader(change.from_user)
             await send(context.bot, change.chat.id, tr.t("group.not_linked"))
         return
