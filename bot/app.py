@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
@@ -22,6 +22,7 @@ from bot.i18n import Catalogs
 from bot.logs import bind_update
 from bot.scheduler import start_scheduler
 from bot.services import SERVICES_KEY, Services
+from bot.telegram_bot import build_bot
 from bot.update_processor import PerChatUpdateProcessor
 from flows import (
     blind_bidding,
@@ -90,18 +91,8 @@ def build_application(
 
     application = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(settings.bot_base_url)
-        .base_file_url(settings.bot_file_base_url)
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.rate_limit_per_second,
-                group_max_rate=settings.rate_limit_group_per_minute,
-                max_retries=5,
-            )
-        )
+        .bot(build_bot(settings, token))  # knows which button press it answered (bot/errors.py)
         .concurrent_updates(PerChatUpdateProcessor())
-        .get_updates_connection_pool_size(2)
         .post_init(post_init)
         .post_shutdown(on_shutdown)
         .build()

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     default_language: str = "en"
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    # A chat (usually a group the bot was added to) where every unhandled error is reported in
+    # one short line; None: the logs only.
+    error_chat_id: int | None = None
 
     draft_expiry_days: float = Field(7, gt=0)
     supplier_response_days: float = Field(3, gt=0)

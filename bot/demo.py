@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -97,14 +98,14 @@ async def press(user: SandboxUser, label: str, timeout: float) -> None:  # noqa:
     await user.press(label, timeout=timeout)
 
 
-async def file_claim(
+async def answer_questions(
     user: SandboxUser,
     tr: Translator,
     script: ClaimScript,
     clock: Clock,
     timeout: float = 10.0,  # noqa: ASYNC109 - how long the bot may take per answer
-) -> str:
-    """Play a whole claim with a photo and a PDF as evidence; returns the bot's last message."""
+) -> None:
+    """Play the claim form from /new up to its evidence question (the last message read)."""
     ordered, received = dates(clock)
     await user.send("/new")
     await user.next_message(timeout=timeout)  # "let's file your claim"
@@ -125,20 +126,38 @@ async def file_claim(
     await press(user, tr.t("outcome.partial_refund"), timeout)
     await user.next_message(timeout=timeout)
     await answer(user, script.refund, timeout)
-    for send, label, tag in (
-        (user.send_photo(JPEG), script.photo_label, "tag.defect"),
-        (
-            user.send_document(PDF, "inspection.pdf", "application/pdf"),
-            script.document_label,
-            "tag.contract",
-        ),
-    ):
-        await send
-        await user.next_message(timeout=timeout)  # label?
-        await answer(user, label, timeout)  # tag?
-        await press(user, tr.t(tag), timeout)
-        await user.next_message(timeout=timeout)  # added
-        await user.next_message(timeout=timeout)  # evidence question again
+
+
+async def add_evidence(
+    user: SandboxUser,
+    tr: Translator,
+    sent: Awaitable[object],
+    label: str,
+    tag_key: str,
+    timeout: float = 10.0,  # noqa: ASYNC109 - how long the bot may take per answer
+) -> None:
+    """At the evidence question: send a file (`sent`), label and tag it; the question again."""
+    await sent
+    await user.next_message(timeout=timeout)  # label?
+    await answer(user, label, timeout)  # tag?
+    await press(user, tr.t(tag_key), timeout)
+    await user.next_message(timeout=timeout)  # added
+    await user.next_message(timeout=timeout)  # evidence question again
+
+
+async def file_claim(
+    user: SandboxUser,
+    tr: Translator,
+    script: ClaimScript,
+    clock: Clock,
+    timeout: float = 10.0,  # noqa: ASYNC109 - how long the bot may take per answer
+) -> str:
+    """Play a whole claim with a photo and a PDF as evidence; returns the bot's last message."""
+    await answer_questions(user, tr, script, clock, timeout)
+    photo = user.send_photo(JPEG)
+    await add_evidence(user, tr, photo, script.photo_label, "tag.defect", timeout)
+    document = user.send_document(PDF, "inspection.pdf", "application/pdf")
+    await add_evidence(user, tr, document, script.document_label, "tag.contract", timeout)
     await press(user, tr.t("button.done"), timeout)
     await user.next_message(timeout=timeout)  # summary to confirm
     await press(user, tr.t("button.submit"), timeout)

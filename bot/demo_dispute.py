@@ -8,7 +8,7 @@ step acts as a person would: reading the bot's messages, pressing buttons by the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.i18n import Translator
 from bot.sandbox import Sandbox, SandboxChat, SandboxUser, TranscriptEntry
@@ -31,10 +31,16 @@ def button_url(entry: TranscriptEntry, label: str) -> str:
 
 
 async def create_dispute_chat(
-    sandbox: Sandbox, buyer: SandboxUser, tr: Translator, submitted: TranscriptEntry, title: str
+    sandbox: Sandbox,
+    buyer: SandboxUser,
+    tr: Translator,
+    submitted: TranscriptEntry,
+    title: str,
+    members: Sequence[SandboxUser] = (),
 ) -> SandboxChat:
-    """The buyer makes a group and adds the bot with the startgroup button of the claim."""
-    group = sandbox.group(title, creator=buyer)
+    """The buyer makes a group (with `members` already in it, whom the bot never sees join)
+    and adds the bot with the startgroup button of the claim."""
+    group = sandbox.group(title, creator=buyer, members=list(members))
     await buyer.open_link(button_url(submitted, tr.t("button.create_chat")), group=group)
     await buyer.wait_for(lambda e: "#" in e.text, chat=group, timeout=10)
     return group

@@ -1,28 +1,146 @@
-"""The one error handler: log with the update and case ids, tell the user something useful."""
+"""The one error handler: log with the update and case ids, tell the user, tell the operators.
+
+The person who pressed or wrote hears an apology in their language: as the answer to their
+button press while it is unanswered (an alert), otherwise as a message, since a press can be
+answered only once (`bot.telegram_bot` knows whether it was). The operators' error chat
+(`ERROR_CHAT_ID`), when set, gets one short line per error: the case, the update, the exception
+type and the first line of its message, with the bot token and the database password masked;
+the stack trace stays in the log. Nothing here raises: a failed apology or report is logged.
+"""
 
 from __future__ import annotations
 
 import logging
 
+from sqlalchemy.engine import make_url
 from telegram import Update
+from telegram import User as TelegramUser
+from telegram.constants import ChatType
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.services import SERVICES_KEY, Services
+from bot.i18n import Translator, language_from_telegram
+from bot.logs import case_id_var
+from bot.services import LANGUAGE_TIMEZONES, SERVICES_KEY, Services
+from bot.telegram_bot import was_answered
+from flows.claim_render import case_number
 from flows.messaging import send
 
 log = logging.getLogger(__name__)
 
+DETAIL_LIMIT = 300  # characters of the exception's message in a report
+MASK = "***"
+NONE = "—"
+
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("unhandled error", exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_user is None:
-        return
+    error = context.error
+    log.error("unhandled error: %s: %s", type(error).__name__, error, exc_info=error)
     services = context.bot_data.get(SERVICES_KEY)
     if not isinstance(services, Services):
+        return  # start-up did not finish: the log is all there is
+    if isinstance(update, Update):
+        await _apologise(services, context, update)
+    if update is None and isinstance(error, NetworkError):
+        # Telegram unreachable while polling: PTB retries, and a report per retry would flood
+        # the operators' chat with something the log already says.
         return
-    tr = await services.translator_for_id(update.effective_user.id)
-    if update.callback_query is not None:
-        await update.callback_query.answer(tr.t("error.generic"), show_alert=True)
+    if error is not None:
+        await _report(services, context, update, error)
+
+
+async def _apologise(
+    services: Services, context: ContextTypes.DEFAULT_TYPE, update: Update
+) -> None:
+    user = update.effective_user
+    if user is None:
         return
-    if update.effective_chat is not None:
-        await send(context.bot, update.effective_chat.id, tr.t("error.generic"))
+    text = (await _translator(services, user)).t("error.generic")
+    query = update.callback_query
+    if query is not None and not was_answered(query.id):
+        try:
+            await query.answer(text, show_alert=True)
+            return
+        except TelegramError as exc:
+            # Answered after all (the reply to that answer was lost), or too late: a message.
+            log.warning("the apology could not answer the press (%s); sending it instead", exc)
+    for chat_id in _apology_chats(update, user):
+        try:
+            if await send(context.bot, chat_id, text) is not None:
+                return
+        except TelegramError as exc:
+            log.warning("the apology could not be sent to chat %s: %s", chat_id, exc)
+    log.error("the user was not told about the error: no chat could be reached")
+
+
+def _apology_chats(update: Update, user: TelegramUser) -> list[int]:
+    """Where the apology goes: the update's chat; for a press in a group, first the presser's
+    private chat (the apology is theirs, not the whole group's)."""
+    chats: list[int] = []
+    chat = update.effective_chat
+    if update.callback_query is not None and (chat is None or chat.type != ChatType.PRIVATE):
+        chats.append(user.id)
+    if chat is not None and chat.id not in chats:
+        chats.append(chat.id)
+    return chats
+
+
+async def _translator(services: Services, user: TelegramUser) -> Translator:
+    """The reader's language; Telegram's when their settings cannot be read (the database may
+    be what failed)."""
+    try:
+        stored = await services.db.users.get(user.id)
+    except Exception:
+        log.exception("the user's settings could not be read for the apology")
+        stored = None
+    if stored is not None:
+        return services.translator_for(stored)
+    settings = services.settings
+    language = language_from_telegram(user.language_code, settings.default_language)
+    zone = LANGUAGE_TIMEZONES.get(language, settings.default_timezone)
+    return services.catalogs.translator(language, zone)
+
+
+async def _report(
+    services: Services, context: ContextTypes.DEFAULT_TYPE, update: object, error: BaseException
+) -> None:
+    """One line for the operators' error chat, if there is one."""
+    chat_id = services.settings.error_chat_id
+    if chat_id is None:
+        return
+    case_id = case_id_var.get()
+    text = services.translator_for(None).t(
+        "error.report",
+        case=case_number(case_id) if case_id is not None else NONE,
+        update=update.update_id if isinstance(update, Update) else NONE,
+        kind=type(error).__name__,
+        detail=detail(error, _secrets(services)),
+    )
+    try:
+        if await send(context.bot, chat_id, text) is None:
+            log.warning("the error report was refused by the operators' chat %s", chat_id)
+    except Exception:
+        # Reporting must never raise out of the error handler (PTB would only log that).
+        log.exception("the error report could not be sent to the operators' chat %s", chat_id)
+
+
+def detail(error: BaseException, secrets: list[str]) -> str:
+    """The first line of the exception's message, secrets masked, at most DETAIL_LIMIT long."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else ""
+    for secret in secrets:
+        text = text.replace(secret, MASK)  # before cutting, so no part of a secret is left
+    return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1] + "…"
+
+
+def _secrets(services: Services) -> list[str]:
+    """What a message must never show: the token (and its secret half), the DB password."""
+    secrets: list[str] = []
+    token = services.settings.telegram_bot_token
+    if token is not None and token.get_secret_value():
+        value = token.get_secret_value()
+        secrets += [value, value.partition(":")[2]]
+    password = make_url(services.settings.database_url).password
+    if password:
+        secrets.append(str(password))
+    return [secret for secret in secrets if secret]

@@ -3,19 +3,26 @@
 Private messages are rendered for their one reader. In the shared dispute chat the bot's own
 messages carry every participant's language: one text when they share it, Chinese and English
 together when they differ. Buttons there carry both labels.
+
+Each reader's copy is delivered on its own: a copy that fails (a blocked bot, a 400, a server
+error, a timeout) is logged with the case and update ids and put on the case's record, and the
+next reader still gets theirs. When the shared chat cannot be reached, its news goes to every
+participant privately, as if there were no shared chat.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.error import Forbidden, TelegramError
 
 from bot.i18n import LANGUAGES, Translator
 from bot.services import Services
 from flows.common import Button, keyboard
-from flows.messaging import send
+from flows.messaging import post
 from flows.rules.lifecycle import Role
 from storage import Case
 
@@ -65,6 +72,52 @@ def combine_rows(translators: Sequence[Translator], rows: RenderRows) -> list[li
     return combined
 
 
+async def _deliver(
+    services: Services,
+    bot: Bot,
+    case: Case,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    private: bool,
+) -> Message | None:
+    """One reader's copy, or None after logging and recording why it failed."""
+    try:
+        return await post(bot, chat_id, text, markup)
+    except TelegramError as exc:
+        # A user who blocked the bot is expected; anything else is worth an operator's look.
+        level = logging.WARNING if isinstance(exc, Forbidden) else logging.ERROR
+        log.log(
+            level,
+            "delivery to chat %s failed: %s: %s",
+            chat_id,
+            type(exc).__name__,
+            exc.message,
+        )
+        await _record_failure(services, case, chat_id, type(exc).__name__, private=private)
+        return None
+
+
+async def _record_failure(
+    services: Services, case: Case, chat_id: int, error: str, *, private: bool
+) -> None:
+    """Put a failed delivery on the case's record (who, and what Telegram said)."""
+    payload: dict[str, Any] = {"to": chat_id, "error": error}
+    try:
+        if private:
+            role = await services.db.cases.role_of(case.id, chat_id)
+            payload["role"] = str(role) if role else None
+        else:
+            payload["shared_chat"] = True
+        await services.db.history.append(
+            case.id, None, Role.SYSTEM, "delivery.failed", payload, services.clock.now()
+        )
+    except Exception:
+        # The other readers still come first; the failure itself is in the log above.
+        log.exception("the failed delivery to chat %s could not be put on the record", chat_id)
+
+
 async def to_chat(
     services: Services,
     bot: Bot,
@@ -73,13 +126,13 @@ async def to_chat(
     render: Render,
     rows: RenderRows | None = None,
 ) -> Message | None:
-    """Post in the shared chat, in every participant's language."""
+    """Post in the shared chat, in every participant's language; None when that failed."""
     translators = await translators_for(services, case)
     text = DIVIDER.join(render(tr) for tr in translators)
     markup: InlineKeyboardMarkup | None = None
     if rows is not None:
         markup = keyboard(combine_rows(translators, rows))
-    return await send(bot, chat_id, text, markup)
+    return await _deliver(services, bot, case, chat_id, text, markup, private=False)
 
 
 async def to_user(
@@ -90,21 +143,10 @@ async def to_user(
     render: Render,
     rows: RenderRows | None = None,
 ) -> Message | None:
-    """Send to one person in their language; a failed delivery is put on the record."""
+    """Send to one person in their language; None when that failed (it is on the record)."""
     tr = await services.translator_for_id(user_id)
     markup = keyboard(rows(tr)) if rows is not None else None
-    message = await send(bot, user_id, render(tr), markup)
-    if message is None:
-        role = await services.db.cases.role_of(case.id, user_id)
-        await services.db.history.append(
-            case.id,
-            None,
-            Role.SYSTEM,
-            "delivery.failed",
-            {"to": user_id, "role": str(role) if role else None},
-            services.clock.now(),
-        )
-    return message
+    return await _deliver(services, bot, case, user_id, render(tr), markup, private=True)
 
 
 async def to_case(
@@ -117,14 +159,15 @@ async def to_case(
     private_to: Sequence[int] | None = None,
 ) -> None:
     """News for the case: in the shared chat when there is one, and privately to `private_to`
-    (default: every participant when there is no shared chat). A party whom the private message
-    cannot reach still reads it in the shared chat."""
+    (default: every participant when there is no shared chat, or when it cannot be reached).
+    A party whom the private message cannot reach still reads it in the shared chat."""
     chat = await services.db.chats.for_case(case.id)
-    bound = chat is not None and chat.status == "bound"
-    if bound and chat is not None:
-        await to_chat(services, bot, case, chat.chat_id, render, rows)
-    recipients = (
-        list(private_to) if private_to is not None else ([] if bound else participants(case))
-    )
+    posted = None
+    if chat is not None and chat.status == "bound":
+        posted = await to_chat(services, bot, case, chat.chat_id, render, rows)
+    if private_to is not None:
+        recipients = list(private_to)
+    else:
+        recipients = [] if posted is not None else participants(case)
     for user_id in recipients:
         await to_user(services, bot, case, user_id, render, rows)

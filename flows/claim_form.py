@@ -35,7 +35,14 @@ from flows.claim_render import (
 from flows.claim_steps import CHOICE_STEPS, FIRST_STEP, FormContext, Step, next_step, parse_answer
 from flows.common import keyboard, pack, unpack
 from flows.errors_render import validation_message
-from flows.evidence_intake import checked_file, has_attachment
+from flows.evidence_intake import (
+    already_evidence,
+    checked_file,
+    fetch_new_file,
+    has_attachment,
+    stored_from_json,
+    stored_to_json,
+)
 from flows.messaging import clear_buttons, send
 from flows.rules.lifecycle import Action, DeadlineKind, Role
 from flows.rules.validation import (
@@ -47,7 +54,7 @@ from flows.rules.validation import (
     parse_currency,
     requires_evidence,
 )
-from storage import Case, Draft, User
+from storage import Case, Draft, DuplicateEvidence, User
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +138,7 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
     step = Step(draft.step)
     try:
         if has_attachment(message):
-            draft = await _on_attachment(services, draft, step, message, tr)
+            draft = await _on_attachment(services, context.bot, draft, step, message)
         else:
             draft = await _on_text(services, case, draft, step, message.text or "", tr, user)
     except ValidationError as error:
@@ -142,14 +149,17 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 
 async def _on_attachment(
-    services: Services, draft: Draft, step: Step, message: Any, tr: Translator
+    services: Services, bot: Any, draft: Draft, step: Step, message: Any
 ) -> Draft:
     if step is not Step.EVIDENCE:
         raise ValidationError(
             "answer.expected_text" if step not in CHOICE_STEPS else "answer.use_buttons"
         )
     item = checked_file(message, services.settings.claim_policy())
-    return await _move(services, draft, Step.EVIDENCE_LABEL, {"pending_evidence": item.to_json()})
+    # Stored now, not at submission: its hash tells at once whether it is evidence already.
+    stored = await fetch_new_file(services, bot, draft.case_id, item)
+    pending = {**item.to_json(), "stored": stored_to_json(stored)}
+    return await _move(services, draft, Step.EVIDENCE_LABEL, {"pending_evidence": pending})
 
 
 async def _on_text(
@@ -252,6 +262,8 @@ async def _press(
     except ValidationError as error:
         await query.answer()
         await send(context.bot, chat_id, validation_message(error, tr))
+        # Ask the question the form is at now (a refused file takes it back to the evidence).
+        draft = await services.db.drafts.get(case.id) or draft
         await ask_current(services, context.bot, chat_id, case, draft, tr)
         return
     await query.answer()
@@ -316,21 +328,34 @@ async def _add_evidence(services: Services, case: Case, draft: Draft, tag: Evide
     label = draft.answers.get("pending_label")
     if not pending or not label:
         return await _move(services, draft, Step.EVIDENCE, {}, push=False)
-    await services.db.evidence.add(
-        case.id,
-        case.buyer_id,
-        Role.BUYER,
-        pending["kind"],
-        label,
-        str(tag),
-        services.clock.now(),
-        text=pending.get("text"),
-        telegram_file_id=pending.get("file_id"),
-        telegram_file_unique_id=pending.get("file_unique_id"),
-        file_name=pending.get("file_name"),
-        mime_type=pending.get("mime_type"),
-        size=pending.get("size"),
-    )
+    stored = stored_from_json(pending["stored"]) if pending.get("stored") else None
+    try:
+        await services.db.evidence.add(
+            case.id,
+            case.buyer_id,
+            Role.BUYER,
+            pending["kind"],
+            label,
+            str(tag),
+            services.clock.now(),
+            text=pending.get("text"),
+            telegram_file_id=pending.get("file_id"),
+            telegram_file_unique_id=pending.get("file_unique_id"),
+            file_name=pending.get("file_name"),
+            mime_type=pending.get("mime_type"),
+            size=stored.size if stored is not None else pending.get("size"),
+            sha256=stored.sha256 if stored is not None else None,
+            stored_path=str(stored.path) if stored is not None else None,
+        )
+    except DuplicateEvidence as duplicate:
+        # The same file became evidence since it arrived: drop this copy, keep the rest.
+        await _back_to_evidence(services, draft)
+        raise already_evidence(case.id, duplicate.number) from None
+    return await _back_to_evidence(services, draft)
+
+
+async def _back_to_evidence(services: Services, draft: Draft) -> Draft:
+    """The evidence question again, with the item in progress done or dropped."""
     answers = {
         k: v for k, v in draft.answers.items() if k not in ("pending_evidence", "pending_label")
     }

@@ -1,7 +1,9 @@
-"""Filing the claim: store every evidence file, move the case on, start the supplier's clock.
+"""Filing the claim: check every evidence file is stored, move the case on, start the
+supplier's clock.
 
-Files are downloaded at submission (the stored copy is what counts), hashed and kept
-content-addressed; only then does the case leave the draft state, in one guarded transition.
+Files are downloaded, hashed and kept content-addressed as they arrive in the form (the stored
+copy is what counts); an item of a draft begun before that (no copy yet) is stored here. Only
+then does the case leave the draft state, in one guarded transition.
 """
 
 from __future__ import annotations

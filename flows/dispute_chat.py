@@ -170,8 +170,9 @@ async def on_bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             ChatMemberStatus.LEFT,
             ChatMemberStatus.BANNED,
         )
-        if added and present:
-            # Added by hand, not through a case's link: say how to make it a dispute chat.
+        if added and present and change.chat.id != services.settings.error_chat_id:
+            # Added by hand, not through a case's link: say how to make it a dispute chat
+            # (unless it is the operators' error chat, which is meant to be no case's).
             _, tr = await services.reader(change.from_user)
             await send(context.bot, change.chat.id, tr.t("group.not_linked"))
         return
@@ -232,10 +233,10 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if item is not None:
         kind = "chat.file"
         payload["file"] = item.to_json()
-    if role is None:
-        payload["outsider"] = True
+    # Someone with no part in the case (not removed yet, or the bot could not remove them)
+    # speaks for themselves, on the record under their own id and name, never as the system.
     await services.db.history.append(
-        bound.case_id, user.id, role or Role.SYSTEM, kind, payload, services.clock.now()
+        bound.case_id, user.id, role or Role.STRANGER, kind, payload, services.clock.now()
     )
     await services.db.cases.touch(bound.case_id, services.clock.now())
 
@@ -250,7 +251,7 @@ async def _check_newcomers(services: Services, bot: Bot, case_id: int, message: 
         await services.db.history.append(
             case_id,
             member.id,
-            role or Role.SYSTEM,
+            role or Role.STRANGER,
             "chat.joined",
             {"chat_id": message.chat_id, "name": member.full_name, "party": role is not None},
             services.clock.now(),

@@ -58,6 +58,8 @@ ERROR_KEYS: dict[str, str] = {
     "bid.exceeds_paid": N_("error.bid.exceeds_paid"),
     "bid.not_positive": N_("error.bid.not_positive"),
     "proof.file_expected": N_("error.proof.file_expected"),
+    "evidence.duplicate": N_("error.evidence.duplicate"),
+    "evidence.download_failed": N_("error.evidence.download_failed"),
 }
 FALLBACK_KEY = N_("error.invalid_answer")
 

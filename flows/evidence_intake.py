@@ -1,17 +1,24 @@
 """What a message carries as evidence: kind, file ids, name, type and size, checked on arrival.
 
 Files over the Bot API's 20 MB download limit and types outside the allow-list are refused
-here, before anything is stored, so the reader hears at once why.
+here, before anything is stored, so the reader hears at once why. A file that passes is
+fetched and stored at once (`fetch_new_file`): its SHA-256 says whether it is already evidence
+of the case, and a file offered again is refused with the number it already has.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from telegram import Bot, Message
+from telegram.error import TelegramError
 
+from bot.files import StoredFile
 from bot.services import Services
+from flows.claim_render import case_number, evidence_number
 from flows.rules.lifecycle import Role
 from flows.rules.validation import (
     ClaimPolicy,
@@ -20,7 +27,9 @@ from flows.rules.validation import (
     ValidationError,
     check_evidence_file,
 )
-from storage import Evidence
+from storage import DuplicateEvidence, Evidence
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,39 @@ def checked_file(message: Message, policy: ClaimPolicy) -> IncomingFile:
     return item
 
 
+def stored_to_json(stored: StoredFile) -> dict[str, Any]:
+    """A stored copy, for a pending input or a draft answer (kept until the item is added)."""
+    return {"sha256": stored.sha256, "size": stored.size, "path": str(stored.path)}
+
+
+def stored_from_json(data: dict[str, Any]) -> StoredFile:
+    return StoredFile(str(data["sha256"]), int(data["size"]), Path(data["path"]))
+
+
+def already_evidence(case_id: int, number: int) -> ValidationError:
+    """The refusal of a file that is evidence of the case already, naming its number."""
+    return ValidationError(
+        "evidence.duplicate", number=evidence_number(number), case=case_number(case_id)
+    )
+
+
+async def fetch_new_file(
+    services: Services, bot: Bot, case_id: int, item: IncomingFile
+) -> StoredFile:
+    """Download and store the file; ValidationError when Telegram does not hand it over, or
+    when the same file (by SHA-256) is already evidence of the case."""
+    try:
+        stored = await services.files.download(bot, item.file_id)
+    except TelegramError as exc:
+        log.warning("evidence file %s could not be downloaded: %s", item.file_id, exc)
+        raise ValidationError("evidence.download_failed") from exc
+    existing = await services.db.evidence.with_file(case_id, stored.sha256)
+    if existing is not None:
+        log.info("file offered again as evidence; it is E%s", existing.number)
+        raise already_evidence(case_id, existing.number)
+    return stored
+
+
 async def record_file(
     services: Services,
     bot: Bot,
@@ -91,25 +133,28 @@ async def record_file(
     item: IncomingFile,
     label: str,
     tag: EvidenceTag,
+    stored: StoredFile | None = None,
 ) -> Evidence:
-    """Add a file as numbered evidence and store its copy at once (after a claim is filed,
-    files are stored as they arrive; the claim form stores its own at submission)."""
-    now = services.clock.now()
-    evidence = await services.db.evidence.add(
-        case_id,
-        user_id,
-        role,
-        item.kind,
-        label,
-        str(tag),
-        now,
-        telegram_file_id=item.file_id,
-        telegram_file_unique_id=item.file_unique_id,
-        file_name=item.file_name,
-        mime_type=item.mime_type,
-        size=item.size,
-    )
-    stored = await services.files.download(bot, item.file_id)
-    return await services.db.evidence.mark_stored(
-        evidence.id, stored.sha256, stored.size, str(stored.path), now
-    )
+    """Add a file as numbered evidence, stored (`stored`, or fetched now) and hashed in the same
+    step; ValidationError when it is evidence of the case already (the claim form stores its
+    own files as they arrive and adds them when they are tagged)."""
+    stored = stored or await fetch_new_file(services, bot, case_id, item)
+    try:
+        return await services.db.evidence.add(
+            case_id,
+            user_id,
+            role,
+            item.kind,
+            label,
+            str(tag),
+            services.clock.now(),
+            telegram_file_id=item.file_id,
+            telegram_file_unique_id=item.file_unique_id,
+            file_name=item.file_name,
+            mime_type=item.mime_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            stored_path=str(stored.path),
+        )
+    except DuplicateEvidence as duplicate:  # added by someone else since it was fetched
+        raise already_evidence(case_id, duplicate.number) from None

@@ -1,7 +1,8 @@
 """Turning a file in the dispute chat into numbered evidence: reply to it with /evidence.
 
-The party who asks gives it a label (typed in the chat) and a tag (buttons); the file is stored
-at once, hashed, and announced with its number. Only parties of the case may do this, and only
+The file is stored and hashed at once (a file that is evidence of the case already is refused
+with its number); the party who asks gives it a label (typed in the chat) and a tag (buttons),
+and it is announced with its number. Only parties of the case may do this, and only
 for files that were sent in that chat.
 """
 
@@ -21,7 +22,14 @@ from flows.audience import to_chat
 from flows.claim_render import TAG_KEYS, evidence_line
 from flows.common import Button, chunk, keyboard, pack, unpack
 from flows.errors_render import validation_message
-from flows.evidence_intake import IncomingFile, checked_file, record_file
+from flows.evidence_intake import (
+    IncomingFile,
+    checked_file,
+    fetch_new_file,
+    record_file,
+    stored_from_json,
+    stored_to_json,
+)
 from flows.messaging import send
 from flows.rules import validation as v
 from flows.rules.lifecycle import Role
@@ -52,10 +60,16 @@ async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     try:
         item = checked_file(target, services.settings.claim_policy())
+        # Stored before the label is asked: a file that is evidence already is refused now.
+        stored = await fetch_new_file(services, context.bot, bound.case_id, item)
     except ValidationError as error:
         await send(context.bot, message.chat_id, validation_message(error, tr))
         return
-    data = {"file": item.to_json(), "source_message_id": target.message_id}
+    data = {
+        "file": item.to_json(),
+        "stored": stored_to_json(stored),
+        "source_message_id": target.message_id,
+    }
     await services.db.inputs.put(
         user.id, message.chat_id, KIND, bound.case_id, "label", data, services.clock.now()
     )
@@ -118,16 +132,23 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     bind_case(case.id)
     await query.answer()
-    item = await record_file(
-        services,
-        context.bot,
-        case.id,
-        user.id,
-        role,
-        IncomingFile.from_json(pending.data["file"]),
-        pending.data["label"],
-        EvidenceTag(parts[2]),
-    )
+    stored = pending.data.get("stored")
+    try:
+        item = await record_file(
+            services,
+            context.bot,
+            case.id,
+            user.id,
+            role,
+            IncomingFile.from_json(pending.data["file"]),
+            pending.data["label"],
+            EvidenceTag(parts[2]),
+            stored_from_json(stored) if stored else None,
+        )
+    except ValidationError as error:  # the same file became evidence since /evidence
+        await services.db.inputs.clear(user.id, chat_id)
+        await send(context.bot, chat_id, validation_message(error, tr))
+        return
     await services.db.inputs.clear(user.id, chat_id)
     log.info("evidence E%s added from the dispute chat", item.number)
     await to_chat(

@@ -1,7 +1,10 @@
 """Sending to a reader: long texts split at Telegram's 4096-character limit, failures recorded.
 
-A delivery that fails because the user blocked the bot or never started it is logged and
-returned as `None`, never silently lost: the caller decides on another route.
+`post` raises every Telegram error. `send`, for replies to the person who acted, turns a
+refusal because the user blocked the bot or never started it into a logged `None`, never
+silently lost: the caller decides on another route; any other error goes up to the error
+handler, which apologises. Announcements to several readers go through `flows.audience`, which
+delivers to each one on its own.
 """
 
 from __future__ import annotations
@@ -36,20 +39,28 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return [part for part in parts if part.strip()] or [text[:limit]]
 
 
+async def post(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Send `text` (split if long; the buttons go on the last part); raises TelegramError."""
+    parts = split_text(text)
+    last: Message | None = None
+    for index, part in enumerate(parts):
+        reply_markup = markup if index == len(parts) - 1 else None
+        last = await bot.send_message(chat_id, part, reply_markup=reply_markup)
+    assert last is not None  # split_text never returns no part
+    return last
+
+
 async def send(
     bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
-    """Send `text` (split if long; the buttons go on the last part). None when undeliverable."""
-    parts = split_text(text)
-    last: Message | None = None
+    """`post`, but None when the user blocked the bot or never started it."""
     try:
-        for index, part in enumerate(parts):
-            reply_markup = markup if index == len(parts) - 1 else None
-            last = await bot.send_message(chat_id, part, reply_markup=reply_markup)
+        return await post(bot, chat_id, text, markup)
     except Forbidden as exc:
         log.warning("delivery to chat %s failed: %s", chat_id, exc.message)
         return None
-    return last
 
 
 async def clear_buttons(bot: Bot, chat_id: int, message_id: int) -> None:

@@ -25,6 +25,7 @@ ROLE_KEYS = {
     Role.SUPPLIER: N_("role.supplier"),
     Role.MEDIATOR: N_("role.mediator"),
     Role.SYSTEM: N_("role.system"),
+    Role.STRANGER: N_("role.stranger"),
 }
 OBLIGATION_KEYS = {
     "refund": N_("obligation.refund"),

@@ -15,7 +15,7 @@ from typing import Any
 
 import segno
 from telegram import Bot, Update
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import N_, Translator
@@ -165,8 +165,14 @@ async def _welcome_supplier(services: Services, bot: Bot, case: Case, tr: Transl
     assert case.supplier_id is not None
     supplier = case.supplier_id
     deadline = await services.db.deadlines.next_for_case(case.id)
-    due = tr.datetime(deadline.due_at) if deadline is not None else "—"
-    await send(bot, supplier, tr.t("supplier.welcome", number=case_number(case.id), due=due))
+
+    def welcome(t: Translator) -> str:
+        due = t.datetime(deadline.due_at) if deadline is not None else "—"
+        return t.t("supplier.welcome", number=case_number(case.id), due=due)
+
+    # The supplier, the buyer and the shared chat each get their copy whatever happens to the
+    # others' (flows.audience delivers one by one).
+    await to_user(services, bot, case, supplier, welcome)
     await _send_evidence_files(services, bot, case, tr)
     name = await services.db.users.get(supplier)
     supplier_name = name.first_name if name is not None else ""
@@ -194,7 +200,8 @@ async def _send_evidence_files(services: Services, bot: Bot, case: Case, tr: Tra
                 await bot.send_photo(case.supplier_id, item.telegram_file_id, caption=caption)
             else:
                 await bot.send_document(case.supplier_id, item.telegram_file_id, caption=caption)
-        except (BadRequest, Forbidden) as exc:
+        except TelegramError as exc:
+            # One file that cannot be sent must not keep back the others, nor the buyer's news.
             log.warning("evidence E%s not delivered to the supplier: %s", item.number, exc.message)
 
 

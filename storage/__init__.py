@@ -13,6 +13,7 @@ from storage.database import Database
 from storage.errors import (
     ConcurrentUpdate,
     Conflict,
+    DuplicateEvidence,
     IllegalTransition,
     NotFound,
     StorageError,
@@ -60,6 +61,7 @@ __all__ = [
     "Deadline",
     "DeadlineStatus",
     "Draft",
+    "DuplicateEvidence",
     "Evidence",
     "HistoryEvent",
     "IllegalTransition",

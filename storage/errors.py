@@ -7,6 +7,7 @@ from flows.rules.lifecycle import IllegalTransition
 __all__ = [
     "ConcurrentUpdate",
     "Conflict",
+    "DuplicateEvidence",
     "IllegalTransition",
     "NotFound",
     "StorageError",
@@ -28,6 +29,15 @@ class ConcurrentUpdate(StorageError):
 
 class Conflict(StorageError):
     """The row exists but its state does not allow the change (e.g. evidence already stored)."""
+
+
+class DuplicateEvidence(Conflict):
+    """The file (by its SHA-256) is already evidence of the case, as item `number`."""
+
+    def __init__(self, case_id: int, number: int) -> None:
+        super().__init__(f"the file is already evidence E{number} of case {case_id}")
+        self.case_id = case_id
+        self.number = number
 
 
 class TokenInvalid(StorageError):

@@ -66,6 +66,7 @@ SPACED = frozenset(
         "size",
         "symbol",
         "total",
+        "update",
         "zone",
     }
 )
@@ -77,6 +78,7 @@ FREE = frozenset(
         "category",
         "contact",
         "description",
+        "detail",
         "kind",
         "label",
         "line",

@@ -10,8 +10,9 @@
     POST /_sandbox/users/{id}/add_bot       {"chat_id", "start_payload"?, "admin_rights"?}
     POST /_sandbox/users/{id}/join          {"chat_id", "invite_link"?}
     GET  /_sandbox/violations               Bot API violations so far
-    POST /_sandbox/faults                   {"method"?, "kind", "retry_after"?, "times"?}
+    POST /_sandbox/faults                   {"method"?, "kind", "chat_id"?, "after"?, ...}
 
+A fault also takes "retry_after", "times" and "reason" (see ``bot.sandbox.faults``).
 Refused actions answer 400 ``{"ok": false, "error": "..."}``.
 """
 
@@ -134,6 +135,9 @@ def add_control_routes(app: web.Application, sb: Sandbox) -> None:
             str(data.get("kind", "429")),
             retry_after=int(data.get("retry_after", 1)),
             times=data.get("times", 1),
+            chat_id=data.get("chat_id"),
+            after=int(data.get("after", 0)),
+            reason=data.get("reason"),
         )
         return _ok(True)
 

@@ -1,8 +1,12 @@
-"""Fault injection: make chosen Bot API requests fail with 429, 5xx or a dropped connection.
+"""Fault injection: make chosen Bot API requests fail with 400, 403, 429, 5xx or a dropped
+connection.
 
 ``sandbox.faults.inject(method="sendMessage", kind="429", retry_after=1, times=1)`` makes the
-next matching request fail; faulted requests do not take effect. The optional per-chat rate
-limit (``sandbox.rate_limit_per_chat``) is separate and off by default.
+next matching request fail; faulted requests do not take effect. ``chat_id`` narrows a fault to
+one chat and ``after`` lets that many matching requests through first, so "the third
+sendMessage to the group fails with 400" is ``inject("sendMessage", "400", chat_id=group.id,
+after=2)``. The optional per-chat rate limit (``sandbox.rate_limit_per_chat``) is separate and
+off by default.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ from bot.sandbox.errors import ApiError
 
 __all__ = ["DropConnection", "Fault", "Faults", "RateLimiter"]
 
-KINDS = ("429", "500", "502", "drop")
+KINDS = ("400", "403", "429", "500", "502", "drop")
+# What Telegram says for each kind unless the test gives its own reason (the part after
+# "Bad Request: " / "Forbidden: ").
+DEFAULT_REASONS = {
+    "400": "message can't be sent",
+    "403": "bot was blocked by the user",
+}
 
 
 class DropConnection(Exception):
@@ -32,6 +42,9 @@ class Fault:
     retry_after: int = 1
     times: int | None = 1
     fired: int = 0
+    after: int = 0  # matching requests let through before the fault fires
+    reason: str | None = None  # the description of a 400 / 403, after its prefix
+    passed: int = 0
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:
         """Whether this fault applies to a request."""
@@ -41,6 +54,10 @@ class Fault:
 
     def error(self) -> Exception:
         """The exception that answers the faulted request."""
+        if self.kind == "400":
+            return ApiError(400, f"Bad Request: {self.reason or DEFAULT_REASONS['400']}")
+        if self.kind == "403":
+            return ApiError(403, f"Forbidden: {self.reason or DEFAULT_REASONS['403']}")
         if self.kind == "429":
             return ApiError(
                 429,
@@ -69,11 +86,18 @@ class Faults:
         retry_after: int = 1,
         times: int | None = 1,
         chat_id: int | None = None,
+        after: int = 0,
+        reason: str | None = None,
     ) -> Fault:
-        """Fail the next ``times`` matching requests (None: until cleared). method=None: any."""
+        """Fail the next ``times`` matching requests (None: until cleared), once ``after``
+        matching requests have gone through. method=None: any method; chat_id=None: any chat."""
         if kind not in KINDS:
             raise ValueError(f"fault kind must be one of {KINDS}, got {kind!r}")
-        fault = Fault(kind, method, chat_id, retry_after, times)
+        if after < 0:
+            raise ValueError(f"after must be 0 or more, got {after}")
+        if reason is not None and kind not in DEFAULT_REASONS:
+            raise ValueError(f"only {tuple(DEFAULT_REASONS)} faults take a reason")
+        fault = Fault(kind, method, chat_id, retry_after, times, after=after, reason=reason)
         self.active.append(fault)
         return fault
 
@@ -84,12 +108,16 @@ class Faults:
     def take(self, method: str, params: dict[str, Any]) -> Exception | None:
         """The error for this request if a fault applies (and count it)."""
         for fault in self.active:
-            if fault.matches(method, params):
-                fault.fired += 1
-                if fault.times is not None and fault.fired >= fault.times:
-                    self.active.remove(fault)
-                self.fired.append((method, fault.kind))
-                return fault.error()
+            if not fault.matches(method, params):
+                continue
+            if fault.passed < fault.after:
+                fault.passed += 1
+                continue
+            fault.fired += 1
+            if fault.times is not None and fault.fired >= fault.times:
+                self.active.remove(fault)
+            self.fired.append((method, fault.kind))
+            return fault.error()
         return None
 
 

@@ -28,6 +28,7 @@ class Role(StrEnum):
     SUPPLIER = "supplier"
     MEDIATOR = "mediator"
     SYSTEM = "system"  # the bot itself, acting on a deadline
+    STRANGER = "stranger"  # someone in the dispute chat who has no part in the case; acts never
 
 
 class Action(StrEnum):

@@ -1,7 +1,10 @@
 """Evidence items: numbered E1, E2, ... per case, hashed and stored, each step on the record.
 
 Numbers are never reused: an item removed while the claim is still being edited is only
-marked removed (and hidden), so "E3" means one thing for the whole life of the case.
+marked removed (and hidden), so "E3" means one thing for the whole life of the case. A file
+is evidence of a case once: adding it again with the same SHA-256 raises `DuplicateEvidence`
+naming its number, checked under the case's lock so two parties adding it at once cannot both
+succeed.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flows.rules.lifecycle import Role
-from storage.errors import Conflict, NotFound
+from storage.errors import Conflict, DuplicateEvidence, NotFound
 from storage.records import Evidence
 from storage.repos.base import Repo, lock_case
 from storage.repos.history import append_event
@@ -44,15 +47,27 @@ class EvidenceRepo(Repo):
         mime_type: str | None = None,
         size: int | None = None,
         mediator_only: bool = False,
+        sha256: str | None = None,
+        stored_path: str | None = None,
     ) -> Evidence:
         """Record a new item with the next number of the case (event "evidence.added").
 
-        The event carries no statement text for mediator-only items.
+        With `sha256` and `stored_path` the file is already stored: the item is recorded as
+        stored in the same transaction (event "evidence.stored"), unless that file is already
+        evidence of the case (DuplicateEvidence, nothing recorded). The event carries no
+        statement text for mediator-only items.
         """
+        if (sha256 is None) != (stored_path is None):
+            raise ValueError("sha256 and stored_path come together")
+        digest = sha256.lower() if sha256 is not None else None
 
         async def attempt() -> Evidence:
             async with self._write() as conn:
                 await lock_case(conn, case_id)
+                if digest is not None:
+                    existing = await _with_file(conn, case_id, digest)
+                    if existing is not None:
+                        raise DuplicateEvidence(case_id, existing.number)
                 highest = await conn.scalar(
                     select(func.max(evidence.c.number)).where(evidence.c.case_id == case_id)
                 )
@@ -75,11 +90,11 @@ class EvidenceRepo(Repo):
                                 file_name=file_name,
                                 mime_type=mime_type,
                                 size=size,
-                                sha256=None,
-                                stored_path=None,
+                                sha256=digest,
+                                stored_path=stored_path,
                                 mediator_only=mediator_only,
                                 created_at=now,
-                                stored_at=None,
+                                stored_at=now if digest is not None else None,
                                 removed_at=None,
                             )
                             .returning(*evidence.c)
@@ -103,6 +118,8 @@ class EvidenceRepo(Repo):
                 await append_event(
                     conn, case_id, submitter_id, submitter_role, "evidence.added", payload, now
                 )
+                if digest is not None:
+                    await _stored_event(conn, item, now)
                 return item
 
         return await self._retry_unique(attempt, f"evidence of case {case_id}")
@@ -119,6 +136,11 @@ class EvidenceRepo(Repo):
         async with self._read() as conn:
             result = await conn.execute(query.order_by(evidence.c.number))
             return [evidence_from_row(row) for row in result.mappings()]
+
+    async def with_file(self, case_id: int, sha256: str) -> Evidence | None:
+        """The case's item whose stored file has this SHA-256, if there is one."""
+        async with self._read() as conn:
+            return await _with_file(conn, case_id, sha256.lower())
 
     async def get(self, case_id: int, number: int) -> Evidence | None:
         """Item E`number` of the case, unless it was removed."""
@@ -213,15 +235,7 @@ class EvidenceRepo(Repo):
                     return existing
                 raise Conflict(f"evidence {evidence_id} is removed or stored with another hash")
             item = evidence_from_row(row)
-            await append_event(
-                conn,
-                item.case_id,
-                None,
-                Role.SYSTEM,
-                "evidence.stored",
-                {"number": item.number, "sha256": sha256, "size": size},
-                now,
-            )
+            await _stored_event(conn, item, now)
             return item
 
 
@@ -240,3 +254,35 @@ async def _fetch(conn: AsyncConnection, case_id: int, number: int) -> Evidence |
         .first()
     )
     return None if row is None else evidence_from_row(row)
+
+
+async def _with_file(conn: AsyncConnection, case_id: int, sha256: str) -> Evidence | None:
+    row = (
+        (
+            await conn.execute(
+                select(evidence)
+                .where(
+                    evidence.c.case_id == case_id,
+                    evidence.c.sha256 == sha256,
+                    evidence.c.removed_at.is_(None),
+                )
+                .order_by(evidence.c.number)
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else evidence_from_row(row)
+
+
+async def _stored_event(conn: AsyncConnection, item: Evidence, now: datetime) -> None:
+    await append_event(
+        conn,
+        item.case_id,
+        None,
+        Role.SYSTEM,
+        "evidence.stored",
+        {"number": item.number, "sha256": item.sha256, "size": item.size},
+        now,
+    )

@@ -227,7 +227,7 @@ async def test_a_proposal_reaches_the_shared_chat_when_the_other_party_blocked_t
     assert proposal.status == "open" and proposal.author_role == "buyer"
     events = await bot.services.db.history.list(case.case_id)
     failed = [e.payload for e in events if e.kind == "delivery.failed"]
-    assert {"to": case.supplier.id, "role": "supplier"} in failed
+    assert {"to": case.supplier.id, "role": "supplier", "error": "Forbidden"} in failed
 
 
 async def test_a_chat_without_admin_rights_is_not_recorded_until_the_bot_is_promoted(

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.sandbox import Sandbox, SandboxServer
 
@@ -163,6 +163,34 @@ async def test_server_errors_and_dropped_connections(bot: Bot, sandbox: Sandbox)
     await bot.send_message(alice.id, "d")
     assert alice.bot_texts() == ["d"]
     assert [kind for _, kind in sandbox.faults.fired] == ["502", "500", "drop"]
+
+
+async def test_the_nth_request_to_one_chat_fails_with_the_chosen_code(
+    bot: Bot, sandbox: Sandbox
+) -> None:
+    alice, bob = sandbox.user("Alice"), sandbox.user("Bob")
+    await alice.send("hi")
+    await bob.send("hi")
+    # The second sendMessage to Alice fails with 400; Bob's and Alice's others go through.
+    sandbox.faults.inject("sendMessage", "400", chat_id=alice.id, after=1, reason="chat not found")
+    sandbox.faults.inject("sendMessage", "403", chat_id=bob.id, after=2)
+    await bot.send_message(alice.id, "a1")
+    await bot.send_message(bob.id, "b1")
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.send_message(alice.id, "a2")
+    await bot.send_message(alice.id, "a3")
+    await bot.send_message(bob.id, "b2")
+    with pytest.raises(Forbidden, match="bot was blocked by the user"):
+        await bot.send_message(bob.id, "b3")
+    await bot.send_message(bob.id, "b4")
+    assert alice.bot_texts() == ["a1", "a3"]
+    assert bob.bot_texts() == ["b1", "b2", "b4"]
+    assert sandbox.faults.fired == [("sendMessage", "400"), ("sendMessage", "403")]
+    assert sandbox.faults.active == []
+    with pytest.raises(ValueError, match="reason"):
+        sandbox.faults.inject("sendMessage", "500", reason="no such thing")
+    with pytest.raises(ValueError, match="after"):
+        sandbox.faults.inject("sendMessage", "400", after=-1)
 
 
 async def test_get_updates_offsets_and_allowed_updates(sandbox: Sandbox) -> None:

@@ -173,6 +173,10 @@ async def test_control_api(sandbox: Sandbox, server: SandboxServer) -> None:
             f"/users/{user_id}/add_bot", json={"chat_id": group["result"]["id"]}
         )
         assert added.json() == {"ok": True, "result": True}
+        fault = {"method": "sendMessage", "kind": "500", "chat_id": user_id, "after": 1}
+        assert (await client.post("/faults", json=fault)).json() == {"ok": True, "result": True}
+        assert (await sandbox.call("sendMessage", {"chat_id": user_id, "text": "a"}))[0] == 200
+        assert (await sandbox.call("sendMessage", {"chat_id": user_id, "text": "b"}))[0] == 500
         assert (await client.get("/violations")).json()["result"] == []
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from flows.rules.lifecycle import Role
-from storage import Conflict, Database, NotFound
+from storage import Conflict, Database, DuplicateEvidence, NotFound
 from tests.storage.factory import BUYER, SUPPLIER, draft_case, submitted_case
 
 SHA = "ab" * 32
@@ -150,3 +150,61 @@ async def test_concurrent_adds_get_distinct_numbers(
     )
     assert sorted(i.number for i in items) == list(range(1, 11))
     assert (await db.history.verify(case.id)).ok
+
+
+async def test_a_stored_file_is_evidence_of_a_case_once(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    other = await submitted_case(db, now)
+    first = await db.evidence.add(
+        case.id, BUYER, Role.BUYER, "photo", "x", "defect", now, sha256=SHA.upper(), stored_path="p"
+    )
+    assert (first.sha256, first.stored_path, first.stored_at) == (SHA, "p", now)
+    kinds = [e.kind for e in await db.history.list(case.id)][-2:]
+    assert kinds == ["evidence.added", "evidence.stored"]
+    assert await db.evidence.with_file(case.id, SHA.upper()) == first
+
+    before = len(await db.history.list(case.id))
+    with pytest.raises(DuplicateEvidence) as refused:
+        await db.evidence.add(
+            case.id,
+            SUPPLIER,
+            Role.SUPPLIER,
+            "document",
+            "y",
+            "other",
+            now,
+            sha256=SHA,
+            stored_path="p",
+        )
+    assert refused.value.number == 1 and refused.value.case_id == case.id
+    assert len(await db.history.list(case.id)) == before  # nothing recorded
+    # Another case may hold the same file; statements (no file) are never duplicates.
+    await db.evidence.add(
+        other.id, BUYER, Role.BUYER, "photo", "x", "defect", now, sha256=SHA, stored_path="p"
+    )
+    await db.evidence.add(case.id, BUYER, Role.BUYER, "statement", "s", "other", now, text="t")
+    with pytest.raises(ValueError, match="together"):
+        await db.evidence.add(case.id, BUYER, Role.BUYER, "photo", "x", "defect", now, sha256=SHA)
+    assert (await db.history.verify(case.id)).ok
+
+
+async def test_two_workers_adding_one_file_at_once_get_one_item(
+    db: Database, other_worker: Database, now: datetime
+) -> None:
+    case = await submitted_case(db, now)
+    outcomes = await asyncio.gather(
+        *(
+            worker.evidence.add(
+                case.id, who, role, "photo", "same", "defect", now, sha256=SHA, stored_path="p"
+            )
+            for worker, who, role in [
+                (db, BUYER, Role.BUYER),
+                (other_worker, SUPPLIER, Role.SUPPLIER),
+            ]
+        ),
+        return_exceptions=True,
+    )
+    added = [o for o in outcomes if not isinstance(o, BaseException)]
+    refused = [o for o in outcomes if isinstance(o, DuplicateEvidence)]
+    assert len(added) == 1 and len(refused) == 1 and refused[0].number == 1
+    assert [i.number for i in await db.evidence.list(case.id)] == [1]
