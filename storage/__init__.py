@@ -13,6 +13,7 @@ from storage.database import Database
 from storage.errors import (
     ConcurrentUpdate,
     Conflict,
+    DatabaseUnavailable,
     IllegalTransition,
     NotFound,
     StorageError,
@@ -44,7 +45,7 @@ from storage.records import (
     User,
     VerifyResult,
 )
-from storage.urls import to_async_url
+from storage.urls import display_url, to_async_url
 
 __all__ = [
     "GENESIS_HASH",
@@ -57,6 +58,7 @@ __all__ = [
     "ConcurrentUpdate",
     "Conflict",
     "Database",
+    "DatabaseUnavailable",
     "Deadline",
     "DeadlineStatus",
     "Draft",
@@ -78,6 +80,7 @@ __all__ = [
     "User",
     "VerifyResult",
     "canonical_json",
+    "display_url",
     "event_hash",
     "migrate",
     "to_async_url",
