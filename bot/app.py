@@ -17,11 +17,11 @@ from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.errors import on_error
-from bot.files import EvidenceFiles
 from bot.i18n import Catalogs
 from bot.logs import bind_update
 from bot.scheduler import start_scheduler
 from bot.services import SERVICES_KEY, Services
+from bot.startup import evidence_files, open_database, where
 from bot.telegram_bot import build_bot
 from bot.update_processor import PerChatUpdateProcessor
 from flows import (
@@ -40,7 +40,6 @@ from flows import (
     supplier_join,
     timezone,
 )
-from storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -104,17 +103,23 @@ def build_application(
 async def on_startup(
     application: Application[Any, Any, Any, Any, Any, Any], settings: Settings, clock: Clock
 ) -> None:
-    """Open the database (migrating it), load the catalogs, register the command menus."""
+    """Open the database (migrating it), load the catalogs, register the command menus.
+
+    A database or evidence folder the bot cannot use raises `ConfigError` (one line naming
+    the variable) before any update is handled.
+    """
     catalogs = Catalogs()
     lifecycle = settings.lifecycle_policy()
-    db = await Database.connect(settings.database_url, lifecycle_policy=lifecycle)
+    files = evidence_files(settings)
+    log.info("starting: %s", where(settings))
+    db = await open_database(settings, lifecycle)
     services = Services(
         settings=settings,
         db=db,
         clock=clock,
         catalogs=catalogs,
         policy=settings.deadline_policy(),
-        files=EvidenceFiles(settings.evidence_dir),
+        files=files,
         lifecycle=lifecycle,
     )
     application.bot_data[SERVICES_KEY] = services

@@ -1,4 +1,8 @@
-"""The `disputebot` command: run, sandbox, demo, migrate (`python -m bot` does the same)."""
+"""The `disputebot` command: run, sandbox, demo, migrate (`python -m bot` does the same).
+
+A setting or option the command cannot work with ends it with one line on stderr naming the
+variable or option (`configuration error: DATABASE_URL: ...`) and exit status 2.
+"""
 
 from __future__ import annotations
 
@@ -26,23 +30,27 @@ def _run(_: argparse.Namespace) -> int:
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    from storage import migrate
+    from bot.startup import migrate_database
+    from storage import display_url
 
     settings = load_settings()
     setup_logging(settings.log_level)
-    asyncio.run(migrate(settings.database_url))
-    print(f"database is up to date: {settings.database_url.split('@')[-1]}")
+    asyncio.run(migrate_database(settings))
+    print(f"database is up to date: {display_url(settings.database_url)}")
     return 0
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from bot.sandbox import serve
+    from bot.sandbox import ListenError, serve
 
     async def main() -> None:
         await serve(args.host, args.port, args.token, announce=print)
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main())
+    except ListenError as error:
+        raise ConfigError(str(error)) from None
     return 0
 
 

@@ -6,11 +6,13 @@ A bad value stops start-up with one line naming the variable and the problem
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.rules.deadlines import DeadlinePolicy
@@ -19,6 +21,9 @@ from flows.rules.validation import ClaimPolicy
 from storage import to_async_url
 
 SUPPORTED_LANGUAGES = ("en", "zh_Hans")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# What @BotFather hands out: the bot's numeric id, a colon, then letters, digits, - and _.
+_BOT_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 
 
 class ConfigError(Exception):
@@ -70,6 +75,28 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        token = value.get_secret_value().strip() if value is not None else ""
+        if not token:
+            return None  # `require_token` says so where a token is needed
+        if not _BOT_TOKEN.fullmatch(token):
+            # Never echo the value: it may be a real token with a typo.
+            raise ValueError(
+                "is not a bot token: expected digits, a colon and letters, digits, - or _ "
+                "(123456:ABC-DEF...), as @BotFather gives it"
+            )
+        return SecretStr(token)
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
@@ -90,6 +117,19 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("is not a known IANA time zone (e.g. Asia/Shanghai)") from exc
         return value
+
+    @model_validator(mode="after")
+    def _negotiation_within_cap(self) -> Self:
+        # The cap counts from filing, negotiation from the supplier's later response: above
+        # the cap, NEGOTIATION_DAYS could never take effect. The message names the variable
+        # itself (a model check has no field of its own).
+        if self.negotiation_days > self.negotiation_cap_days:
+            raise ValueError(
+                f"NEGOTIATION_DAYS: {self.negotiation_days:g} is above NEGOTIATION_CAP_DAYS "
+                f"({self.negotiation_cap_days:g}), the last day of negotiation after filing; "
+                "lower NEGOTIATION_DAYS or raise NEGOTIATION_CAP_DAYS"
+            )
+        return self
 
     @property
     def bot_base_url(self) -> str:
@@ -130,8 +170,8 @@ class Settings(BaseSettings):
     def require_token(self) -> str:
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
             raise ConfigError(
-                "TELEGRAM_BOT_TOKEN: not set; get a token from @BotFather (or any string "
-                "when running against the sandbox)"
+                "TELEGRAM_BOT_TOKEN: not set; get a token from @BotFather (against the "
+                "sandbox: 123456:SANDBOX-TOKEN)"
             )
         return self.telegram_bot_token.get_secret_value()
 
@@ -143,7 +183,9 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
             message = str(error["msg"]).removeprefix("Value error, ")
-            problems.append(f"{name}: {message}")
+            # A check across fields has no location; its message starts with the variable.
+            problems.append(
+                f"{str(error['loc'][0]).upper()}: {message}" if error["loc"] else message
+            )
         raise ConfigError("; ".join(problems)) from None

@@ -2,12 +2,15 @@
 
 The path of a file is derived from its SHA-256, so the same file stored twice takes the place
 of one, and a stored copy can always be checked against the hash in the case history.
+`check_writable` runs at start-up: a folder the bot cannot write to would otherwise be found
+only when a buyer's evidence fails to save.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +29,12 @@ class EvidenceFiles:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    def check_writable(self) -> None:
+        """Create the folder if needed and write (and remove) a file in it; OSError if not."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self.root, prefix=".write-check-"):
+            pass
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256

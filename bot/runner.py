@@ -26,8 +26,16 @@ async def running_bot(
     """Start the bot with long polling; stop it cleanly (hooks included) on exit."""
     application = build_application(settings, clock)
     await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+    except BaseException:
+        # A refused setting (ConfigError) ends start-up; close what was opened, as
+        # `run_polling` does.
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+        await application.shutdown()
+        raise
     await application.start()
     assert application.updater is not None
     await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=1)

@@ -1,7 +1,8 @@
 """Generate the compact Bot API schema used by the sandbox (``bot/sandbox/bot_api_schema.json``).
 
-Input is the machine-readable Bot API description (``api.json``, default
-``/work/shared/telegram-bot-api/api.json``). The output keeps, per method and per type, the
+Input is the machine-readable Bot API description (``api.json``): ``$DISPUTEBOT_BOT_API_SPEC``
+if set, else ``../shared/telegram-bot-api/api.json`` beside the project root (where CI and the
+team keep the shared folder), or ``--input``. The output keeps, per method and per type, the
 field names with their types and required flags, the documented limits, and the constant
 discriminators of union members (``"type": "photo"``), but no descriptions. The generated
 file is committed so that the project works where the input file does not exist.
@@ -10,20 +11,25 @@ Limits are derived from the descriptions ("1-4096 characters after entities pars
 "1-64 bytes", "; 1-99999", "must include 2-10 items") and completed by a small explicit
 table (``EXTRA_LIMITS``, ``RULES``) for what the descriptions do not say in a parseable way.
 
-Usage: ``python scripts/gen_bot_api_schema.py [api.json] [-o output.json]``
+Usage: ``python scripts/gen_bot_api_schema.py [--input api.json] [-o output.json] [--check]``;
+``--check`` writes nothing and exits 1 when the committed file differs from what the spec
+gives (``tests/sandbox/test_schema.py`` runs it; under CI a missing spec fails that test).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-DEFAULT_INPUT = Path("/work/shared/telegram-bot-api/api.json")
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "bot" / "sandbox" / "bot_api_schema.json"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SPEC_ENV = "DISPUTEBOT_BOT_API_SPEC"
+DEFAULT_OUTPUT = PROJECT_ROOT / "bot" / "sandbox" / "bot_api_schema.json"
 
 # (kind, owner, field) -> limits merged over the derived ones.
 EXTRA_LIMITS: dict[tuple[str, str, str], dict[str, Any]] = {
@@ -42,6 +48,18 @@ RULES: dict[str, list[dict[str, str]]] = {
 _RANGE = re.compile(r"(?<![\d-])(\d+)-(\d+)(?![\d-])( characters| bytes)?")
 _CONST = re.compile(r'(?:must be|always) "?([a-z_]+)"?\.?$')
 _PRIMITIVES = {"Integer", "Float", "Boolean", "String", "InputFile"}
+
+
+def default_input(root: Path = PROJECT_ROOT, environ: Mapping[str, str] = os.environ) -> Path:
+    """Where the spec is: ``$DISPUTEBOT_BOT_API_SPEC``, else the shared folder beside `root`.
+
+    Relative to the project, never an absolute path of one machine: a clone anywhere finds
+    the spec as long as ``shared/`` sits next to it.
+    """
+    override = environ.get(SPEC_ENV, "").strip()
+    if override:
+        return Path(override)
+    return root.parent / "shared" / "telegram-bot-api" / "api.json"
 
 
 def derive_limits(types: list[str], description: str) -> dict[str, Any] | None:
@@ -167,13 +185,71 @@ def dump(schema: dict[str, Any]) -> str:
     )
 
 
+def differences(expected: str, actual: str) -> list[str]:
+    """The methods and types (``methods.sendMessage``) in which two schema texts differ.
+
+    When the data are equal but the texts are not, the difference is ``layout`` (the file was
+    edited or reformatted by hand).
+    """
+    if expected == actual:
+        return []
+    try:
+        old, new = json.loads(actual), json.loads(expected)
+    except json.JSONDecodeError:
+        return ["layout (not valid JSON)"]
+    found = [] if old.get("version") == new.get("version") else ["version"]
+    for section in ("methods", "types"):
+        before, after = old.get(section, {}), new.get(section, {})
+        found += [
+            f"{section}.{name}"
+            for name in sorted(set(before) | set(after))
+            if before.get(name) != after.get(name)
+        ]
+    return found or ["layout"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("api_json", nargs="?", type=Path, default=DEFAULT_INPUT)
+    parser.add_argument(
+        "-i",
+        "--input",
+        type=Path,
+        default=None,
+        help=f"api.json (default: ${SPEC_ENV}, else ../shared/telegram-bot-api/api.json "
+        "beside the project)",
+    )
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when OUTPUT differs from what the spec gives",
+    )
     args = parser.parse_args(argv)
-    api = json.loads(args.api_json.read_text(encoding="utf-8"))
+    source: Path = args.input or default_input()
+    try:
+        api = json.loads(source.read_text(encoding="utf-8"))
+    except OSError as error:
+        print(
+            f"--input: cannot read the Bot API spec {source}: {error.strerror}; pass --input "
+            f"or set ${SPEC_ENV}",
+            file=sys.stderr,
+        )
+        return 2
     text = dump(generate(api))
+    if args.check:
+        try:
+            committed = args.output.read_text(encoding="utf-8")
+        except OSError as error:
+            committed = f"(unreadable: {error.strerror})"
+        found = differences(text, committed)
+        if found:
+            print(
+                f"{args.output} does not match {source} ({api.get('version', '')}): differs in "
+                f"{', '.join(found)}; run: python scripts/gen_bot_api_schema.py",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
     args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output} ({len(text)} bytes)", file=sys.stderr)
     return 0

@@ -13,6 +13,7 @@ from storage.database import Database
 from storage.errors import (
     ConcurrentUpdate,
     Conflict,
+    DatabaseUnavailable,
     DuplicateEvidence,
     IllegalTransition,
     NotFound,
@@ -45,7 +46,7 @@ from storage.records import (
     User,
     VerifyResult,
 )
-from storage.urls import to_async_url
+from storage.urls import display_url, to_async_url
 
 __all__ = [
     "GENESIS_HASH",
@@ -58,6 +59,7 @@ __all__ = [
     "ConcurrentUpdate",
     "Conflict",
     "Database",
+    "DatabaseUnavailable",
     "Deadline",
     "DeadlineStatus",
     "Draft",
@@ -80,6 +82,7 @@ __all__ = [
     "User",
     "VerifyResult",
     "canonical_json",
+    "display_url",
     "event_hash",
     "migrate",
     "to_async_url",

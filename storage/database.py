@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flows.rules.lifecycle import LifecyclePolicy
-from storage.engine import create_engine
+from storage.engine import connect_engine
 from storage.migrator import run_migrations
 from storage.repos import (
     BidRepo,
@@ -60,10 +60,11 @@ class Database:
     ) -> Database:
         """Open the database at `url` (sqlite:// or postgresql://, sync or async form).
 
-        A SQLite file's parent directory is created. With `migrate`, the schema is brought up
-        to date first. `lifecycle_policy` configures the transition guards' timing.
+        A SQLite file's parent directory is created. `DatabaseUnavailable` when the database
+        cannot be reached or created. With `migrate`, the schema is brought up to date first.
+        `lifecycle_policy` configures the transition guards' timing.
         """
-        engine = create_engine(url)
+        engine = await connect_engine(url)
         try:
             if migrate:
                 await run_migrations(engine)

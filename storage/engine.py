@@ -1,5 +1,9 @@
 """Creating the async engine: driver URL, SQLite pragmas and SQLite transaction modes.
 
+`connect_engine` also opens one connection, so that a database that cannot be reached or
+created fails at start-up as `DatabaseUnavailable` (naming it without its password and saying
+why) instead of as a driver traceback at the first update.
+
 SQLite gets WAL mode, foreign keys and a busy timeout on every connection. The driver's own
 implicit transactions are switched off and storage issues BEGIN itself: `BEGIN IMMEDIATE` for
 write transactions (so two writers queue on the busy timeout instead of failing halfway when
@@ -8,6 +12,8 @@ upgrading a read lock) and a plain `BEGIN` for reads. PostgreSQL needs none of t
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 import time
 from pathlib import Path
@@ -15,11 +21,13 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from storage.urls import to_async_url
+from storage.errors import DatabaseUnavailable
+from storage.urls import display_url, to_async_url
 
-__all__ = ["BUSY_TIMEOUT_MS", "WRITE_OPTION", "create_engine", "writer"]
+__all__ = ["BUSY_TIMEOUT_MS", "WRITE_OPTION", "connect_engine", "create_engine", "writer"]
 
 BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "storage_write"  # execution option: this connection will write
@@ -28,8 +36,9 @@ WRITE_OPTION = "storage_write"  # execution option: this connection will write
 def create_engine(url: str) -> AsyncEngine:
     """An async engine for `url` (any form `to_async_url` accepts).
 
-    For SQLite the database file's parent directory is created; in-memory databases are
-    refused, because every pooled connection would see a different empty database.
+    For SQLite the database file's parent directory is created (`DatabaseUnavailable` when
+    it cannot be); in-memory databases are refused, because every pooled connection would see
+    a different empty database.
     """
     async_url = to_async_url(url)
     parsed = make_url(async_url)
@@ -39,11 +48,54 @@ def create_engine(url: str) -> AsyncEngine:
             raise ValueError(
                 "in-memory SQLite is not supported; give a file, e.g. sqlite:///data/bot.db"
             )
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            blocking = next((p for p in (folder, *folder.parents) if p.is_file()), None)
+            reason = f"{blocking} is a file, not a folder" if blocking else _reason(exc)
+            raise DatabaseUnavailable(f"cannot open {display_url(url)}: {reason}") from None
         engine = create_async_engine(async_url)
         _install_sqlite_events(engine)
         return engine
     return create_async_engine(async_url, pool_pre_ping=True)
+
+
+async def connect_engine(url: str) -> AsyncEngine:
+    """`create_engine(url)`, checked by opening one connection (a SQLite file is created).
+
+    Raises `DatabaseUnavailable` when no server answers, the server refuses (no such database,
+    role or password) or the SQLite file cannot be opened.
+    """
+    engine = create_engine(url)
+    try:
+        async with engine.connect():
+            pass
+    except (OSError, DBAPIError) as exc:
+        # Only the opening of a connection runs here, so these are about reaching the
+        # database, not about the schema or a query.
+        await engine.dispose()
+        raise DatabaseUnavailable(f"cannot open {display_url(url)}: {_reason(exc)}") from None
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own words, without SQLAlchemy's wrapping, class names or SQL."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    if isinstance(exc, OSError) and exc.strerror:
+        # asyncio words a refused connection "Connect call failed (addr)"; the errno's own
+        # text ("Connection refused") says more, and the URL already names the address.
+        code = exc.errno
+        if isinstance(code, int) and code > 0 and not isinstance(exc, socket.gaierror):
+            reason = os.strerror(code)
+        else:
+            reason = exc.strerror
+        return f"{reason}: {exc.filename}" if exc.filename else reason
+    return str(exc).strip() or type(exc).__name__
 
 
 def writer(engine: AsyncEngine) -> AsyncEngine:

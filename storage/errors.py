@@ -7,6 +7,7 @@ from flows.rules.lifecycle import IllegalTransition
 __all__ = [
     "ConcurrentUpdate",
     "Conflict",
+    "DatabaseUnavailable",
     "DuplicateEvidence",
     "IllegalTransition",
     "NotFound",
@@ -17,6 +18,12 @@ __all__ = [
 
 class StorageError(Exception):
     """Base class of every error raised by `storage`."""
+
+
+class DatabaseUnavailable(StorageError):
+    """The database cannot be opened: no server answers, the server refuses (unknown
+    database, role or password), or a SQLite file cannot be created. The message names the
+    database without its password and says why."""
 
 
 class NotFound(StorageError):

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.engine import create_engine, writer
+from storage.engine import connect_engine, writer
 
 __all__ = ["MIGRATIONS_DIR", "alembic_config", "migrate", "run_migrations"]
 
@@ -48,8 +48,11 @@ async def run_migrations(engine: AsyncEngine, revision: str = "head") -> None:
 
 
 async def migrate(url: str) -> None:
-    """Bring the database at `url` up to the newest schema (safe to call when it already is)."""
-    engine = create_engine(url)
+    """Bring the database at `url` up to the newest schema (safe to call when it already is).
+
+    `DatabaseUnavailable` when the database cannot be reached or created.
+    """
+    engine = await connect_engine(url)
     try:
         await run_migrations(engine)
     finally:

@@ -24,7 +24,7 @@ from bot.sandbox.chats import SandboxChat
 from bot.sandbox.errors import ActionRefused, ApiError
 from bot.sandbox.links import DeepLink
 from bot.sandbox.sandbox import Sandbox
-from bot.sandbox.server import SandboxServer, serve
+from bot.sandbox.server import ListenError, SandboxServer, serve
 from bot.sandbox.state import CallbackAnswer, TranscriptEntry
 from bot.sandbox.users import SandboxUser
 
@@ -33,6 +33,7 @@ __all__ = [
     "ApiError",
     "CallbackAnswer",
     "DeepLink",
+    "ListenError",
     "Sandbox",
     "SandboxChat",
     "SandboxServer",

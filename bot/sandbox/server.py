@@ -3,13 +3,16 @@
 Endpoints: ``GET|POST /bot<token>/<method>`` (JSON, urlencoded or multipart bodies, query
 strings), ``GET /file/bot<token>/<file_path>`` (downloads), and the control API under
 ``/_sandbox/``. Use it as ``async with SandboxServer(sandbox) as server:`` and point
-python-telegram-bot at ``f"{server.url}/bot"`` / ``f"{server.url}/file/bot"``.
+python-telegram-bot at ``f"{server.url}/bot"`` / ``f"{server.url}/file/bot"``. An address it
+cannot listen on raises ``ListenError`` naming the option to change (``--port``, ``--host``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import socket
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -21,7 +24,7 @@ from bot.sandbox.faults import DropConnection
 from bot.sandbox.sandbox import Sandbox
 from bot.sandbox.schema import UploadedFile
 
-__all__ = ["SandboxServer", "parse_request", "serve"]
+__all__ = ["ListenError", "SandboxServer", "parse_request", "serve"]
 
 MAX_BODY = 60 * 1024 * 1024
 _UNAUTHORIZED = {"ok": False, "error_code": 401, "description": "Unauthorized"}
@@ -55,6 +58,25 @@ async def parse_request(request: web.Request) -> tuple[dict[str, Any], dict[str,
             else:
                 raw[part.name] = await part.text()
     return raw, files
+
+
+class ListenError(Exception):
+    """The server cannot listen where asked; the message starts with the option to change."""
+
+    def __init__(self, option: str, problem: str) -> None:
+        super().__init__(f"{option}: {problem}")
+        self.option = option
+
+
+def _listen_error(exc: OSError, host: str, port: int) -> ListenError:
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return ListenError("--port", f"{where} is already in use; choose another port (0: any)")
+    if exc.errno == errno.EACCES:
+        return ListenError("--port", f"not allowed to listen on {where} (ports below 1024)")
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        return ListenError("--host", f"cannot listen on {host}: {exc.strerror or exc}")
+    return ListenError("--port", f"cannot listen on {where}: {exc.strerror or exc}")
 
 
 class SandboxServer:
@@ -94,14 +116,23 @@ class SandboxServer:
         return app
 
     async def start(self) -> None:
-        """Start listening (a sandbox can be served again after a server stopped)."""
+        """Start listening (a sandbox can be served again after a server stopped).
+
+        ``ListenError`` when the port is out of range or taken, or the host is unknown.
+        """
+        if not 0 <= self.port <= 65535:
+            raise ListenError("--port", f"{self.port} is out of range 0-65535 (0: any free port)")
         self.sandbox.updates.closed = False
         runner = web.AppRunner(
             self.make_app(), handler_cancellation=True, access_log=None, shutdown_timeout=1.0
         )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise _listen_error(exc, self.host, self.port) from None
         self._runner = runner
         address = runner.addresses[0]
         self.port = int(address[1])

@@ -57,5 +57,8 @@ async def test_run_process_answers_in_the_users_language_and_stops_cleanly(
         process.send_signal(stop_signal)
         async with asyncio.timeout(30):
             _, stderr = await process.communicate()
-    assert process.returncode == 0, stderr.decode()[-2000:]
-    assert TOKEN not in stderr.decode(), "the token must never reach the logs"
+    log = stderr.decode()
+    assert process.returncode == 0, log[-2000:]
+    assert TOKEN not in log, "the token must never reach the logs"
+    assert f"database sqlite+aiosqlite:///{tmp_path / 'run.db'}, " in log
+    assert f"evidence folder {tmp_path / 'evidence'}" in log

@@ -3,23 +3,141 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.sandbox.formatting import FormattingError, parse_formatted, utf16_len
 from bot.sandbox.schema import SCHEMA_PATH, SchemaViolation, UploadedFile, load_schema
-from scripts.gen_bot_api_schema import DEFAULT_INPUT, dump, generate
+from scripts.gen_bot_api_schema import SPEC_ENV, default_input, dump, main
+from tests.storage.dbs import in_ci
 
 schema = load_schema()
 
 
-@pytest.mark.skipif(not DEFAULT_INPUT.exists(), reason="api.json is not available here")
-def test_committed_schema_is_up_to_date() -> None:
-    api = json.loads(DEFAULT_INPUT.read_text(encoding="utf-8"))
-    assert dump(generate(api)) == SCHEMA_PATH.read_text(encoding="utf-8"), (
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "gen_bot_api_schema.py"
+
+
+def find_api_spec() -> Path:
+    """The Bot API spec, found like the generator finds it.
+
+    Missing, the tests that need it skip with the reason, except under CI=true, where they
+    fail: CI must check the committed schema against the spec.
+    """
+    path = default_input()
+    if path.is_file():
+        return path
+    reason = (
+        f"the Bot API spec is not at {path} (put the shared folder beside the project, "
+        f"or set ${SPEC_ENV})"
+    )
+    if in_ci():
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def api_spec() -> Path:
+    return find_api_spec()
+
+
+def test_committed_schema_is_up_to_date(api_spec: Path, tmp_path: Path) -> None:
+    generated = tmp_path / "schema.json"
+    assert main(["--input", str(api_spec), "--output", str(generated)]) == 0
+    assert generated.read_text(encoding="utf-8") == SCHEMA_PATH.read_text(encoding="utf-8"), (
         "run: python scripts/gen_bot_api_schema.py"
     )
+    assert main(["--input", str(api_spec), "--check"]) == 0
+
+
+def test_an_altered_schema_is_detected(
+    api_spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    committed = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    committed["methods"]["sendMessage"]["fields"]["text"]["limits"]["max"] = 4097
+    del committed["types"]["BotCommand"]
+    altered = tmp_path / "altered.json"
+    altered.write_text(dump(committed), encoding="utf-8")
+    capsys.readouterr()
+
+    assert main(["--input", str(api_spec), "--check", "--output", str(altered)]) == 1
+    report = capsys.readouterr().err
+    assert "methods.sendMessage" in report
+    assert "types.BotCommand" in report
+    assert "types.Message" not in report
+    assert report.strip().count("\n") == 0
+
+    same_data_other_layout = tmp_path / "reformatted.json"
+    same_data_other_layout.write_text(
+        json.dumps(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")), indent=2),
+        encoding="utf-8",
+    )
+    assert main(["--input", str(api_spec), "--check", "--output", str(same_data_other_layout)]) == 1
+    assert "layout" in capsys.readouterr().err
+
+
+def test_the_default_spec_is_the_shared_folder_beside_the_project(
+    api_spec: Path, tmp_path: Path
+) -> None:
+    """A fresh clone with ../shared beside it, as CI lays it out (the spec is a marked copy,
+    so a spec read from anywhere else would show)."""
+    project, shared = tmp_path / "clone", tmp_path / "shared" / "telegram-bot-api"
+    (project / "scripts").mkdir(parents=True)
+    shared.mkdir(parents=True)
+    shutil.copy(SCRIPT, project / "scripts" / SCRIPT.name)
+    spec = json.loads(api_spec.read_text(encoding="utf-8"))
+    spec["version"] = "Bot API 0.0-marked"
+    (shared / "api.json").write_text(json.dumps(spec), encoding="utf-8")
+    (project / "unrelated").mkdir()
+    env = {k: v for k, v in os.environ.items() if k != SPEC_ENV}
+
+    result = subprocess.run(
+        [sys.executable, str(project / "scripts" / SCRIPT.name), "-o", "out.json"],
+        cwd=project / "unrelated",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    generated = json.loads((project / "unrelated" / "out.json").read_text(encoding="utf-8"))
+    assert generated["version"] == "Bot API 0.0-marked"
+    assert default_input(project, {}) == shared / "api.json"
+    assert default_input(project, {SPEC_ENV: "/elsewhere/api.json"}) == Path("/elsewhere/api.json")
+
+
+def test_a_missing_spec_fails_under_ci_and_skips_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(SPEC_ENV, str(tmp_path / "nowhere" / "api.json"))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true but the Bot API spec is not at"):
+        find_api_spec()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception, match=SPEC_ENV):
+        find_api_spec()
+
+
+def test_the_generator_names_a_missing_spec_in_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "api.json"
+    env = {k: v for k, v in os.environ.items() if k != SPEC_ENV}
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--input", str(missing), "--check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert str(missing) in result.stderr
+    assert SPEC_ENV in result.stderr
 
 
 def test_documented_limits_are_extracted() -> None:

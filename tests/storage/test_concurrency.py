@@ -25,7 +25,9 @@ async def test_same_version_only_one_wins(
         case.id, Action.REQUEST_MEDIATION, SUPPLIER, Role.SUPPLIER, now,
         new_deadline=deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
     )  # fmt: skip
-    # two mediators press "take the case" on the same card
+    # two mediators press "take the case" on the same card; both must exist as users, or the
+    # loser could be the one refused by a foreign key rather than by the version check
+    await db.users.upsert(MEDIATOR + 1, "Mia", None, "en", now)
     results = await asyncio.gather(
         *(
             worker.cases.transition(

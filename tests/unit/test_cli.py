@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import pytest
+
+from bot.cli import main
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -72,3 +76,59 @@ def test_sandbox_command_prints_a_working_url(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
     assert process.returncode in (0, -signal.SIGINT)
+
+
+def _one_line(text: str) -> str:
+    line = text.strip()
+    assert line and "\n" not in line, text
+    assert "Traceback" not in line
+    return line
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "65536"])
+def test_sandbox_refuses_a_port_out_of_range(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sandbox", "--port", port]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("configuration error: --port: ")
+    assert port in line and "0-65535" in line
+
+
+def test_sandbox_refuses_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["sandbox", "--port", str(port)]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("configuration error: --port: ")
+    assert f"127.0.0.1:{port}" in line and "in use" in line
+
+
+def test_standalone_sandbox_refuses_a_port_in_use(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.sandbox", "--port", str(port)],
+            env=_env(tmp_path),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert "--port: " in line and f"127.0.0.1:{port}" in line
+
+
+def test_migrate_refuses_an_unreachable_database_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot:s3cret@127.0.0.1:1/disputes")
+    assert main(["migrate"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("configuration error: DATABASE_URL: ")
+    assert "bot:***@127.0.0.1:1/disputes" in line and "s3cret" not in line

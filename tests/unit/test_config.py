@@ -13,7 +13,15 @@ from bot.config import ConfigError, load_settings
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL", "DEFAULT_LANGUAGE"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_URL",
+        "DATABASE_URL",
+        "DEFAULT_LANGUAGE",
+        "LOG_LEVEL",
+        "NEGOTIATION_DAYS",
+        "NEGOTIATION_CAP_DAYS",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -48,6 +56,14 @@ def test_database_url_mapping(monkeypatch: pytest.MonkeyPatch, given: str, expec
         ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE"),
         ("SUPPLIER_RESPONSE_DAYS", "-1", "SUPPLIER_RESPONSE_DAYS"),
         ("TELEGRAM_API_URL", "localhost:8081", "TELEGRAM_API_URL"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN: "),
+        ("TELEGRAM_BOT_TOKEN", "123456", "TELEGRAM_BOT_TOKEN: "),
+        ("TELEGRAM_BOT_TOKEN", "abc:DEF", "TELEGRAM_BOT_TOKEN: "),
+        ("TELEGRAM_BOT_TOKEN", "123:A/B", "TELEGRAM_BOT_TOKEN: "),
+        ("NEGOTIATION_DAYS", "8.5", "NEGOTIATION_DAYS: 8.5 is above NEGOTIATION_CAP_DAYS (8)"),
+        ("DATABASE_URL", "postgresql://u@h/db?sslmode=sometimes", "DATABASE_URL: sslmode"),
+        ("DATABASE_URL", "postgresql://u@h:port/db", "DATABASE_URL"),
     ],
 )
 def test_bad_value_names_the_variable(
@@ -58,6 +74,39 @@ def test_bad_value_names_the_variable(
         load_settings()
     assert fragment in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_a_bad_token_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in str(error.value)
+
+
+@pytest.mark.parametrize(("given", "level"), [("debug", "DEBUG"), (" Warning ", "WARNING")])
+def test_log_level_is_read_in_any_case(
+    monkeypatch: pytest.MonkeyPatch, given: str, level: str
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", given)
+    assert load_settings().log_level == level
+
+
+@pytest.mark.parametrize(("days", "cap"), [("8", None), ("10", "12"), ("2.5", None)])
+def test_negotiation_within_its_cap_is_accepted(
+    monkeypatch: pytest.MonkeyPatch, days: str, cap: str | None
+) -> None:
+    monkeypatch.setenv("NEGOTIATION_DAYS", days)
+    if cap is not None:
+        monkeypatch.setenv("NEGOTIATION_CAP_DAYS", cap)
+    assert load_settings().negotiation_days == float(days)
+
+
+def test_negotiation_above_a_lowered_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEGOTIATION_CAP_DAYS", "5")
+    with pytest.raises(
+        ConfigError, match=r"^NEGOTIATION_DAYS: 7 is above NEGOTIATION_CAP_DAYS \(5\)"
+    ):
+        load_settings()
 
 
 def test_token_is_secret_and_required(monkeypatch: pytest.MonkeyPatch) -> None:
