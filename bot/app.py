@@ -26,6 +26,7 @@ from bot.update_processor import PerChatUpdateProcessor
 from flows import (
     blind_bidding,
     cases,
+    chat_links,
     claim_form,
     dispute_chat,
     escalation,
@@ -37,6 +38,7 @@ from flows import (
     start,
     supplier_answer,
     supplier_join,
+    supplier_replace,
     timezone,
 )
 from storage import Database
@@ -64,6 +66,8 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         dispute_chat,
         group_evidence,
         supplier_join,
+        supplier_replace,
+        chat_links,
         supplier_answer,
         proposal_builder,
         proposals,
