@@ -130,6 +130,8 @@ def _refusal(services: Services, invitation: InviteToken, case: Case, user_id: i
         if case.supplier_id != user_id:
             return N_("invite.supplier_set")
         return None if invitation.used_by == user_id else N_("invite.already_yours")
+    if invitation.used_by == user_id:  # they joined with it, and the buyer removed them
+        return N_("invite.removed")
     if invitation.used_by is not None:
         return N_("invite.used")
     if invitation.revoked_reason is not None:
@@ -177,6 +179,8 @@ async def on_join_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(await _refusal_now(services, invitation, user.id, tr), show_alert=True)
         return
     await query.answer()
+    if query.message is not None:  # answered: the question cannot be pressed again by mistake
+        await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
     if case.supplier_id != user.id:
         log.info("supplier joined the case")
         await _welcome_supplier(services, context.bot, joined, tr)
@@ -200,7 +204,7 @@ async def _decline(
     case: Case,
     tr: Translator,
 ) -> None:
-    """ "No, this is not my order": the invitation ends, and the buyer may make another."""
+    """The opener says it is not their order: the invitation ends; the buyer may make another."""
     now = services.clock.now()
     if await services.db.tokens.revoke(invitation.token, RevokeReason.DECLINED, now) is None:
         assert query.from_user is not None

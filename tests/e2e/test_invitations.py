@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
-from bot.demo_dispute import invite_supplier, supplier_accepts_invitation
+from bot.demo_dispute import LINK, invite_supplier, supplier_accepts_invitation
 from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxUser
 from flows.rules.lifecycle import CaseState
@@ -34,6 +34,12 @@ async def _opens(user: SandboxUser, link: str) -> str:
     user.skip_messages()
     await user.open_link(link)
     return (await user.next_message()).text
+
+
+def _sent_links(user: SandboxUser) -> list[str]:
+    """Every t.me link the bot sent `user`, oldest first."""
+    found = (LINK.search(e.text) for e in user.transcript() if e.from_bot)
+    return [match.group(0) for match in found if match is not None]
 
 
 async def _invite(buyer: SandboxUser, catalogs: Catalogs) -> str:
@@ -172,6 +178,8 @@ async def test_the_buyer_replaces_a_wrong_supplier_who_is_removed_and_told(
     assert refused.text == wtr.t("callback.unavailable")
     await wrong.send(f"/case {case.case_id}")
     await wrong.wait_for(saying(wtr.t("case.not_found", number=number)))
+    invitation = next(link for link in _sent_links(case.buyer) if "?start=" in link)
+    assert await _opens(wrong, invitation) == wtr.t("invite.removed", number=number)
 
     # The buyer invites the right supplier, who joins the chat and answers the claim.
     replaced = btr.t("supplier.replaced", name=wrong.first_name, number=number)
