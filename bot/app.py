@@ -27,6 +27,7 @@ from bot.update_processor import PerChatUpdateProcessor
 from flows import (
     blind_bidding,
     cases,
+    chat_links,
     claim_form,
     dispute_chat,
     escalation,
@@ -38,6 +39,7 @@ from flows import (
     start,
     supplier_answer,
     supplier_join,
+    supplier_replace,
     timezone,
 )
 
@@ -64,6 +66,8 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         dispute_chat,
         group_evidence,
         supplier_join,
+        supplier_replace,
+        chat_links,
         supplier_answer,
         proposal_builder,
         proposals,

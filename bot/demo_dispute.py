@@ -75,7 +75,10 @@ async def supplier_accepts_invitation(
     )
     match = LINK.search(chat_link.text)
     assert match is not None
-    await supplier.open_link(match.group(0))
+    url = match.group(0)
+    await supplier.open_link(url)
+    # The bot takes a used one-time link back (it would admit someone again once they leave).
+    await supplier.sandbox.wait_until(lambda: group.invite_links[url].is_revoked, timeout)
     await supplier.wait_for(showing(tr.t("button.contest")), timeout=timeout)
 
 

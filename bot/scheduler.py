@@ -18,12 +18,14 @@ from telegram import Bot
 from bot.i18n import N_
 from bot.logs import bind_case
 from bot.services import Services
+from flows import chat_links
 from flows.audience import parties, to_case, to_user
 from flows.claim_render import case_number
 from flows.rules.lifecycle import (
     DEADLINE_OUTCOMES,
     OUTCOME_ACTIONS,
     Action,
+    CaseState,
     DeadlineKind,
     IllegalTransition,
     Role,
@@ -116,6 +118,8 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> None:
         return
     if action is Action.EXPIRE_DRAFT:
         await services.db.drafts.delete(case.id)
+    if case.state is CaseState.CLOSED:
+        await chat_links.revoke_case_links(services, bot, case)  # nobody joins a closed case
     outcome_key = OUTCOME_KEYS[action]
     # News for everyone: the shared chat when there is one, and each party privately.
     await to_case(

@@ -46,15 +46,18 @@ GROUPS = filters.ChatType.GROUPS
 
 
 async def group_link(services: Services, bot: Bot, case: Case) -> str:
-    """A `startgroup` deep link that binds a group to `case` (single use, expiring)."""
+    """A `startgroup` deep link that binds a group to `case` (single use, expiring): the live
+    one if there is one (/case shows the same link each time), else a new one."""
     now = services.clock.now()
-    token = await services.db.tokens.create(
-        case.id,
-        GROUP_BIND,
-        case.buyer_id,
-        now,
-        now + timedelta(days=services.settings.invitation_days),
-    )
+    token = await services.db.tokens.live(case.id, GROUP_BIND, now)
+    if token is None:
+        token = await services.db.tokens.create(
+            case.id,
+            GROUP_BIND,
+            case.buyer_id,
+            now,
+            now + timedelta(days=services.settings.invitation_days),
+        )
     return f"https://t.me/{bot.username}?startgroup={token.token}&admin={ADMIN_RIGHTS}"
 
 
@@ -96,6 +99,10 @@ async def on_group_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     try:
         await services.db.tokens.consume(token.token, user.id, services.clock.now(), GROUP_BIND)
     except TokenInvalid as error:
+        if error.reason == "revoked":  # only closing revokes these: no group joins it any more
+            number = case_number(token.case_id)
+            await send(context.bot, message.chat_id, tr.t("group.bind.closed", number=number))
+            return
         key = N_("group.bind.expired") if error.reason == "expired" else N_("group.bind.invalid")
         if existing is None:  # a group the bot left may be bound again with the used link
             await send(context.bot, message.chat_id, tr.t(key))
@@ -258,7 +265,7 @@ async def _check_newcomers(services: Services, bot: Bot, case_id: int, message: 
         )
         if role is not None:
             continue
-        removed = await _remove(bot, message.chat_id, member.id)
+        removed = await remove_member(bot, message.chat_id, member.id)
         key = N_("group.stranger_removed") if removed else N_("group.stranger_not_removed")
         await to_chat(
             services,
@@ -273,7 +280,7 @@ def _named(key: str, name: str) -> Callable[[Translator], str]:
     return lambda tr: tr.t(key, name=name)
 
 
-async def _remove(bot: Bot, chat_id: int, user_id: int) -> bool:
+async def remove_member(bot: Bot, chat_id: int, user_id: int) -> bool:
     """Remove a non-party: ban then unban, so they are out but not blacklisted forever."""
     try:
         await bot.ban_chat_member(chat_id, user_id)

@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.services import get_services
+from flows import chat_links
 from flows.audience import parties, to_case
 from flows.case_context import case_button, resolve
 from flows.claim_render import case_number
@@ -119,6 +120,7 @@ async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     await query.answer()
     log.info("claim withdrawn")
+    await chat_links.revoke_case_links(services, context.bot, case)  # nobody joins a closed case
     await to_case(
         services,
         context.bot,

@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services
-from flows import inputs
+from flows import chat_links, inputs
 from flows.audience import parties, to_case
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, evidence_number
@@ -245,6 +245,7 @@ async def _confirm(
         log.warning("closing after fulfilment failed: %s", exc)
         return
     log.info("case closed: obligations fulfilled")
+    await chat_links.revoke_case_links(services, bot, case)  # nobody joins a closed case
     await to_case(
         services,
         bot,

@@ -4,6 +4,11 @@ The invitation is a bot deep link with a single-use, expiring token (also as a Q
 supplier starts the bot, reads the claim and its evidence index in their own language, confirms
 being the supplier of that order, and receives a one-time link into the dispute chat. A second
 person using the same invitation is refused.
+
+A case has one live invitation: making a new one revokes the old, and "No, this is not my order"
+ends the one that was opened (the buyer is told and can make another). Whoever opens an
+invitation that no longer works is told plainly why, in their own language: replaced, declined,
+used, expired, or the case already has its supplier or no longer waits for one.
 """
 
 from __future__ import annotations
@@ -14,27 +19,31 @@ from datetime import timedelta
 from typing import Any
 
 import segno
-from telegram import Bot, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import Bot, CallbackQuery, Update
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
+from flows import chat_links
 from flows.audience import to_case, to_user
 from flows.claim_render import case_number, evidence_line, render_summary
 from flows.common import keyboard, pack, unpack
-from flows.messaging import send
+from flows.messaging import clear_buttons, send
 from flows.rules.lifecycle import CaseState, Role
-from storage import Case, InviteToken, TokenInvalid
+from storage import Case, Conflict, InviteToken, RevokeReason, TokenInvalid
 
 log = logging.getLogger(__name__)
 
 SUPPLIER_INVITE = "supplier_invite"
 INVITE = "inv"  # inv:<case id>: the buyer asks for the supplier's invitation
 JOIN = "sj"  # sj:<token>:yes|no: the supplier confirms (or denies) being the supplier
-CHAT_LINK_HOURS = 24
-LINK_NAME_LIMIT = 32  # Telegram's limit for an invite link's name (the buyer sees it)
+REVOKED_KEYS = {
+    RevokeReason.REPLACED: N_("invite.replaced"),
+    RevokeReason.DECLINED: N_("invite.was_declined"),
+    RevokeReason.CLOSED: N_("invite.closed"),
+}
 
 
 def invite_button(tr: Translator, case_id: int) -> tuple[str, str]:
@@ -58,7 +67,9 @@ async def on_invite_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await query.answer()
     now = services.clock.now()
     expires = now + timedelta(days=services.settings.invitation_days)
-    token = await services.db.tokens.create(case.id, SUPPLIER_INVITE, user.id, now, expires)
+    token = await services.db.tokens.create_replacing(
+        case.id, SUPPLIER_INVITE, user.id, now, expires
+    )
     link = f"https://t.me/{context.bot.username}?start={token.token}"
     await send(
         context.bot,
@@ -88,7 +99,7 @@ async def open_invitation(update: Update, context: ContextTypes.DEFAULT_TYPE, to
     assert case is not None
     refusal = _refusal(services, invitation, case, user.id)
     if refusal is not None:
-        await send(context.bot, user.id, tr.t(refusal))
+        await send(context.bot, user.id, tr.t(refusal, number=case_number(case.id)))
         return True
     evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
     text = "\n\n".join(
@@ -109,13 +120,25 @@ async def open_invitation(update: Update, context: ContextTypes.DEFAULT_TYPE, to
 
 
 def _refusal(services: Services, invitation: InviteToken, case: Case, user_id: int) -> str | None:
+    """Why `user_id` may not use the invitation now (a catalog key), or None. The most telling
+    reason first: who the case's supplier is says more than the state of one token."""
     if user_id == case.buyer_id:
         return N_("invite.own_claim")
-    if invitation.used_by is not None and invitation.used_by != user_id:
+    if case.state is CaseState.CLOSED:
+        return N_("invite.closed")
+    if case.supplier_id is not None:
+        if case.supplier_id != user_id:
+            return N_("invite.supplier_set")
+        return None if invitation.used_by == user_id else N_("invite.already_yours")
+    if invitation.used_by == user_id:  # they joined with it, and the buyer removed them
+        return N_("invite.removed")
+    if invitation.used_by is not None:
         return N_("invite.used")
+    if invitation.revoked_reason is not None:
+        return REVOKED_KEYS.get(invitation.revoked_reason, N_("invite.closed"))
     if invitation.expires_at <= services.clock.now():
         return N_("invite.expired")
-    if case.state is not CaseState.AWAITING_SUPPLIER and case.supplier_id != user_id:
+    if case.state is not CaseState.AWAITING_SUPPLIER:
         return N_("invite.closed")
     return None
 
@@ -139,26 +162,70 @@ async def on_join_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     case = await services.db.cases.get(invitation.case_id)
     assert case is not None
     refusal = _refusal(services, invitation, case, user.id)
+    if refusal is None and parts[2] != "yes" and case.supplier_id == user.id:
+        refusal = N_("invite.already_yours")  # "No" after their own "Yes" undoes nothing
     if refusal is not None:
-        await query.answer(tr.t(refusal), show_alert=True)
+        await query.answer(tr.t(refusal, number=case_number(case.id)), show_alert=True)
         return
     if parts[2] != "yes":
-        await query.answer()
-        await send(context.bot, user.id, tr.t("invite.declined"))
+        await _decline(services, context.bot, query, invitation, case, tr)
         return
     try:
-        await services.db.tokens.consume(
-            invitation.token, user.id, services.clock.now(), SUPPLIER_INVITE
+        joined = await services.db.suppliers.join(
+            case.id, invitation.token, user.id, services.clock.now(), SUPPLIER_INVITE
         )
-    except TokenInvalid as error:
-        if not (error.reason == "used" and case.supplier_id == user.id):
-            await query.answer(tr.t("invite.used"), show_alert=True)
-            return
+    except (TokenInvalid, Conflict):
+        # Someone else got there first (another press, another worker): say what happened.
+        await query.answer(await _refusal_now(services, invitation, user.id, tr), show_alert=True)
+        return
     await query.answer()
+    if query.message is not None:  # answered: the question cannot be pressed again by mistake
+        await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
     if case.supplier_id != user.id:
-        case = await services.db.cases.set_supplier(case.id, user.id, services.clock.now())
         log.info("supplier joined the case")
-        await _welcome_supplier(services, context.bot, case, tr)
+        await _welcome_supplier(services, context.bot, joined, tr)
+
+
+async def _refusal_now(
+    services: Services, invitation: InviteToken, user_id: int, tr: Translator
+) -> str:
+    token = await services.db.tokens.get(invitation.token)
+    case = await services.db.cases.get(invitation.case_id)
+    assert token is not None and case is not None
+    key = _refusal(services, token, case, user_id) or N_("invite.used")
+    return tr.t(key, number=case_number(case.id))
+
+
+async def _decline(
+    services: Services,
+    bot: Bot,
+    query: CallbackQuery,
+    invitation: InviteToken,
+    case: Case,
+    tr: Translator,
+) -> None:
+    """The opener says it is not their order: the invitation ends; the buyer may make another."""
+    now = services.clock.now()
+    if await services.db.tokens.revoke(invitation.token, RevokeReason.DECLINED, now) is None:
+        assert query.from_user is not None
+        refusal = await _refusal_now(services, invitation, query.from_user.id, tr)
+        await query.answer(refusal, show_alert=True)
+        return
+    await query.answer()
+    if query.message is not None:
+        await clear_buttons(bot, query.message.chat.id, query.message.message_id)
+    # On the record that it was declined, but nothing about the person: we promise them that.
+    await services.db.history.append(case.id, None, Role.SYSTEM, "invitation.declined", {}, now)
+    log.info("invitation declined")
+    await send(bot, query.from_user.id, tr.t("invite.declined"))
+    await to_user(
+        services,
+        bot,
+        case,
+        case.buyer_id,
+        lambda t: t.t("invite.declined_buyer", number=case_number(case.id)),
+        lambda t: [[invite_button(t, case.id)]],
+    )
 
 
 async def _welcome_supplier(services: Services, bot: Bot, case: Case, tr: Translator) -> None:
@@ -176,12 +243,21 @@ async def _welcome_supplier(services: Services, bot: Bot, case: Case, tr: Transl
     await _send_evidence_files(services, bot, case, tr)
     name = await services.db.users.get(supplier)
     supplier_name = name.first_name if name is not None else ""
-    await to_case(
+
+    def joined(t: Translator) -> str:
+        return t.t("supplier.joined", name=supplier_name, number=case_number(case.id))
+
+    from flows import supplier_replace  # it offers this module's invite button in turn
+
+    await to_case(services, bot, case, joined, private_to=[])  # the shared chat, if any
+    # The buyer's copy can undo a wrong supplier until they answer the claim.
+    await to_user(
         services,
         bot,
         case,
-        lambda t: t.t("supplier.joined", name=supplier_name, number=case_number(case.id)),
-        private_to=[case.buyer_id],
+        case.buyer_id,
+        joined,
+        lambda t: [[supplier_replace.replace_button(t, case.id, supplier)]],
     )
     await send_chat_link_if_waiting(services, bot, case)
     from flows import supplier_answer
@@ -209,41 +285,9 @@ async def send_chat_link_if_waiting(services: Services, bot: Bot, case: Case) ->
     """Once both the supplier and the chat exist, give the supplier a one-time way in."""
     if case.supplier_id is None:
         return
-    chat = await services.db.chats.for_case(case.id)
-    if chat is None or chat.status != "bound":
-        return
-    try:
-        member = await bot.get_chat_member(chat.chat_id, case.supplier_id)
-        if member.status in ("member", "administrator", "creator", "restricted"):
-            return
-        link = await bot.create_chat_invite_link(
-            chat.chat_id,
-            name=(await services.translator_for_id(case.buyer_id)).t(
-                "invite.link_name", number=case_number(case.id)
-            )[:LINK_NAME_LIMIT],
-            member_limit=1,
-            expire_date=services.clock.now() + timedelta(hours=CHAT_LINK_HOURS),
-        )
-    except (BadRequest, Forbidden) as exc:
-        log.warning("no invite link for the supplier: %s", exc.message)
-        await to_case(
-            services,
-            bot,
-            case,
-            lambda tr: tr.t("group.no_invite_right"),
-            private_to=[case.buyer_id],
-        )
-        return
-    await services.db.history.append(
-        case.id, None, Role.SYSTEM, "chat.invite_sent", {"to": "supplier"}, services.clock.now()
-    )
-    await to_user(
-        services,
-        bot,
-        case,
-        case.supplier_id,
-        lambda tr: tr.t("supplier.chat_link", link=link.invite_link, hours=CHAT_LINK_HOURS),
-    )
+    outcome = await chat_links.issue(services, bot, case, case.supplier_id)
+    if outcome is chat_links.Outcome.NO_RIGHT:
+        await chat_links.report_no_right(services, bot, case, case.supplier_id)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

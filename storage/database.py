@@ -15,6 +15,7 @@ from storage.migrator import run_migrations
 from storage.repos import (
     BidRepo,
     CaseRepo,
+    ChatLinkRepo,
     ChatRepo,
     DeadlineRepo,
     DraftRepo,
@@ -23,6 +24,7 @@ from storage.repos import (
     InputRepo,
     ObligationRepo,
     ProposalRepo,
+    SupplierRepo,
     TokenRepo,
     UserRepo,
 )
@@ -45,6 +47,8 @@ class Database:
         self.history = HistoryRepo(engine)
         self.tokens = TokenRepo(engine)
         self.chats = ChatRepo(engine)
+        self.chat_links = ChatLinkRepo(engine)
+        self.suppliers = SupplierRepo(engine)
         self.inputs = InputRepo(engine)
         self.proposals = ProposalRepo(engine, lifecycle_policy)
         self.obligations = ObligationRepo(engine)

@@ -50,10 +50,10 @@ class DuplicateEvidence(Conflict):
 class TokenInvalid(StorageError):
     """An invitation token cannot be used; `reason` says why.
 
-    One of "unknown", "expired", "used", "wrong_purpose".
+    One of "unknown", "expired", "used", "revoked", "wrong_purpose".
     """
 
-    REASONS = frozenset({"unknown", "expired", "used", "wrong_purpose"})
+    REASONS = frozenset({"unknown", "expired", "used", "revoked", "wrong_purpose"})
 
     def __init__(self, reason: str) -> None:
         if reason not in self.REASONS:

@@ -13,6 +13,7 @@ from typing import Any
 
 from flows.rules import proposals as rules
 from flows.rules.lifecycle import CaseFacts, CaseState, DeadlineKind, Role
+from storage.access import ChatLink, ChatLinkStatus, InviteToken, RevokeReason
 
 __all__ = [
     "BidRound",
@@ -20,6 +21,8 @@ __all__ = [
     "BlindBidding",
     "Case",
     "CaseChat",
+    "ChatLink",
+    "ChatLinkStatus",
     "ChatStatus",
     "Deadline",
     "DeadlineStatus",
@@ -34,6 +37,7 @@ __all__ = [
     "PendingInput",
     "Proposal",
     "ProposalStatus",
+    "RevokeReason",
     "RoundStatus",
     "User",
     "VerifyResult",
@@ -190,20 +194,6 @@ class VerifyResult:
     ok: bool
     count: int
     first_bad_seq: int | None
-
-
-@dataclass(frozen=True)
-class InviteToken:
-    """A single-use opaque token carried in a Telegram deep link."""
-
-    token: str
-    case_id: int
-    purpose: str
-    created_by: int
-    created_at: datetime
-    expires_at: datetime
-    used_by: int | None
-    used_at: datetime | None
 
 
 class ChatStatus:

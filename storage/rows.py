@@ -14,6 +14,7 @@ from storage.records import (
     BlindBidding,
     Case,
     CaseChat,
+    ChatLink,
     Deadline,
     Draft,
     Evidence,
@@ -29,6 +30,7 @@ __all__ = [
     "bidding_from_row",
     "case_from_row",
     "chat_from_row",
+    "chat_link_from_row",
     "deadline_from_row",
     "draft_from_row",
     "event_from_row",
@@ -213,6 +215,24 @@ def token_from_row(row: Row) -> InviteToken:
         expires_at=_dt(row["expires_at"]),
         used_by=_opt_int(row["used_by"]),
         used_at=_opt_dt(row["used_at"]),
+        revoked_at=_opt_dt(row["revoked_at"]),
+        revoked_reason=_opt_str(row["revoked_reason"]),
+    )
+
+
+def chat_link_from_row(row: Row) -> ChatLink:
+    return ChatLink(
+        id=_int(row["id"]),
+        case_id=_int(row["case_id"]),
+        chat_id=_int(row["chat_id"]),
+        user_id=_int(row["user_id"]),
+        invite_link=_str(row["invite_link"]),
+        status=_str(row["status"]),
+        created_at=_dt(row["created_at"]),
+        expires_at=_dt(row["expires_at"]),
+        used_by=_opt_int(row["used_by"]),
+        used_at=_opt_dt(row["used_at"]),
+        revoked_at=_opt_dt(row["revoked_at"]),
     )
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "blind_biddings",
     "case_chats",
     "cases",
+    "chat_invite_links",
     "deadlines",
     "drafts",
     "evidence",
@@ -175,6 +176,8 @@ invite_tokens = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("used_by", BigInteger, nullable=True),
     Column("used_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),  # 0003
+    Column("revoked_reason", String(16), nullable=True),  # 0003: storage.access.RevokeReason
     Index(None, "case_id"),
 )
 
@@ -300,4 +303,27 @@ bid_rounds = Table(
         " 'midpoint_accepted', 'midpoint_declined')",
         name="status",
     ),
+)
+
+# ---------------------------------------------------------------- 0003: the chat links the bot made
+
+chat_invite_links = Table(
+    "chat_invite_links",
+    metadata,
+    # Every one-time link into a dispute chat, so that it can be revoked on Telegram when a
+    # newer one replaces it, when someone else used it, or when the case closes.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),  # the party it was made for
+    Column("invite_link", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_by", BigInteger, nullable=True),
+    Column("used_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    CheckConstraint("status IN ('live', 'used', 'revoked')", name="status"),
+    UniqueConstraint("invite_link"),
+    Index(None, "case_id", "status"),
 )

@@ -221,6 +221,9 @@ async def revoke_chat_invite_link(sb: Sandbox, req: ValidatedRequest) -> dict[st
     chat = _group(sb, req)
     sb.require_right(chat, "can_invite_users", "manage chat invite links")
     link = _link(chat, req.params["invite_link"])
+    # "revoke an invite link created by the bot" (api.json); the primary link is the chat's.
+    if link.creator_id != sb.bot_id and not link.is_primary:
+        raise bad_request("CHAT_ADMIN_REQUIRED (the link was created by another administrator)")
     was_primary = link.is_primary
     if was_primary:
         _new_primary(sb, chat)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.sandbox.state import SERVICE_KINDS, MemberState, MessageRecord
+from bot.sandbox.errors import ActionRefused
+from bot.sandbox.state import SERVICE_KINDS, InviteLink, MemberState, MessageRecord
 
 if TYPE_CHECKING:
     from bot.sandbox.sandbox import Sandbox
-    from bot.sandbox.state import InviteLink, TranscriptEntry
+    from bot.sandbox.state import TranscriptEntry
     from bot.sandbox.users import SandboxUser
 
 __all__ = ["SandboxChat", "normalise_rights"]
@@ -167,6 +168,26 @@ class SandboxChat:
         """Whether the bot holds an administrator right here."""
         state = self.bot_member
         return state.status == "administrator" and state.rights.get(right, False)
+
+    def invite_link_by(
+        self,
+        admin: SandboxUser,
+        *,
+        member_limit: int | None = None,
+        expire_date: int | None = None,
+    ) -> str:
+        """An administrator (not the bot) makes an additional invite link, as in the app; the
+        bot cannot revoke or edit it (the Bot API manages only links the bot created)."""
+        from bot.sandbox.links import new_invite_link  # links imports this module
+
+        state = self.member(admin.id)
+        if not (state.status == "creator" or state.rights.get("can_invite_users")):
+            raise ActionRefused(f"{admin.full_name} cannot make invite links in {self.title!r}")
+        link = InviteLink(
+            new_invite_link(), admin.id, self.id, member_limit=member_limit, expire_date=expire_date
+        )
+        self.invite_links[link.invite_link] = link
+        return link.invite_link
 
     def member_dict(self, user_id: int) -> dict[str, Any]:
         """The Bot API ``ChatMember`` object of a user."""

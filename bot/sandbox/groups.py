@@ -5,6 +5,11 @@ the bot) or ``chat_member`` (for users; delivered only when "chat_member" is in
 allowed_updates, as on Telegram). Service messages (``new_chat_members``,
 ``left_chat_member``, ...) are stored in the chat and delivered to the bot regardless of
 privacy mode, unless the bot itself caused them.
+
+An invite link's ``member_limit`` counts, as on Telegram, the members who joined through it *at
+the same time* ("the maximum number of users that can be members of the chat simultaneously
+after joining the chat via this invite link"): when the person who used a one-time link leaves
+or is removed, the link admits someone again until it expires or is revoked.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ __all__ = [
     "change_member",
     "invite_link_dict",
     "join_group",
+    "joined_through",
     "post_service",
 ]
 
@@ -42,7 +48,10 @@ def change_member(
     via_join_request: bool = False,
 ) -> None:
     """Set a membership and emit the ChatMemberUpdated update."""
+    old = chat.member(new.user_id)
     old_dict = chat.member_dict(new.user_id)
+    if new.invite_link is None and old.present and new.present:
+        new.invite_link = old.invite_link  # a promotion or restriction keeps how they came in
     chat.member_states[new.user_id] = new
     payload: dict[str, Any] = {
         "chat": chat.as_chat(),
@@ -125,6 +134,15 @@ def invite_link_dict(sb: Sandbox, link: InviteLink) -> dict[str, Any]:
     return out
 
 
+def joined_through(chat: SandboxChat, link: InviteLink) -> int:
+    """How many present members joined through ``link`` (what ``member_limit`` counts)."""
+    return sum(
+        1
+        for state in chat.member_states.values()
+        if state.present and state.invite_link == link.invite_link
+    )
+
+
 def _usable_link(sb: Sandbox, chat: SandboxChat, url: str, user: SandboxUser) -> InviteLink:
     link = chat.invite_links.get(url)
     if link is None:
@@ -133,7 +151,7 @@ def _usable_link(sb: Sandbox, chat: SandboxChat, url: str, user: SandboxUser) ->
         raise ActionRefused(f"{user.full_name}: invite link {url} was revoked")
     if link.expire_date is not None and sb.now() >= link.expire_date:
         raise ActionRefused(f"{user.full_name}: invite link {url} has expired")
-    if link.member_limit is not None and link.uses >= link.member_limit:
+    if link.member_limit is not None and joined_through(chat, link) >= link.member_limit:
         raise ActionRefused(
             f"{user.full_name}: invite link {url} reached its member limit ({link.member_limit})"
         )

@@ -2,6 +2,7 @@
 
 from storage.repos.bids import BidRepo
 from storage.repos.cases import CaseRepo
+from storage.repos.chat_links import ChatLinkRepo
 from storage.repos.chats import ChatRepo
 from storage.repos.deadlines import DeadlineRepo
 from storage.repos.drafts import DraftRepo
@@ -10,12 +11,14 @@ from storage.repos.history import HistoryRepo
 from storage.repos.inputs import InputRepo
 from storage.repos.obligations import ObligationRepo
 from storage.repos.proposals import ProposalRepo
+from storage.repos.suppliers import SupplierRepo
 from storage.repos.tokens import TokenRepo
 from storage.repos.users import UserRepo
 
 __all__ = [
     "BidRepo",
     "CaseRepo",
+    "ChatLinkRepo",
     "ChatRepo",
     "DeadlineRepo",
     "DraftRepo",
@@ -24,6 +27,7 @@ __all__ = [
     "InputRepo",
     "ObligationRepo",
     "ProposalRepo",
+    "SupplierRepo",
     "TokenRepo",
     "UserRepo",
 ]

@@ -5,7 +5,8 @@ it refuses. The state change itself is a compare-and-set on `version`, so of two
 transitions on one case exactly one wins; the loser gets `ConcurrentUpdate` (or
 `IllegalTransition` when it reads the winner's result). `CaseRepo.transition` runs it in a
 transaction of its own; `ProposalRepo.accept` runs it together with the proposal and its
-obligations, so a settlement commits whole or not at all.
+obligations, so a settlement commits whole or not at all. A case that closes has its unused
+invitation tokens revoked in the same transaction.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from flows.rules.lifecycle import (
     Role,
     check_transition,
 )
+from storage.access import RevokeReason
 from storage.errors import ConcurrentUpdate, NotFound
 from storage.records import Case, DeadlineStatus, NewDeadline
 from storage.repos.deadlines import close_pending, insert_deadline
 from storage.repos.history import append_event
+from storage.repos.tokens import revoke_live_tokens
 from storage.rows import case_from_row
 from storage.tables import cases
 from storage.types import normalise_json
@@ -124,6 +127,10 @@ async def apply_transition(
     if row is None:
         raise ConcurrentUpdate(f"case {case_id} changed while {action} was applied")
     await close_pending(conn, case_id, closing_status, now)
+    if move.target is CaseState.CLOSED:
+        # Nobody may come in through an invitation of a closed case; the chat links the bot
+        # made are revoked on Telegram by the flow (flows.chat_links.revoke_case_links).
+        await revoke_live_tokens(conn, case_id, RevokeReason.CLOSED, now)
     if new_deadline is not None:
         await insert_deadline(conn, case_id, new_deadline, now)
     await append_event(conn, case_id, actor_id, actor_role, "case.transition", event, now)

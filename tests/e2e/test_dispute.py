@@ -111,7 +111,8 @@ async def test_stranger_is_removed_and_reused_invitation_refused(
 
     await eve.open_link(invitation)
     refusal = await eve.next_message()
-    assert refusal.text == btr.t("invite.used")
+    [case] = await bot.services.db.cases.list_for_user(buyer.id)
+    assert refusal.text == btr.t("invite.supplier_set", number=f"#{case.id}")
 
     link = await sandbox.call("createChatInviteLink", {"chat_id": group.id})  # a leaked link
     await eve.open_link(link[1]["result"]["invite_link"])

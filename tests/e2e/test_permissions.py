@@ -98,6 +98,9 @@ async def test_outsiders_and_parties_of_another_case_are_refused_and_change_noth
         f"bb:{a.case_id}:in",
         f"bm:{a.case_id}:1:y",
         f"inv:{a.case_id}",
+        f"cl:{a.case_id}",
+        f"rs:{a.case_id}:{a.supplier.id}:a",
+        f"rs:{a.case_id}:{a.supplier.id}:y",
     ]
     against_b = [f"ob:{duty.id}:d", f"ob:{duty.id}:n", f"ob:{duty.id}:c", f"ob:{duty.id}:x"]
     for user, datas in (
@@ -143,12 +146,15 @@ async def test_a_party_cannot_act_in_the_other_partys_place(
     btr, str_ = case.btr, case.str_
     unavailable_b, unavailable_s = btr.t("callback.unavailable"), str_.t("callback.unavailable")
 
-    # Only the supplier answers the claim; only the buyer invites and withdraws.
+    # Only the supplier answers the claim; only the buyer invites, replaces the supplier and
+    # withdraws.
     before = await snapshot(bot, case)
     assert (await forge(case.buyer, f"sa:{case.case_id}:a")).text == unavailable_b
     assert (await forge(case.buyer, f"sa:{case.case_id}:c")).text == unavailable_b
     assert (await forge(case.supplier, f"wd:{case.case_id}:y")).text == unavailable_s
     assert (await forge(case.supplier, f"inv:{case.case_id}")).text == unavailable_s
+    replace_self = f"rs:{case.case_id}:{case.supplier.id}:y"
+    assert (await forge(case.supplier, replace_self)).text == unavailable_s
     assert await snapshot(bot, case) == before
     assert before.state is CaseState.AWAITING_SUPPLIER
 

@@ -145,3 +145,42 @@ async def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(
             assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar_one() >= 1000
     finally:
         await db.dispose()
+
+
+async def test_upgrade_from_0002_keeps_invitations_live(empty_url: str) -> None:
+    engine = create_engine(empty_url)
+    t = datetime(2026, 11, 1, tzinfo=UTC)
+    try:
+        await run_migrations(engine, "0002")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO users (id, first_name, created_at, updated_at)"
+                    " VALUES (1, 'Bea', :t, :t)"
+                ),
+                {"t": t},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO cases (buyer_id, state, claim, created_at, updated_at,"
+                    " last_activity_at, version)"
+                    " VALUES (1, 'awaiting_supplier', '{}', :t, :t, :t, 1)"
+                ),
+                {"t": t},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO invite_tokens (token, case_id, purpose, created_by, created_at,"
+                    " expires_at) VALUES ('tok', 1, 'supplier_invite', 1, :t, :e)"
+                ),
+                {"t": t, "e": t.replace(day=8)},
+            )
+    finally:
+        await engine.dispose()
+    db = await Database.connect(empty_url)
+    try:
+        token = await db.tokens.get("tok")
+        assert token is not None and token.revoked_at is None and token.live(t)
+        assert await db.chat_links.list(1) == []
+    finally:
+        await db.dispose()
