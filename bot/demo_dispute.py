@@ -31,10 +31,17 @@ def button_url(entry: TranscriptEntry, label: str) -> str:
 
 
 async def create_dispute_chat(
-    sandbox: Sandbox, buyer: SandboxUser, tr: Translator, submitted: TranscriptEntry, title: str
+    sandbox: Sandbox,
+    buyer: SandboxUser,
+    tr: Translator,
+    submitted: TranscriptEntry,
+    title: str,
+    *,
+    group_type: str = "supergroup",
 ) -> SandboxChat:
-    """The buyer makes a group and adds the bot with the startgroup button of the claim."""
-    group = sandbox.group(title, creator=buyer)
+    """The buyer makes a group (a supergroup, or a basic "group") and adds the bot with the
+    startgroup button of the claim."""
+    group = sandbox.group(title, creator=buyer, type=group_type)
     await buyer.open_link(button_url(submitted, tr.t("button.create_chat")), group=group)
     await buyer.wait_for(lambda e: "#" in e.text, chat=group, timeout=10)
     return group

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.services import SERVICES_KEY, Services
+from flows.chat_migration import follower
 from flows.messaging import send
 
 log = logging.getLogger(__name__)
@@ -25,4 +26,5 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.callback_query.answer(tr.t("error.generic"), show_alert=True)
         return
     if update.effective_chat is not None:
-        await send(context.bot, update.effective_chat.id, tr.t("error.generic"))
+        text = tr.t("error.generic")
+        await send(context.bot, update.effective_chat.id, text, follow=follower(services))

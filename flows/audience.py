@@ -14,6 +14,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 
 from bot.i18n import LANGUAGES, Translator
 from bot.services import Services
+from flows.chat_migration import group_target
 from flows.common import Button, keyboard
 from flows.messaging import send
 from flows.rules.lifecycle import Role
@@ -73,13 +74,14 @@ async def to_chat(
     render: Render,
     rows: RenderRows | None = None,
 ) -> Message | None:
-    """Post in the shared chat, in every participant's language."""
+    """Post in the shared chat, in every participant's language (in the supergroup, if the
+    chat turns out to have become one: the message says where it went)."""
     translators = await translators_for(services, case)
     text = DIVIDER.join(render(tr) for tr in translators)
     markup: InlineKeyboardMarkup | None = None
     if rows is not None:
         markup = keyboard(combine_rows(translators, rows))
-    return await send(bot, chat_id, text, markup)
+    return await group_target(services, bot, chat_id).send(text, markup)
 
 
 async def to_user(

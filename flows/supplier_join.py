@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import segno
@@ -22,6 +23,7 @@ from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows.audience import to_case, to_user
+from flows.chat_migration import group_target
 from flows.claim_render import case_number, evidence_line, render_summary
 from flows.common import keyboard, pack, unpack
 from flows.messaging import send
@@ -205,17 +207,21 @@ async def send_chat_link_if_waiting(services: Services, bot: Bot, case: Case) ->
     chat = await services.db.chats.for_case(case.id)
     if chat is None or chat.status != "bound":
         return
+    group = group_target(services, bot, chat.chat_id)
+    name = (await services.translator_for_id(case.buyer_id)).t(
+        "invite.link_name", number=case_number(case.id)
+    )[:LINK_NAME_LIMIT]
     try:
-        member = await bot.get_chat_member(chat.chat_id, case.supplier_id)
+        member = await group.call(partial(bot.get_chat_member, user_id=case.supplier_id))
         if member.status in ("member", "administrator", "creator", "restricted"):
             return
-        link = await bot.create_chat_invite_link(
-            chat.chat_id,
-            name=(await services.translator_for_id(case.buyer_id)).t(
-                "invite.link_name", number=case_number(case.id)
-            )[:LINK_NAME_LIMIT],
-            member_limit=1,
-            expire_date=services.clock.now() + timedelta(hours=CHAT_LINK_HOURS),
+        link = await group.call(
+            partial(
+                bot.create_chat_invite_link,
+                name=name,
+                member_limit=1,
+                expire_date=services.clock.now() + timedelta(hours=CHAT_LINK_HOURS),
+            )
         )
     except (BadRequest, Forbidden) as exc:
         log.warning("no invite link for the supplier: %s", exc.message)

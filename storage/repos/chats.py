@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flows.rules.lifecycle import Role
@@ -26,7 +26,7 @@ from storage.repos.cases import role_in
 from storage.repos.history import append_event
 from storage.repos.transitions import fetch_case
 from storage.rows import chat_from_row
-from storage.tables import case_chats
+from storage.tables import case_chats, pending_inputs
 
 __all__ = ["ChatRepo"]
 
@@ -151,9 +151,11 @@ class ChatRepo(Repo):
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int, now: datetime) -> CaseChat:
         """Follow a group that became a supergroup (event "chat.migrated" {from, to}).
 
-        Telegram reports the move in both chats, so a second call finds the binding already
-        moved and returns it. Raises NotFound when neither id belongs to a case, Conflict when
-        the new id belongs to another case.
+        The inputs people were typing in the group (pending_inputs of that chat) move with it,
+        in the same transaction. Telegram reports the move in both chats (and the bot may learn
+        of it from a refused request too), so a second call finds the binding already moved
+        and returns it, changing nothing. Raises NotFound when neither id belongs to a case,
+        Conflict when the new id belongs to another case.
         """
         async with self._write() as conn:
             try:
@@ -167,6 +169,7 @@ class ChatRepo(Repo):
             if other is not None:
                 raise Conflict(f"chat {new_chat_id} belongs to case {other.case_id}")
             row = await _update(conn, old_chat_id, chat_id=new_chat_id, updated_at=now)
+            await _move_inputs(conn, old_chat_id, new_chat_id)
             await append_event(
                 conn,
                 chat.case_id,
@@ -188,6 +191,22 @@ class ChatRepo(Repo):
         if chat is None:  # it moved to a new id while we waited for the lock
             raise NotFound(f"chat {chat_id} belongs to no case")
         return chat
+
+
+async def _move_inputs(conn: AsyncConnection, old_chat_id: int, new_chat_id: int) -> None:
+    """Half-typed inputs of the group go on in the supergroup; one already started there is
+    newer and stays."""
+    taken = select(pending_inputs.c.user_id).where(pending_inputs.c.chat_id == new_chat_id)
+    await conn.execute(
+        delete(pending_inputs).where(
+            pending_inputs.c.chat_id == old_chat_id, pending_inputs.c.user_id.in_(taken)
+        )
+    )
+    await conn.execute(
+        update(pending_inputs)
+        .where(pending_inputs.c.chat_id == old_chat_id)
+        .values(chat_id=new_chat_id)
+    )
 
 
 async def _fetch(conn: AsyncConnection, where: Any) -> CaseChat | None:

@@ -140,6 +140,25 @@ async def test_migrate_to_supergroup_is_followed_once(db: Database, now: datetim
         await db.chats.migrate_chat(-1, -2, later)
 
 
+async def test_inputs_typed_in_the_group_move_with_it(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    old = -4_000_123
+    await db.chats.bind(case.id, old, BUYER, now)
+    await db.inputs.put(BUYER, old, "group_evidence", case.id, "label", {"n": 1}, now)
+    await db.inputs.put(SUPPLIER, old, "group_evidence", case.id, "label", {"n": 2}, now)
+    await db.inputs.put(SUPPLIER, GROUP, "group_evidence", case.id, "tag", {"n": 3}, now)
+    await db.inputs.put(BUYER, BUYER, "proposal", case.id, "menu", {"n": 4}, now)
+    await db.chats.migrate_chat(old, GROUP, now)
+    await db.chats.migrate_chat(old, GROUP, now)  # reported again: nothing more moves
+    moved = await db.inputs.get(BUYER, GROUP)
+    assert moved is not None and (moved.step, moved.data) == ("label", {"n": 1})
+    newer = await db.inputs.get(SUPPLIER, GROUP)
+    assert newer is not None and newer.data == {"n": 3}  # started in the supergroup: kept
+    assert await db.inputs.get(BUYER, old) is None and await db.inputs.get(SUPPLIER, old) is None
+    private = await db.inputs.get(BUYER, BUYER)
+    assert private is not None and private.data == {"n": 4}
+
+
 async def test_migrate_onto_another_cases_chat_is_refused(db: Database, now: datetime) -> None:
     case = await submitted_case(db, now)
     other = await draft_case(db, now)
