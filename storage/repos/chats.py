@@ -4,7 +4,8 @@ One chat per case and one case per chat. A group bound to a case stays that case
 the bot left it (what was said there is that case's record, not to be mixed with another's).
 A case whose chat was left (the bot was removed) may bind a chat again: the same group, or a
 new one, which then takes the old one's place.
-Telegram gives a group a new id when it becomes a supergroup; `migrate_chat` follows it.
+Telegram gives a group a new id when it becomes a supergroup; `migrate_chat` follows it, and
+the old id still leads to the case (`former_chat_id`) for what was said there before the move.
 
 Every change takes the case lock first (then the chat row), so on PostgreSQL writers to one case
 queue instead of deadlocking; on SQLite write transactions already run one at a time.
@@ -71,6 +72,8 @@ class ChatRepo(Repo):
                     "can_record": False,  # unknown until the bot checks its rights there
                     "updated_at": now,
                 }
+                if current is not None and current.chat_id != chat_id:
+                    values["former_chat_id"] = None  # a new chat takes over: nothing before it
                 if current is None:
                     stmt: Any = insert(case_chats).values(case_id=case_id, **values)
                 else:  # the bot had left: this chat (or a new one) takes over
@@ -101,9 +104,11 @@ class ChatRepo(Repo):
             return await _fetch(conn, case_chats.c.case_id == case_id)
 
     async def case_for_chat(self, chat_id: int) -> CaseChat | None:
-        """The binding of `chat_id` (bound, or left), if it belongs to a case."""
+        """The binding of `chat_id` (bound, or left), if it belongs to a case; also for the
+        basic group a case's supergroup was before Telegram upgraded it."""
         async with self._read() as conn:
-            return await _fetch(conn, case_chats.c.chat_id == chat_id)
+            found = await _fetch(conn, case_chats.c.chat_id == chat_id)
+            return found or await _fetch(conn, case_chats.c.former_chat_id == chat_id)
 
     async def set_recording(self, chat_id: int, can_record: bool, now: datetime) -> CaseChat:
         """Note whether the bot can see every message in the chat.
@@ -168,7 +173,9 @@ class ChatRepo(Repo):
             other = await _fetch(conn, case_chats.c.chat_id == new_chat_id)
             if other is not None:
                 raise Conflict(f"chat {new_chat_id} belongs to case {other.case_id}")
-            row = await _update(conn, old_chat_id, chat_id=new_chat_id, updated_at=now)
+            row = await _update(
+                conn, old_chat_id, chat_id=new_chat_id, former_chat_id=old_chat_id, updated_at=now
+            )
             await _move_inputs(conn, old_chat_id, new_chat_id)
             await append_event(
                 conn,

@@ -14,6 +14,7 @@ from typing import Any
 from bot.clock import FrozenClock
 from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxChat, SandboxUser
+from bot.sandbox.formatting import detect_entities
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import (
     STATEMENT,
@@ -172,3 +173,36 @@ async def test_an_upgrade_before_the_supplier_answers(
     await case.buyer.send("/withdraw", chat=case.group)
     question = case.btr.t("withdraw.confirm", number=case.number)
     assert await case.buyer.wait_for(saying(question))
+
+
+def said_unseen(chat: SandboxChat, user: SandboxUser, text: str) -> dict[str, Any]:
+    """A message `user` wrote in `chat` whose update the bot has not got yet."""
+    content: dict[str, Any] = {"text": text}
+    entities = detect_entities(text)
+    if entities:
+        content["entities"] = entities
+    return chat.add_message(user.as_user(), from_bot=False, kind="text", content=content).message
+
+
+async def test_words_from_the_old_group_handled_after_the_move_stay_on_record(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await open_case(bot, sandbox, catalogs, clock, group_type="group")
+    old = case.group
+    # Said just before the upgrade. The bot handles chats concurrently, so it may get to these
+    # only after it followed the group; here their updates are held until then.
+    late = [said_unseen(old, case.supplier, text) for text in ("最后一句", "/withdraw")]
+    upgrade = Upgrade(sandbox, catalogs, deliver=False)
+    case.group = upgrade.now(case.buyer, old)
+    await contest(case)  # its news to the chat is refused for the old id: the case moves
+    for message in late:
+        sandbox.emit("message", message)
+    # /withdraw from the old group still finds the case: the supplier is told privately that
+    # only the buyer may withdraw (updates of one chat are handled in order).
+    only_buyer = case.str_.t("withdraw.buyer_only")
+    assert await case.supplier.wait_for(saying(only_buyer))
+
+    events = await case.bot.services.db.history.list(case.case_id)
+    [recorded] = [e for e in events if e.kind == "chat.message" and e.payload["text"] == "最后一句"]
+    assert recorded.payload["chat_id"] == old.id and recorded.actor_id == case.supplier.id
+    assert await moves_recorded(case) == [{"from_chat_id": old.id, "to_chat_id": case.group.id}]
