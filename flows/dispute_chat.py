@@ -127,8 +127,8 @@ async def bind_group(
     evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
 
     def bound_text(tr: Translator) -> str:
-        summary = render_summary(case.claim, evidence, tr)
-        return tr.t("group.bound", number=case_number(case.id)) + "\n\n" + summary
+        claim = render_summary(case.claim, evidence, tr)
+        return tr.t("group.bound", number=case_number(case.id)) + "\n\n" + claim
 
     pin = rights is not None and rights.can_pin_messages
     summary = await to_chat(services, bot, case, group.chat_id, bound_text)

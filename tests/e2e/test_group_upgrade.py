@@ -109,6 +109,8 @@ async def test_the_case_follows_its_group_into_the_supergroup(
     await assert_case_lives_in(case, upgrade)
     assert upgrade.requests_to_old_id() == []
     assert sandbox.pinned(case.group)  # Telegram moved the pinned claim along
+    # Joining the supergroup (my_chat_member) came after the move was known: no "not linked".
+    assert case.btr.t("group.not_linked") not in [e.text for e in case.group.transcript()]
 
     await case.buyer.send(SAID, chat=case.group)
     await case.supplier.send("/propose", chat=case.group)
