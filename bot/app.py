@@ -28,6 +28,7 @@ from flows import (
     blind_bidding,
     cases,
     chat_links,
+    chat_migration,
     claim_form,
     dispute_chat,
     escalation,
@@ -59,7 +60,8 @@ STAMP, RECORD, PENDING_INPUT, FLOWS = -2, -1, 0, 1
 def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Every flow, in the order their handlers are tried."""
     application.add_handler(TypeHandler(object, _stamp_update), group=STAMP)
-    application.add_handlers(dispute_chat.recorder(), group=RECORD)
+    # A group's move to a supergroup is followed before anything in it is recorded.
+    application.add_handlers([*chat_migration.handlers(), *dispute_chat.recorder()], group=RECORD)
     application.add_handlers(inputs.handlers(), group=PENDING_INPUT)
     for flow in (
         start,

@@ -37,10 +37,12 @@ async def create_dispute_chat(
     submitted: TranscriptEntry,
     title: str,
     members: Sequence[SandboxUser] = (),
+    *,
+    group_type: str = "supergroup",
 ) -> SandboxChat:
-    """The buyer makes a group (with `members` already in it, whom the bot never sees join)
-    and adds the bot with the startgroup button of the claim."""
-    group = sandbox.group(title, creator=buyer, members=list(members))
+    """The buyer makes a group (a supergroup, or a basic "group"; with `members` already in it,
+    whom the bot never sees join) and adds the bot with the startgroup button of the claim."""
+    group = sandbox.group(title, creator=buyer, members=list(members), type=group_type)
     await buyer.open_link(button_url(submitted, tr.t("button.create_chat")), group=group)
     await buyer.wait_for(lambda e: "#" in e.text, chat=group, timeout=10)
     return group

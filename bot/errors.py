@@ -23,6 +23,7 @@ from bot.i18n import Translator, language_from_telegram
 from bot.logs import case_id_var
 from bot.services import LANGUAGE_TIMEZONES, SERVICES_KEY, Services
 from bot.telegram_bot import was_answered
+from flows.chat_migration import follower
 from flows.claim_render import case_number
 from flows.messaging import send
 
@@ -66,7 +67,7 @@ async def _apologise(
             log.warning("the apology could not answer the press (%s); sending it instead", exc)
     for chat_id in _apology_chats(update, user):
         try:
-            if await send(context.bot, chat_id, text) is not None:
+            if await send(context.bot, chat_id, text, follow=follower(services)) is not None:
                 return
         except TelegramError as exc:
             log.warning("the apology could not be sent to chat %s: %s", chat_id, exc)

@@ -21,8 +21,9 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.i18n import LANGUAGES, Translator
 from bot.services import Services
+from flows.chat_migration import group_target
 from flows.common import Button, keyboard
-from flows.messaging import post
+from flows.messaging import ChatTarget
 from flows.rules.lifecycle import Role
 from storage import Case
 
@@ -74,9 +75,8 @@ def combine_rows(translators: Sequence[Translator], rows: RenderRows) -> list[li
 
 async def _deliver(
     services: Services,
-    bot: Bot,
+    target: ChatTarget,
     case: Case,
-    chat_id: int,
     text: str,
     markup: InlineKeyboardMarkup | None,
     *,
@@ -84,8 +84,9 @@ async def _deliver(
 ) -> Message | None:
     """One reader's copy, or None after logging and recording why it failed."""
     try:
-        return await post(bot, chat_id, text, markup)
+        return await target.post(text, markup)
     except TelegramError as exc:
+        chat_id = target.chat_id  # the supergroup's, if the chat moved on the way
         # A user who blocked the bot is expected; anything else is worth an operator's look.
         level = logging.WARNING if isinstance(exc, Forbidden) else logging.ERROR
         log.log(
@@ -126,13 +127,15 @@ async def to_chat(
     render: Render,
     rows: RenderRows | None = None,
 ) -> Message | None:
-    """Post in the shared chat, in every participant's language; None when that failed."""
+    """Post in the shared chat, in every participant's language; None when that failed (in the
+    supergroup, if the chat turns out to have become one: the message says where it went)."""
     translators = await translators_for(services, case)
     text = DIVIDER.join(render(tr) for tr in translators)
     markup: InlineKeyboardMarkup | None = None
     if rows is not None:
         markup = keyboard(combine_rows(translators, rows))
-    return await _deliver(services, bot, case, chat_id, text, markup, private=False)
+    target = group_target(services, bot, chat_id)
+    return await _deliver(services, target, case, text, markup, private=False)
 
 
 async def to_user(
@@ -146,7 +149,8 @@ async def to_user(
     """Send to one person in their language; None when that failed (it is on the record)."""
     tr = await services.translator_for_id(user_id)
     markup = keyboard(rows(tr)) if rows is not None else None
-    return await _deliver(services, bot, case, user_id, render(tr), markup, private=True)
+    target = ChatTarget(bot, user_id)
+    return await _deliver(services, target, case, render(tr), markup, private=True)
 
 
 async def to_case(

@@ -17,6 +17,7 @@ from telegram.ext import ContextTypes
 from bot.i18n import Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
+from flows.chat_migration import follower
 from flows.claim_render import case_number
 from flows.common import unpack
 from flows.messaging import send
@@ -127,12 +128,15 @@ async def resolve(services: Services, update: Update, args: list[str] | None) ->
         if len(cases) == 1:
             case_id = cases[0].id
         elif len(cases) > 1:
-            await send(message.get_bot(), message.chat_id, tr.t("case.which"))
+            await send(
+                message.get_bot(), message.chat_id, tr.t("case.which"), follow=follower(services)
+            )
             return None
     found = await party_of(services, case_id, user.id) if case_id is not None else None
     if found is None:
         shown = case_number(case_id) if case_id is not None else "—"
-        await send(message.get_bot(), message.chat_id, tr.t("case.not_found", number=shown))
+        text = tr.t("case.not_found", number=shown)
+        await send(message.get_bot(), message.chat_id, text, follow=follower(services))
         return None
     case, role = found
     return Caller(user, tr, case, role)

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from telegram import Bot, ChatMember, Update
@@ -27,6 +28,7 @@ from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows.audience import to_case, to_user
 from flows.case_context import OPEN_STATES, case_button
+from flows.chat_migration import group_target
 from flows.claim_render import case_number
 from flows.common import Button, pack
 from flows.rules.lifecycle import Role
@@ -78,19 +80,22 @@ async def issue(services: Services, bot: Bot, case: Case, user_id: int) -> Outco
     # The buyer administers the group and sees every link's name, so it is in their language.
     namer = await services.translator_for_id(case.buyer_id)
     name = namer.t(LINK_NAME_KEYS[role], number=case_number(case.id))[:LINK_NAME_LIMIT]
+    group = group_target(services, bot, chat.chat_id)
     try:
-        if in_chat(await bot.get_chat_member(chat.chat_id, user_id)):
+        if in_chat(await group.call(partial(bot.get_chat_member, user_id=user_id))):
             return Outcome.MEMBER
         await _revoke(
             services, bot, await services.db.chat_links.live(case.id, now, user_id=user_id)
         )
-        link = await bot.create_chat_invite_link(
-            chat.chat_id, name=name, member_limit=1, expire_date=expires
+        link = await group.call(
+            partial(bot.create_chat_invite_link, name=name, member_limit=1, expire_date=expires)
         )
     except (BadRequest, Forbidden) as exc:
         log.warning("no chat link for the %s: %s", role, exc.message)
         return Outcome.NO_RIGHT
-    await services.db.chat_links.add(case.id, chat.chat_id, user_id, link.invite_link, now, expires)
+    await services.db.chat_links.add(
+        case.id, group.chat_id, user_id, link.invite_link, now, expires
+    )
     await services.db.history.append(
         case.id, None, Role.SYSTEM, "chat.invite_sent", {"to": str(role)}, now
     )
@@ -132,7 +137,8 @@ async def revoke_case_links(
 async def _revoke(services: Services, bot: Bot, links: Sequence[ChatLink]) -> None:
     for link in links:
         try:
-            await bot.revoke_chat_invite_link(link.chat_id, link.invite_link)
+            target = group_target(services, bot, link.chat_id)
+            await target.call(partial(bot.revoke_chat_invite_link, invite_link=link.invite_link))
         except (BadRequest, Forbidden) as exc:
             # Kept as live, so the next attempt (a new link, the case closing) tries again.
             log.warning("chat link %s not revoked: %s", link.id, exc.message)
@@ -204,7 +210,10 @@ async def on_member_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     # Last, so that a revoked link means everything above is done. Still before anyone is
     # removed: the removal comes with the join's service message, the next update of this chat.
     try:
-        await context.bot.revoke_chat_invite_link(used.chat_id, used.invite_link)
+        target = group_target(services, context.bot, used.chat_id)
+        await target.call(
+            partial(context.bot.revoke_chat_invite_link, invite_link=used.invite_link)
+        )
     except (BadRequest, Forbidden) as exc:
         log.warning("used chat link %s not revoked: %s", used.id, exc.message)
 

@@ -10,8 +10,9 @@ into the case history with its author's role; anyone who joins and is not a part
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from telegram import Bot, ChatMemberAdministrator, ChatMemberUpdated, Message, Update
@@ -30,9 +31,10 @@ from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows.audience import parties, to_case, to_chat
+from flows.chat_migration import group_target
 from flows.claim_render import case_number, render_summary
 from flows.evidence_intake import incoming_file
-from flows.messaging import send
+from flows.messaging import ChatTarget
 from flows.rules.lifecycle import Role
 from flows.rules.validation import ValidationError
 from storage import Case, TokenInvalid
@@ -61,16 +63,16 @@ async def group_link(services: Services, bot: Bot, case: Case) -> str:
     return f"https://t.me/{bot.username}?startgroup={token.token}&admin={ADMIN_RIGHTS}"
 
 
-async def can_record(bot: Bot, chat_id: int) -> bool:
+async def can_record(bot: Bot, group: ChatTarget) -> bool:
     """The bot sees every message when privacy mode is off or when it is an administrator."""
     if bot.can_read_all_group_messages:
         return True
-    member = await bot.get_chat_member(chat_id, bot.id)
+    member = await group.call(partial(bot.get_chat_member, user_id=bot.id))
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
-async def _rights(bot: Bot, chat_id: int) -> ChatMemberAdministrator | None:
-    member = await bot.get_chat_member(chat_id, bot.id)
+async def _rights(bot: Bot, group: ChatTarget) -> ChatMemberAdministrator | None:
+    member = await group.call(partial(bot.get_chat_member, user_id=bot.id))
     return member if isinstance(member, ChatMemberAdministrator) else None
 
 
@@ -82,30 +84,31 @@ async def on_group_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if message is None or user is None or not context.args:
         return
     _, tr = await services.reader(user)
+    group = group_target(services, context.bot, message.chat_id)
     token = await services.db.tokens.get(context.args[0])
     if token is None or token.purpose != GROUP_BIND or token.created_by != user.id:
-        await send(context.bot, message.chat_id, tr.t("group.bind.invalid"))
+        await group.send(tr.t("group.bind.invalid"))
         return
     bind_case(token.case_id)
     existing = await services.db.chats.case_for_chat(message.chat_id)
     if existing is not None and existing.case_id != token.case_id:
-        await send(context.bot, message.chat_id, tr.t("group.bind.other_case"))
+        await group.send(tr.t("group.bind.other_case"))
         return
     if existing is not None and existing.status == "bound":
         # The same link opened again in the chat it already bound: nothing to redo.
         number = case_number(token.case_id)
-        await send(context.bot, message.chat_id, tr.t("group.bind.already", number=number))
+        await group.send(tr.t("group.bind.already", number=number))
         return
     try:
         await services.db.tokens.consume(token.token, user.id, services.clock.now(), GROUP_BIND)
     except TokenInvalid as error:
         if error.reason == "revoked":  # only closing revokes these: no group joins it any more
             number = case_number(token.case_id)
-            await send(context.bot, message.chat_id, tr.t("group.bind.closed", number=number))
+            await group.send(tr.t("group.bind.closed", number=number))
             return
         key = N_("group.bind.expired") if error.reason == "expired" else N_("group.bind.invalid")
         if existing is None:  # a group the bot left may be bound again with the used link
-            await send(context.bot, message.chat_id, tr.t(key))
+            await group.send(tr.t(key))
             return
     case = await services.db.cases.get(token.case_id)
     assert case is not None
@@ -116,39 +119,43 @@ async def bind_group(
     services: Services, bot: Bot, case: Case, message: Message, user_id: int
 ) -> None:
     now = services.clock.now()
-    chat_id = message.chat_id
-    await services.db.chats.bind(case.id, chat_id, user_id, now, title=message.chat.title)
-    recording = await can_record(bot, chat_id)
-    await services.db.chats.set_recording(chat_id, recording, now)
-    log.info("case bound to chat %s (recording: %s)", chat_id, recording)
-    rights = await _rights(bot, chat_id)
+    # Every step below addresses the group through `group`, so should Telegram upgrade it to
+    # a supergroup meanwhile, the binding follows it and the later steps go there directly.
+    group = group_target(services, bot, message.chat_id)
+    await services.db.chats.bind(case.id, group.chat_id, user_id, now, title=message.chat.title)
+    recording = await can_record(bot, group)
+    await services.db.chats.set_recording(group.chat_id, recording, now)
+    log.info("case bound to chat %s (recording: %s)", group.chat_id, recording)
+    rights = await _rights(bot, group)
     if rights is not None and rights.can_change_info:
         product = str(case.claim.get("product", ""))
         title = f"{case_number(case.id)} · {product}"[:TITLE_LIMIT]
-        await _quietly(bot.set_chat_title(chat_id, title))
+        await _quietly(group.call(partial(bot.set_chat_title, title=title)))
     evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
-    summary = await to_chat(
-        services,
-        bot,
-        case,
-        chat_id,
-        lambda tr: (
-            tr.t("group.bound", number=case_number(case.id))
-            + "\n\n"
-            + render_summary(case.claim, evidence, tr)
-        ),
-    )
-    if summary is not None and rights is not None and rights.can_pin_messages:
-        await _quietly(bot.pin_chat_message(chat_id, summary.message_id, disable_notification=True))
+
+    def bound_text(tr: Translator) -> str:
+        claim = render_summary(case.claim, evidence, tr)
+        return tr.t("group.bound", number=case_number(case.id)) + "\n\n" + claim
+
+    pin = rights is not None and rights.can_pin_messages
+    summary = await to_chat(services, bot, case, group.chat_id, bound_text)
+    if summary is not None:
+        group.chat_id = summary.chat_id  # where the chat is now
+        if pin and not await _pin(bot, group, summary):
+            # Upgraded to a supergroup between the post and the pin: the summary stayed in the
+            # old group, so it is posted again to be pinned where the chat is now.
+            summary = await to_chat(services, bot, case, group.chat_id, bound_text)
+            if summary is not None:
+                await _pin(bot, group, summary)
     if not recording:
-        await to_chat(services, bot, case, chat_id, lambda tr: tr.t("group.cannot_record"))
+        await to_chat(services, bot, case, group.chat_id, lambda tr: tr.t("group.cannot_record"))
     deadline = await services.db.deadlines.next_for_case(case.id)
     if deadline is not None:
         await to_chat(
             services,
             bot,
             case,
-            chat_id,
+            group.chat_id,
             lambda tr: tr.t("group.next_step", due=tr.datetime(deadline.due_at)),
         )
     from flows import supplier_join  # the supplier may have been waiting for the chat
@@ -156,7 +163,15 @@ async def bind_group(
     await supplier_join.send_chat_link_if_waiting(services, bot, case)
 
 
-async def _quietly(call: Any) -> None:
+async def _pin(bot: Bot, group: ChatTarget, message: Message) -> bool:
+    """Pin `message` quietly; False when the chat turned out to have moved to a supergroup
+    (where that message is not)."""
+    pin = partial(bot.pin_chat_message, message_id=message.message_id, disable_notification=True)
+    await _quietly(group.call(pin, again=False))
+    return group.chat_id == message.chat_id
+
+
+async def _quietly(call: Awaitable[Any]) -> None:
     """Cosmetic calls (title, pin) may be refused by the group's settings; log and go on."""
     try:
         await call
@@ -181,7 +196,7 @@ async def on_bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             # Added by hand, not through a case's link: say how to make it a dispute chat
             # (unless it is the operators' error chat, which is meant to be no case's).
             _, tr = await services.reader(change.from_user)
-            await send(context.bot, change.chat.id, tr.t("group.not_linked"))
+            await group_target(services, context.bot, change.chat.id).send(tr.t("group.not_linked"))
         return
     bind_case(bound.case_id)
     case = await services.db.cases.get(bound.case_id)
@@ -251,6 +266,7 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def _check_newcomers(services: Services, bot: Bot, case_id: int, message: Message) -> None:
     case = await services.db.cases.get(case_id)
     assert case is not None and message.new_chat_members is not None
+    group = group_target(services, bot, message.chat_id)
     for member in message.new_chat_members:
         if member.id == bot.id:
             continue
@@ -265,26 +281,20 @@ async def _check_newcomers(services: Services, bot: Bot, case_id: int, message: 
         )
         if role is not None:
             continue
-        removed = await remove_member(bot, message.chat_id, member.id)
+        removed = await remove_member(bot, group, member.id)
         key = N_("group.stranger_removed") if removed else N_("group.stranger_not_removed")
-        await to_chat(
-            services,
-            bot,
-            case,
-            message.chat_id,
-            _named(key, member.full_name),
-        )
+        await to_chat(services, bot, case, group.chat_id, _named(key, member.full_name))
 
 
 def _named(key: str, name: str) -> Callable[[Translator], str]:
     return lambda tr: tr.t(key, name=name)
 
 
-async def remove_member(bot: Bot, chat_id: int, user_id: int) -> bool:
+async def remove_member(bot: Bot, group: ChatTarget, user_id: int) -> bool:
     """Remove a non-party: ban then unban, so they are out but not blacklisted forever."""
     try:
-        await bot.ban_chat_member(chat_id, user_id)
-        await bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+        await group.call(partial(bot.ban_chat_member, user_id=user_id))
+        await group.call(partial(bot.unban_chat_member, user_id=user_id, only_if_banned=True))
     except (BadRequest, Forbidden) as exc:
         log.warning("could not remove a non-party from the dispute chat: %s", exc.message)
         return False

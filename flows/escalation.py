@@ -17,6 +17,7 @@ from bot.services import get_services
 from flows import chat_links
 from flows.audience import parties, to_case
 from flows.case_context import case_button, resolve
+from flows.chat_migration import follower
 from flows.claim_render import case_number
 from flows.common import keyboard, pack
 from flows.messaging import send
@@ -46,7 +47,7 @@ async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             text = tr.t("mediation.too_early", opens=tr.datetime(opens))
         else:
             text = tr.t("mediation.not_now", number=case_number(case.id))
-        await send(context.bot, message.chat_id, text)
+        await send(context.bot, message.chat_id, text, follow=follower(services))
         return
     try:
         case = await services.db.cases.transition(
@@ -61,7 +62,7 @@ async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         )
     except (IllegalTransition, ConcurrentUpdate):
         text = tr.t("mediation.not_now", number=case_number(case.id))
-        await send(context.bot, message.chat_id, text)
+        await send(context.bot, message.chat_id, text, follow=follower(services))
         return
     log.info("mediation requested by the %s", role)
     await to_case(

@@ -19,6 +19,7 @@ from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows import inputs
 from flows.audience import to_chat
+from flows.chat_migration import follower
 from flows.claim_render import TAG_KEYS, evidence_line
 from flows.common import Button, chunk, keyboard, pack, unpack
 from flows.errors_render import validation_message
@@ -48,22 +49,23 @@ async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = update.effective_message
     assert message is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
+    follow = follower(services)
     bound = await services.db.chats.case_for_chat(message.chat_id)
     role = await services.db.cases.role_of(bound.case_id, user.id) if bound else None
     if bound is None or role not in (Role.BUYER, Role.SUPPLIER):
-        await send(context.bot, message.chat_id, tr.t("evidence.group.not_party"))
+        await send(context.bot, message.chat_id, tr.t("evidence.group.not_party"), follow=follow)
         return
     bind_case(bound.case_id)
     target = message.reply_to_message
     if target is None:
-        await send(context.bot, message.chat_id, tr.t("evidence.group.reply_needed"))
+        await send(context.bot, message.chat_id, tr.t("evidence.group.reply_needed"), follow=follow)
         return
     try:
         item = checked_file(target, services.settings.claim_policy())
         # Stored before the label is asked: a file that is evidence already is refused now.
         stored = await fetch_new_file(services, context.bot, bound.case_id, item)
     except ValidationError as error:
-        await send(context.bot, message.chat_id, validation_message(error, tr))
+        await send(context.bot, message.chat_id, validation_message(error, tr), follow=follow)
         return
     data = {
         "file": item.to_json(),
@@ -73,7 +75,8 @@ async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await services.db.inputs.put(
         user.id, message.chat_id, KIND, bound.case_id, "label", data, services.clock.now()
     )
-    await send(context.bot, message.chat_id, tr.t("evidence.group.ask_label", name=user.first_name))
+    ask = tr.t("evidence.group.ask_label", name=user.first_name)
+    await send(context.bot, message.chat_id, ask, follow=follow)
 
 
 async def on_label(
@@ -103,7 +106,11 @@ async def on_label(
         (tr.t(key), pack(TAG, pending.case_id, tag)) for tag, key in TAG_KEYS.items()
     ]
     await send(
-        context.bot, message.chat_id, tr.t("evidence.group.ask_tag"), keyboard(chunk(buttons, 3))
+        context.bot,
+        message.chat_id,
+        tr.t("evidence.group.ask_tag"),
+        keyboard(chunk(buttons, 3)),
+        follow=follower(services),
     )
 
 

@@ -18,6 +18,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, ContextTypes, Mess
 from bot.i18n import Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
+from flows.chat_migration import follower
 from flows.errors_render import validation_message
 from flows.messaging import send
 from flows.rules.validation import ValidationError
@@ -48,7 +49,8 @@ async def route(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         await _HANDLERS[pending.kind](services, context, message, pending, user, tr)
     except ValidationError as error:
-        await send(context.bot, message.chat_id, validation_message(error, tr))
+        text = validation_message(error, tr)
+        await send(context.bot, message.chat_id, text, follow=follower(services))
     raise ApplicationHandlerStop
 
 

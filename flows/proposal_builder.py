@@ -17,6 +17,7 @@ from bot.i18n import N_, Translator
 from bot.services import Services, get_services
 from flows import inputs
 from flows.case_context import party_of, resolve
+from flows.chat_migration import follower
 from flows.claim_render import case_number
 from flows.common import Button, chunk, keyboard, pack, unpack
 from flows.errors_render import validation_message
@@ -294,7 +295,8 @@ async def on_propose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     message = update.effective_message
     if message is not None and message.chat.type != "private":
-        await send(context.bot, message.chat_id, caller.tr.t("builder.in_private"))
+        text = caller.tr.t("builder.in_private")
+        await send(context.bot, message.chat_id, text, follow=follower(services))
     await start(services, context.bot, caller.case, caller.user.id, caller.role, caller.tr)
 
 

@@ -10,6 +10,7 @@ the case waits for the right supplier, whom the buyer invites anew.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from telegram import Bot, Update
@@ -22,10 +23,11 @@ from bot.services import Services
 from flows import chat_links
 from flows.audience import to_chat, to_user
 from flows.case_context import case_button
+from flows.chat_migration import group_target
 from flows.claim_render import case_number
 from flows.common import Button, keyboard, pack
 from flows.dispute_chat import remove_member
-from flows.messaging import clear_buttons, send
+from flows.messaging import ChatTarget, clear_buttons, send
 from flows.rules.lifecycle import CaseState, Role
 from flows.supplier_join import invite_button
 from storage import Case, ChatStatus, Conflict
@@ -87,14 +89,15 @@ async def _after_removal(
     await chat_links.revoke_case_links(services, bot, case, user_id=supplier_id)
     chat = await services.db.chats.for_case(case.id)
     if chat is not None and chat.status == ChatStatus.BOUND:
-        present = await _present(bot, chat.chat_id, supplier_id)
-        removed = not present or await remove_member(bot, chat.chat_id, supplier_id)
+        group = group_target(services, bot, chat.chat_id)
+        present = await _present(bot, group, supplier_id)
+        removed = not present or await remove_member(bot, group, supplier_id)
         # Written for the case as it was, so the removed supplier's language is still in it.
         await to_chat(
             services,
             bot,
             before,
-            chat.chat_id,
+            group.chat_id,
             lambda t: t.t("supplier.removed_chat", name=name, number=number),
         )
         if not removed:
@@ -118,9 +121,9 @@ async def _after_removal(
     )
 
 
-async def _present(bot: Bot, chat_id: int, user_id: int) -> bool:
+async def _present(bot: Bot, group: ChatTarget, user_id: int) -> bool:
     try:
-        return chat_links.in_chat(await bot.get_chat_member(chat_id, user_id))
+        return chat_links.in_chat(await group.call(partial(bot.get_chat_member, user_id=user_id)))
     except (BadRequest, Forbidden) as exc:
         log.warning("membership of the removed supplier unknown: %s", exc.message)
         return True  # then try to remove them: that says plainly whether it worked

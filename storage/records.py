@@ -217,6 +217,7 @@ class CaseChat:
     bound_at: datetime
     title: str | None
     updated_at: datetime
+    former_chat_id: int | None = None  # the basic group it was before Telegram upgraded it
 
 
 @dataclass(frozen=True)

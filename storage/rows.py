@@ -246,6 +246,7 @@ def chat_from_row(row: Row) -> CaseChat:
         bound_at=_dt(row["bound_at"]),
         title=_opt_str(row["title"]),
         updated_at=_dt(row["updated_at"]),
+        former_chat_id=_opt_int(row["former_chat_id"]),
     )
 
 

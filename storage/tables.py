@@ -195,8 +195,12 @@ case_chats = Table(
     Column("bound_at", UTCDateTime, nullable=False),
     Column("title", Text, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
+    # 0003: the basic group's id, once Telegram upgraded it to the supergroup in chat_id; what
+    # was said there and reaches the bot only after the move still belongs to the case.
+    Column("former_chat_id", BigInteger, nullable=True),
     CheckConstraint("status IN ('bound', 'left')", name="status"),
     UniqueConstraint("chat_id"),
+    Index(None, "former_chat_id", unique=True),
 )
 
 pending_inputs = Table(

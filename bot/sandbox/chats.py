@@ -66,6 +66,10 @@ class SandboxChat:
         }
         self.join_requests: dict[int, InviteLink | None] = {}
         self.join_decisions: dict[int, str] = {}
+        # A basic group upgraded to a supergroup lives on under a new id; the old one is
+        # deactivated (see bot.sandbox.supergroups).
+        self.migrated_to: int | None = None
+        self.migrated_from: int | None = None
 
     def __repr__(self) -> str:
         return f"SandboxChat(id={self.id}, type={self.type!r}, title={self.title!r})"
@@ -213,8 +217,18 @@ class SandboxChat:
             base["custom_title"] = state.custom_title
         return base
 
+    def ensure_active(self, who: str) -> None:
+        """ActionRefused for anything done in a group that was upgraded to a supergroup."""
+        if self.migrated_to is not None:
+            raise ActionRefused(
+                f"{who}: {self.title!r} was upgraded to the supergroup {self.migrated_to}; "
+                "act there instead"
+            )
+
     def can_send(self, user_id: int) -> bool:
         """Whether a member may post messages here."""
+        if self.migrated_to is not None:
+            return False
         state = self.member(user_id)
         if state.status == "restricted":
             return state.is_member and state.permissions.get("can_send_messages", False)

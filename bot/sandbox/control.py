@@ -7,6 +7,7 @@
     POST /_sandbox/users/{id}/press         {"button", "chat_id"?, "message_id"?, "timeout"?}
     GET  /_sandbox/users/{id}/transcript    ?chat_id=                  -> entries
     POST /_sandbox/groups                   {"title", "creator_id", "type"?} -> chat
+    POST /_sandbox/groups/{id}/upgrade      {"by_id"?, "deliver"?} -> the new supergroup
     POST /_sandbox/users/{id}/add_bot       {"chat_id", "start_payload"?, "admin_rights"?}
     POST /_sandbox/users/{id}/join          {"chat_id", "invite_link"?}
     GET  /_sandbox/violations               Bot API violations so far
@@ -111,6 +112,16 @@ def add_control_routes(app: web.Application, sb: Sandbox) -> None:
         )
         return _ok(chat.as_chat())
 
+    async def upgrade_group(request: web.Request) -> web.StreamResponse:
+        data = await body(request)
+        by = data.get("by_id")
+        chat = sb.upgrade_group(
+            sb.chat(int(request.match_info["chat_id"])),
+            sb.users[int(by)] if by is not None else None,
+            deliver=bool(data.get("deliver", True)),
+        )
+        return _ok(chat.as_chat())
+
     async def add_bot(request: web.Request) -> web.StreamResponse:
         data = await body(request)
         await user_of(request).add_bot_to_group(
@@ -149,6 +160,7 @@ def add_control_routes(app: web.Application, sb: Sandbox) -> None:
         ("POST", "/_sandbox/users/{user_id}/press", press),
         ("GET", "/_sandbox/users/{user_id}/transcript", transcript),
         ("POST", "/_sandbox/groups", create_group),
+        ("POST", "/_sandbox/groups/{chat_id}/upgrade", upgrade_group),
         ("POST", "/_sandbox/users/{user_id}/add_bot", add_bot),
         ("POST", "/_sandbox/users/{user_id}/join", join),
         ("GET", "/_sandbox/violations", violations),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.errors import ApiError
 from bot.sandbox.schema import SchemaViolation, UploadedFile, ValidatedRequest
+from bot.sandbox.supergroups import refuse_upgraded
 
 if TYPE_CHECKING:
     from bot.sandbox.sandbox import Sandbox
@@ -63,6 +64,7 @@ async def handle_request(
         fault = sandbox.faults.take(method, request.params)
         if fault is not None:
             raise fault
+        refuse_upgraded(sandbox, method, request.params)
         handler = HANDLERS.get(method)
         if handler is None:
             raise ApiError(400, f"Bad Request: sandbox does not implement {method}", violation=True)

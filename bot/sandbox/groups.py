@@ -192,6 +192,7 @@ async def join_group(
     timeout: float,  # noqa: ASYNC109 - the wait for the admins' decision
 ) -> str:
     """A user joins a group; returns "joined", "pending", "approved" or "declined"."""
+    chat.ensure_active(user.full_name)
     state = chat.member(user.id)
     if state.present:
         raise ActionRefused(f"{user.full_name} is already a member of {chat.title!r}")
@@ -230,6 +231,7 @@ def add_bot(
     admin_rights: dict[str, bool] | list[str] | None,
 ) -> None:
     """A member adds the bot (as administrator when rights are given)."""
+    group.ensure_active(user.full_name)
     mine = group.member(user.id)
     if not mine.present:
         raise ActionRefused(f"{user.full_name} is not in {group.title!r}")

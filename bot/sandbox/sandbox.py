@@ -21,6 +21,7 @@ from bot.sandbox import (  # noqa: F401 - the modules register their handlers
     api_media,
     api_messages,
     interaction,
+    supergroups,
 )
 from bot.sandbox.api_bot import BotSettings
 from bot.sandbox.chats import SandboxChat
@@ -164,8 +165,7 @@ class Sandbox:
         silently (no updates): use ``user.join`` for joins the bot should see."""
         if type not in ("group", "supergroup"):
             raise ValueError("type must be 'group' or 'supergroup'")
-        number = next(self._group_ids)
-        chat_id = -(1_000_000_000_000 + number) if type == "supergroup" else -(400_000 + number)
+        chat_id = self.next_group_id(type)
         chat = SandboxChat(self, chat_id, type, title=title, username=username)
         chat.member_states[creator.id] = chat.member(creator.id)
         chat.member_states[creator.id].status = "creator"
@@ -175,6 +175,18 @@ class Sandbox:
                 chat.member_states[member.id].status = "member"
         self.chats[chat_id] = chat
         return chat
+
+    def next_group_id(self, type: str) -> int:
+        """A new group id: -100... for supergroups, as on Telegram."""
+        number = next(self._group_ids)
+        return -(1_000_000_000_000 + number) if type == "supergroup" else -(400_000 + number)
+
+    def upgrade_group(
+        self, group: SandboxChat, by: SandboxUser | None = None, *, deliver: bool = True
+    ) -> SandboxChat:
+        """Upgrade a basic group to a supergroup as Telegram does (``by`` an owner or admin;
+        None: the bot's own action); returns the supergroup. See ``bot.sandbox.supergroups``."""
+        return supergroups.upgrade(self, group, by, deliver=deliver)
 
     def chat(self, ref: ChatRef) -> SandboxChat:
         """A chat by object, user (their private chat) or id."""

@@ -33,6 +33,8 @@ SERVICE_KINDS = frozenset(
         "pinned_message",
         "group_chat_created",
         "supergroup_chat_created",
+        "migrate_to_chat_id",
+        "migrate_from_chat_id",
     }
 )
 

@@ -109,6 +109,7 @@ class SandboxUser:
                 raise ActionRefused(f"{self.full_name} blocked the bot; call unblock_bot() first")
             self.started = True
         elif not chat.can_send(self.id):
+            chat.ensure_active(self.full_name)
             raise ActionRefused(
                 f"{self.full_name} cannot send to {chat.title!r} (status: {chat.status_of(self)})"
             )

@@ -4,7 +4,8 @@ One chat per case and one case per chat. A group bound to a case stays that case
 the bot left it (what was said there is that case's record, not to be mixed with another's).
 A case whose chat was left (the bot was removed) may bind a chat again: the same group, or a
 new one, which then takes the old one's place.
-Telegram gives a group a new id when it becomes a supergroup; `migrate_chat` follows it.
+Telegram gives a group a new id when it becomes a supergroup; `migrate_chat` follows it, and
+the old id still leads to the case (`former_chat_id`) for what was said there before the move.
 
 Every change takes the case lock first (then the chat row), so on PostgreSQL writers to one case
 queue instead of deadlocking; on SQLite write transactions already run one at a time.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flows.rules.lifecycle import Role
@@ -26,7 +27,7 @@ from storage.repos.cases import role_in
 from storage.repos.history import append_event
 from storage.repos.transitions import fetch_case
 from storage.rows import chat_from_row
-from storage.tables import case_chats
+from storage.tables import case_chats, pending_inputs
 
 __all__ = ["ChatRepo"]
 
@@ -71,6 +72,8 @@ class ChatRepo(Repo):
                     "can_record": False,  # unknown until the bot checks its rights there
                     "updated_at": now,
                 }
+                if current is not None and current.chat_id != chat_id:
+                    values["former_chat_id"] = None  # a new chat takes over: nothing before it
                 if current is None:
                     stmt: Any = insert(case_chats).values(case_id=case_id, **values)
                 else:  # the bot had left: this chat (or a new one) takes over
@@ -101,9 +104,11 @@ class ChatRepo(Repo):
             return await _fetch(conn, case_chats.c.case_id == case_id)
 
     async def case_for_chat(self, chat_id: int) -> CaseChat | None:
-        """The binding of `chat_id` (bound, or left), if it belongs to a case."""
+        """The binding of `chat_id` (bound, or left), if it belongs to a case; also for the
+        basic group a case's supergroup was before Telegram upgraded it."""
         async with self._read() as conn:
-            return await _fetch(conn, case_chats.c.chat_id == chat_id)
+            found = await _fetch(conn, case_chats.c.chat_id == chat_id)
+            return found or await _fetch(conn, case_chats.c.former_chat_id == chat_id)
 
     async def set_recording(self, chat_id: int, can_record: bool, now: datetime) -> CaseChat:
         """Note whether the bot can see every message in the chat.
@@ -151,9 +156,11 @@ class ChatRepo(Repo):
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int, now: datetime) -> CaseChat:
         """Follow a group that became a supergroup (event "chat.migrated" {from, to}).
 
-        Telegram reports the move in both chats, so a second call finds the binding already
-        moved and returns it. Raises NotFound when neither id belongs to a case, Conflict when
-        the new id belongs to another case.
+        The inputs people were typing in the group (pending_inputs of that chat) move with it,
+        in the same transaction. Telegram reports the move in both chats (and the bot may learn
+        of it from a refused request too), so a second call finds the binding already moved
+        and returns it, changing nothing. Raises NotFound when neither id belongs to a case,
+        Conflict when the new id belongs to another case.
         """
         async with self._write() as conn:
             try:
@@ -166,7 +173,10 @@ class ChatRepo(Repo):
             other = await _fetch(conn, case_chats.c.chat_id == new_chat_id)
             if other is not None:
                 raise Conflict(f"chat {new_chat_id} belongs to case {other.case_id}")
-            row = await _update(conn, old_chat_id, chat_id=new_chat_id, updated_at=now)
+            row = await _update(
+                conn, old_chat_id, chat_id=new_chat_id, former_chat_id=old_chat_id, updated_at=now
+            )
+            await _move_inputs(conn, old_chat_id, new_chat_id)
             await append_event(
                 conn,
                 chat.case_id,
@@ -188,6 +198,22 @@ class ChatRepo(Repo):
         if chat is None:  # it moved to a new id while we waited for the lock
             raise NotFound(f"chat {chat_id} belongs to no case")
         return chat
+
+
+async def _move_inputs(conn: AsyncConnection, old_chat_id: int, new_chat_id: int) -> None:
+    """Half-typed inputs of the group go on in the supergroup; one already started there is
+    newer and stays."""
+    taken = select(pending_inputs.c.user_id).where(pending_inputs.c.chat_id == new_chat_id)
+    await conn.execute(
+        delete(pending_inputs).where(
+            pending_inputs.c.chat_id == old_chat_id, pending_inputs.c.user_id.in_(taken)
+        )
+    )
+    await conn.execute(
+        update(pending_inputs)
+        .where(pending_inputs.c.chat_id == old_chat_id)
+        .values(chat_id=new_chat_id)
+    )
 
 
 async def _fetch(conn: AsyncConnection, where: Any) -> CaseChat | None:

@@ -9,7 +9,7 @@ private chat) and waits on conditions, never on fixed sleeps.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +24,7 @@ from storage.hashing import canonical_json
 from tests.e2e.conftest import BotHarness, translator
 
 STATEMENT = "The casings were intact when they left our warehouse; see the loading photos."
+BeforeSupplier = Callable[[SandboxUser, SandboxChat], Awaitable[SandboxChat]]
 
 
 @dataclass
@@ -86,17 +87,25 @@ async def open_case(
     supplier_name: str = "王芳",
     title: str = "PO-2026-1142",
     with_chat: bool = True,
+    group_type: str = "supergroup",
+    before_supplier: BeforeSupplier | None = None,
 ) -> Case:
     """English buyer files the scripted claim, makes the dispute chat, invites the Chinese
     supplier, who joins the chat (the case waits for the supplier's answer). Without the chat
-    (`with_chat=False`), `Case.group` is the buyer's private chat and nobody uses it as a group."""
+    (`with_chat=False`), `Case.group` is the buyer's private chat and nobody uses it as a group.
+    `before_supplier(buyer, group)` runs once the chat is bound, before the supplier is invited,
+    and returns the group the case goes on in (a test may upgrade it to a supergroup there)."""
     buyer = sandbox.user(buyer_name, language_code="en")
     supplier = sandbox.user(supplier_name, language_code="zh-hans")
     btr, str_ = translator(catalogs, buyer), translator(catalogs, supplier)
     await file_claim(buyer, btr, SCRIPTS["en"], clock)
     group = buyer.private_chat
     if with_chat:
-        group = await create_dispute_chat(sandbox, buyer, btr, last_bot_entry(buyer), title)
+        group = await create_dispute_chat(
+            sandbox, buyer, btr, last_bot_entry(buyer), title, group_type=group_type
+        )
+        if before_supplier is not None:
+            group = await before_supplier(buyer, group)
     invitation = await invite_supplier(buyer, btr)
     await supplier_accepts_invitation(supplier, str_, invitation, group if with_chat else None)
     if not with_chat:

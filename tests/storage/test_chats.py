@@ -130,14 +130,51 @@ async def test_migrate_to_supergroup_is_followed_once(db: Database, now: datetim
     later = now + timedelta(days=1)
     moved = await db.chats.migrate_chat(old, GROUP, later)
     assert (moved.case_id, moved.chat_id, moved.updated_at) == (case.id, GROUP, later)
+    assert moved.former_chat_id == old
     # Telegram reports the move in the old chat and in the new one
     assert await db.chats.migrate_chat(old, GROUP, later) == moved
-    assert await db.chats.case_for_chat(old) is None
+    # what was said in the old group and is handled only now still belongs to the case
+    assert await db.chats.case_for_chat(old) == moved
     assert await db.chats.for_case(case.id) == moved
     migrated = [p for k, p in _chat_events(await db.history.list(case.id)) if k == "chat.migrated"]
     assert migrated == [{"from_chat_id": old, "to_chat_id": GROUP}]
     with pytest.raises(NotFound):
         await db.chats.migrate_chat(-1, -2, later)
+
+
+async def test_a_new_chat_after_an_upgraded_one_forgets_the_old_group(
+    db: Database, now: datetime
+) -> None:
+    case = await submitted_case(db, now)
+    old = -4_000_123
+    await db.chats.bind(case.id, old, BUYER, now)
+    await db.chats.migrate_chat(old, GROUP, now)
+    await db.chats.unbind(GROUP, now)
+    again = await db.chats.bind(case.id, GROUP, BUYER, now)  # the same supergroup, bot back
+    assert again.former_chat_id == old
+    await db.chats.unbind(GROUP, now)
+    other = await db.chats.bind(case.id, OTHER_GROUP, BUYER, now)
+    assert other.former_chat_id is None
+    assert await db.chats.case_for_chat(old) is None
+
+
+async def test_inputs_typed_in_the_group_move_with_it(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    old = -4_000_123
+    await db.chats.bind(case.id, old, BUYER, now)
+    await db.inputs.put(BUYER, old, "group_evidence", case.id, "label", {"n": 1}, now)
+    await db.inputs.put(SUPPLIER, old, "group_evidence", case.id, "label", {"n": 2}, now)
+    await db.inputs.put(SUPPLIER, GROUP, "group_evidence", case.id, "tag", {"n": 3}, now)
+    await db.inputs.put(BUYER, BUYER, "proposal", case.id, "menu", {"n": 4}, now)
+    await db.chats.migrate_chat(old, GROUP, now)
+    await db.chats.migrate_chat(old, GROUP, now)  # reported again: nothing more moves
+    moved = await db.inputs.get(BUYER, GROUP)
+    assert moved is not None and (moved.step, moved.data) == ("label", {"n": 1})
+    newer = await db.inputs.get(SUPPLIER, GROUP)
+    assert newer is not None and newer.data == {"n": 3}  # started in the supergroup: kept
+    assert await db.inputs.get(BUYER, old) is None and await db.inputs.get(SUPPLIER, old) is None
+    private = await db.inputs.get(BUYER, BUYER)
+    assert private is not None and private.data == {"n": 4}
 
 
 async def test_migrate_onto_another_cases_chat_is_refused(db: Database, now: datetime) -> None:
