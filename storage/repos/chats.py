@@ -27,7 +27,7 @@ from storage.repos.cases import role_in
 from storage.repos.history import append_event
 from storage.repos.transitions import fetch_case
 from storage.rows import chat_from_row
-from storage.tables import case_chats, pending_inputs
+from storage.tables import case_chats, chat_invite_links, pending_inputs
 
 __all__ = ["ChatRepo"]
 
@@ -177,6 +177,12 @@ class ChatRepo(Repo):
                 conn, old_chat_id, chat_id=new_chat_id, former_chat_id=old_chat_id, updated_at=now
             )
             await _move_inputs(conn, old_chat_id, new_chat_id)
+            # Invite links carry over to the supergroup; kept under its id, they can be revoked.
+            await conn.execute(
+                update(chat_invite_links)
+                .where(chat_invite_links.c.chat_id == old_chat_id)
+                .values(chat_id=new_chat_id)
+            )
             await append_event(
                 conn,
                 chat.case_id,

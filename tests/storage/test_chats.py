@@ -177,6 +177,17 @@ async def test_inputs_typed_in_the_group_move_with_it(db: Database, now: datetim
     assert private is not None and private.data == {"n": 4}
 
 
+async def test_the_links_made_in_the_group_move_with_it(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    old = -4_000_123
+    await db.chats.bind(case.id, old, BUYER, now)
+    link = "https://t.me/+made-in-the-basic-group"
+    await db.chat_links.add(case.id, old, SUPPLIER, link, now, now + timedelta(hours=24))
+    await db.chats.migrate_chat(old, GROUP, now)
+    [live] = await db.chat_links.live(case.id, now)
+    assert (live.invite_link, live.chat_id) == (link, GROUP)  # revocable under the new id
+
+
 async def test_migrate_onto_another_cases_chat_is_refused(db: Database, now: datetime) -> None:
     case = await submitted_case(db, now)
     other = await draft_case(db, now)
