@@ -1,4 +1,5 @@
-"""Filing the claim: store every evidence file, move the case on, start the supplier's clock.
+"""Filing the claim: store every evidence file, move the case on, start the buyer's time to
+invite the supplier (the supplier's own clock starts with the first invitation: supplier_clock).
 
 Files are downloaded at submission (the stored copy is what counts), hashed and kept
 content-addressed; only then does the case leave the draft state, in one guarded transition.
@@ -67,7 +68,7 @@ async def submit(
         return
     now = services.clock.now()
     claim = claim_from_answers(draft.answers)
-    supplier_deadline = services.deadline(DeadlineKind.SUPPLIER_RESPONSE, now)
+    invitation_deadline = services.deadline(DeadlineKind.SUPPLIER_INVITATION, now)
     try:
         case = await services.db.cases.transition(
             case.id,
@@ -79,7 +80,7 @@ async def submit(
             payload={"claim": claim},  # the claim as filed is on the record, hash-chained
             claim=claim,
             category=str(category),
-            new_deadline=supplier_deadline,
+            new_deadline=invitation_deadline,
             expected_version=case.version,
         )
     except (IllegalTransition, ConcurrentUpdate):
@@ -94,9 +95,9 @@ async def submit(
         [supplier_join.invite_button(tr, case.id)],
     ]
     text = tr.t(
-        "claim.submitted",
+        "claim.filed",
         number=case_number(case.id),
         id=case.id,
-        due=tr.datetime(supplier_deadline.due_at),
+        due=tr.datetime(invitation_deadline.due_at),
     )
     await send(bot, chat_id, text, keyboard(rows))
