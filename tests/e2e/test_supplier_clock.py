@@ -198,3 +198,32 @@ async def _state(bot: BotHarness, case_id: int) -> CaseState:
     case = await bot.services.db.cases.get(case_id)
     assert case is not None
     return case.state
+
+
+async def test_the_reminder_makes_the_invitation_in_one_tap(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    buyer = sandbox.user("李", language_code="zh-cn")
+    tr = translator(catalogs, buyer)
+    filed_at = clock.now()
+    await file_claim(buyer, tr, SCRIPTS["zh_Hans"], clock)
+    services = bot.services
+    assert bot.app is not None
+    [case] = await services.db.cases.list_for_user(buyer.id)
+    buyer.skip_messages()
+
+    clock.set(filed_at + INVITE_WITHIN / 2)
+    assert len((await sweep(services, bot.app.bot)).reminders) == 1
+    reminder = await buyer.next_message()
+    await buyer.press(tr.t("button.invite_supplier"), message=reminder.message_id)
+    respond_by = clock.now() + RESPOND_WITHIN
+    await buyer.wait_for(
+        saying(tr.t("invite.clock_started", number=f"#{case.id}", due=tr.datetime(respond_by)))
+    )
+    [pending] = await services.db.deadlines.pending_for_case(case.id)
+    assert (pending.kind, pending.due_at) == (DeadlineKind.SUPPLIER_RESPONSE, respond_by)
+    clock.set(filed_at + INVITE_WITHIN)  # the invitation deadline is met: nothing lapses
+    assert [d.kind for d in (await sweep(services, bot.app.bot)).fired] == [
+        DeadlineKind.SUPPLIER_RESPONSE
+    ]
+    assert await _state(bot, case.id) is CaseState.MEDIATION
