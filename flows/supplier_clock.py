@@ -20,6 +20,7 @@ from telegram import Bot
 
 from bot.i18n import N_, Translator
 from bot.services import Services
+from flows.audience import to_case
 from flows.claim_render import case_number
 from flows.messaging import send
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, IllegalTransition, Role
@@ -74,12 +75,21 @@ async def start(services: Services, case: Case, buyer_id: int) -> tuple[datetime
 async def invitation_made(
     services: Services, bot: Bot, case: Case, buyer_id: int, tr: Translator
 ) -> None:
-    """An invitation exists: start the supplier's clock (once) and tell the buyer its date."""
+    """An invitation exists: start the supplier's clock (once) and tell the buyer its date, and
+    the dispute chat, if there is one, that the next step is now the supplier's."""
     due, started = await start(services, case, buyer_id)
     if due is None:
         return
     key = N_("invite.clock_started") if started else N_("invite.clock_running")
     await send(bot, buyer_id, tr.t(key, number=case_number(case.id), due=tr.datetime(due)))
+    if started:
+        await to_case(
+            services,
+            bot,
+            case,
+            lambda t: t.t("group.next_step", due=t.datetime(due)),
+            private_to=[],
+        )
 
 
 async def respond_by(services: Services, case: Case, tr: Translator) -> list[str]:

@@ -57,6 +57,12 @@ async def test_filing_promises_no_supplier_deadline_and_asks_for_the_invitation(
         text for text in buyer.bot_texts(group) if tr.datetime(filed_at + RESPOND_WITHIN) in text
     ]
 
+    # Once the invitation is made, the chat hears that the supplier's time now runs.
+    clock.advance(timedelta(days=1))
+    await invite_supplier(buyer, tr)
+    respond_by = clock.now() + RESPOND_WITHIN
+    await buyer.wait_for(saying(tr.t("group.next_step", due=tr.datetime(respond_by))), chat=group)
+
 
 @pytest.mark.parametrize("language_code", LANGUAGES)
 async def test_without_an_invitation_the_claim_lapses_and_never_escalates(
