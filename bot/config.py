@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     error_chat_id: int | None = None
 
     draft_expiry_days: float = Field(7, gt=0)
+    invitation_make_days: float = Field(7, gt=0)  # filing to the first supplier invitation
     supplier_response_days: float = Field(3, gt=0)
     negotiation_days: float = Field(7, gt=0)
     negotiation_cap_days: float = Field(8, gt=0)
@@ -142,6 +143,7 @@ class Settings(BaseSettings):
     def deadline_policy(self) -> DeadlinePolicy:
         return DeadlinePolicy(
             draft_expiry=timedelta(days=self.draft_expiry_days),
+            supplier_invitation=timedelta(days=self.invitation_make_days),
             supplier_response=timedelta(days=self.supplier_response_days),
             negotiation=timedelta(days=self.negotiation_days),
             negotiation_cap_after_filing=timedelta(days=self.negotiation_cap_days),

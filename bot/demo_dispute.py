@@ -49,14 +49,16 @@ async def create_dispute_chat(
 
 
 async def invite_supplier(buyer: SandboxUser, tr: Translator, timeout: float = 10.0) -> str:  # noqa: ASYNC109
-    """The buyer asks for the invitation; returns the link they would forward."""
+    """The buyer asks for the invitation; returns the link they would forward.
+
+    The bot answers with the supplier's deadline, the instructions, the link and last the QR
+    code: everything up to the QR code is taken, whatever the number of texts before it."""
     await buyer.press(tr.t("button.invite_supplier"), timeout=timeout)
-    await buyer.next_message(timeout=timeout)  # instructions
-    link_message = await buyer.next_message(timeout=timeout)
-    await buyer.next_message(timeout=timeout)  # the QR code
-    match = LINK.search(link_message.text)
-    assert match is not None, link_message.text
-    return match.group(0)
+    links: list[str] = []
+    while (entry := await buyer.next_message(timeout=timeout)).kind != "photo":
+        links += LINK.findall(entry.text)
+    assert len(links) == 1, links
+    return links[0]
 
 
 async def supplier_accepts_invitation(

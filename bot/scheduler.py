@@ -18,8 +18,8 @@ from telegram import Bot
 from bot.i18n import N_
 from bot.logs import bind_case
 from bot.services import Services
-from flows import chat_links
-from flows.audience import parties, to_case, to_user
+from flows import chat_links, supplier_join
+from flows.audience import RenderRows, parties, to_case, to_user
 from flows.claim_render import case_number
 from flows.rules.lifecycle import (
     DEADLINE_OUTCOMES,
@@ -31,12 +31,13 @@ from flows.rules.lifecycle import (
     Role,
     check_transition,
 )
-from storage import ConcurrentUpdate, Deadline
+from storage import Case, ConcurrentUpdate, Deadline
 
 log = logging.getLogger(__name__)
 
 REMINDER_KEYS: dict[DeadlineKind, str] = {
     DeadlineKind.DRAFT_EXPIRY: N_("reminder.draft_expiry"),
+    DeadlineKind.SUPPLIER_INVITATION: N_("reminder.supplier_invitation"),
     DeadlineKind.SUPPLIER_RESPONSE: N_("reminder.supplier_response"),
     DeadlineKind.NEGOTIATION: N_("reminder.negotiation"),
     DeadlineKind.MEDIATOR_ASSIGNMENT: N_("reminder.mediator_assignment"),
@@ -46,11 +47,16 @@ REMINDER_KEYS: dict[DeadlineKind, str] = {
     DeadlineKind.FULFILMENT: N_("reminder.fulfilment"),
     DeadlineKind.RECONSIDERATION: N_("reminder.reconsideration"),
 }
-OUTCOME_KEYS: dict[Action, str] = {
-    Action.EXPIRE_DRAFT: N_("outcome_applied.draft_deleted"),
-    Action.ESCALATE: N_("outcome_applied.escalated"),
-    Action.TO_ARBITRATION: N_("outcome_applied.arbitration"),
-    Action.MARK_UNFULFILLED: N_("outcome_applied.unfulfilled"),
+# What everyone is told when a deadline's default outcome moved the case, by the deadline that
+# passed: "escalated" is not one fact (a supplier who never responded is not a negotiation that
+# ran out of time).
+OUTCOME_KEYS: dict[DeadlineKind, str] = {
+    DeadlineKind.DRAFT_EXPIRY: N_("outcome_applied.draft_deleted"),
+    DeadlineKind.SUPPLIER_INVITATION: N_("outcome_applied.claim_lapsed"),
+    DeadlineKind.SUPPLIER_RESPONSE: N_("outcome_applied.supplier_silent"),
+    DeadlineKind.NEGOTIATION: N_("outcome_applied.escalated"),
+    DeadlineKind.MEDIATION: N_("outcome_applied.arbitration"),
+    DeadlineKind.FULFILMENT: N_("outcome_applied.unfulfilled"),
 }
 
 
@@ -73,8 +79,16 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> None:
             case,
             user_id,
             lambda tr: tr.t(key, number=case_number(case.id), due=tr.datetime(deadline.due_at)),
+            _reminder_buttons(case, deadline, user_id),
         )
     log.info("reminder sent for %s deadline due %s", deadline.kind, deadline.due_at)
+
+
+def _reminder_buttons(case: Case, deadline: Deadline, user_id: int) -> RenderRows | None:
+    """The one tap a reminder asks for, where there is one: the buyer's invitation."""
+    if deadline.kind is DeadlineKind.SUPPLIER_INVITATION and user_id == case.buyer_id:
+        return lambda tr: [[supplier_join.invite_button(tr, case.id)]]
+    return None
 
 
 async def _fire(services: Services, bot: Bot, deadline: Deadline) -> None:
@@ -120,13 +134,13 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> None:
         await services.db.drafts.delete(case.id)
     if case.state is CaseState.CLOSED:
         await chat_links.revoke_case_links(services, bot, case)  # nobody joins a closed case
-    outcome_key = OUTCOME_KEYS[action]
+    outcome_key = OUTCOME_KEYS[deadline.kind]
     # News for everyone: the shared chat when there is one, and each party privately.
     await to_case(
         services,
         bot,
         case,
-        lambda tr: tr.t(outcome_key, number=case_number(case.id)),
+        lambda tr: tr.t(outcome_key, number=case_number(case.id), due=tr.datetime(deadline.due_at)),
         private_to=parties(case),
     )
     log.info("deadline %s passed; case moved by %s", deadline.kind, action)

@@ -22,7 +22,7 @@ from flows.case_context import OPEN_STATES
 from flows.claim_render import case_number, render_summary
 from flows.common import Button, keyboard
 from flows.messaging import send
-from flows.rules.lifecycle import CaseState, DeadlineKind
+from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
 from storage import Case, ChatStatus
 
 STATE_KEYS = {
@@ -35,8 +35,19 @@ STATE_KEYS = {
     CaseState.DECIDED: N_("state.decided"),
     CaseState.CLOSED: N_("state.closed"),
 }
+# A closed case says why it closed (PRODUCT.md: fulfilled, withdrawn, dismissed or expired);
+# cases closed before the reason was recorded show plain "Closed".
+CLOSED_KEYS = {
+    ClosingReason.FULFILLED: N_("closed.fulfilled"),
+    ClosingReason.UNFULFILLED: N_("closed.unfulfilled"),
+    ClosingReason.WITHDRAWN: N_("closed.withdrawn"),
+    ClosingReason.DISMISSED: N_("closed.dismissed"),
+    ClosingReason.EXPIRED: N_("closed.expired"),
+    ClosingReason.ABANDONED: N_("closed.abandoned"),
+}
 DEADLINE_KEYS = {
     DeadlineKind.DRAFT_EXPIRY: N_("deadline.draft_expiry"),
+    DeadlineKind.SUPPLIER_INVITATION: N_("deadline.supplier_invitation"),
     DeadlineKind.SUPPLIER_RESPONSE: N_("deadline.supplier_response"),
     DeadlineKind.NEGOTIATION: N_("deadline.negotiation"),
     DeadlineKind.MEDIATOR_ASSIGNMENT: N_("deadline.mediator_assignment"),
@@ -54,7 +65,10 @@ def is_party(case: Case, user_id: int) -> bool:
 
 async def _case_line(services: Services, case: Case, tr: Translator) -> str:
     title = case.claim.get("product") or tr.t("cases.untitled")
-    state = tr.t(STATE_KEYS[case.state])
+    state_key = STATE_KEYS[case.state]
+    if case.state is CaseState.CLOSED and case.closed_reason is not None:
+        state_key = CLOSED_KEYS[case.closed_reason]
+    state = tr.t(state_key)
     deadline = await services.db.deadlines.next_for_case(case.id)
     if deadline is None:
         return tr.t("cases.line", number=case_number(case.id), state=state, title=title)

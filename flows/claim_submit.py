@@ -1,5 +1,6 @@
-"""Filing the claim: check every evidence file is stored, move the case on, start the
-supplier's clock.
+"""Filing the claim: check every evidence file is stored, move the case on, start the buyer's
+time to invite the supplier (the supplier's own clock starts with the first invitation:
+supplier_clock).
 
 Files are downloaded, hashed and kept content-addressed as they arrive in the form (the stored
 copy is what counts); an item of a draft begun before that (no copy yet) is stored here. Only
@@ -69,7 +70,7 @@ async def submit(
         return
     now = services.clock.now()
     claim = claim_from_answers(draft.answers)
-    supplier_deadline = services.deadline(DeadlineKind.SUPPLIER_RESPONSE, now)
+    invitation_deadline = services.deadline(DeadlineKind.SUPPLIER_INVITATION, now)
     try:
         case = await services.db.cases.transition(
             case.id,
@@ -81,7 +82,7 @@ async def submit(
             payload={"claim": claim},  # the claim as filed is on the record, hash-chained
             claim=claim,
             category=str(category),
-            new_deadline=supplier_deadline,
+            new_deadline=invitation_deadline,
             expected_version=case.version,
         )
     except (IllegalTransition, ConcurrentUpdate):
@@ -96,9 +97,9 @@ async def submit(
         [supplier_join.invite_button(tr, case.id)],
     ]
     text = tr.t(
-        "claim.submitted",
+        "claim.filed",
         number=case_number(case.id),
         id=case.id,
-        due=tr.datetime(supplier_deadline.due_at),
+        due=tr.datetime(invitation_deadline.due_at),
     )
     await send(bot, chat_id, text, keyboard(rows))

@@ -35,7 +35,7 @@ from flows.chat_migration import group_target
 from flows.claim_render import case_number, render_summary
 from flows.evidence_intake import incoming_file
 from flows.messaging import ChatTarget
-from flows.rules.lifecycle import Role
+from flows.rules.lifecycle import DeadlineKind, Role
 from flows.rules.validation import ValidationError
 from storage import Case, TokenInvalid
 
@@ -44,6 +44,12 @@ log = logging.getLogger(__name__)
 GROUP_BIND = "group_bind"
 ADMIN_RIGHTS = "change_info+delete_messages+restrict_members+invite_users+pin_messages"
 TITLE_LIMIT = 128
+# What the chat is told comes next when it is bound while the case waits for the supplier: the
+# invitation first, then the supplier's response (its clock starts with the invitation).
+NEXT_STEP_KEYS = {
+    DeadlineKind.SUPPLIER_INVITATION: N_("group.next_step_invitation"),
+    DeadlineKind.SUPPLIER_RESPONSE: N_("group.next_step"),
+}
 GROUPS = filters.ChatType.GROUPS
 
 
@@ -150,13 +156,14 @@ async def bind_group(
     if not recording:
         await to_chat(services, bot, case, group.chat_id, lambda tr: tr.t("group.cannot_record"))
     deadline = await services.db.deadlines.next_for_case(case.id)
-    if deadline is not None:
+    next_step = NEXT_STEP_KEYS.get(deadline.kind) if deadline is not None else None
+    if deadline is not None and next_step is not None:
         await to_chat(
             services,
             bot,
             case,
             group.chat_id,
-            lambda tr: tr.t("group.next_step", due=tr.datetime(deadline.due_at)),
+            lambda tr: tr.t(next_step, due=tr.datetime(deadline.due_at)),
         )
     from flows import supplier_join  # the supplier may have been waiting for the chat
 

@@ -26,7 +26,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
-from flows import chat_links
+from flows import chat_links, supplier_clock
 from flows.audience import to_case, to_user
 from flows.claim_render import case_number, evidence_line, render_summary
 from flows.common import keyboard, pack, unpack
@@ -70,6 +70,7 @@ async def on_invite_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     token = await services.db.tokens.create_replacing(
         case.id, SUPPLIER_INVITE, user.id, now, expires
     )
+    await supplier_clock.invitation_made(services, context.bot, case, user.id, tr)
     link = f"https://t.me/{context.bot.username}?start={token.token}"
     await send(
         context.bot,
@@ -108,6 +109,7 @@ async def open_invitation(update: Update, context: ContextTypes.DEFAULT_TYPE, to
                 "invite.intro", buyer=await _buyer_name(services, case), number=case_number(case.id)
             ),
             render_summary(case.claim, evidence, tr),
+            *await supplier_clock.respond_by(services, case, tr),
             tr.t("invite.confirm_question"),
         ]
     )

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from flows.rules import proposals as rules
-from flows.rules.lifecycle import CaseFacts, CaseState, DeadlineKind, Role
+from flows.rules.lifecycle import CaseFacts, CaseState, ClosingReason, DeadlineKind, Role
 from storage.access import ChatLink, ChatLinkStatus, InviteToken, RevokeReason
 
 __all__ = [
@@ -88,6 +88,8 @@ class Case:
     last_activity_at: datetime
     version: int
     mediator_id: int | None = None  # set when a mediator takes the case
+    invited_at: datetime | None = None  # the buyer's first supplier invitation (the clock starts)
+    closed_reason: ClosingReason | None = None  # why it is closed; None while open
 
     @property
     def number(self) -> int:
@@ -101,6 +103,7 @@ class Case:
             state=self.state,
             previous_state=self.previous_state,
             submitted_at=self.submitted_at,
+            invited_at=self.invited_at,
             closed_at=self.closed_at,
         )
 

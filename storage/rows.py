@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import RowMapping
 
-from flows.rules.lifecycle import CaseState, DeadlineKind, Role
+from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind, Role
 from storage.records import (
     BidRound,
     BlindBidding,
@@ -119,6 +119,7 @@ def user_from_row(row: Row) -> User:
 
 def case_from_row(row: Row) -> Case:
     previous = _opt_str(row["previous_state"])
+    reason = _opt_str(row["closed_reason"])
     return Case(
         id=_int(row["id"]),
         buyer_id=_int(row["buyer_id"]),
@@ -134,6 +135,8 @@ def case_from_row(row: Row) -> Case:
         last_activity_at=_dt(row["last_activity_at"]),
         version=_int(row["version"]),
         mediator_id=_opt_int(row["mediator_id"]),
+        invited_at=_opt_dt(row["invited_at"]),
+        closed_reason=None if reason is None else ClosingReason(reason),
     )
 
 

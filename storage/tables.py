@@ -84,6 +84,8 @@ cases = Table(
     Column("last_activity_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
     Column("mediator_id", BigInteger, ForeignKey("users.id"), nullable=True),  # 0002
+    Column("invited_at", UTCDateTime, nullable=True),  # 0003: the supplier's clock started
+    Column("closed_reason", String(16), nullable=True),  # 0003: a ClosingReason
     Index(None, "buyer_id"),
     Index(None, "supplier_id"),
     Index(None, "state"),

@@ -28,7 +28,8 @@ class DeadlinePolicy:
     """How long each step may take, and when reminders go out before it."""
 
     draft_expiry: timedelta = timedelta(days=7)
-    supplier_response: timedelta = timedelta(days=3)
+    supplier_invitation: timedelta = timedelta(days=7)  # filing to the buyer's first invitation
+    supplier_response: timedelta = timedelta(days=3)  # from the first invitation
     negotiation: timedelta = timedelta(days=7)
     negotiation_cap_after_filing: timedelta = timedelta(days=8)
     mediator_assignment_working_days: int = 2
@@ -50,6 +51,7 @@ class DeadlinePolicy:
             return add_working_days(start, self.mediator_assignment_working_days)
         lengths = {
             DeadlineKind.DRAFT_EXPIRY: self.draft_expiry,
+            DeadlineKind.SUPPLIER_INVITATION: self.supplier_invitation,
             DeadlineKind.SUPPLIER_RESPONSE: self.supplier_response,
             DeadlineKind.NEGOTIATION: self.negotiation,
             DeadlineKind.MEDIATION: self.mediation,

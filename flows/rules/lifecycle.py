@@ -14,7 +14,8 @@ from enum import StrEnum
 
 class CaseState(StrEnum):
     DRAFT = "draft"  # the buyer is filling in the claim form
-    AWAITING_SUPPLIER = "awaiting_supplier"  # claim filed, waiting for the supplier to respond
+    # claim filed: waiting for the buyer to invite the supplier, then for the supplier to respond
+    AWAITING_SUPPLIER = "awaiting_supplier"
     NEGOTIATION = "negotiation"  # both sides talk and exchange proposals
     MEDIATION = "mediation"  # escalated: a mediator is (being) assigned and mediates
     ARBITRATION = "arbitration"  # mediation failed: final statements, then a binding decision
@@ -35,6 +36,8 @@ class Action(StrEnum):
     SUBMIT = "submit"
     ABANDON = "abandon"  # buyer cancels the draft
     EXPIRE_DRAFT = "expire_draft"
+    INVITE_SUPPLIER = "invite_supplier"  # the buyer's FIRST invitation starts the supplier's clock
+    EXPIRE_CLAIM = "expire_claim"  # no invitation was made in time: the claim lapses
     SUPPLIER_RESPOND = "supplier_respond"  # counter-proposal or contest
     SUPPLIER_ACCEPT = "supplier_accept"  # supplier accepts the requested outcome at once
     ACCEPT_PROPOSAL = "accept_proposal"
@@ -54,7 +57,8 @@ class Action(StrEnum):
 
 class DeadlineKind(StrEnum):
     DRAFT_EXPIRY = "draft_expiry"
-    SUPPLIER_RESPONSE = "supplier_response"
+    SUPPLIER_INVITATION = "supplier_invitation"  # the buyer's time to make the invitation
+    SUPPLIER_RESPONSE = "supplier_response"  # runs from the first invitation
     NEGOTIATION = "negotiation"
     MEDIATOR_ASSIGNMENT = "mediator_assignment"
     MEDIATION = "mediation"
@@ -68,6 +72,7 @@ class DeadlineOutcome(StrEnum):
     """What happens when a deadline passes and nobody acted."""
 
     DELETE_DRAFT = "delete_draft"
+    CLOSE_AS_EXPIRED = "close_as_expired"
     ESCALATE_TO_MEDIATION = "escalate_to_mediation"
     REMIND_POOL = "remind_pool"
     MOVE_TO_ARBITRATION = "move_to_arbitration"
@@ -78,6 +83,7 @@ class DeadlineOutcome(StrEnum):
 
 DEADLINE_OUTCOMES: dict[DeadlineKind, DeadlineOutcome] = {
     DeadlineKind.DRAFT_EXPIRY: DeadlineOutcome.DELETE_DRAFT,
+    DeadlineKind.SUPPLIER_INVITATION: DeadlineOutcome.CLOSE_AS_EXPIRED,
     DeadlineKind.SUPPLIER_RESPONSE: DeadlineOutcome.ESCALATE_TO_MEDIATION,
     DeadlineKind.NEGOTIATION: DeadlineOutcome.ESCALATE_TO_MEDIATION,
     DeadlineKind.MEDIATOR_ASSIGNMENT: DeadlineOutcome.REMIND_POOL,
@@ -92,6 +98,7 @@ DEADLINE_OUTCOMES: dict[DeadlineKind, DeadlineOutcome] = {
 # case stays where it is (the pool is reminded, the decision period starts, the window closes).
 OUTCOME_ACTIONS: dict[DeadlineOutcome, Action | None] = {
     DeadlineOutcome.DELETE_DRAFT: Action.EXPIRE_DRAFT,
+    DeadlineOutcome.CLOSE_AS_EXPIRED: Action.EXPIRE_CLAIM,
     DeadlineOutcome.ESCALATE_TO_MEDIATION: Action.ESCALATE,
     DeadlineOutcome.REMIND_POOL: None,
     DeadlineOutcome.MOVE_TO_ARBITRATION: Action.TO_ARBITRATION,
@@ -127,9 +134,19 @@ def _t(
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    _t(Action.SUBMIT, {S.DRAFT}, S.AWAITING_SUPPLIER, {R.BUYER}, DeadlineKind.SUPPLIER_RESPONSE),
+    # Filing starts the buyer's time to invite the supplier, not the supplier's time to respond:
+    # nobody can answer an invitation that does not exist yet.
+    _t(Action.SUBMIT, {S.DRAFT}, S.AWAITING_SUPPLIER, {R.BUYER}, DeadlineKind.SUPPLIER_INVITATION),
     _t(Action.ABANDON, {S.DRAFT}, S.CLOSED, {R.BUYER}, None),
     _t(Action.EXPIRE_DRAFT, {S.DRAFT}, S.CLOSED, {R.SYSTEM}, None),
+    _t(
+        Action.INVITE_SUPPLIER,
+        {S.AWAITING_SUPPLIER},
+        S.AWAITING_SUPPLIER,
+        {R.BUYER},
+        DeadlineKind.SUPPLIER_RESPONSE,
+    ),
+    _t(Action.EXPIRE_CLAIM, {S.AWAITING_SUPPLIER}, S.CLOSED, {R.SYSTEM}, None),
     _t(
         Action.SUPPLIER_RESPOND,
         {S.AWAITING_SUPPLIER},
@@ -219,6 +236,28 @@ TRANSITIONS: tuple[Transition, ...] = (
 TERMINAL_STATES = frozenset({S.CLOSED})
 
 
+class ClosingReason(StrEnum):
+    """Why a case was closed, as PRODUCT.md names it (shown in /cases)."""
+
+    FULFILLED = "fulfilled"  # every obligation confirmed
+    UNFULFILLED = "unfulfilled"  # a decision's obligations were not confirmed in time
+    WITHDRAWN = "withdrawn"  # by the buyer
+    DISMISSED = "dismissed"  # by the mediator
+    EXPIRED = "expired"  # a draft not submitted, or a claim whose supplier was never invited
+    ABANDONED = "abandoned"  # the buyer cancelled the draft
+
+
+CLOSING_REASONS: dict[Action, ClosingReason] = {
+    Action.ABANDON: ClosingReason.ABANDONED,
+    Action.EXPIRE_DRAFT: ClosingReason.EXPIRED,
+    Action.EXPIRE_CLAIM: ClosingReason.EXPIRED,
+    Action.CONFIRM_FULFILMENT: ClosingReason.FULFILLED,
+    Action.MARK_UNFULFILLED: ClosingReason.UNFULFILLED,
+    Action.WITHDRAW: ClosingReason.WITHDRAWN,
+    Action.DISMISS: ClosingReason.DISMISSED,
+}
+
+
 class IllegalTransition(Exception):
     """Raised for a move the lifecycle does not allow; the case stays as it was."""
 
@@ -237,6 +276,7 @@ class CaseFacts:
     state: CaseState
     previous_state: CaseState | None = None
     submitted_at: datetime | None = None
+    invited_at: datetime | None = None  # the buyer's first invitation to the supplier
     closed_at: datetime | None = None
     reconsiderations: int = 0  # how many times the case was already reconsidered
 
@@ -274,6 +314,19 @@ def check_transition(
         )
         if opens is None or now < opens:
             raise IllegalTransition(facts.state, action, actor, "too early for the buyer")
+    # The supplier's clock starts once, at the first invitation: a new invitation never restarts
+    # it (a buyer could otherwise stall forever), and only a supplier who was invited can have
+    # failed to respond, while only a claim never passed on can lapse.
+    if action is Action.INVITE_SUPPLIER and facts.invited_at is not None:
+        raise IllegalTransition(facts.state, action, actor, "the supplier was already invited")
+    if action is Action.EXPIRE_CLAIM and facts.invited_at is not None:
+        raise IllegalTransition(facts.state, action, actor, "the supplier was invited")
+    if (
+        action is Action.ESCALATE
+        and facts.state is S.AWAITING_SUPPLIER
+        and facts.invited_at is None
+    ):
+        raise IllegalTransition(facts.state, action, actor, "the supplier was never invited")
     if action is Action.RECONSIDER:
         if facts.previous_state is not S.DECIDED:
             raise IllegalTransition(facts.state, action, actor, "only decided cases")

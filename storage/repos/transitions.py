@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flows.rules.lifecycle import (
+    CLOSING_REASONS,
     Action,
     CaseState,
     IllegalTransition,
@@ -102,12 +103,16 @@ async def apply_transition(
         values["previous_state"] = case.state.value
     if action is Action.SUBMIT:
         values["submitted_at"] = now
+    if action is Action.INVITE_SUPPLIER:
+        values["invited_at"] = now  # once: check_transition refuses a second start
     if action is Action.ASSIGN_MEDIATOR and actor_id is not None:
         values["mediator_id"] = actor_id
     if move.target is CaseState.CLOSED:
         values["closed_at"] = now
+        values["closed_reason"] = CLOSING_REASONS[action].value
     elif case.state is CaseState.CLOSED:
         values["closed_at"] = None  # reopened for reconsideration
+        values["closed_reason"] = None
     if claim is not None:
         values["claim"] = normalise_json(dict(claim))  # bad values: plain ValueError
     if category is not None:

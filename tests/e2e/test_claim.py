@@ -41,15 +41,13 @@ async def test_full_claim_is_filed_with_stored_evidence(
     db = bot.services.db
     [case] = await db.cases.list_for_user(buyer.id)
     assert case.state is CaseState.AWAITING_SUPPLIER
-    due = clock.now() + timedelta(days=3)
-    assert submitted == tr.t(
-        "claim.submitted", number=f"#{case.id}", id=case.id, due=tr.datetime(due)
-    )
+    due = clock.now() + timedelta(days=7)  # the buyer's time to invite the supplier
+    assert submitted == tr.t("claim.filed", number=f"#{case.id}", id=case.id, due=tr.datetime(due))
     assert case.claim["order_number"] == SCRIPTS[language].order_number
     assert Decimal(case.claim["amount"]) == Decimal("4250.00" if language == "en" else "3600.00")
     [deadline] = await db.deadlines.pending_for_case(case.id)
-    assert deadline.kind is DeadlineKind.SUPPLIER_RESPONSE and deadline.due_at == due
-    assert deadline.reminder_times == [clock.now() + timedelta(hours=36), due - timedelta(hours=24)]
+    assert deadline.kind is DeadlineKind.SUPPLIER_INVITATION and deadline.due_at == due
+    assert deadline.reminder_times == [clock.now() + timedelta(hours=84), due - timedelta(hours=24)]
 
     evidence = await db.evidence.list(case.id)
     assert [(e.number, e.kind, e.tag) for e in evidence] == [
@@ -81,7 +79,8 @@ async def test_cases_list_and_case_view(
     await buyer.send("/cases")
     listing = await buyer.next_message()
     assert f"#{case.id}" in listing.text and tr.t("state.awaiting_supplier") in listing.text
-    assert tr.datetime(clock.now() + timedelta(days=3)) in listing.text
+    assert tr.t("deadline.supplier_invitation") in listing.text
+    assert tr.datetime(clock.now() + timedelta(days=7)) in listing.text
 
     await buyer.send(f"/case {case.id}")
     view = await buyer.next_message()
@@ -147,7 +146,7 @@ async def test_timezone_setting_changes_how_deadlines_read(
 ) -> None:
     buyer = sandbox.user("Jonas", language_code="de")
     await file_claim(buyer, translator(catalogs, buyer), SCRIPTS["en"], clock)
-    due = clock.now() + timedelta(days=3)
+    due = clock.now() + timedelta(days=7)  # the invitation, the first step after filing
     await buyer.send("/timezone Mars/Base")
     assert (await buyer.next_message()).text == catalogs.translator("en").t("timezone.unknown")
     await buyer.send("/timezone")

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
+from bot.demo_dispute import invite_supplier
 from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
 from bot.scheduler import sweep
@@ -63,13 +64,14 @@ async def test_silent_supplier_escalates_to_mediation(
     assert bot.app is not None
     telegram_bot = bot.app.bot
     [case] = await services.db.cases.list_for_user(buyer.id)
-    buyer.skip_messages()
+    await invite_supplier(buyer, tr)  # the supplier's 3 days start with the invitation
+    due = clock.now() + timedelta(days=3)
 
     clock.advance(timedelta(days=3, minutes=1))
     report = await sweep(services, telegram_bot)
     assert [d.kind for d in report.fired] == [DeadlineKind.SUPPLIER_RESPONSE]
     assert (await buyer.next_message()).text == tr.t(
-        "outcome_applied.escalated", number=f"#{case.id}"
+        "outcome_applied.supplier_silent", number=f"#{case.id}", due=tr.datetime(due)
     )
     escalated = await services.db.cases.get(case.id)
     assert escalated is not None and escalated.state is CaseState.MEDIATION

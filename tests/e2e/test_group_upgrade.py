@@ -34,7 +34,7 @@ class Upgrade:
     """`open_case`'s `before_supplier` step: Telegram upgrades the new dispute chat to a
     supergroup. With `deliver=False` the bot gets none of the service messages and learns of the
     move only from a refused request. With `setup_done` the upgrade waits until the bot has set
-    the chat up (claim pinned, next step said); without it, it comes right after the claim was
+    the chat up (claim pinned, the next step said); without it, it comes right after the claim was
     posted there, before the bot pins it."""
 
     def __init__(
@@ -50,7 +50,7 @@ class Upgrade:
 
     async def __call__(self, buyer: SandboxUser, group: SandboxChat) -> SandboxChat:
         if self.setup_done:
-            next_step = translator(self.catalogs, buyer).t("group.next_step", due="\x00")
+            next_step = translator(self.catalogs, buyer).t("group.next_step_invitation", due="\x00")
             prefix = next_step.split("\x00")[0]
             await buyer.wait_for(lambda e: e.text.startswith(prefix), chat=group)
         return self.now(buyer, group)

@@ -38,10 +38,10 @@ async def draft_case(db: Database, now: datetime) -> Case:
     return case
 
 
-async def submitted_case(db: Database, now: datetime) -> Case:
-    """A claim submitted at `now`, awaiting the supplier (who has joined)."""
+async def filed_case(db: Database, now: datetime) -> Case:
+    """A claim submitted at `now`; the buyer has not invited the supplier yet."""
     case = await draft_case(db, now - timedelta(hours=1))
-    case = await db.cases.transition(
+    return await db.cases.transition(
         case.id,
         Action.SUBMIT,
         BUYER,
@@ -49,6 +49,20 @@ async def submitted_case(db: Database, now: datetime) -> Case:
         now,
         claim={"order_number": "PO-1", "amount_paid": "1200.00", "currency": "USD"},
         category="quality",
+        new_deadline=deadline(DeadlineKind.SUPPLIER_INVITATION, now),
+    )
+
+
+async def submitted_case(db: Database, now: datetime) -> Case:
+    """A claim submitted and the supplier invited at `now`, awaiting the supplier (who has
+    joined)."""
+    case = await filed_case(db, now)
+    case = await db.cases.transition(
+        case.id,
+        Action.INVITE_SUPPLIER,
+        BUYER,
+        Role.BUYER,
+        now,
         new_deadline=deadline(DeadlineKind.SUPPLIER_RESPONSE, now),
     )
     return await db.cases.set_supplier(case.id, SUPPLIER, now)

@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows.rules.lifecycle import Action, CaseState, DeadlineKind, Role, check_transition
+from flows.rules.lifecycle import (
+    Action,
+    CaseState,
+    ClosingReason,
+    DeadlineKind,
+    Role,
+    check_transition,
+)
 from storage import ConcurrentUpdate, Conflict, Database, IllegalTransition, NotFound
 from tests.storage.factory import (
     BUYER,
@@ -15,9 +22,12 @@ from tests.storage.factory import (
     SUPPLIER,
     deadline,
     draft_case,
+    filed_case,
     seed_users,
     submitted_case,
 )
+
+DAY = timedelta(days=1)
 
 
 async def test_create_draft_writes_case_form_deadline_and_event(
@@ -78,7 +88,7 @@ async def test_submit_moves_state_and_deadlines_and_records_event(
         payload={"summary_shown": True},
         claim=claim,
         category="quality",
-        new_deadline=deadline(DeadlineKind.SUPPLIER_RESPONSE, now),
+        new_deadline=deadline(DeadlineKind.SUPPLIER_INVITATION, now),
         expected_version=case.version,
     )
     assert submitted.state is CaseState.AWAITING_SUPPLIER
@@ -89,8 +99,8 @@ async def test_submit_moves_state_and_deadlines_and_records_event(
     assert await db.cases.get(case.id) == submitted
 
     deadlines = await db.deadlines.pending_for_case(case.id)
-    assert [d.kind for d in deadlines] == [DeadlineKind.SUPPLIER_RESPONSE]
-    assert deadlines[0].due_at == now + timedelta(days=3)
+    assert [d.kind for d in deadlines] == [DeadlineKind.SUPPLIER_INVITATION]
+    assert deadlines[0].due_at == now + timedelta(days=7)
 
     event = (await db.history.list(case.id))[-1]
     assert event.kind == "case.transition"
@@ -100,8 +110,64 @@ async def test_submit_moves_state_and_deadlines_and_records_event(
         "to": "awaiting_supplier",
         "reason": "buyer confirmed the summary",
         "summary_shown": True,
-        "deadline": {"kind": "supplier_response", "due_at": (now + timedelta(days=3)).isoformat()},
+        "deadline": {
+            "kind": "supplier_invitation",
+            "due_at": (now + timedelta(days=7)).isoformat(),
+        },
     }
+
+
+async def test_the_first_invitation_starts_the_suppliers_clock_once(
+    db: Database, now: datetime
+) -> None:
+    case = await filed_case(db, now)
+    [invite_by] = await db.deadlines.pending_for_case(case.id)
+    assert case.invited_at is None
+    later = now + timedelta(days=2)
+    invited = await db.cases.transition(
+        case.id,
+        Action.INVITE_SUPPLIER,
+        BUYER,
+        Role.BUYER,
+        later,
+        new_deadline=deadline(DeadlineKind.SUPPLIER_RESPONSE, later),
+        expected_version=case.version,
+    )
+    assert (invited.state, invited.invited_at, invited.submitted_at) == (
+        CaseState.AWAITING_SUPPLIER,
+        later,
+        now,
+    )
+    met = await db.deadlines.get(invite_by.id)
+    assert met is not None and (met.status, met.closed_at) == ("met", later)
+    [response] = await db.deadlines.pending_for_case(case.id)
+    assert (response.kind, response.due_at) == (DeadlineKind.SUPPLIER_RESPONSE, later + 3 * DAY)
+
+    again = later + DAY
+    with pytest.raises(IllegalTransition, match="already invited"):
+        await db.cases.transition(
+            case.id,
+            Action.INVITE_SUPPLIER,
+            BUYER,
+            Role.BUYER,
+            again,
+            new_deadline=deadline(DeadlineKind.SUPPLIER_RESPONSE, again),
+        )
+    assert await db.cases.get(case.id) == invited
+    assert await db.deadlines.pending_for_case(case.id) == [response]
+
+
+async def test_closing_records_why(db: Database, now: datetime) -> None:
+    case = await filed_case(db, now)
+    lapsed = await db.cases.transition(
+        case.id, Action.EXPIRE_CLAIM, None, Role.SYSTEM, now + 7 * DAY, closing_status="fired"
+    )
+    assert (lapsed.state, lapsed.closed_reason) == (CaseState.CLOSED, ClosingReason.EXPIRED)
+    assert await db.cases.get(case.id) == lapsed
+    withdrawn = await db.cases.transition(
+        (await submitted_case(db, now)).id, Action.WITHDRAW, BUYER, Role.BUYER, now
+    )
+    assert withdrawn.closed_reason is ClosingReason.WITHDRAWN
 
 
 async def test_closed_deadlines_get_the_closing_status(db: Database, now: datetime) -> None:
@@ -216,6 +282,7 @@ async def test_full_path_to_decision_and_reconsideration(db: Database, now: date
             # a self-transition keeps where the case came from
             assert case.previous_state is CaseState.NEGOTIATION
     assert (case.closed_at, case.previous_state) == (t, CaseState.DECIDED)
+    assert case.closed_reason is ClosingReason.FULFILLED
 
     reopened = await db.cases.transition(
         case.id,
@@ -226,8 +293,10 @@ async def test_full_path_to_decision_and_reconsideration(db: Database, now: date
         new_deadline=deadline(DeadlineKind.ARBITRATION_DECISION, t + timedelta(days=1)),
     )
     assert reopened.state is CaseState.ARBITRATION and reopened.closed_at is None
-    assert reopened.version == 1 + len(steps) + 2  # created, submitted, steps, reconsidered
-    assert [e.seq for e in await db.history.list(case.id)] == list(range(1, len(steps) + 5))
+    assert reopened.closed_reason is None
+    # created, submitted, invited, steps, reconsidered
+    assert reopened.version == 1 + len(steps) + 3
+    assert [e.seq for e in await db.history.list(case.id)] == list(range(1, len(steps) + 6))
     assert (await db.history.verify(case.id)).ok
 
 

@@ -65,7 +65,7 @@ async def test_conflicting_actions_only_one_applies(
     results = await asyncio.gather(
         db.cases.transition(
             case.id, Action.SUBMIT, BUYER, Role.BUYER, later,
-            new_deadline=deadline(DeadlineKind.SUPPLIER_RESPONSE, later),
+            new_deadline=deadline(DeadlineKind.SUPPLIER_INVITATION, later),
         ),
         other_worker.cases.transition(case.id, Action.ABANDON, BUYER, Role.BUYER, later),
         db.cases.transition(case.id, Action.EXPIRE_DRAFT, None, Role.SYSTEM, later),

@@ -17,22 +17,21 @@ from storage import (
     RevokeReason,
     TokenInvalid,
 )
-from tests.storage.factory import BUYER, STRANGER, SUPPLIER, deadline, draft_case
+from tests.storage.factory import BUYER, STRANGER, SUPPLIER, deadline, filed_case
 
 INVITE = "supplier_invite"
 BIND = "group_bind"
 
 
 async def awaiting(db: Database, now: datetime) -> Case:
-    """A submitted claim that waits for its supplier (nobody joined yet)."""
-    case = await draft_case(db, now - timedelta(hours=1))
+    """A filed claim whose supplier was invited but has not joined yet."""
+    case = await filed_case(db, now)
     return await db.cases.transition(
         case.id,
-        Action.SUBMIT,
+        Action.INVITE_SUPPLIER,
         BUYER,
         Role.BUYER,
         now,
-        claim={"order_number": "PO-1"},
         new_deadline=deadline(DeadlineKind.SUPPLIER_RESPONSE, now),
     )
 

@@ -121,6 +121,43 @@ async def test_upgrade_from_0001_keeps_the_data(empty_url: str) -> None:
         await db.dispose()
 
 
+async def test_upgrade_to_0005_keeps_the_supplier_clock_of_cases_filed_before(
+    empty_url: str,
+) -> None:
+    """Cases filed before 0005 had their supplier's clock started at filing: it stays so."""
+    engine = create_engine(empty_url)
+    filed, drafted = datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)
+    try:
+        await run_migrations(engine, "0002")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO users (id, first_name, created_at, updated_at)"
+                    " VALUES (1, 'Bea', :t, :t)"
+                ),
+                {"t": filed},
+            )
+            for state, submitted in (("awaiting_supplier", filed), ("draft", None)):
+                await conn.execute(
+                    text(
+                        "INSERT INTO cases (buyer_id, state, claim, created_at, submitted_at,"
+                        " updated_at, last_activity_at, version)"
+                        " VALUES (1, :state, '{}', :t, :submitted, :t, :t, 1)"
+                    ),
+                    {"state": state, "submitted": submitted, "t": drafted},
+                )
+    finally:
+        await engine.dispose()
+    db = await Database.connect(empty_url)
+    try:
+        cases = {c.state.value: c for c in await db.cases.list_for_user(1)}
+        assert cases["awaiting_supplier"].invited_at == filed
+        assert cases["draft"].invited_at is None
+        assert {c.closed_reason for c in cases.values()} == {None}
+    finally:
+        await db.dispose()
+
+
 async def test_connect_without_migrate_leaves_database_empty(empty_url: str) -> None:
     db = await Database.connect(empty_url, migrate=False)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,14 @@ def test_run_without_token_fails_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+def test_the_buyers_time_to_invite_the_supplier_is_configuration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().deadline_policy().supplier_invitation == timedelta(days=7)
+    monkeypatch.setenv("INVITATION_MAKE_DAYS", "2.5")
+    assert load_settings().deadline_policy().supplier_invitation == timedelta(days=2, hours=12)
+    monkeypatch.setenv("INVITATION_MAKE_DAYS", "0")
+    with pytest.raises(ConfigError, match="INVITATION_MAKE_DAYS"):
+        load_settings()

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from flows.rules.deadlines import DeadlinePolicy, add_working_days
 from flows.rules.lifecycle import (
+    CLOSING_REASONS,
     DEADLINE_OUTCOMES,
     OUTCOME_ACTIONS,
     TERMINAL_STATES,
@@ -35,7 +36,9 @@ LATER = FILED + timedelta(days=5)
 
 
 def facts(state: CaseState, **kwargs: object) -> CaseFacts:
-    return CaseFacts(state, submitted_at=FILED, **kwargs)  # type: ignore[arg-type]
+    """A case filed at FILED whose supplier was invited at once, unless `kwargs` say otherwise."""
+    values: dict[str, object] = {"submitted_at": FILED, "invited_at": FILED} | kwargs
+    return CaseFacts(state, **values)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- the table, move by move
@@ -44,7 +47,7 @@ def facts(state: CaseState, **kwargs: object) -> CaseFacts:
 @pytest.mark.parametrize(
     ("state", "action", "actor", "target", "starts"),
     [
-        (S.DRAFT, A.SUBMIT, R.BUYER, S.AWAITING_SUPPLIER, K.SUPPLIER_RESPONSE),
+        (S.DRAFT, A.SUBMIT, R.BUYER, S.AWAITING_SUPPLIER, K.SUPPLIER_INVITATION),
         (S.DRAFT, A.ABANDON, R.BUYER, S.CLOSED, None),
         (S.DRAFT, A.EXPIRE_DRAFT, R.SYSTEM, S.CLOSED, None),
         (S.AWAITING_SUPPLIER, A.SUPPLIER_RESPOND, R.SUPPLIER, S.NEGOTIATION, K.NEGOTIATION),
@@ -124,6 +127,84 @@ def test_buyer_may_ask_for_a_mediator_from_day_4(
             check_transition(case, A.REQUEST_MEDIATION, R.BUYER, FILED + elapsed)
     # the supplier may at any time
     check_transition(case, A.REQUEST_MEDIATION, R.SUPPLIER, FILED)
+
+
+# ---------------------------------------------------------------- the supplier's clock
+
+NOT_INVITED = {"invited_at": None}
+
+
+def test_filing_starts_the_buyers_time_to_invite_not_the_suppliers_time() -> None:
+    transition = check_transition(CaseFacts(S.DRAFT), A.SUBMIT, R.BUYER, FILED)
+    assert transition.starts is K.SUPPLIER_INVITATION
+
+
+def test_the_first_invitation_starts_the_suppliers_clock() -> None:
+    case = facts(S.AWAITING_SUPPLIER, **NOT_INVITED)
+    transition = check_transition(case, A.INVITE_SUPPLIER, R.BUYER, LATER)
+    assert (transition.target, transition.starts) == (S.AWAITING_SUPPLIER, K.SUPPLIER_RESPONSE)
+
+
+@pytest.mark.parametrize(
+    ("state", "actor", "kwargs", "reason"),
+    [
+        # once running, a new invitation never restarts (or extends) the supplier's deadline
+        (S.AWAITING_SUPPLIER, R.BUYER, {}, "already invited"),
+        (S.AWAITING_SUPPLIER, R.SUPPLIER, NOT_INVITED, "role"),
+        (S.AWAITING_SUPPLIER, R.SYSTEM, NOT_INVITED, "role"),
+        (S.NEGOTIATION, R.BUYER, NOT_INVITED, "state"),
+        (S.CLOSED, R.BUYER, NOT_INVITED, "state"),
+    ],
+)
+def test_the_suppliers_clock_starts_once_and_only_from_the_buyer(
+    state: CaseState, actor: Role, kwargs: dict[str, object], reason: str
+) -> None:
+    with pytest.raises(IllegalTransition, match=reason):
+        check_transition(facts(state, **kwargs), A.INVITE_SUPPLIER, actor, LATER)
+
+
+def test_a_claim_never_passed_on_lapses_and_never_escalates() -> None:
+    case = facts(S.AWAITING_SUPPLIER, **NOT_INVITED)
+    transition = check_transition(case, A.EXPIRE_CLAIM, R.SYSTEM, LATER)
+    assert (transition.target, transition.starts) == (S.CLOSED, None)
+    assert CLOSING_REASONS[A.EXPIRE_CLAIM].value == "expired"
+    with pytest.raises(IllegalTransition, match="never invited"):
+        check_transition(case, A.ESCALATE, R.SYSTEM, LATER)
+    assert legal_actions(case, R.SYSTEM, LATER) == [A.EXPIRE_CLAIM]
+
+
+def test_an_invited_supplier_who_is_silent_escalates_and_the_claim_no_longer_lapses() -> None:
+    case = facts(S.AWAITING_SUPPLIER, invited_at=LATER)
+    assert check_transition(case, A.ESCALATE, R.SYSTEM, LATER).target is S.MEDIATION
+    with pytest.raises(IllegalTransition, match="was invited"):
+        check_transition(case, A.EXPIRE_CLAIM, R.SYSTEM, LATER)
+    assert legal_actions(case, R.SYSTEM, LATER) == [A.ESCALATE]
+
+
+@pytest.mark.parametrize(
+    ("state", "actor", "reason"),
+    [
+        (S.AWAITING_SUPPLIER, R.BUYER, "role"),
+        (S.AWAITING_SUPPLIER, R.SUPPLIER, "role"),
+        (S.NEGOTIATION, R.SYSTEM, "state"),
+        (S.DRAFT, R.SYSTEM, "state"),
+    ],
+)
+def test_only_the_bot_lets_a_waiting_claim_lapse(
+    state: CaseState, actor: Role, reason: str
+) -> None:
+    with pytest.raises(IllegalTransition, match=reason):
+        check_transition(facts(state, **NOT_INVITED), A.EXPIRE_CLAIM, actor, LATER)
+
+
+def test_escalation_from_negotiation_does_not_depend_on_the_invitation() -> None:
+    case = facts(S.NEGOTIATION, **NOT_INVITED)  # e.g. a case filed before invitations counted
+    assert check_transition(case, A.ESCALATE, R.SYSTEM, LATER).target is S.MEDIATION
+
+
+def test_every_way_to_close_a_case_names_its_reason() -> None:
+    closing = {t.action for t in TRANSITIONS if t.target is S.CLOSED}
+    assert closing == set(CLOSING_REASONS)
 
 
 def test_buyer_mediation_needs_a_filing_time() -> None:
@@ -243,7 +324,8 @@ def test_each_default_outcome_is_a_legal_move_where_the_deadline_runs(transition
     action = OUTCOME_ACTIONS[DEADLINE_OUTCOMES[kind]]
     if action is None:
         return
-    case = facts(transition.target, closed_at=LATER)
+    invited = transition.action is not A.SUBMIT  # only filing leaves the supplier uninvited
+    case = facts(transition.target, closed_at=LATER, invited_at=LATER if invited else None)
     moved = check_transition(case, action, R.SYSTEM, LATER + timedelta(days=30))
     assert moved.target is not transition.target
 
@@ -255,6 +337,7 @@ def test_each_default_outcome_is_a_legal_move_where_the_deadline_runs(transition
     ("kind", "length"),
     [
         (K.DRAFT_EXPIRY, timedelta(days=7)),
+        (K.SUPPLIER_INVITATION, timedelta(days=7)),
         (K.SUPPLIER_RESPONSE, timedelta(days=3)),
         (K.NEGOTIATION, timedelta(days=7)),
         (K.MEDIATION, timedelta(days=7)),
@@ -306,7 +389,12 @@ def test_add_working_days() -> None:
 
 
 def test_policy_lengths_are_configuration() -> None:
-    policy = DeadlinePolicy(supplier_response=timedelta(days=5), mediator_assignment_working_days=1)
+    policy = DeadlinePolicy(
+        supplier_invitation=timedelta(days=2),
+        supplier_response=timedelta(days=5),
+        mediator_assignment_working_days=1,
+    )
+    assert policy.due_at(K.SUPPLIER_INVITATION, FILED) == FILED + timedelta(days=2)
     assert policy.due_at(K.SUPPLIER_RESPONSE, FILED) == FILED + timedelta(days=5)
     assert policy.due_at(K.MEDIATOR_ASSIGNMENT, FILED) == FILED + timedelta(days=1)
 

@@ -52,6 +52,8 @@ S, A, R = CaseState, Action, Role
 START = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 # The spec's numbers (PRODUCT.md), written out here so that the model does not trust the code.
 BUYER_WAIT = timedelta(days=3)  # the buyer may ask for a mediator from day 4 after filing
+INVITE_WITHIN = timedelta(days=7)  # after filing, the buyer has this long to invite the supplier
+RESPOND_WITHIN = timedelta(days=3)  # the supplier's time, from the FIRST invitation
 RECONSIDER_WINDOW = timedelta(days=3)
 MAX_RECONSIDERATIONS = 1
 DEADLINES = DeadlinePolicy()
@@ -139,11 +141,18 @@ class CaseLifecycle(RuleBasedStateMachine):
             self.pending_refund = D(0)
         elif transition.action in {A.DISPUTE_FULFILMENT, A.MARK_UNFULFILLED}:
             self.pending_refund = D(0)  # never paid
+        if transition.action is A.EXPIRE_CLAIM:
+            assert before.invited_at is None  # only a claim never passed on lapses
+        if transition.action is A.ESCALATE and before.state is S.AWAITING_SUPPLIER:
+            assert before.invited_at is not None  # only an invited supplier can be silent
+        first_invitation = transition.action is A.INVITE_SUPPLIER
+        assert not (first_invitation and before.invited_at is not None)  # the clock starts once
         self.facts = replace(
             before,
             state=target,
             previous_state=before.state,
             submitted_at=self.now if transition.action is A.SUBMIT else before.submitted_at,
+            invited_at=self.now if first_invitation else before.invited_at,
             closed_at=self.now if target is S.CLOSED else None,
             reconsiderations=before.reconsiderations + (transition.action is A.RECONSIDER),
         )
@@ -229,6 +238,20 @@ class CaseLifecycle(RuleBasedStateMachine):
             assert self._buyer_mediation_open()  # never before day 4 after filing
         self._apply(transition, proposal)
 
+    @precondition(lambda self: self.facts.state is S.AWAITING_SUPPLIER)
+    @rule()
+    def buyer_makes_an_invitation(self) -> None:
+        """The buyer makes an invitation, maybe again: only the first one starts the clock."""
+        before, deadline = self.facts, self.deadline
+        try:
+            transition = check_transition(before, A.INVITE_SUPPLIER, R.BUYER, self.now)
+        except IllegalTransition:
+            assert before.invited_at is not None
+            assert (self.facts, self.deadline) == (before, deadline)  # nothing restarted
+            return
+        assert before.invited_at is None
+        self._apply(transition, None)
+
     @rule(data=st.data())
     def make_a_legal_move(self, data: st.DataObject) -> None:
         """A move `legal_actions` offers; mostly one that keeps the case going, to get deep."""
@@ -301,6 +324,29 @@ class CaseLifecycle(RuleBasedStateMachine):
             for at in self._probe_times(opens):
                 offered = A.REQUEST_MEDIATION in legal_actions(f, R.BUYER, at)
                 assert offered == self._buyer_mediation_open(at)
+
+    @invariant()
+    def the_suppliers_clock_runs_from_the_first_invitation(self) -> None:
+        """Waiting for the supplier: the buyer's time to invite until the first invitation,
+        then the supplier's time counted from it, never from filing or a later invitation."""
+        f = self.facts
+        if f.state is not S.AWAITING_SUPPLIER:
+            return
+        assert f.submitted_at is not None
+        if f.invited_at is None:
+            assert self.deadline == (
+                DeadlineKind.SUPPLIER_INVITATION,
+                f.submitted_at + INVITE_WITHIN,
+            )
+        else:
+            assert self.deadline == (DeadlineKind.SUPPLIER_RESPONSE, f.invited_at + RESPOND_WITHIN)
+
+    @invariant()
+    def a_waiting_case_either_lapses_or_escalates_never_both(self) -> None:
+        f = self.facts
+        if f.state is S.AWAITING_SUPPLIER:
+            system = set(legal_actions(f, R.SYSTEM, self.now + timedelta(days=30)))
+            assert system == ({A.ESCALATE} if f.invited_at else {A.EXPIRE_CLAIM})
 
     @invariant()
     def every_open_case_has_a_running_deadline(self) -> None:
