@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, LifecyclePolicy, Role
 from storage.errors import Conflict, NotFound
@@ -244,37 +244,13 @@ class CaseRepo(Repo):
                 return case
             if case.supplier_id is not None:
                 raise Conflict(f"case {case_id} already has a supplier")
-            if supplier_id == case.buyer_id:
-                raise Conflict(f"the buyer of case {case_id} cannot be its supplier")
-            if await conn.scalar(select(users.c.id).where(users.c.id == supplier_id)) is None:
-                raise NotFound(f"user {supplier_id} not found; upsert the user first")
-            row = (
-                (
-                    await conn.execute(
-                        update(cases)
-                        .where(cases.c.id == case_id, cases.c.supplier_id.is_(None))
-                        .values(supplier_id=supplier_id, updated_at=now, last_activity_at=now)
-                        .returning(*cases.c)
-                    )
-                )
-                .mappings()
-                .first()
-            )
-            if row is None:
-                current = await fetch_case(conn, case_id)
-                if current is not None and current.supplier_id == supplier_id:
-                    return current  # the same supplier, twice at once
-                raise Conflict(f"case {case_id} got a supplier meanwhile")
-            await append_event(
-                conn,
-                case_id,
-                supplier_id,
-                Role.SUPPLIER,
-                "case.supplier_joined",
-                {"supplier_id": supplier_id},
-                now,
-            )
-            return case_from_row(row)
+            joined = await record_supplier(conn, case, supplier_id, now)
+            if joined is not None:
+                return joined
+            current = await fetch_case(conn, case_id)
+            if current is not None and current.supplier_id == supplier_id:
+                return current  # the same supplier, twice at once
+            raise Conflict(f"case {case_id} got a supplier meanwhile")
 
     async def touch(self, case_id: int, now: datetime) -> None:
         """Note activity on the case (a message, a button) without changing anything else."""
@@ -284,6 +260,42 @@ class CaseRepo(Repo):
             )
             if result.rowcount == 0:
                 raise NotFound(f"case {case_id} not found")
+
+
+async def record_supplier(
+    conn: AsyncConnection, case: Case, supplier_id: int, now: datetime
+) -> Case | None:
+    """Set the supplier of `case`, which has none (event "case.supplier_joined"), inside the
+    caller's transaction; None when another supplier was set meanwhile. Raises Conflict for the
+    case's buyer and NotFound for a user who was never seen."""
+    if supplier_id == case.buyer_id:
+        raise Conflict(f"the buyer of case {case.id} cannot be its supplier")
+    if await conn.scalar(select(users.c.id).where(users.c.id == supplier_id)) is None:
+        raise NotFound(f"user {supplier_id} not found; upsert the user first")
+    row = (
+        (
+            await conn.execute(
+                update(cases)
+                .where(cases.c.id == case.id, cases.c.supplier_id.is_(None))
+                .values(supplier_id=supplier_id, updated_at=now, last_activity_at=now)
+                .returning(*cases.c)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    await append_event(
+        conn,
+        case.id,
+        supplier_id,
+        Role.SUPPLIER,
+        "case.supplier_joined",
+        {"supplier_id": supplier_id},
+        now,
+    )
+    return case_from_row(row)
 
 
 def role_in(case: Case, user_id: int) -> Role | None:

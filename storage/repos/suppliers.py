@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from flows.rules.lifecycle import CaseState, Role
 from storage.access import RevokeReason
-from storage.errors import Conflict, NotFound
+from storage.errors import Conflict
 from storage.records import Case
 from storage.repos.base import Repo, lock_case
+from storage.repos.cases import record_supplier
 from storage.repos.history import append_event
 from storage.repos.tokens import consume_token, revoke_live_tokens
 from storage.repos.transitions import fetch_case
 from storage.rows import case_from_row
-from storage.tables import cases, pending_inputs, users
+from storage.tables import cases, pending_inputs
 
 __all__ = ["SupplierRepo"]
 
@@ -51,36 +52,13 @@ class SupplierRepo(Repo):
                 raise Conflict(f"case {case_id} already has a supplier")
             if case.state is not CaseState.AWAITING_SUPPLIER:
                 raise Conflict(f"case {case_id} no longer waits for a supplier")
-            if user_id == case.buyer_id:
-                raise Conflict(f"the buyer of case {case_id} cannot be its supplier")
-            if await conn.scalar(select(users.c.id).where(users.c.id == user_id)) is None:
-                raise NotFound(f"user {user_id} not found; upsert the user first")
             used = await consume_token(conn, token, user_id, now, purpose)
             if used.case_id != case_id:
                 raise Conflict(f"token is not an invitation of case {case_id}")
-            row = (
-                (
-                    await conn.execute(
-                        update(cases)
-                        .where(cases.c.id == case_id, cases.c.supplier_id.is_(None))
-                        .values(supplier_id=user_id, updated_at=now, last_activity_at=now)
-                        .returning(*cases.c)
-                    )
-                )
-                .mappings()
-                .one()
-            )
+            joined = await record_supplier(conn, case, user_id, now)
+            assert joined is not None  # the case's lock is held and it had no supplier
             await revoke_live_tokens(conn, case_id, RevokeReason.REPLACED, now, purpose=purpose)
-            await append_event(
-                conn,
-                case_id,
-                user_id,
-                Role.SUPPLIER,
-                "case.supplier_joined",
-                {"supplier_id": user_id},
-                now,
-            )
-            return case_from_row(row)
+            return joined
 
     async def remove(self, case_id: int, supplier_id: int, buyer_id: int, now: datetime) -> Case:
         """The buyer removes `supplier_id` as the case's supplier (event
