@@ -105,7 +105,7 @@ async def _after_removal(
                 services,
                 bot,
                 before,
-                chat.chat_id,
+                group.chat_id,
                 lambda t: t.t("group.stranger_not_removed", name=name),
             )
     await to_user(
