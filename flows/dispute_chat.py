@@ -3,8 +3,9 @@
 The buyer adds the bot to a group through a `startgroup` deep link carrying a single-use token
 (never the case number). The bot binds the group, checks that it can record the conversation
 (administrator, or privacy mode off) and says plainly when it cannot, renames the group and pins
-the claim summary when allowed. From then on every message, edit and file in the group goes
-into the case history with its author's role; anyone who joins and is not a party is removed.
+the claim summary when allowed; a group with anyone else in it is not bound at all (see
+flows/bind_guard.py). From then on every message, edit and file in the group goes into the case
+history with its author's role; anyone who joins and is not a party is removed.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from telegram.ext import (
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
+from flows import bind_guard
 from flows.audience import parties, to_case, to_chat
+from flows.case_context import OPEN_STATES
 from flows.chat_migration import group_target
 from flows.claim_render import case_number, render_summary
 from flows.evidence_intake import incoming_file
@@ -105,6 +108,17 @@ async def on_group_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         number = case_number(token.case_id)
         await group.send(tr.t("group.bind.already", number=number))
         return
+    case = await services.db.cases.get(token.case_id)
+    assert case is not None
+    if case.state in OPEN_STATES:
+        # Before anything of the case is said there and before the token is spent: a group
+        # with others in it is not bound (flows/bind_guard.py), and the same link works again.
+        others = await bind_guard.others_in(context.bot, case, group)
+        if others.count:
+            link = await group_link(services, context.bot, case)
+            title = message.chat.title
+            await bind_guard.hold(services, context.bot, case, group, title, others, tr, link)
+            return
     try:
         await services.db.tokens.consume(token.token, user.id, services.clock.now(), GROUP_BIND)
     except TokenInvalid as error:
@@ -116,8 +130,6 @@ async def on_group_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if existing is None:  # a group the bot left may be bound again with the used link
             await group.send(tr.t(key))
             return
-    case = await services.db.cases.get(token.case_id)
-    assert case is not None
     await bind_group(services, context.bot, case, message, user.id)
 
 
