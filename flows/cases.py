@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
+from telegram import Bot, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows import case_actions
+from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, render_summary
 from flows.common import keyboard
+from flows.dispute_chat import MY_ACTIONS
 from flows.messaging import send
 from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
 from storage import Case
@@ -111,19 +113,37 @@ async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     bind_case(case.id)
+    await _send_card(services, context.bot, case, user.id, tr)
+
+
+async def on_actions_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The button of the pinned claim in the dispute chat: the presser's /case, privately."""
+    press = await case_button(update, context, PARTY_ROLES, 2)
+    if press is None:
+        return
+    sent = await _send_card(press.services, context.bot, press.case, press.user.id, press.tr)
+    if sent is None:  # never started the bot, or blocked it: no private chat to write to
+        await press.query.answer(press.tr.t("case.card_not_sent"), show_alert=True)
+        return
+    await press.query.answer(press.tr.t("case.card_sent"))
+
+
+async def _send_card(
+    services: Services, bot: Bot, case: Case, user_id: int, tr: Translator
+) -> Message | None:
+    """The case as `user_id` (a party) sees it, with every action open to them now."""
     header = await _case_line(services, case, tr)
     if not case.claim:
-        await send(context.bot, message.chat_id, header + "\n\n" + tr.t("case.draft_hint"))
-        return
+        return await send(bot, user_id, header + "\n\n" + tr.t("case.draft_hint"))
     evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
     parts = [header, render_summary(case.claim, evidence, tr)]
-    role = await services.db.cases.role_of(case.id, user.id)
-    assert role is not None  # is_party above
-    found = await case_actions.actions_for(services, context.bot, case, user.id, role, tr)
+    role = await services.db.cases.role_of(case.id, user_id)
+    assert role is not None  # only parties get here
+    found = await case_actions.actions_for(services, bot, case, user_id, role, tr)
     parts.extend(found.notes)
     if found.rows:
         parts.append(tr.t("case.actions_header"))
-    await send(context.bot, message.chat_id, "\n\n".join(parts), keyboard(found.rows))
+    return await send(bot, user_id, "\n\n".join(parts), keyboard(found.rows))
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -131,4 +151,5 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("cases", on_cases, filters=private),
         CommandHandler("case", on_case, filters=private),
+        CallbackQueryHandler(on_actions_button, pattern=rf"^{MY_ACTIONS}:"),
     ]

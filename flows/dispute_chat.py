@@ -36,6 +36,7 @@ from flows.audience import parties, to_case, to_chat
 from flows.case_context import OPEN_STATES
 from flows.chat_migration import group_target
 from flows.claim_render import case_number, render_summary
+from flows.common import Button, pack
 from flows.evidence_intake import incoming_file
 from flows.messaging import ChatTarget
 from flows.rules.lifecycle import DeadlineKind, Role
@@ -45,6 +46,7 @@ from storage import Case, TokenInvalid
 log = logging.getLogger(__name__)
 
 GROUP_BIND = "group_bind"
+MY_ACTIONS = "ca"  # ca:<case id>: a party asks, from the pinned claim, what they can do now
 ADMIN_RIGHTS = "change_info+delete_messages+restrict_members+invite_users+pin_messages"
 TITLE_LIMIT = 128
 # What the chat is told comes next when it is bound while the case waits for the supplier: the
@@ -70,6 +72,10 @@ async def group_link(services: Services, bot: Bot, case: Case) -> str:
             now + timedelta(days=services.settings.invitation_days),
         )
     return f"https://t.me/{bot.username}?startgroup={token.token}&admin={ADMIN_RIGHTS}"
+
+
+def actions_button(tr: Translator, case_id: int) -> Button:
+    return tr.t("button.my_actions"), pack(MY_ACTIONS, case_id)
 
 
 async def can_record(bot: Bot, group: ChatTarget) -> bool:
@@ -155,14 +161,19 @@ async def bind_group(
         claim = render_summary(case.claim, evidence, tr)
         return tr.t("group.bound", number=case_number(case.id)) + "\n\n" + claim
 
+    def actions(tr: Translator) -> list[list[Button]]:
+        # The pinned claim stays where anyone can find it: its button sends the presser, in
+        # private, every action open to them now (flows/cases.py), whatever was lost before.
+        return [[actions_button(tr, case.id)]]
+
     pin = rights is not None and rights.can_pin_messages
-    summary = await to_chat(services, bot, case, group.chat_id, bound_text)
+    summary = await to_chat(services, bot, case, group.chat_id, bound_text, actions)
     if summary is not None:
         group.chat_id = summary.chat_id  # where the chat is now
         if pin and not await _pin(bot, group, summary):
             # Upgraded to a supergroup between the post and the pin: the summary stayed in the
             # old group, so it is posted again to be pinned where the chat is now.
-            summary = await to_chat(services, bot, case, group.chat_id, bound_text)
+            summary = await to_chat(services, bot, case, group.chat_id, bound_text, actions)
             if summary is not None:
                 await _pin(bot, group, summary)
     if not recording:

@@ -166,3 +166,31 @@ async def test_a_lost_blind_bidding_offer_is_joined_from_case(
     )
     await case.supplier.send("300")
     await case.supplier.wait_for(containing(str_.t("bids.recorded", round=1)))
+
+
+async def test_the_pinned_claim_sends_a_party_their_actions_privately(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await open_case(bot, sandbox, catalogs, clock)
+    btr, str_ = case.btr, case.str_
+    assert lose(case.supplier, str_.t("button.contest")) == 1
+    [pinned] = sandbox.pinned(case.group)
+    # Posted when only the English buyer was in the case, so the label is the buyer's.
+    label = btr.t("button.my_actions")
+    assert case.group.messages[pinned].callback_data_for(label) is not None
+
+    answer = await case.supplier.press(label, chat=case.group, message=pinned)
+    assert answer.text == str_.t("case.card_sent")
+    card = await case.supplier.wait_for(
+        lambda e: (
+            str_.t("case.actions_header") in e.text and str_.t("button.contest") in e.button_texts
+        )
+    )
+    await case.supplier.press(str_.t("button.contest"), message=card)
+    await case.supplier.wait_for(saying(str_.t("supplier.ask_contest")))
+
+    # Someone with no part in the case learns nothing from the button.
+    eve = sandbox.user("Eve", language_code="en")
+    await eve.open_link("https://t.me/DisputeTestBot?start")
+    refused = await eve.press(label, chat=case.group, message=pinned)
+    assert refused.text == catalogs.translator("en", "UTC").t("callback.unavailable")
