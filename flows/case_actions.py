@@ -123,7 +123,8 @@ async def _obligations(
 async def _bidding(
     services: Services, case: Case, role: Role, tr: Translator, found: Actions
 ) -> None:
-    """A blind-bidding step waiting for the reader: opting in, their figure, the midpoint."""
+    """A blind-bidding step waiting for the reader: opting in, their figure, the midpoint, the
+    next round."""
     bidding = await services.db.bids.get(case.id)
     if bidding is None:
         return
@@ -140,7 +141,11 @@ async def _bidding(
     current = await services.db.bids.current_round(case.id)
     if current is None:
         return
-    if current.status == RoundStatus.COLLECTING and role in current.waiting_for():
+    if current.status in RoundStatus.FINISHED:
+        # No agreement in that round: either side may start the next, while rounds are left.
+        if bidding.rounds_done < services.settings.blind_bid_rounds:
+            found.rows.append([(tr.t("button.bid_again"), pack(JOIN, case.id, "again"))])
+    elif current.status == RoundStatus.COLLECTING and role in current.waiting_for():
         # The figure is typed, not pressed: the prompt says what to type (the pending input
         # that takes it was stored with the round).
         found.notes.append(ask_render(case, role, current.round_no)(tr))

@@ -16,11 +16,13 @@ from tests.e2e.conftest import BotHarness
 from tests.e2e.dispute_steps import (
     Case,
     ask_text,
+    bid_round,
     containing,
     in_negotiation,
     open_case,
     saying,
     showing,
+    start_bidding,
 )
 
 
@@ -194,3 +196,30 @@ async def test_the_pinned_claim_sends_a_party_their_actions_privately(
     await eve.open_link("https://t.me/DisputeTestBot?start")
     refused = await eve.press(label, chat=case.group, message=pinned)
     assert refused.text == catalogs.translator("en", "UTC").t("callback.unavailable")
+
+
+async def test_lost_midpoint_and_next_round_buttons_are_reachable_from_case(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await in_negotiation(bot, sandbox, catalogs, clock)
+    btr, str_ = case.btr, case.str_
+    await start_bidding(case)
+    await bid_round(case, "2000", "1700", 1)  # close: both are offered the midpoint
+    await case.supplier.wait_for(showing(str_.t("button.decline_midpoint")))
+    await case.buyer.wait_for(showing(btr.t("button.accept_midpoint")))
+    assert lose(case.buyer, btr.t("button.accept_midpoint")) == 1
+    assert lose(case.supplier, str_.t("button.decline_midpoint")) == 1
+
+    card = await case_card(case, case.buyer, btr.t("button.accept_midpoint"))
+    answer = await case.buyer.press(btr.t("button.accept_midpoint"), message=card)
+    assert answer.text == btr.t("bids.answer_recorded")
+    card = await case_card(case, case.supplier, str_.t("button.decline_midpoint"))
+    await case.supplier.press(str_.t("button.decline_midpoint"), message=card)
+    await case.buyer.wait_for(showing(btr.t("button.bid_again")))
+    assert await case.state() is CaseState.NEGOTIATION
+
+    assert lose(case.buyer, btr.t("button.bid_again")) >= 1
+    card = await case_card(case, case.buyer, btr.t("button.bid_again"))
+    await case.buyer.press(btr.t("button.bid_again"), message=card)
+    await case.buyer.wait_for(saying(ask_text(case, case.buyer, 2)))
+    await case.supplier.wait_for(saying(ask_text(case, case.supplier, 2)))
