@@ -20,8 +20,8 @@ from flows import case_actions
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, render_summary
 from flows.common import keyboard
-from flows.dispute_chat import MY_ACTIONS
 from flows.messaging import send
+from flows.pinned_claim import MY_ACTIONS
 from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
 from storage import Case
 

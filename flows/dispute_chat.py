@@ -31,12 +31,11 @@ from telegram.ext import (
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
-from flows import bind_guard
+from flows import bind_guard, pinned_claim
 from flows.audience import parties, to_case, to_chat
 from flows.case_context import OPEN_STATES
 from flows.chat_migration import group_target
-from flows.claim_render import case_number, render_summary
-from flows.common import Button, pack
+from flows.claim_render import case_number
 from flows.evidence_intake import incoming_file
 from flows.messaging import ChatTarget
 from flows.rules.lifecycle import DeadlineKind, Role
@@ -46,7 +45,6 @@ from storage import Case, TokenInvalid
 log = logging.getLogger(__name__)
 
 GROUP_BIND = "group_bind"
-MY_ACTIONS = "ca"  # ca:<case id>: a party asks, from the pinned claim, what they can do now
 ADMIN_RIGHTS = "change_info+delete_messages+restrict_members+invite_users+pin_messages"
 TITLE_LIMIT = 128
 # What the chat is told comes next when it is bound while the case waits for the supplier: the
@@ -72,10 +70,6 @@ async def group_link(services: Services, bot: Bot, case: Case) -> str:
             now + timedelta(days=services.settings.invitation_days),
         )
     return f"https://t.me/{bot.username}?startgroup={token.token}&admin={ADMIN_RIGHTS}"
-
-
-def actions_button(tr: Translator, case_id: int) -> Button:
-    return tr.t("button.my_actions"), pack(MY_ACTIONS, case_id)
 
 
 async def can_record(bot: Bot, group: ChatTarget) -> bool:
@@ -158,13 +152,11 @@ async def bind_group(
     evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
 
     def bound_text(tr: Translator) -> str:
-        claim = render_summary(case.claim, evidence, tr)
-        return tr.t("group.bound", number=case_number(case.id)) + "\n\n" + claim
+        return pinned_claim.claim_text(case, evidence, tr)
 
-    def actions(tr: Translator) -> list[list[Button]]:
-        # The pinned claim stays where anyone can find it: its button sends the presser, in
-        # private, every action open to them now (flows/cases.py), whatever was lost before.
-        return [[actions_button(tr, case.id)]]
+    # The pinned claim stays where anyone can find it: its button sends the presser, in
+    # private, every action open to them now (flows/cases.py), whatever was lost before.
+    actions = pinned_claim.claim_rows(case)
 
     pin = rights is not None and rights.can_pin_messages
     summary = await to_chat(services, bot, case, group.chat_id, bound_text, actions)
@@ -310,6 +302,8 @@ async def _check_newcomers(services: Services, bot: Bot, case_id: int, message: 
             services.clock.now(),
         )
         if role is not None:
+            # A party who joins after the claim was pinned reads it in their language too.
+            await pinned_claim.refresh(services, bot, case, group)
             continue
         removed = await remove_member(bot, group, member.id)
         key = N_("group.stranger_removed") if removed else N_("group.stranger_not_removed")

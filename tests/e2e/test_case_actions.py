@@ -170,16 +170,20 @@ async def test_a_lost_blind_bidding_offer_is_joined_from_case(
     await case.supplier.wait_for(containing(str_.t("bids.recorded", round=1)))
 
 
-async def test_the_pinned_claim_sends_a_party_their_actions_privately(
+async def test_the_pinned_claim_is_bilingual_and_sends_a_party_their_actions_privately(
     bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
 ) -> None:
     case = await open_case(bot, sandbox, catalogs, clock)
     btr, str_ = case.btr, case.str_
     assert lose(case.supplier, str_.t("button.contest")) == 1
     [pinned] = sandbox.pinned(case.group)
-    # Posted when only the English buyer was in the case, so the label is the buyer's.
-    label = btr.t("button.my_actions")
-    assert case.group.messages[pinned].callback_data_for(label) is not None
+    # Pinned when only the English buyer was in the case, rewritten once the Chinese supplier
+    # joined: the claim and its button in both languages.
+    label = case.both("button.my_actions")
+    claim = case.group.messages[pinned]
+    await sandbox.wait_until(lambda: claim.callback_data_for(label) is not None)
+    assert btr.t("group.bound", number=case.number) in claim.text
+    assert str_.t("group.bound", number=case.number) in claim.text
 
     answer = await case.supplier.press(label, chat=case.group, message=pinned)
     assert answer.text == str_.t("case.card_sent")
