@@ -145,6 +145,12 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _ask_both(services, context.bot, case, round_no)
 
 
+def ask_render(case: Case, role: Role, round_no: int) -> Callable[[Translator], str]:
+    """The private prompt for `role`'s figure in round `round_no` (also shown again by /case)."""
+    paid, currency = paid_of(case)
+    return _ask(ASK_KEYS[role], round_no, paid, currency)
+
+
 def _ask(key: str, round_no: int, paid: Decimal, currency: str) -> Callable[[Translator], str]:
     def render(t: Translator) -> str:
         return t.t(key, round=round_no, currency=currency, paid=t.money(paid, currency))

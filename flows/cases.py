@@ -2,28 +2,28 @@
 
 Only cases the reader is a party to are shown; asking for any other number gets the same
 answer as asking for one that does not exist, so nothing is revealed. The /case answer carries
-what the reader may need to get back in: a new link into the dispute chat (or, for the buyer
-of a case without one, the link that makes it), the supplier's invitation while the case waits
-for one, and for the buyer the way to replace a wrong supplier who has not answered yet.
+every action open to the reader now, as buttons (flows/case_actions.py), so that no step of a
+case depends on one message having arrived.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from telegram import Bot, Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
+from telegram import Bot, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
-from flows import chat_links, dispute_chat, supplier_join, supplier_replace
-from flows.case_context import OPEN_STATES
+from flows import case_actions
+from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, render_summary
-from flows.common import Button, keyboard
+from flows.common import keyboard
 from flows.messaging import send
+from flows.pinned_claim import MY_ACTIONS
 from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
-from storage import Case, ChatStatus
+from storage import Case
 
 STATE_KEYS = {
     CaseState.DRAFT: N_("state.draft"),
@@ -113,36 +113,37 @@ async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     bind_case(case.id)
+    await _send_card(services, context.bot, case, user.id, tr)
+
+
+async def on_actions_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The button of the pinned claim in the dispute chat: the presser's /case, privately."""
+    press = await case_button(update, context, PARTY_ROLES, 2)
+    if press is None:
+        return
+    sent = await _send_card(press.services, context.bot, press.case, press.user.id, press.tr)
+    if sent is None:  # never started the bot, or blocked it: no private chat to write to
+        await press.query.answer(press.tr.t("case.card_not_sent"), show_alert=True)
+        return
+    await press.query.answer(press.tr.t("case.card_sent"))
+
+
+async def _send_card(
+    services: Services, bot: Bot, case: Case, user_id: int, tr: Translator
+) -> Message | None:
+    """The case as `user_id` (a party) sees it, with every action open to them now."""
     header = await _case_line(services, case, tr)
     if not case.claim:
-        await send(context.bot, message.chat_id, header + "\n\n" + tr.t("case.draft_hint"))
-        return
+        return await send(bot, user_id, header + "\n\n" + tr.t("case.draft_hint"))
     evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
-    body = render_summary(case.claim, evidence, tr)
-    rows = await _ways_in(services, context.bot, case, user.id, tr)
-    await send(context.bot, message.chat_id, header + "\n\n" + body, keyboard(rows))
-
-
-async def _ways_in(
-    services: Services, bot: Bot, case: Case, user_id: int, tr: Translator
-) -> list[list[Button]]:
-    """The buttons that get the reader (back) into the case, one per row."""
-    if case.state not in OPEN_STATES:
-        return []
-    rows: list[list[Button]] = []
-    chat = await services.db.chats.for_case(case.id)
-    if chat is not None and chat.status == ChatStatus.BOUND:
-        rows.append([chat_links.link_button(tr, case.id)])
-    elif user_id == case.buyer_id:
-        rows.append(
-            [(tr.t("button.create_chat"), await dispute_chat.group_link(services, bot, case))]
-        )
-    if user_id == case.buyer_id and case.state is CaseState.AWAITING_SUPPLIER:
-        if case.supplier_id is None:
-            rows.append([supplier_join.invite_button(tr, case.id)])
-        else:
-            rows.append([supplier_replace.replace_button(tr, case.id, case.supplier_id)])
-    return rows
+    parts = [header, render_summary(case.claim, evidence, tr)]
+    role = await services.db.cases.role_of(case.id, user_id)
+    assert role is not None  # only parties get here
+    found = await case_actions.actions_for(services, bot, case, user_id, role, tr)
+    parts.extend(found.notes)
+    if found.rows:
+        parts.append(tr.t("case.actions_header"))
+    return await send(bot, user_id, "\n\n".join(parts), keyboard(found.rows))
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -150,4 +151,5 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("cases", on_cases, filters=private),
         CommandHandler("case", on_case, filters=private),
+        CallbackQueryHandler(on_actions_button, pattern=rf"^{MY_ACTIONS}:"),
     ]

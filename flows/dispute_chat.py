@@ -3,8 +3,9 @@
 The buyer adds the bot to a group through a `startgroup` deep link carrying a single-use token
 (never the case number). The bot binds the group, checks that it can record the conversation
 (administrator, or privacy mode off) and says plainly when it cannot, renames the group and pins
-the claim summary when allowed. From then on every message, edit and file in the group goes
-into the case history with its author's role; anyone who joins and is not a party is removed.
+the claim summary when allowed; a group with anyone else in it is not bound at all (see
+flows/bind_guard.py). From then on every message, edit and file in the group goes into the case
+history with its author's role; anyone who joins and is not a party is removed.
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from telegram.ext import (
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
+from flows import bind_guard, pinned_claim
 from flows.audience import parties, to_case, to_chat
+from flows.case_context import OPEN_STATES
 from flows.chat_migration import group_target
-from flows.claim_render import case_number, render_summary
+from flows.claim_render import case_number
 from flows.evidence_intake import incoming_file
 from flows.messaging import ChatTarget
 from flows.rules.lifecycle import DeadlineKind, Role
@@ -105,6 +108,17 @@ async def on_group_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         number = case_number(token.case_id)
         await group.send(tr.t("group.bind.already", number=number))
         return
+    case = await services.db.cases.get(token.case_id)
+    assert case is not None
+    if case.state in OPEN_STATES:
+        # Before anything of the case is said there and before the token is spent: a group
+        # with others in it is not bound (flows/bind_guard.py), and the same link works again.
+        others = await bind_guard.others_in(context.bot, case, group)
+        if others.count:
+            link = await group_link(services, context.bot, case)
+            title = message.chat.title
+            await bind_guard.hold(services, context.bot, case, group, title, others, tr, link)
+            return
     try:
         await services.db.tokens.consume(token.token, user.id, services.clock.now(), GROUP_BIND)
     except TokenInvalid as error:
@@ -116,8 +130,6 @@ async def on_group_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if existing is None:  # a group the bot left may be bound again with the used link
             await group.send(tr.t(key))
             return
-    case = await services.db.cases.get(token.case_id)
-    assert case is not None
     await bind_group(services, context.bot, case, message, user.id)
 
 
@@ -140,17 +152,20 @@ async def bind_group(
     evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
 
     def bound_text(tr: Translator) -> str:
-        claim = render_summary(case.claim, evidence, tr)
-        return tr.t("group.bound", number=case_number(case.id)) + "\n\n" + claim
+        return pinned_claim.claim_text(case, evidence, tr)
+
+    # The pinned claim stays where anyone can find it: its button sends the presser, in
+    # private, every action open to them now (flows/cases.py), whatever was lost before.
+    actions = pinned_claim.claim_rows(case)
 
     pin = rights is not None and rights.can_pin_messages
-    summary = await to_chat(services, bot, case, group.chat_id, bound_text)
+    summary = await to_chat(services, bot, case, group.chat_id, bound_text, actions)
     if summary is not None:
         group.chat_id = summary.chat_id  # where the chat is now
         if pin and not await _pin(bot, group, summary):
             # Upgraded to a supergroup between the post and the pin: the summary stayed in the
             # old group, so it is posted again to be pinned where the chat is now.
-            summary = await to_chat(services, bot, case, group.chat_id, bound_text)
+            summary = await to_chat(services, bot, case, group.chat_id, bound_text, actions)
             if summary is not None:
                 await _pin(bot, group, summary)
     if not recording:
@@ -287,6 +302,8 @@ async def _check_newcomers(services: Services, bot: Bot, case_id: int, message: 
             services.clock.now(),
         )
         if role is not None:
+            # A party who joins after the claim was pinned reads it in their language too.
+            await pinned_claim.refresh(services, bot, case, group)
             continue
         removed = await remove_member(bot, group, member.id)
         key = N_("group.stranger_removed") if removed else N_("group.stranger_not_removed")

@@ -10,24 +10,26 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.services import get_services
+from bot.i18n import Translator
+from bot.services import Services, get_services
 from flows import chat_links
 from flows.audience import parties, to_case
-from flows.case_context import case_button, resolve
+from flows.case_context import PARTY_ROLES, case_button, resolve
 from flows.chat_migration import follower
 from flows.claim_render import case_number
-from flows.common import keyboard, pack
+from flows.common import Button, keyboard, pack
 from flows.messaging import send
 from flows.proposal_render import role_name
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role, check_transition
-from storage import ConcurrentUpdate
+from storage import Case, ConcurrentUpdate
 
 log = logging.getLogger(__name__)
 
-WITHDRAW = "wd"  # wd:<case id>:y|n
+WITHDRAW = "wd"  # wd:<case id>:a (ask to confirm) | y | n
+MEDIATOR = "md"  # md:<case id>: a party asks for a mediator (the /case button)
 
 
 async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -37,7 +39,62 @@ async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     message = update.effective_message
     assert message is not None
-    tr, case, role = caller.tr, caller.case, caller.role
+    await request_mediation(
+        services, context.bot, message.chat_id, caller.user.id, caller.tr, caller.case, caller.role
+    )
+
+
+async def on_mediator_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "Ask for a mediator" button of /case: the same request as /mediator."""
+    press = await case_button(update, context, PARTY_ROLES, 2)
+    if press is None:
+        return
+    await press.query.answer()
+    await request_mediation(
+        press.services, context.bot, press.user.id, press.user.id, press.tr, press.case, press.role
+    )
+
+
+def may_request_mediation(services: Services, case: Case, role: Role) -> bool:
+    """Whether the case rules let `role` ask for a mediator now (what /case offers)."""
+    try:
+        check_transition(
+            case.facts, Action.REQUEST_MEDIATION, role, services.clock.now(), services.lifecycle
+        )
+    except IllegalTransition:
+        return False
+    return True
+
+
+def may_withdraw(services: Services, case: Case, role: Role) -> bool:
+    """Whether the case rules let `role` withdraw the claim now (the buyer only)."""
+    try:
+        check_transition(
+            case.facts, Action.WITHDRAW, role, services.clock.now(), services.lifecycle
+        )
+    except IllegalTransition:
+        return False
+    return True
+
+
+def mediator_button(tr: Translator, case_id: int) -> Button:
+    return tr.t("button.ask_mediator"), pack(MEDIATOR, case_id)
+
+
+def withdraw_button(tr: Translator, case_id: int) -> Button:
+    return tr.t("button.withdraw"), pack(WITHDRAW, case_id, "a")
+
+
+async def request_mediation(
+    services: Services,
+    bot: Bot,
+    chat_id: int,
+    user_id: int,
+    tr: Translator,
+    case: Case,
+    role: Role,
+) -> None:
+    """Move the case to mediation at `role`'s request, or tell them (in `chat_id`) why not."""
     now = services.clock.now()
     try:
         check_transition(case.facts, Action.REQUEST_MEDIATION, role, now, services.lifecycle)
@@ -47,13 +104,13 @@ async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             text = tr.t("mediation.too_early", opens=tr.datetime(opens))
         else:
             text = tr.t("mediation.not_now", number=case_number(case.id))
-        await send(context.bot, message.chat_id, text, follow=follower(services))
+        await send(bot, chat_id, text, follow=follower(services))
         return
     try:
         case = await services.db.cases.transition(
             case.id,
             Action.REQUEST_MEDIATION,
-            caller.user.id,
+            user_id,
             role,
             now,
             reason=f"{role} asked for a mediator",
@@ -62,12 +119,12 @@ async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         )
     except (IllegalTransition, ConcurrentUpdate):
         text = tr.t("mediation.not_now", number=case_number(case.id))
-        await send(context.bot, message.chat_id, text, follow=follower(services))
+        await send(bot, chat_id, text, follow=follower(services))
         return
     log.info("mediation requested by the %s", role)
     await to_case(
         services,
-        context.bot,
+        bot,
         case,
         lambda t: t.t("mediation.requested", number=case_number(case.id), by=role_name(t, role)),
         private_to=parties(case),
@@ -83,18 +140,18 @@ async def on_withdraw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if caller.role is not Role.BUYER:
         await send(context.bot, caller.user.id, tr.t("withdraw.buyer_only"))
         return
+    await _confirm_withdrawal(context.bot, caller.user.id, tr, case)
+
+
+async def _confirm_withdrawal(bot: Bot, user_id: int, tr: Translator, case: Case) -> None:
+    """Withdrawing closes the case for good, so it is always confirmed first."""
     rows = [
         [
             (tr.t("button.withdraw_yes"), pack(WITHDRAW, case.id, "y")),
             (tr.t("button.keep_case"), pack(WITHDRAW, case.id, "n")),
         ]
     ]
-    await send(
-        context.bot,
-        caller.user.id,
-        tr.t("withdraw.confirm", number=case_number(case.id)),
-        keyboard(rows),
-    )
+    await send(bot, user_id, tr.t("withdraw.confirm", number=case_number(case.id)), keyboard(rows))
 
 
 async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -103,6 +160,10 @@ async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     services, query, user, tr = press.services, press.query, press.user, press.tr
     case, args = press.case, press.args
+    if args[0] == "a":  # from /case: ask first, as /withdraw does
+        await query.answer()
+        await _confirm_withdrawal(context.bot, user.id, tr, case)
+        return
     if args[0] != "y":
         await query.answer(tr.t("withdraw.kept"))
         return
@@ -136,4 +197,5 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("mediator", on_mediator),
         CommandHandler("withdraw", on_withdraw),
         CallbackQueryHandler(on_withdraw_button, pattern=rf"^{WITHDRAW}:"),
+        CallbackQueryHandler(on_mediator_button, pattern=rf"^{MEDIATOR}:"),
     ]

@@ -21,7 +21,7 @@ from flows import inputs, proposal_builder
 from flows.audience import to_case
 from flows.case_context import case_button
 from flows.claim_render import case_number, outcome_text
-from flows.common import keyboard, pack
+from flows.common import Button, keyboard, pack
 from flows.messaging import send
 from flows.proposals import settle_with
 from flows.rules import validation as v
@@ -68,14 +68,19 @@ def requested_proposal(case: Case, today: Any) -> Proposal:
     return Proposal((term,))
 
 
+def answer_rows(tr: Translator, case_id: int) -> list[list[Button]]:
+    """The supplier's three answers to the claim (also offered again by /case)."""
+    return [
+        [(tr.t("button.accept_request"), pack(ANSWER, case_id, "a"))],
+        [(tr.t("button.counter"), pack(ANSWER, case_id, "c"))],
+        [(tr.t("button.contest"), pack(ANSWER, case_id, "x"))],
+    ]
+
+
 async def ask(services: Services, bot: Bot, case: Case, tr: Translator) -> None:
     assert case.supplier_id is not None
     deadline = await services.db.deadlines.next_for_case(case.id)
-    rows = [
-        [(tr.t("button.accept_request"), pack(ANSWER, case.id, "a"))],
-        [(tr.t("button.counter"), pack(ANSWER, case.id, "c"))],
-        [(tr.t("button.contest"), pack(ANSWER, case.id, "x"))],
-    ]
+    rows = answer_rows(tr, case.id)
     text = tr.t(
         "supplier.answer_question",
         outcome=outcome_text(case.claim, tr),

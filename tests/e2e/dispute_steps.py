@@ -110,6 +110,16 @@ async def open_case(
     await supplier_accepts_invitation(supplier, str_, invitation, group if with_chat else None)
     if not with_chat:
         await supplier.wait_for(showing(str_.t("button.contest")))
+    else:
+        # The supplier's join rewrites the pinned claim in both languages; wait for it, so
+        # that what a test does next (such as upgrading the group) does not race it.
+        label = " / ".join([btr.t("button.my_actions"), str_.t("button.my_actions")])
+        await sandbox.wait_until(
+            lambda: any(
+                group.messages[pinned].callback_data_for(label) for pinned in sandbox.pinned(group)
+            ),
+            10,
+        )
     cases = await bot.services.db.cases.list_for_user(buyer.id)
     case = max(cases, key=lambda c: c.id)
     return Case(bot, sandbox, catalogs, buyer, supplier, group, case.id)

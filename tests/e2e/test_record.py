@@ -30,13 +30,17 @@ async def test_a_strangers_words_are_on_the_record_as_a_strangers(
     bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
 ) -> None:
     buyer = sandbox.user("Anna", language_code="en")
-    cousin = sandbox.user("小明", language_code="zh-hans")  # in the group before the bot came
+    cousin = sandbox.user("小明", language_code="zh-hans")
     btr = translator(catalogs, buyer)
     await file_claim(buyer, btr, SCRIPTS["en"], clock)
-    group = await create_dispute_chat(
-        sandbox, buyer, btr, last_bot_entry(buyer), "PO-2026-1142", members=[cousin]
-    )
+    group = await create_dispute_chat(sandbox, buyer, btr, last_bot_entry(buyer), "PO-2026-1142")
     [case] = await bot.services.db.cases.list_for_user(buyer.id)
+    # A relative comes in through a leaked link while Telegram refuses to remove him (a group
+    # with someone else already in it is never bound: tests/e2e/test_bind_strangers.py).
+    sandbox.faults.inject("banChatMember", "400", reason="not enough rights")
+    _, leaked = await sandbox.call("createChatInviteLink", {"chat_id": group.id})
+    await cousin.open_link(leaked["result"]["invite_link"])
+    await buyer.wait_for(containing(btr.t("group.stranger_not_removed", name="小明")), chat=group)
 
     said = await cousin.send("我是供应商的表弟，货没问题。", chat=group)
     await cousin.edit(said, "我是供应商的亲戚，货没问题。", chat=group)
@@ -56,6 +60,7 @@ async def test_a_strangers_words_are_on_the_record_as_a_strangers(
         if e.actor_id in (cousin.id, eve.id)
     ]
     assert strangers == [
+        ("chat.joined", "stranger", cousin.id, "小明"),
         ("chat.message", "stranger", cousin.id, "小明"),
         ("chat.edit", "stranger", cousin.id, "小明"),
         ("chat.file", "stranger", cousin.id, "小明"),
