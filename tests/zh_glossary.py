@@ -42,6 +42,7 @@ SPACED = frozenset(
         "expires",
         "hours",
         "id",
+        "length",
         "left",
         "limit_days",
         "link",
@@ -61,6 +62,7 @@ SPACED = frozenset(
         "percent",
         "proof",
         "quantity",
+        "received",
         "round",
         "rounds",
         "size",
@@ -75,6 +77,7 @@ ROLES = frozenset({"author", "by", "freight", "other", "party"})
 # Chinese labels or the users' own words, set off by punctuation or quotes: no rule.
 FREE = frozenset(
     {
+        "answer",
         "category",
         "contact",
         "description",
