@@ -39,6 +39,7 @@ SPACED = frozenset(
         "date",
         "decimals",
         "due",
+        "example",
         "expires",
         "hours",
         "id",
@@ -73,7 +74,7 @@ SPACED = frozenset(
     }
 )
 # Roles, rendered in Chinese (买家, 供应商): written close up, as in 由{party}承担.
-ROLES = frozenset({"author", "by", "freight", "other", "party"})
+ROLES = frozenset({"author", "by", "freight", "other", "party", "role"})
 # Chinese labels or the users' own words, set off by punctuation or quotes: no rule.
 FREE = frozenset(
     {
