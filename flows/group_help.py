@@ -131,8 +131,12 @@ async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if case is None:
         await _answer(services, update, context, tr.t("help.group.unbound"))
         return
-    if role is None:
-        await _answer(services, update, context, tr.t("help.group.stranger", number="—"))
+    if role is None:  # in the chat already, so the number is no secret; the claim is
+        readers = await _readers(services, case, tr)
+        text = DIVIDER.join(
+            r.t("help.group.stranger", number=case_number(case.id)) for r in readers
+        )
+        await _answer(services, update, context, text)
         return
     evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
     texts = []

@@ -15,8 +15,15 @@ from bot.commands import COMMAND_KEYS, GROUP_COMMAND_KEYS
 from bot.demo import SCRIPTS, file_claim
 from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
+from flows.audience import DIVIDER
 from tests.e2e.conftest import BotHarness, translator
-from tests.e2e.dispute_steps import after_pending_updates, contest, open_case
+from tests.e2e.dispute_steps import (
+    after_pending_updates,
+    contest,
+    create_dispute_chat,
+    last_bot_entry,
+    open_case,
+)
 
 PRIVATE = ("all_private_chats", None, None)
 GROUPS = ("all_group_chats", None, None)
@@ -130,6 +137,30 @@ async def test_help_in_a_group_that_is_no_dispute_chat(
         await li.send(command, chat=group)
     await sandbox.wait_until(lambda: len(li.bot_texts(group)) >= before + 3)
     assert li.bot_texts(group)[before:] == [tr.t("help.group.unbound")] * 3
+
+
+async def test_a_stranger_in_the_chat_is_told_it_is_not_theirs(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    """Someone who was in the group before it became the dispute chat (the bot never saw them
+    join, so it could not remove them) learns whose chat it is, never the claim."""
+    buyer = sandbox.user("Anna", language_code="en")
+    eve = sandbox.user("Eve", language_code="zh-hans")
+    btr, etr = translator(catalogs, buyer), translator(catalogs, eve)
+    await file_claim(buyer, btr, SCRIPTS["en"], clock)
+    group = await create_dispute_chat(
+        sandbox, buyer, btr, last_bot_entry(buyer), "PO-2026-1142", members=[eve]
+    )
+    # The buyer's language and the asker's: both read the group.
+    expected = DIVIDER.join(
+        [btr.t("help.group.stranger", number="#1"), etr.t("help.group.stranger", number="#1")]
+    )
+    before = eve.bot_texts(group).count(expected)
+    for command in ("/help", "/case 1"):
+        await eve.send(command, chat=group)
+    await sandbox.wait_until(lambda: eve.bot_texts(group).count(expected) == before + 2)
+    texts = eve.bot_texts(group)
+    assert not any(SCRIPTS["en"].description in text for text in texts[texts.index(expected) :])
 
 
 @pytest.mark.parametrize("language_code", ["en", "zh-hans"])
