@@ -43,6 +43,7 @@ from flows.claim_steps import (
     Step,
     continue_description,
     parse_answer,
+    recheck_saved,
 )
 from flows.common import keyboard, pack, unpack
 from flows.errors_render import validation_message
@@ -290,7 +291,12 @@ async def _press(
         return
     if value == KEEP_ANSWER and saved_answer(step, draft.answers, tr) is not None:
         await query.answer()
-        draft = await claim_moves.advance(services, draft, step, {})
+        try:
+            recheck_saved(step, form_context(services, draft, tr))
+        except ValidationError as error:
+            await send(context.bot, chat_id, validation_message(error, tr))
+        else:
+            draft = await claim_moves.advance(services, draft, step, {})
         await ask_current(services, context.bot, chat_id, case, draft, tr)
         return
     if step is Step.CONFIRM and value == "submit":

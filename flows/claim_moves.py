@@ -8,9 +8,10 @@ little bookkeeping under keys starting with "_" (never part of the filed claim):
 - `_open`: "description" right after a description as long as a Telegram message can be
   (clients cut a longer text into messages of 4,096 characters), so the next message continues
   it; after a shorter one, text at the outcome question is a mistake, not a continuation;
-- `_change`: while a part of the summary is being changed, which part, the back stack the
-  summary had, and the currency before the change, so the form returns to the summary when
-  the part is done.
+- `_change`: while a part of the summary is being changed, which part and the back stack the
+  summary had, so the form returns to the summary when the part is done;
+- `_amount_currency`, `_refund_currency`: the currency an amount was given in, so a saved
+  amount reads right, and a refund in another currency than the one paid is asked again.
 """
 
 from __future__ import annotations
@@ -77,17 +78,18 @@ def following(step: Step, answers: dict[str, Any]) -> Step:
     change = answers.get("_change")
     if not change or target in PARTS[change["part"]]:
         return target
-    if change["part"] == "paid" and _refund_needs_asking(answers, change.get("currency")):
+    if change["part"] == "paid" and _refund_needs_asking(answers):
         return Step.OUTCOME_AMOUNT  # then back to the summary (not part of "paid")
     return Step.CONFIRM
 
 
-def _refund_needs_asking(answers: dict[str, Any], currency_before: str | None) -> bool:
+def _refund_needs_asking(answers: dict[str, Any]) -> bool:
     """A partial refund as an amount no longer fits when the currency or the amount paid
     changed under it: a refund can never exceed what was paid."""
     if answers.get("outcome") != DesiredOutcome.PARTIAL_REFUND or not answers.get("outcome_amount"):
         return False
-    if answers.get("currency") != currency_before:
+    currency = answers.get("currency")
+    if answers.get("_refund_currency", currency) != currency:
         return True
     return Decimal(answers["outcome_amount"]) > Decimal(answers["amount"])
 
@@ -109,11 +111,7 @@ async def start_change(services: Services, draft: Draft, part: str) -> Draft:
     """Change on the summary: the part's first question, Back leading to the summary."""
     answers = {
         **_without(draft.answers, BOOKKEEPING),
-        "_change": {
-            "part": part,
-            "stack": list(draft.back_stack),
-            "currency": draft.answers.get("currency"),
-        },
+        "_change": {"part": part, "stack": list(draft.back_stack)},
     }
     stack = [*draft.back_stack, str(Step.CONFIRM)]
     return await save(services, draft, PARTS[part][0], answers, stack)

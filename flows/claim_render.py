@@ -145,7 +145,8 @@ def saved_answer(step: Step, answers: dict[str, Any], tr: Translator) -> str | N
         if answers.get("outcome_percent"):
             return f"{answers['outcome_percent']}%"
         if answers.get("outcome_amount"):
-            return tr.money(Decimal(answers["outcome_amount"]), answers["currency"])
+            currency = answers.get("_refund_currency", answers["currency"])
+            return tr.money(Decimal(answers["outcome_amount"]), currency)
         return None
     raw = answers.get(str(step))
     if raw is None or step in (Step.EVIDENCE, Step.EVIDENCE_LABEL, Step.EVIDENCE_TAG):
@@ -155,7 +156,7 @@ def saved_answer(step: Step, answers: dict[str, Any], tr: Translator) -> str | N
     if step is Step.QUANTITY:
         return tr.number(int(raw))
     if step is Step.AMOUNT:
-        return tr.money(Decimal(raw), answers["currency"])
+        return tr.money(Decimal(raw), answers.get("_amount_currency", answers["currency"]))
     if step is Step.CATEGORY:
         return tr.t(CATEGORY_KEYS[Category(raw)])
     if step is Step.OUTCOME:

@@ -142,7 +142,7 @@ def parse_partial_refund(text: str, ctx: FormContext) -> dict[str, str]:
     paid = Decimal(ctx.answers["amount"])
     if amount > paid:
         raise ValidationError("refund.exceeds_paid")
-    return {"outcome_amount": str(amount)}
+    return {"outcome_amount": str(amount), "_refund_currency": currency}
 
 
 def parse_answer(step: Step, text: str, ctx: FormContext) -> dict[str, Any]:
@@ -159,7 +159,9 @@ def parse_answer(step: Step, text: str, ctx: FormContext) -> dict[str, Any]:
     if step is Step.CURRENCY:
         return {"currency": v.parse_currency(text)}
     if step is Step.AMOUNT:
-        return {"amount": str(v.parse_amount(text, ctx.answers["currency"]))}
+        # The currency it was given in, so a saved amount reads right after a currency change.
+        currency = ctx.answers["currency"]
+        return {"amount": str(v.parse_amount(text, currency)), "_amount_currency": currency}
     if step is Step.SUPPLIER_NAME:
         return {"supplier_name": v.parse_text(text, max_len=policy.max_supplier_name)}
     if step is Step.SUPPLIER_CONTACT:
@@ -177,6 +179,18 @@ def parse_answer(step: Step, text: str, ctx: FormContext) -> dict[str, Any]:
     if step is Step.EVIDENCE_LABEL:
         return {"pending_label": v.parse_label(text)}
     raise ValidationError("answer.use_buttons")
+
+
+def recheck_saved(step: Step, ctx: FormContext) -> None:
+    """A kept answer is checked again against the answers it depends on, which may have changed
+    since it was given (a new category's claim window, a new currency's decimals, a lower
+    amount paid); ValidationError when it no longer fits."""
+    answers = ctx.answers
+    if step in (Step.KEY_DATE, Step.AGREED_DATE, Step.AMOUNT):
+        parse_answer(step, str(answers[str(step)]), ctx)
+    elif step is Step.OUTCOME_AMOUNT:
+        percent = answers.get("outcome_percent")
+        parse_answer(step, f"{percent}%" if percent else str(answers["outcome_amount"]), ctx)
 
 
 def parse_key_date(text: str, ctx: FormContext) -> date:

@@ -4,6 +4,7 @@ label, a late delivery asks for the agreed date, long texts are measured. Englis
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -153,6 +154,28 @@ async def test_change_on_the_summary_goes_to_the_part_and_back(
     answers = await _draft_answers(bot, buyer)
     assert answers["amount"] == "500.00" and answers["outcome_amount"] == "400.00"
     assert "_change" not in answers  # the change is over
+
+    # A new currency: the amount kept must fit it (the yen has no minor unit), so it is asked
+    # again; the refund too, since it was an amount in the old currency.
+    await buyer.press(tr.t("button.change.paid"))
+    await buyer.next_message()
+    await buyer.press("JPY")
+    amount_question = await buyer.next_message()
+    saved = tr.money(Decimal("500.00"), script.currency_button)  # as given, not in yen
+    assert tr.t("claim.saved", answer=saved) in amount_question.text
+    await buyer.press(tr.t("button.keep_answer"), message=amount_question.message_id)
+    assert (await buyer.next_message()).text == tr.t("error.amount.too_many_decimals", decimals=0)
+    assert (await buyer.next_message()).text.startswith(step_line(tr, 6))
+    await buyer.send("80000")
+    assert (await buyer.next_message()).text.startswith(step_line(tr, 12))
+    await buyer.send("30000")
+    assert (await buyer.next_message()).text.startswith(step_line(tr, 14))
+    answers = await _draft_answers(bot, buyer)
+    assert (answers["currency"], answers["amount"], answers["outcome_amount"]) == (
+        "JPY",
+        "80000",
+        "30000",
+    )
 
     # Back from the first question of a change leads to the summary, and Back there still
     # goes to the evidence question (the stack the summary had).
