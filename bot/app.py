@@ -33,6 +33,7 @@ from flows import (
     dispute_chat,
     escalation,
     group_evidence,
+    group_help,
     inputs,
     proposal_builder,
     proposals,
@@ -77,6 +78,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         escalation,
         blind_bidding,
         cases,
+        group_help,
         timezone,
         claim_form,
     ):

@@ -110,6 +110,17 @@ async def party_of(services: Services, case_id: int, user_id: int) -> tuple[Case
     return case, role
 
 
+def _which_case(tr: Translator, command_text: str, case_ids: list[int]) -> str:
+    """Several open cases: name them, and the command that was used with a number to add."""
+    command = command_text.split(maxsplit=1)[0].split("@", 1)[0] if command_text else "/case"
+    ordered = sorted(case_ids)
+    return tr.t(
+        "case.which",
+        numbers=", ".join(case_number(case_id) for case_id in ordered),
+        example=f"{command} {ordered[-1]}",
+    )
+
+
 async def resolve(services: Services, update: Update, args: list[str] | None) -> Caller | None:
     """The case a command is about, or None after telling the caller why not."""
     message = update.effective_message
@@ -128,9 +139,8 @@ async def resolve(services: Services, update: Update, args: list[str] | None) ->
         if len(cases) == 1:
             case_id = cases[0].id
         elif len(cases) > 1:
-            await send(
-                message.get_bot(), message.chat_id, tr.t("case.which"), follow=follower(services)
-            )
+            text = _which_case(tr, message.text or "", [c.id for c in cases])
+            await send(message.get_bot(), message.chat_id, text, follow=follower(services))
             return None
     found = await party_of(services, case_id, user.id) if case_id is not None else None
     if found is None:

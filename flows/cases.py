@@ -82,6 +82,9 @@ async def _case_line(services: Services, case: Case, tr: Translator) -> str:
     )
 
 
+case_line = _case_line  # also the group's /cases and /help (flows/group_help.py)
+
+
 async def on_cases(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = get_services(context)
     message = update.effective_message

@@ -23,24 +23,34 @@ from telegram.ext import (
 from bot.i18n import Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
-from flows import claim_submit
+from flows import claim_moves, claim_submit
+from flows.claim_moves import EVIDENCE_SUBSTEPS
 from flows.claim_render import (
+    CHANGE_PREFIX,
     FORM,
+    KEEP_ANSWER,
     TAG_KEYS,
     case_number,
     evidence_number,
     render_confirmation,
     render_question,
+    saved_answer,
 )
-from flows.claim_steps import CHOICE_STEPS, FIRST_STEP, FormContext, Step, next_step, parse_answer
+from flows.claim_steps import (
+    CHOICE_STEPS,
+    PARTS,
+    FormContext,
+    Step,
+    continue_description,
+    parse_answer,
+    recheck_saved,
+)
 from flows.common import keyboard, pack, unpack
 from flows.errors_render import validation_message
 from flows.evidence_intake import (
-    already_evidence,
     checked_file,
     fetch_new_file,
     has_attachment,
-    stored_from_json,
     stored_to_json,
 )
 from flows.messaging import clear_buttons, send
@@ -52,13 +62,12 @@ from flows.rules.validation import (
     EvidenceTag,
     ValidationError,
     parse_currency,
+    parse_label,
     requires_evidence,
 )
-from storage import Case, Draft, DuplicateEvidence, User
+from storage import Case, Draft, User
 
 log = logging.getLogger(__name__)
-
-EVIDENCE_SUBSTEPS = frozenset({Step.EVIDENCE_LABEL, Step.EVIDENCE_TAG})
 
 
 async def ask_current(
@@ -72,24 +81,6 @@ async def ask_current(
     else:
         text, markup = render_question(step, draft.answers, tr, case.id, len(evidence))
     await send(bot, chat_id, text, markup)
-
-
-async def _move(
-    services: Services, draft: Draft, to: Step, updates: dict[str, Any], *, push: bool = True
-) -> Draft:
-    answers = {**draft.answers, **updates}
-    current = Step(draft.step)
-    back_stack = list(draft.back_stack)
-    if push and current not in EVIDENCE_SUBSTEPS and to not in EVIDENCE_SUBSTEPS:
-        back_stack.append(current)
-    return await services.db.drafts.save(
-        draft.case_id,
-        to,
-        answers,
-        back_stack,
-        services.clock.now(),
-        expected_version=draft.version,
-    )
 
 
 async def resume_draft(services: Services, bot: Any, user_id: int, tr: Translator) -> bool:
@@ -136,20 +127,28 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
     case, draft = active
     bind_case(case.id)
     step = Step(draft.step)
+    notes: list[str] = []
     try:
         if has_attachment(message):
-            draft = await _on_attachment(services, context.bot, draft, step, message)
+            draft = await _on_attachment(services, context.bot, draft, step, message, tr, notes)
         else:
-            draft = await _on_text(services, case, draft, step, message.text or "", tr, user)
+            text = message.text or ""
+            draft = await _on_text(services, draft, step, text, message.message_id, tr, notes)
     except ValidationError as error:
-        await send(context.bot, message.chat_id, validation_message(error, tr))
-        await ask_current(services, context.bot, message.chat_id, case, draft, tr)
-        return
+        notes.append(validation_message(error, tr))
+    for note in notes:
+        await send(context.bot, message.chat_id, note)
     await ask_current(services, context.bot, message.chat_id, case, draft, tr)
 
 
 async def _on_attachment(
-    services: Services, bot: Any, draft: Draft, step: Step, message: Any
+    services: Services,
+    bot: Any,
+    draft: Draft,
+    step: Step,
+    message: Any,
+    tr: Translator,
+    notes: list[str],
 ) -> Draft:
     if step is not Step.EVIDENCE:
         raise ValidationError(
@@ -159,29 +158,54 @@ async def _on_attachment(
     # Stored now, not at submission: its hash tells at once whether it is evidence already.
     stored = await fetch_new_file(services, bot, draft.case_id, item)
     pending = {**item.to_json(), "stored": stored_to_json(stored)}
-    return await _move(services, draft, Step.EVIDENCE_LABEL, {"pending_evidence": pending})
+    if message.caption:
+        # The caption is the label the buyer already gave: no need to ask for one.
+        try:
+            label = parse_label(message.caption, services.settings.claim_policy())
+        except ValidationError as error:
+            notes.append(validation_message(error, tr))
+        else:
+            updates = {"pending_evidence": pending, "pending_label": label}
+            return await claim_moves.move(services, draft, Step.EVIDENCE_TAG, updates)
+    return await claim_moves.move(
+        services, draft, Step.EVIDENCE_LABEL, {"pending_evidence": pending}
+    )
 
 
 async def _on_text(
     services: Services,
-    case: Case,
     draft: Draft,
     step: Step,
     text: str,
+    message_id: int,
     tr: Translator,
-    user: User,
+    notes: list[str],
 ) -> Draft:
+    ctx = form_context(services, draft, tr)
     if step is Step.EVIDENCE:
-        statement = parse_answer(Step.DESCRIPTION, text, _form_context(services, draft, tr))
-        pending = {"kind": str(EvidenceKind.STATEMENT), "text": statement["description"]}
-        return await _move(services, draft, Step.EVIDENCE_LABEL, {"pending_evidence": pending})
+        statement = parse_answer(Step.OUTCOME_TEXT, text, ctx)
+        pending = {"kind": str(EvidenceKind.STATEMENT), "text": statement["outcome_text"]}
+        return await claim_moves.move(
+            services, draft, Step.EVIDENCE_LABEL, {"pending_evidence": pending}
+        )
     if step is Step.CONFIRM:
         raise ValidationError("answer.use_buttons")
-    updates = parse_answer(step, text, _form_context(services, draft, tr))
-    return await _move(services, draft, next_step(step, {**draft.answers, **updates}), updates)
+    if step is Step.OUTCOME and draft.answers.get("_open") == "description":
+        # Right after the description, text is its continuation (a long text the client cut).
+        updates = continue_description(text, ctx)
+        # The description is now two messages: an edit of the first must not replace both.
+        draft = await claim_moves.replace_answer(services, draft, updates, forget_edits=True)
+        length = len(updates["description"])
+        limit = services.settings.claim_policy().max_description
+        notes.append(
+            tr.t("claim.description.continued", length=tr.number(length), max=tr.number(limit))
+        )
+        return draft
+    updates = parse_answer(step, text, ctx)
+    return await claim_moves.advance(services, draft, step, updates, answer_id=message_id)
 
 
-def _form_context(services: Services, draft: Draft, tr: Translator) -> FormContext:
+def form_context(services: Services, draft: Draft, tr: Translator) -> FormContext:
     return FormContext(services.clock.now(), tr.tz, services.settings.claim_policy(), draft.answers)
 
 
@@ -251,7 +275,28 @@ async def _press(
         return
     if value == "back":
         await query.answer()
-        draft = await _back(services, draft)
+        pending = draft.answers.get("pending_evidence")
+        if step in EVIDENCE_SUBSTEPS and pending:
+            items = len(await services.db.evidence.list(case.id))
+            dropped = evidence_number(items + 1)
+            await send(context.bot, chat_id, tr.t("claim.evidence.dropped", number=dropped))
+        draft = await claim_moves.back(services, draft)
+        await ask_current(services, context.bot, chat_id, case, draft, tr)
+        return
+    part = value.removeprefix(CHANGE_PREFIX)
+    if step is Step.CONFIRM and value.startswith(CHANGE_PREFIX) and part in PARTS:
+        await query.answer()
+        draft = await claim_moves.start_change(services, draft, part)
+        await ask_current(services, context.bot, chat_id, case, draft, tr)
+        return
+    if value == KEEP_ANSWER and saved_answer(step, draft.answers, tr) is not None:
+        await query.answer()
+        try:
+            recheck_saved(step, form_context(services, draft, tr))
+        except ValidationError as error:
+            await send(context.bot, chat_id, validation_message(error, tr))
+        else:
+            draft = await claim_moves.advance(services, draft, step, {})
         await ask_current(services, context.bot, chat_id, case, draft, tr)
         return
     if step is Step.CONFIRM and value == "submit":
@@ -282,26 +327,6 @@ async def _press(
     await ask_current(services, context.bot, chat_id, case, draft, tr)
 
 
-def _without_pending(answers: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in answers.items() if not k.startswith("pending_")}
-
-
-async def _back(services: Services, draft: Draft) -> Draft:
-    step = Step(draft.step)
-    answers = {
-        k: v for k, v in draft.answers.items() if k not in ("pending_evidence", "pending_label")
-    }
-    if step in EVIDENCE_SUBSTEPS:
-        target, stack = Step.EVIDENCE, list(draft.back_stack)
-    elif draft.back_stack:
-        target, stack = Step(draft.back_stack[-1]), list(draft.back_stack[:-1])
-    else:
-        target, stack = FIRST_STEP, []
-    return await services.db.drafts.save(
-        draft.case_id, target, answers, stack, services.clock.now(), expected_version=draft.version
-    )
-
-
 async def _choose(services: Services, case: Case, draft: Draft, step: Step, value: str) -> Draft:
     """A choice made with a button at `step`."""
     if step is Step.CURRENCY:
@@ -311,65 +336,21 @@ async def _choose(services: Services, case: Case, draft: Draft, step: Step, valu
     elif step is Step.OUTCOME:
         updates = {"outcome": str(DesiredOutcome(value))}
     elif step is Step.EVIDENCE_TAG:
-        return await _add_evidence(services, case, draft, EvidenceTag(value))
+        return await claim_moves.add_pending_evidence(services, case, draft, EvidenceTag(value))
     elif step is Step.EVIDENCE and value == "done":
         category = Category(draft.answers["category"])
         items = await services.db.evidence.list(case.id)
         if requires_evidence(category) and not items:
             raise ValidationError("evidence.required")
-        return await _move(services, draft, Step.CONFIRM, {})
+        return await claim_moves.move(services, draft, Step.CONFIRM, {})
     else:
         raise ValidationError("answer.use_buttons")
-    return await _move(services, draft, next_step(step, {**draft.answers, **updates}), updates)
-
-
-async def _add_evidence(services: Services, case: Case, draft: Draft, tag: EvidenceTag) -> Draft:
-    pending = draft.answers.get("pending_evidence")
-    label = draft.answers.get("pending_label")
-    if not pending or not label:
-        return await _move(services, draft, Step.EVIDENCE, {}, push=False)
-    stored = stored_from_json(pending["stored"]) if pending.get("stored") else None
-    try:
-        await services.db.evidence.add(
-            case.id,
-            case.buyer_id,
-            Role.BUYER,
-            pending["kind"],
-            label,
-            str(tag),
-            services.clock.now(),
-            text=pending.get("text"),
-            telegram_file_id=pending.get("file_id"),
-            telegram_file_unique_id=pending.get("file_unique_id"),
-            file_name=pending.get("file_name"),
-            mime_type=pending.get("mime_type"),
-            size=stored.size if stored is not None else pending.get("size"),
-            sha256=stored.sha256 if stored is not None else None,
-            stored_path=str(stored.path) if stored is not None else None,
-        )
-    except DuplicateEvidence as duplicate:
-        # The same file became evidence since it arrived: drop this copy, keep the rest.
-        await _back_to_evidence(services, draft)
-        raise already_evidence(case.id, duplicate.number) from None
-    return await _back_to_evidence(services, draft)
-
-
-async def _back_to_evidence(services: Services, draft: Draft) -> Draft:
-    """The evidence question again, with the item in progress done or dropped."""
-    answers = {
-        k: v for k, v in draft.answers.items() if k not in ("pending_evidence", "pending_label")
-    }
-    return await services.db.drafts.save(
-        draft.case_id,
-        Step.EVIDENCE,
-        answers,
-        list(draft.back_stack),
-        services.clock.now(),
-        expected_version=draft.version,
-    )
+    return await claim_moves.advance(services, draft, step, updates)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    from flows import claim_edits  # it asks the current question with this module's helpers
+
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("new", start_claim, filters=private),
@@ -377,5 +358,8 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         MessageHandler(
             filters.UpdateType.MESSAGE & private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
             on_private_message,
+        ),
+        MessageHandler(
+            filters.UpdateType.EDITED_MESSAGE & private & ~filters.COMMAND, claim_edits.on_edit
         ),
     ]

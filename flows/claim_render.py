@@ -69,6 +69,22 @@ QUESTION_KEYS = {
 }
 
 
+# The summary's "Change" buttons, one per part, in the order the summary lists them.
+CHANGE_KEYS = {
+    "order": N_("button.change.order"),
+    "product": N_("button.change.product"),
+    "paid": N_("button.change.paid"),
+    "supplier": N_("button.change.supplier"),
+    "category": N_("button.change.category"),
+    "outcome": N_("button.change.outcome"),
+    "description": N_("button.change.description"),
+    "evidence": N_("button.change.evidence"),
+}
+CHANGE_PREFIX = "chg_"  # callback value of a Change button: chg_<part>
+KEEP_ANSWER = "same"  # callback value of "keep the saved answer"
+SAVED_PREVIEW = 300  # a long saved answer is shown cut, so the question stays one message
+
+
 def evidence_number(number: int) -> str:
     """Evidence items are cited as E1, E2, ... in every language."""
     return f"E{number}"
@@ -87,6 +103,9 @@ def _question_text(step: Step, answers: dict[str, Any], tr: Translator, items: i
         if answers.get("category") == Category.NOT_RECEIVED:
             return tr.t("claim.ask.delivery_date")
         return tr.t("claim.ask.received_date")
+    if step is Step.AGREED_DATE:
+        received = _date_text(tr, answers.get("key_date"))
+        return tr.t("claim.ask.agreed_date", received=received)
     if step is Step.OUTCOME_AMOUNT:
         paid = tr.money(Decimal(answers["amount"]), answers["currency"])
         return tr.t("claim.ask.outcome_amount", currency=answers["currency"], paid=paid)
@@ -120,10 +139,37 @@ def _choices(step: Step, case_id: int, tr: Translator) -> list[list[Button]]:
     return []
 
 
+def saved_answer(step: Step, answers: dict[str, Any], tr: Translator) -> str | None:
+    """The answer already saved for `step` as the reader reads it, or None."""
+    if step is Step.OUTCOME_AMOUNT:
+        if answers.get("outcome_percent"):
+            return f"{answers['outcome_percent']}%"
+        if answers.get("outcome_amount"):
+            currency = answers.get("_refund_currency", answers["currency"])
+            return tr.money(Decimal(answers["outcome_amount"]), currency)
+        return None
+    raw = answers.get(str(step))
+    if raw is None or step in (Step.EVIDENCE, Step.EVIDENCE_LABEL, Step.EVIDENCE_TAG):
+        return None
+    if step in (Step.ORDER_DATE, Step.KEY_DATE, Step.AGREED_DATE):
+        return _date_text(tr, raw)
+    if step is Step.QUANTITY:
+        return tr.number(int(raw))
+    if step is Step.AMOUNT:
+        return tr.money(Decimal(raw), answers.get("_amount_currency", answers["currency"]))
+    if step is Step.CATEGORY:
+        return tr.t(CATEGORY_KEYS[Category(raw)])
+    if step is Step.OUTCOME:
+        return tr.t(OUTCOME_KEYS[DesiredOutcome(raw)])
+    text = str(raw)
+    return text if len(text) <= SAVED_PREVIEW else text[:SAVED_PREVIEW] + "…"
+
+
 def render_question(
     step: Step, answers: dict[str, Any], tr: Translator, case_id: int, items: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The question for `step` with its progress line and its buttons."""
+    """The question for `step` with its progress line and its buttons; when the step has an
+    answer already (Back, or Change on the summary), the saved answer and a button to keep it."""
     if step is Step.CONFIRM:
         raise ValueError("the confirm step is rendered by render_confirmation")
     number, total = progress(step)
@@ -133,6 +179,10 @@ def render_question(
         + _question_text(step, answers, tr, items)
     )
     rows = _choices(step, case_id, tr)
+    saved = saved_answer(step, answers, tr)
+    if saved is not None:
+        text += "\n\n" + tr.t("claim.saved", answer=saved)
+        rows.append([(tr.t("button.keep_answer"), pack(FORM, case_id, step, KEEP_ANSWER))])
     navigation: list[Button] = []
     if step is not Step.ORDER_NUMBER:
         navigation.append((tr.t("button.back"), pack(FORM, case_id, step, "back")))
@@ -196,6 +246,11 @@ def render_summary(claim: dict[str, Any], evidence: Sequence[Evidence], tr: Tran
         ),
         tr.t("claim.summary.category", category=tr.t(CATEGORY_KEYS[category])),
         tr.t(date_key, date=_date_text(tr, claim.get("key_date"))),
+        *(
+            [tr.t("claim.summary.agreed_date", date=_date_text(tr, claim.get("agreed_date")))]
+            if category is Category.LATE_DELIVERY and claim.get("agreed_date")
+            else []
+        ),
         tr.t("claim.summary.outcome", outcome=outcome_text(claim, tr)),
         tr.t("claim.summary.description", description=claim["description"]),
     ]
@@ -217,8 +272,13 @@ def render_confirmation(
             render_summary(claim, evidence, tr),
         ]
     )
+    changes = [
+        (tr.t(key), pack(FORM, case_id, Step.CONFIRM, CHANGE_PREFIX + part))
+        for part, key in CHANGE_KEYS.items()
+    ]
     rows = [
         [(tr.t("button.submit"), pack(FORM, case_id, Step.CONFIRM, "submit"))],
+        *chunk(changes, 2),
         [
             (tr.t("button.back"), pack(FORM, case_id, Step.CONFIRM, "back")),
             (tr.t("button.cancel"), pack(FORM, case_id, Step.CONFIRM, "cancel")),

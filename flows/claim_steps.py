@@ -28,6 +28,7 @@ class Step(StrEnum):
     SUPPLIER_CONTACT = "supplier_contact"
     CATEGORY = "category"
     KEY_DATE = "key_date"  # receipt of goods, or the agreed delivery date for non-delivery
+    AGREED_DATE = "agreed_date"  # late delivery: the date that was agreed (before receipt)
     DESCRIPTION = "description"
     OUTCOME = "outcome"
     OUTCOME_AMOUNT = "outcome_amount"
@@ -58,6 +59,7 @@ MAIN_STEPS: tuple[Step, ...] = (
     Step.CONFIRM,
 )
 PARENT = {
+    Step.AGREED_DATE: Step.KEY_DATE,
     Step.OUTCOME_AMOUNT: Step.OUTCOME,
     Step.OUTCOME_TEXT: Step.OUTCOME,
     Step.EVIDENCE_LABEL: Step.EVIDENCE,
@@ -65,6 +67,19 @@ PARENT = {
 }
 
 CHOICE_STEPS = frozenset({Step.CATEGORY, Step.OUTCOME, Step.EVIDENCE_TAG})
+
+# The parts of the summary, each with "Change": the questions it asks again, in order. Changing
+# a part walks through its questions (follow-ups included) and returns to the summary.
+PARTS: dict[str, tuple[Step, ...]] = {
+    "order": (Step.ORDER_NUMBER, Step.ORDER_DATE),
+    "product": (Step.PRODUCT, Step.QUANTITY),
+    "paid": (Step.CURRENCY, Step.AMOUNT),
+    "supplier": (Step.SUPPLIER_NAME, Step.SUPPLIER_CONTACT),
+    "category": (Step.CATEGORY, Step.KEY_DATE, Step.AGREED_DATE),
+    "description": (Step.DESCRIPTION,),
+    "outcome": (Step.OUTCOME, Step.OUTCOME_AMOUNT, Step.OUTCOME_TEXT),
+    "evidence": (Step.EVIDENCE, Step.EVIDENCE_LABEL, Step.EVIDENCE_TAG),
+}
 COMMON_CURRENCIES = ("USD", "EUR", "CNY", "GBP", "HKD", "JPY")
 
 
@@ -90,6 +105,10 @@ def next_step(step: Step, answers: dict[str, Any]) -> Step:
         return Step.EVIDENCE
     if step is Step.EVIDENCE:
         return Step.CONFIRM
+    if step is Step.KEY_DATE and answers.get("category") == Category.LATE_DELIVERY:
+        return Step.AGREED_DATE
+    if step is Step.AGREED_DATE:
+        return Step.DESCRIPTION
     index = MAIN_STEPS.index(step)
     return MAIN_STEPS[index + 1]
 
@@ -123,7 +142,7 @@ def parse_partial_refund(text: str, ctx: FormContext) -> dict[str, str]:
     paid = Decimal(ctx.answers["amount"])
     if amount > paid:
         raise ValidationError("refund.exceeds_paid")
-    return {"outcome_amount": str(amount)}
+    return {"outcome_amount": str(amount), "_refund_currency": currency}
 
 
 def parse_answer(step: Step, text: str, ctx: FormContext) -> dict[str, Any]:
@@ -140,22 +159,38 @@ def parse_answer(step: Step, text: str, ctx: FormContext) -> dict[str, Any]:
     if step is Step.CURRENCY:
         return {"currency": v.parse_currency(text)}
     if step is Step.AMOUNT:
-        return {"amount": str(v.parse_amount(text, ctx.answers["currency"]))}
+        # The currency it was given in, so a saved amount reads right after a currency change.
+        currency = ctx.answers["currency"]
+        return {"amount": str(v.parse_amount(text, currency)), "_amount_currency": currency}
     if step is Step.SUPPLIER_NAME:
         return {"supplier_name": v.parse_text(text, max_len=policy.max_supplier_name)}
     if step is Step.SUPPLIER_CONTACT:
         return {"supplier_contact": v.parse_text(text, max_len=policy.max_supplier_contact)}
     if step is Step.KEY_DATE:
         return {"key_date": parse_key_date(text, ctx).isoformat()}
+    if step is Step.AGREED_DATE:
+        return {"agreed_date": parse_agreed_date(text, ctx).isoformat()}
     if step is Step.DESCRIPTION:
         return {"description": v.parse_text(text, max_len=policy.max_description)}
     if step is Step.OUTCOME_AMOUNT:
         return parse_partial_refund(text, ctx)
     if step is Step.OUTCOME_TEXT:
-        return {"outcome_text": v.parse_text(text, max_len=policy.max_description)}
+        return {"outcome_text": v.parse_text(text, max_len=policy.max_statement)}
     if step is Step.EVIDENCE_LABEL:
         return {"pending_label": v.parse_label(text)}
     raise ValidationError("answer.use_buttons")
+
+
+def recheck_saved(step: Step, ctx: FormContext) -> None:
+    """A kept answer is checked again against the answers it depends on, which may have changed
+    since it was given (a new category's claim window, a new currency's decimals, a lower
+    amount paid); ValidationError when it no longer fits."""
+    answers = ctx.answers
+    if step in (Step.KEY_DATE, Step.AGREED_DATE, Step.AMOUNT):
+        parse_answer(step, str(answers[str(step)]), ctx)
+    elif step is Step.OUTCOME_AMOUNT:
+        percent = answers.get("outcome_percent")
+        parse_answer(step, f"{percent}%" if percent else str(answers["outcome_amount"]), ctx)
 
 
 def parse_key_date(text: str, ctx: FormContext) -> date:
@@ -176,6 +211,34 @@ def parse_key_date(text: str, ctx: FormContext) -> date:
     return key_date
 
 
+def parse_agreed_date(text: str, ctx: FormContext) -> date:
+    """The delivery date agreed for a late delivery: not before the order, and before the goods
+    arrived (delivered on or before it, they were not late)."""
+    agreed = v.parse_date(text, ctx.now, ctx.tz)
+    order_date = _date(ctx.answers, "order_date")
+    if order_date is not None and agreed < order_date:
+        raise ValidationError("date.before_order")
+    received = _date(ctx.answers, "key_date")
+    if received is not None and agreed >= received:
+        raise ValidationError("date.agreed_not_before_receipt", received=received)
+    return agreed
+
+
+def continue_description(text: str, ctx: FormContext) -> dict[str, Any]:
+    """A second message right after the description continues it (Telegram cuts a long text
+    into messages of 4,096 characters), within `max_description` in all."""
+    added = v.parse_text(text, max_len=ctx.policy.max_description)
+    joined = f"{ctx.answers['description']}\n{added}"
+    if len(joined) > ctx.policy.max_description:
+        raise ValidationError("text.too_long", max=ctx.policy.max_description, length=len(joined))
+    return {"description": joined}
+
+
 def claim_from_answers(answers: dict[str, Any]) -> dict[str, Any]:
-    """The submitted claim as stored on the case: the answers without working fields."""
-    return {key: value for key, value in answers.items() if not key.startswith("pending_")}
+    """The submitted claim as stored on the case: the answers without working fields (the
+    item in progress, `pending_*`, and the form's own bookkeeping, `_*`)."""
+    return {
+        key: value
+        for key, value in answers.items()
+        if not key.startswith("pending_") and not key.startswith("_")
+    }

@@ -22,6 +22,7 @@ ERROR_KEYS: dict[str, str] = {
     "date.format": N_("error.date.format"),
     "date.future": N_("error.date.future"),
     "date.before_order": N_("error.date.before_order"),
+    "date.agreed_not_before_receipt": N_("error.date.agreed_not_before_receipt"),
     "claim.too_late": N_("error.claim.too_late"),
     "text.empty": N_("error.text.empty"),
     "text.too_long": N_("error.text.too_long"),

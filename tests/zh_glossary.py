@@ -39,9 +39,11 @@ SPACED = frozenset(
         "date",
         "decimals",
         "due",
+        "example",
         "expires",
         "hours",
         "id",
+        "length",
         "left",
         "limit_days",
         "link",
@@ -63,6 +65,7 @@ SPACED = frozenset(
         "percent",
         "proof",
         "quantity",
+        "received",
         "round",
         "rounds",
         "size",
@@ -73,10 +76,11 @@ SPACED = frozenset(
     }
 )
 # Roles, rendered in Chinese (买家, 供应商): written close up, as in 由{party}承担.
-ROLES = frozenset({"author", "by", "freight", "other", "party"})
+ROLES = frozenset({"author", "by", "freight", "other", "party", "role"})
 # Chinese labels or the users' own words, set off by punctuation or quotes: no rule.
 FREE = frozenset(
     {
+        "answer",
         "category",
         "contact",
         "description",

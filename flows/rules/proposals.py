@@ -188,7 +188,7 @@ def _validate_term(term: Term, paid: Decimal, currency: str, today: date) -> Non
         if not text:
             raise ValidationError("text.empty")
         if len(text) > OTHER_MAX_LEN:
-            raise ValidationError("text.too_long", max=OTHER_MAX_LEN)
+            raise ValidationError("text.too_long", max=OTHER_MAX_LEN, length=len(text))
 
 
 # ---------------------------------------------------------------- storage as JSON

@@ -93,7 +93,9 @@ class ClaimPolicy:
     max_product: int = 200
     max_supplier_name: int = 200
     max_supplier_contact: int = 200
-    max_description: int = 4000
+    # A description may be longer than one Telegram message (4,096 characters): a second
+    # message sent right after it continues it, up to this limit (README, "Limits").
+    max_description: int = 8000
     max_statement: int = 4000
     max_label: int = 100
     max_amount: Decimal = Decimal(10) ** 12
@@ -134,7 +136,8 @@ def parse_text(text: str, *, min_len: int = 1, max_len: int) -> str:
     if len(value) < min_len:
         raise ValidationError("text.too_short", min=min_len)
     if len(value) > max_len:
-        raise ValidationError("text.too_long", max=max_len)
+        # The length too, so the reader knows how much to cut, not only where the limit is.
+        raise ValidationError("text.too_long", max=max_len, length=len(value))
     return value
 
 

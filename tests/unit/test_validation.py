@@ -424,9 +424,9 @@ def test_claim_policy_text_limits() -> None:
         policy.max_supplier_contact,
         policy.max_description,
     )
-    assert limits == (64, 200, 200, 200, 4000)
-    assert parse_text("x" * 4000, max_len=policy.max_description) == "x" * 4000
-    with raises_code("text.too_long", max=4000):
+    assert limits == (64, 200, 200, 200, 8000)
+    assert parse_text("x" * 8000, max_len=policy.max_description) == "x" * 8000
+    with raises_code("text.too_long", max=8000, length=10_000_000):
         parse_text("x" * 10_000_000, max_len=policy.max_description)  # "a 10 MB essay"
 
 
