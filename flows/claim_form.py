@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import Translator
+from bot.ledger import Resume, resume_with
 from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows import claim_submit
@@ -92,6 +93,17 @@ async def _move(
     )
 
 
+def _resume(services: Services, bot: Any, chat_id: int, case: Case, tr: Translator) -> Resume:
+    """After a failure that followed a saved answer: ask what the form is at now."""
+
+    async def resume() -> None:
+        draft = await services.db.drafts.get(case.id)
+        if draft is not None:
+            await ask_current(services, bot, chat_id, case, draft, tr)
+
+    return resume
+
+
 async def resume_draft(services: Services, bot: Any, user_id: int, tr: Translator) -> bool:
     """Take a buyer back to their unfinished claim, if they have one."""
     active = await services.db.cases.active_draft_for(user_id)
@@ -135,6 +147,7 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     case, draft = active
     bind_case(case.id)
+    resume_with(_resume(services, context.bot, message.chat_id, case, tr))
     step = Step(draft.step)
     try:
         if has_attachment(message):
@@ -201,6 +214,8 @@ async def on_form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
     bind_case(case.id)
+    chat_id = query.message.chat.id if query.message else user.id
+    resume_with(_resume(services, context.bot, chat_id, case, tr))
     draft = await services.db.drafts.get(case.id)
     if draft is None or draft.step != raw_step:
         await query.answer(tr.t("callback.stale"), show_alert=True)
