@@ -41,6 +41,7 @@ from flows import (
     supplier_join,
     supplier_replace,
     timezone,
+    unknown_buttons,
 )
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
     ):
         application.add_handlers(flow.handlers(), group=FLOWS)
     application.add_handlers(start.fallback_handlers(), group=FLOWS)
+    application.add_handlers(unknown_buttons.handlers(), group=FLOWS)  # after every flow
     application.add_error_handler(on_error)
 
 

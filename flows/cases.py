@@ -20,7 +20,7 @@ from bot.services import Services, get_services
 from flows import chat_links, dispute_chat, supplier_join, supplier_replace
 from flows.case_context import OPEN_STATES
 from flows.claim_render import case_number, render_summary
-from flows.common import Button, keyboard
+from flows.common import Button, is_number, keyboard, parse_id, shown_number
 from flows.messaging import send
 from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
 from storage import Case, ChatStatus
@@ -102,15 +102,14 @@ async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     args = context.args or []
-    raw = args[0].lstrip("#") if args else ""
-    if not raw.isdigit():
+    raw = args[0] if args else ""
+    if not is_number(raw):
         await send(context.bot, message.chat_id, tr.t("case.usage"))
         return
-    case = await services.db.cases.get(int(raw))
+    case_id = parse_id(raw)  # None: too big to be any case's number
+    case = await services.db.cases.get(case_id) if case_id is not None else None
     if case is None or not is_party(case, user.id):
-        await send(
-            context.bot, message.chat_id, tr.t("case.not_found", number=case_number(int(raw)))
-        )
+        await send(context.bot, message.chat_id, tr.t("case.not_found", number=shown_number(raw)))
         return
     bind_case(case.id)
     header = await _case_line(services, case, tr)

@@ -25,6 +25,7 @@ from bot.ledger import Resume, resume_with
 from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows import claim_submit
+from flows.claim_buttons import made_here
 from flows.claim_render import (
     FORM,
     TAG_KEYS,
@@ -34,7 +35,7 @@ from flows.claim_render import (
     render_question,
 )
 from flows.claim_steps import CHOICE_STEPS, FIRST_STEP, FormContext, Step, next_step, parse_answer
-from flows.common import keyboard, pack, unpack
+from flows.common import keyboard, pack, parse_id, unpack
 from flows.errors_render import validation_message
 from flows.evidence_intake import (
     already_evidence,
@@ -205,20 +206,21 @@ async def on_form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     parts = unpack(query.data)
-    if len(parts) != 4 or not parts[1].isdigit():
-        await query.answer(tr.t("callback.unavailable"), show_alert=True)
-        return
-    _, raw_case, raw_step, value = parts
-    case = await services.db.cases.get(int(raw_case))
+    case_id = parse_id(parts[1]) if len(parts) == 4 else None
+    case = await services.db.cases.get(case_id) if case_id is not None else None
     if case is None or case.buyer_id != user.id:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
     bind_case(case.id)
     chat_id = query.message.chat.id if query.message else user.id
     resume_with(_resume(services, context.bot, chat_id, case, tr))
+    _, _, raw_step, value = parts
     draft = await services.db.drafts.get(case.id)
     if draft is None or draft.step != raw_step:
         await query.answer(tr.t("callback.stale"), show_alert=True)
+        return
+    if not made_here(Step(raw_step), value):  # forged: no default choice is made for it
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
     await _press(services, context, query, case, draft, Step(raw_step), value, tr, user)
 

@@ -98,7 +98,7 @@ async def on_withdraw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, frozenset({Role.BUYER}), 3)
+    press = await case_button(update, context, frozenset({Role.BUYER}), 3, actions=("y", "n"))
     if press is None:
         return
     services, query, user, tr = press.services, press.query, press.user, press.tr
