@@ -17,7 +17,7 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.errors import on_error
 from bot.i18n import Catalogs
-from bot.ledger import stamp_update
+from bot.ledger import stamp_update, then_checkpoint
 from bot.scheduler import start_scheduler
 from bot.services import SERVICES_KEY, Services
 from bot.startup import evidence_files, open_database, where
@@ -57,7 +57,9 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
     """Every flow, in the order their handlers are tried."""
     application.add_handler(TypeHandler(object, stamp_update), group=STAMP)
     # A group's move to a supergroup is followed before anything in it is recorded.
-    application.add_handlers([*chat_migration.handlers(), *dispute_chat.recorder()], group=RECORD)
+    # What they commit is not what a failing flow saved (the error handler's "it was saved").
+    recorders = [*chat_migration.handlers(), *dispute_chat.recorder()]
+    application.add_handlers([then_checkpoint(h) for h in recorders], group=RECORD)
     application.add_handlers(inputs.handlers(), group=PENDING_INPUT)
     for flow in (
         start,

@@ -18,19 +18,34 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import timedelta
+from typing import Any
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop, BaseHandler, ContextTypes
 
 from bot.logs import bind_update
 from bot.services import SERVICES_KEY, Services
 from storage.ledger import HandledUpdate, begin_update, current_update
 
-__all__ = ["KEEP", "Resume", "prune", "resume_hook", "resume_with", "saved", "stamp_update"]
+__all__ = [
+    "KEEP",
+    "Resume",
+    "checkpoint",
+    "prune",
+    "resume_hook",
+    "resume_with",
+    "saved",
+    "stamp_update",
+    "then_checkpoint",
+]
 
 log = logging.getLogger(__name__)
 
 Resume = Callable[[], Awaitable[None]]
+# How many of the update's effects were committed when the current handler started: a failure
+# is "after a save" only if the handler that failed saved something itself (the recorder of a
+# group message commits before the command in it is handled).
+_checkpoint: ContextVar[int] = ContextVar("ledger_checkpoint", default=0)
 # Telegram keeps an unconfirmed update for 24 hours; a ledger row older than that can never
 # meet its update again. Two days leave room for a clock that is off.
 KEEP = timedelta(days=2)
@@ -40,6 +55,7 @@ _resume: ContextVar[Resume | None] = ContextVar("resume_after_save", default=Non
 async def stamp_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Group -2: log stamp, ledger entry, and the skip of an update handled before."""
     _resume.set(None)
+    _checkpoint.set(0)
     if not isinstance(update, Update):
         bind_update(None)
         begin_update(None)
@@ -62,9 +78,29 @@ def resume_with(resume: Resume) -> None:
 
 
 def saved() -> bool:
-    """Whether this update's effects were committed (its ledger row is written)."""
+    """Whether the handler that is running (or failed) committed an effect of this update."""
     entry = current_update()
-    return entry is not None and entry.recorded
+    return entry is not None and entry.commits > _checkpoint.get()
+
+
+def checkpoint() -> None:
+    """What was committed so far belongs to a handler that finished: `saved` no longer counts it."""
+    entry = current_update()
+    _checkpoint.set(entry.commits if entry is not None else 0)
+
+
+def then_checkpoint(handler: BaseHandler[Any, Any, Any]) -> BaseHandler[Any, Any, Any]:
+    """`handler`, followed by a `checkpoint` when it succeeds (for the handlers that run before
+    the one a user's message is really for: the recorder of a group message)."""
+    original = handler.callback
+
+    async def callback(update: object, context: ContextTypes.DEFAULT_TYPE) -> Any:
+        result = await original(update, context)
+        checkpoint()
+        return result
+
+    handler.callback = callback
+    return handler
 
 
 def resume_hook() -> Resume | None:

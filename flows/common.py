@@ -61,9 +61,9 @@ def is_number(text: str) -> bool:
 
 
 def shown_number(text: str) -> str:
-    """A number the user typed, as "#123", cut short if it is absurdly long."""
+    """A number the user typed (`is_number`), as "#123", cut short if it is absurdly long."""
     digits = text.removeprefix("#")
-    return "#" + (digits if len(digits) <= _ID_DIGITS else digits[:_ID_DIGITS] + "…")
+    return "#" + (str(int(digits)) if len(digits) <= _ID_DIGITS else digits[:_ID_DIGITS] + "…")
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:

@@ -32,6 +32,7 @@ class HandledUpdate:
     update_id: int
     handled_at: datetime
     recorded: bool = False  # its ledger row is committed (with the update's first effect)
+    commits: int = 0  # write transactions of this update committed so far (its effects)
 
 
 class UpdateAlreadyHandled(Exception):

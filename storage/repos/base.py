@@ -46,14 +46,13 @@ class Repo:
         which must not mark the update handled before its real effect is written.
         """
         entry = current_update() if ledger else None
-        if entry is not None and entry.recorded:
-            entry = None
         async with self._writer.begin() as conn:
-            if entry is not None:
+            if entry is not None and not entry.recorded:
                 await record_update(conn, entry)
             yield conn
         if entry is not None:
             entry.recorded = True
+            entry.commits += 1
 
     async def _retry_unique(self, attempt: Callable[[], Awaitable[T]], what: str) -> T:
         """Run `attempt` (a whole transaction) again when it lost a race on a unique key."""

@@ -150,3 +150,17 @@ async def test_a_failed_send_after_a_saved_answer_asks_the_next_question(
     active = await bot.services.db.cases.active_draft_for(buyer.id)
     assert active is not None
     assert active[1].answers["supplier_contact"] == "light@example.com"
+
+
+async def test_a_failure_in_a_group_command_is_not_called_saved(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    """The group message is recorded before the command in it is handled; a command that then
+    fails before changing anything must not be told "it was saved, do not send it again"."""
+    case = await open_case(bot, sandbox, catalogs, clock)
+    case.buyer.skip_messages(case.group)
+    # /withdraw in the group asks the buyer privately; that question fails to go out.
+    sandbox.faults.inject("sendMessage", "500", chat_id=case.buyer.id)
+    await case.buyer.send("/withdraw", chat=case.group)
+    apology = await case.buyer.next_message(case.group)
+    assert apology.text == case.btr.t("error.generic")

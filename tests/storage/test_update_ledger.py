@@ -3,6 +3,7 @@ copy of the update finds the record, and its write is rolled back with it."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,7 +19,7 @@ async def test_the_first_write_of_an_update_records_it(db: Database, now: dateti
     with handling(entry):
         await db.users.set_language(1, "zh_Hans", now)
         await db.users.set_timezone(1, "Asia/Shanghai", now)  # same update: one record
-    assert entry.recorded
+    assert entry.recorded and entry.commits == 2
     assert await db.updates.handled(BOT, 77)
     assert not await db.updates.handled(BOT, 78)
     assert not await db.updates.handled(BOT + 1, 77)  # update ids are per bot
@@ -61,3 +62,23 @@ async def test_prune_forgets_old_updates(db: Database, now: datetime) -> None:
     assert await db.updates.prune(now - timedelta(days=2)) == 1
     assert not await db.updates.handled(BOT, 1)
     assert await db.updates.handled(BOT, 2)
+
+
+async def test_two_workers_handling_one_update_apply_it_once(db: Database, now: datetime) -> None:
+    """Both passed the early check; the ledger row lets exactly one of them commit."""
+    await db.users.upsert(1, "Ann", None, "en", now)
+
+    async def worker(language: str) -> str:
+        with handling(HandledUpdate(BOT, 31, now)):
+            try:
+                await db.users.set_language(1, language, now)
+            except UpdateAlreadyHandled:
+                return "skipped"
+            return language
+
+    results = await asyncio.gather(worker("en"), worker("zh_Hans"))
+    assert "skipped" in results
+    applied = [r for r in results if r != "skipped"]
+    assert len(applied) == 1
+    user = await db.users.get(1)
+    assert user is not None and user.language == applied[0]
