@@ -6,6 +6,11 @@ answered only once (`bot.telegram_bot` knows whether it was). The operators' err
 (`ERROR_CHAT_ID`), when set, gets one short line per error: the case, the update, the exception
 type and the first line of its message, with the bot token and the database password masked;
 the stack trace stays in the log. Nothing here raises: a failed apology or report is logged.
+
+When the handler that failed had already committed its change (an answer saved, then the next
+question failed to go out), the apology says it was saved instead of "try again", and the flow
+carries on if it said how (`bot/ledger.py`). A repeat of an update handled before
+(`UpdateAlreadyHandled`) is no error: it is logged as such and stops quietly.
 """
 
 from __future__ import annotations
