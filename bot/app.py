@@ -10,15 +10,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.errors import on_error
 from bot.i18n import Catalogs
-from bot.logs import bind_update
+from bot.ledger import stamp_update, then_checkpoint
 from bot.scheduler import start_scheduler
 from bot.services import SERVICES_KEY, Services
 from bot.startup import evidence_files, open_database, where
@@ -43,15 +42,12 @@ from flows import (
     supplier_join,
     supplier_replace,
     timezone,
+    unknown_buttons,
 )
 
 log = logging.getLogger(__name__)
 
 SCHEDULER_KEY = "scheduler"
-
-
-async def _stamp_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    bind_update(update.update_id if isinstance(update, Update) else None)
 
 
 # Handler groups run in order; within a group the first matching handler wins.
@@ -60,9 +56,11 @@ STAMP, RECORD, PENDING_INPUT, FLOWS = -2, -1, 0, 1
 
 def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Every flow, in the order their handlers are tried."""
-    application.add_handler(TypeHandler(object, _stamp_update), group=STAMP)
+    application.add_handler(TypeHandler(object, stamp_update), group=STAMP)
     # A group's move to a supergroup is followed before anything in it is recorded.
-    application.add_handlers([*chat_migration.handlers(), *dispute_chat.recorder()], group=RECORD)
+    # What they commit is not what a failing flow saved (the error handler's "it was saved").
+    recorders = [*chat_migration.handlers(), *dispute_chat.recorder()]
+    application.add_handlers([then_checkpoint(h) for h in recorders], group=RECORD)
     application.add_handlers(inputs.handlers(), group=PENDING_INPUT)
     for flow in (
         start,
@@ -84,6 +82,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
     ):
         application.add_handlers(flow.handlers(), group=FLOWS)
     application.add_handlers(start.fallback_handlers(), group=FLOWS)
+    application.add_handlers(unknown_buttons.handlers(), group=FLOWS)  # after every flow
     application.add_error_handler(on_error)
 
 

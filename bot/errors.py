@@ -6,6 +6,11 @@ answered only once (`bot.telegram_bot` knows whether it was). The operators' err
 (`ERROR_CHAT_ID`), when set, gets one short line per error: the case, the update, the exception
 type and the first line of its message, with the bot token and the database password masked;
 the stack trace stays in the log. Nothing here raises: a failed apology or report is logged.
+
+When the handler that failed had already committed its change (an answer saved, then the next
+question failed to go out), the apology says it was saved instead of "try again", and the flow
+carries on if it said how (`bot/ledger.py`). A repeat of an update handled before
+(`UpdateAlreadyHandled`) is no error: it is logged as such and stops quietly.
 """
 
 from __future__ import annotations
@@ -17,15 +22,17 @@ from telegram import Update
 from telegram import User as TelegramUser
 from telegram.constants import ChatType
 from telegram.error import NetworkError, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.i18n import Translator, language_from_telegram
+from bot.ledger import resume_hook, saved
 from bot.logs import case_id_var
 from bot.services import LANGUAGE_TIMEZONES, SERVICES_KEY, Services
 from bot.telegram_bot import was_answered
 from flows.chat_migration import follower
 from flows.claim_render import case_number
 from flows.messaging import send
+from storage.ledger import UpdateAlreadyHandled
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +43,11 @@ NONE = "—"
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
+    if isinstance(error, UpdateAlreadyHandled):
+        # A copy of an update handled before got past the early check (two workers at once):
+        # its write was rolled back; it must not go on to answer anything either.
+        log.info("update delivered again after it was handled: its repeat was rolled back")
+        raise ApplicationHandlerStop
     log.error("unhandled error: %s: %s", type(error).__name__, error, exc_info=error)
     services = context.bot_data.get(SERVICES_KEY)
     if not isinstance(services, Services):
@@ -56,7 +68,13 @@ async def _apologise(
     user = update.effective_user
     if user is None:
         return
-    text = (await _translator(services, user)).t("error.generic")
+    tr = await _translator(services, user)
+    if saved():
+        # What the user did is stored: "try again" would make them repeat it, and a retyped
+        # answer would land on the next question. Say so, and carry on where the flow is.
+        await _carry_on(services, context, update, user, tr)
+        return
+    text = tr.t("error.generic")
     query = update.callback_query
     if query is not None and not was_answered(query.id):
         try:
@@ -65,13 +83,52 @@ async def _apologise(
         except TelegramError as exc:
             # Answered after all (the reply to that answer was lost), or too late: a message.
             log.warning("the apology could not answer the press (%s); sending it instead", exc)
+    await _tell(services, context, update, user, text)
+
+
+async def _carry_on(
+    services: Services,
+    context: ContextTypes.DEFAULT_TYPE,
+    update: Update,
+    user: TelegramUser,
+    tr: Translator,
+) -> None:
+    """After a failure that followed a save: "it was saved", then the flow's next step."""
+    query = update.callback_query
+    if query is not None and not was_answered(query.id):
+        try:
+            await query.answer()  # stop the spinner; the news goes out as a message
+        except TelegramError as exc:
+            log.warning("the press could not be answered after the failure: %s", exc)
+    resume = resume_hook()
+    text = tr.t("error.saved.continue") if resume is not None else tr.t("error.saved")
+    if not await _tell(services, context, update, user, text):
+        return
+    if resume is not None:
+        try:
+            await resume()
+        except Exception:
+            # Logged, not raised: the error handler must not fail. The user was told the
+            # answer is saved; the next message they send continues the flow from the database.
+            log.exception("the flow could not carry on after the failure")
+
+
+async def _tell(
+    services: Services,
+    context: ContextTypes.DEFAULT_TYPE,
+    update: Update,
+    user: TelegramUser,
+    text: str,
+) -> bool:
+    """Send `text` to the first chat of the apology that takes it."""
     for chat_id in _apology_chats(update, user):
         try:
             if await send(context.bot, chat_id, text, follow=follower(services)) is not None:
-                return
+                return True
         except TelegramError as exc:
             log.warning("the apology could not be sent to chat %s: %s", chat_id, exc)
     log.error("the user was not told about the error: no chat could be reached")
+    return False
 
 
 def _apology_chats(update: Update, user: TelegramUser) -> list[int]:

@@ -15,6 +15,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
+from bot import ledger
 from bot.i18n import N_
 from bot.logs import bind_case
 from bot.services import Services
@@ -34,6 +35,8 @@ from flows.rules.lifecycle import (
 from storage import Case, ConcurrentUpdate, Deadline
 
 log = logging.getLogger(__name__)
+
+LEDGER_PRUNE_SECONDS = 3600  # the update ledger's rows expire in days; hourly is plenty
 
 REMINDER_KEYS: dict[DeadlineKind, str] = {
     DeadlineKind.DRAFT_EXPIRY: N_("reminder.draft_expiry"),
@@ -178,6 +181,15 @@ def start_scheduler(services: Services, bot: Bot, interval_seconds: float) -> As
         max_instances=1,
         coalesce=True,
         id="deadline-sweep",
+    )
+    scheduler.add_job(
+        ledger.prune,
+        "interval",
+        seconds=LEDGER_PRUNE_SECONDS,
+        args=(services,),
+        max_instances=1,
+        coalesce=True,
+        id="update-ledger-prune",
     )
     scheduler.start()
     return scheduler

@@ -24,7 +24,7 @@ from flows import inputs
 from flows.audience import parties, to_case, to_user
 from flows.case_context import PARTY_ROLES, case_button, resolve
 from flows.claim_render import case_number
-from flows.common import Button, pack
+from flows.common import Button, pack, parse_id
 from flows.messaging import send
 from flows.proposal_render import role_name
 from flows.proposals import ACCEPT_ACTIONS, paid_of, settle_with
@@ -32,7 +32,7 @@ from flows.rules import validation as v
 from flows.rules.blind_bid import BidOutcome, BlindBidPolicy, check_bid, match
 from flows.rules.lifecycle import CaseState, Role
 from flows.rules.proposals import PartialRefund, Proposal
-from storage import Case, Conflict, PendingInput, User
+from storage import Case, Conflict, NotFound, PendingInput, User
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, PARTY_ROLES, 3)
+    press = await case_button(update, context, PARTY_ROLES, 3, actions=("in", "out", "again"))
     if press is None:
         return
     services, query, tr = press.services, press.query, press.tr
@@ -284,15 +284,15 @@ async def _no_agreement(services: Services, bot: Bot, case: Case, round_no: int)
 
 
 async def on_midpoint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, PARTY_ROLES, 4)
+    press = await case_button(update, context, PARTY_ROLES, 4, actions=("y", "n"))
     if press is None:
         return
     services, query, tr = press.services, press.query, press.tr
     case, role, args = press.case, press.role, press.args
-    if not args[0].isdigit():
+    round_no = parse_id(args[0])
+    if round_no is None:  # not data this bot made
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
-    round_no = int(args[0])
     try:
         round_ = await services.db.bids.answer_midpoint(
             case.id,
@@ -302,6 +302,9 @@ async def on_midpoint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             services.clock.now(),
             max_rounds=_policy(services).max_rounds,
         )
+    except NotFound:  # no such round: the bot never offered this midpoint
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+        return
     except Conflict:
         await query.answer(tr.t("callback.stale"), show_alert=True)
         return

@@ -7,7 +7,7 @@ not exist, so nothing about other people's cases is revealed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,7 +19,7 @@ from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows.chat_migration import follower
 from flows.claim_render import case_number
-from flows.common import unpack
+from flows.common import is_number, parse_id, shown_number, unpack
 from flows.messaging import send
 from flows.rules.lifecycle import CaseState, Role
 from storage import Case, User
@@ -73,22 +73,26 @@ async def case_button(
     roles: frozenset[Role],
     arity: int,
     load: Loader | None = None,
+    actions: Collection[str] = (),
 ) -> CasePress | None:
     """The press of a `<code>:<id>:<arg>...` button (`arity` parts in all), or None after
     telling a presser without one of `roles` in the case that the button is not for them.
 
     The id is the case's, or with `load` that of something belonging to a case (a proposal,
-    an obligation), which is then handed over as `item`."""
+    an obligation), which is then handed over as `item`. With `actions`, the last part must be
+    one of them: data the bot did not make gets the same refusal, never a default action."""
     services = get_services(context)
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     parts = unpack(query.data)
     found, item = None, None
-    if len(parts) == arity and parts[1].isdigit():
-        case_id: int | None = int(parts[1])
+    made_here = len(parts) == arity and (not actions or parts[-1] in actions)
+    ident = parse_id(parts[1]) if made_here else None
+    if ident is not None:
+        case_id: int | None = ident
         if load is not None:
-            item = await load(services, int(parts[1]))
+            item = await load(services, ident)
             case_id = item.case_id if item is not None else None
         if case_id is not None:
             found = await party_of(services, case_id, user.id)
@@ -127,11 +131,12 @@ async def resolve(services: Services, update: Update, args: list[str] | None) ->
     assert message is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     case_id: int | None = None
+    shown = "—"
     if message.chat.type != "private":
         bound = await services.db.chats.case_for_chat(message.chat_id)
         case_id = bound.case_id if bound is not None else None
-    elif args and args[0].lstrip("#").isdigit():
-        case_id = int(args[0].lstrip("#"))
+    elif args and is_number(args[0]):
+        case_id, shown = parse_id(args[0]), shown_number(args[0])  # too big: no such case
     else:
         cases = [
             c for c in await services.db.cases.list_for_user(user.id) if c.state in OPEN_STATES
@@ -144,7 +149,7 @@ async def resolve(services: Services, update: Update, args: list[str] | None) ->
             return None
     found = await party_of(services, case_id, user.id) if case_id is not None else None
     if found is None:
-        shown = case_number(case_id) if case_id is not None else "—"
+        shown = case_number(case_id) if case_id is not None else shown
         text = tr.t("case.not_found", number=shown)
         await send(message.get_bot(), message.chat_id, text, follow=follower(services))
         return None

@@ -19,7 +19,7 @@ from bot.services import Services, get_services
 from flows import case_actions
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, render_summary
-from flows.common import keyboard
+from flows.common import is_number, keyboard, parse_id, shown_number
 from flows.messaging import send
 from flows.pinned_claim import MY_ACTIONS
 from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
@@ -105,15 +105,14 @@ async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     args = context.args or []
-    raw = args[0].lstrip("#") if args else ""
-    if not raw.isdigit():
+    raw = args[0] if args else ""
+    if not is_number(raw):
         await send(context.bot, message.chat_id, tr.t("case.usage"))
         return
-    case = await services.db.cases.get(int(raw))
+    case_id = parse_id(raw)  # None: too big to be any case's number
+    case = await services.db.cases.get(case_id) if case_id is not None else None
     if case is None or not is_party(case, user.id):
-        await send(
-            context.bot, message.chat_id, tr.t("case.not_found", number=case_number(int(raw)))
-        )
+        await send(context.bot, message.chat_id, tr.t("case.not_found", number=shown_number(raw)))
         return
     bind_case(case.id)
     await _send_card(services, context.bot, case, user.id, tr)

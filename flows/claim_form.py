@@ -21,9 +21,11 @@ from telegram.ext import (
 )
 
 from bot.i18n import Translator
+from bot.ledger import Resume, resume_with
 from bot.logs import bind_case
 from bot.services import Services, get_services
 from flows import claim_moves, claim_submit
+from flows.claim_buttons import made_here
 from flows.claim_moves import EVIDENCE_SUBSTEPS
 from flows.claim_render import (
     CHANGE_PREFIX,
@@ -45,7 +47,7 @@ from flows.claim_steps import (
     parse_answer,
     recheck_saved,
 )
-from flows.common import keyboard, pack, unpack
+from flows.common import keyboard, pack, parse_id, unpack
 from flows.errors_render import validation_message
 from flows.evidence_intake import (
     checked_file,
@@ -81,6 +83,17 @@ async def ask_current(
     else:
         text, markup = render_question(step, draft.answers, tr, case.id, len(evidence))
     await send(bot, chat_id, text, markup)
+
+
+def _resume(services: Services, bot: Any, chat_id: int, case: Case, tr: Translator) -> Resume:
+    """After a failure that followed a saved answer: ask what the form is at now."""
+
+    async def resume() -> None:
+        draft = await services.db.drafts.get(case.id)
+        if draft is not None:
+            await ask_current(services, bot, chat_id, case, draft, tr)
+
+    return resume
 
 
 async def resume_draft(services: Services, bot: Any, user_id: int, tr: Translator) -> bool:
@@ -126,6 +139,7 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     case, draft = active
     bind_case(case.id)
+    resume_with(_resume(services, context.bot, message.chat_id, case, tr))
     step = Step(draft.step)
     notes: list[str] = []
     try:
@@ -216,18 +230,21 @@ async def on_form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     parts = unpack(query.data)
-    if len(parts) != 4 or not parts[1].isdigit():
-        await query.answer(tr.t("callback.unavailable"), show_alert=True)
-        return
-    _, raw_case, raw_step, value = parts
-    case = await services.db.cases.get(int(raw_case))
+    case_id = parse_id(parts[1]) if len(parts) == 4 else None
+    case = await services.db.cases.get(case_id) if case_id is not None else None
     if case is None or case.buyer_id != user.id:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
     bind_case(case.id)
+    chat_id = query.message.chat.id if query.message else user.id
+    resume_with(_resume(services, context.bot, chat_id, case, tr))
+    _, _, raw_step, value = parts
     draft = await services.db.drafts.get(case.id)
     if draft is None or draft.step != raw_step:
         await query.answer(tr.t("callback.stale"), show_alert=True)
+        return
+    if not made_here(Step(raw_step), value):  # forged: no default choice is made for it
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
     await _press(services, context, query, case, draft, Step(raw_step), value, tr, user)
 

@@ -1,7 +1,8 @@
 """Small pieces every flow uses: callback data, keyboards, and replying to the reader.
 
 Callback data is a short action code plus ids (at most 64 bytes, Telegram's limit). It is only
-a request: the handler that receives it re-checks on the server who may press it.
+a request: the handler that receives it re-checks on the server who may press it, and must
+tolerate data it did not make (a modified client can send anything): ids go through `parse_id`.
 """
 
 from __future__ import annotations
@@ -25,8 +26,44 @@ def pack(*parts: object) -> str:
     return data
 
 
+# The largest id of a row of ours: the id columns are INTEGER, and PostgreSQL refuses a bigger
+# parameter outright (SQLite overflows past 2**63), so a bigger number names no row.
+ROW_ID_MAX = 2**31 - 1
+# Telegram user ids have at most 52 significant bits (the Bot API's promise).
+TELEGRAM_ID_MAX = 2**52
+_ID_DIGITS = 19  # no id has more digits; anything longer is refused before int() parses it
+
+
 def unpack(data: str | None) -> list[str]:
     return data.split(SEPARATOR) if data else []
+
+
+def parse_id(text: str | None, limit: int = ROW_ID_MAX) -> int | None:
+    """A positive id written in ASCII digits (a leading "#" allowed), at most `limit`; else None.
+
+    `str.isdigit` accepts superscripts and circled digits ("²", "①") that `int` refuses, and
+    `int` accepts other scripts' digits, signs, spaces and underscores: only 0-9 count here.
+    """
+    if text is None:
+        return None
+    digits = text.removeprefix("#")
+    if not digits or len(digits) > _ID_DIGITS or not (digits.isascii() and digits.isdigit()):
+        return None
+    value = int(digits)
+    return value if 0 < value <= limit else None
+
+
+def is_number(text: str) -> bool:
+    """Whether `text` is written as a number (ASCII digits, a leading "#" allowed), whatever
+    its size: a number too big for an id names nothing, which is not the same as no number."""
+    digits = text.removeprefix("#")
+    return bool(digits) and digits.isascii() and digits.isdigit()
+
+
+def shown_number(text: str) -> str:
+    """A number the user typed (`is_number`), as "#123", cut short if it is absurdly long."""
+    digits = text.removeprefix("#")
+    return "#" + (str(int(digits)) if len(digits) <= _ID_DIGITS else digits[:_ID_DIGITS] + "…")
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:

@@ -155,7 +155,7 @@ async def _confirm_withdrawal(bot: Bot, user_id: int, tr: Translator, case: Case
 
 
 async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, frozenset({Role.BUYER}), 3)
+    press = await case_button(update, context, frozenset({Role.BUYER}), 3, actions=("a", "y", "n"))
     if press is None:
         return
     services, query, user, tr = press.services, press.query, press.user, press.tr

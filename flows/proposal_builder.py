@@ -19,7 +19,7 @@ from flows import inputs
 from flows.case_context import party_of, resolve
 from flows.chat_migration import follower
 from flows.claim_render import case_number
-from flows.common import Button, chunk, keyboard, pack, unpack
+from flows.common import Button, chunk, keyboard, pack, parse_id, unpack
 from flows.errors_render import validation_message
 from flows.messaging import send
 from flows.proposal_render import terms_text
@@ -59,6 +59,10 @@ TEXT_STEPS = {
     "discount": N_("builder.ask.discount"),
     "other": N_("builder.ask.other"),
 }
+# Every action a builder button carries (what `on_button` knows what to do with).
+BUTTON_ACTIONS = frozenset(
+    {"cancel", "send", "fb", "fs", *(code for code, _ in TERM_BUTTONS), *TEXT_STEPS}
+)
 
 
 def _proposal(data: dict[str, Any]) -> Proposal:
@@ -141,8 +145,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, tr = await services.reader(update.effective_user)
     parts = unpack(query.data)
     found = None
-    if len(parts) == 3 and parts[1].isdigit():
-        found = await party_of(services, int(parts[1]), user.id)
+    made_here = len(parts) == 3 and parts[2] in BUTTON_ACTIONS
+    case_id = parse_id(parts[1]) if made_here else None
+    if case_id is not None:
+        found = await party_of(services, case_id, user.id)
     if found is None:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return

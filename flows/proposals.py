@@ -129,7 +129,9 @@ async def _load_proposal(services: Services, proposal_id: int) -> StoredProposal
 
 
 async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, PARTY_ROLES, 3, _load_proposal)
+    press = await case_button(
+        update, context, PARTY_ROLES, 3, _load_proposal, actions=("a", "r", "c")
+    )
     if press is None:
         return
     services, query, user, tr = press.services, press.query, press.user, press.tr

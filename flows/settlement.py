@@ -97,7 +97,9 @@ async def _load_obligation(services: Services, obligation_id: int) -> Obligation
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, PARTY_ROLES, 3, _load_obligation)
+    press = await case_button(
+        update, context, PARTY_ROLES, 3, _load_obligation, actions=("d", "n", "c", "x")
+    )
     if press is None:
         return
     services, query, user, tr = press.services, press.query, press.user, press.tr

@@ -90,7 +90,9 @@ async def ask(services: Services, bot: Bot, case: Case, tr: Translator) -> None:
 
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, frozenset({Role.SUPPLIER}), 3)
+    press = await case_button(
+        update, context, frozenset({Role.SUPPLIER}), 3, actions=("a", "c", "x")
+    )
     if press is None:
         return
     services, query, user, tr = press.services, press.query, press.user, press.tr

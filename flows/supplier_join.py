@@ -29,7 +29,7 @@ from bot.services import Services, get_services
 from flows import chat_links, supplier_clock
 from flows.audience import to_case, to_user
 from flows.claim_render import case_number, evidence_line, render_summary
-from flows.common import keyboard, pack, unpack
+from flows.common import keyboard, pack, parse_id, unpack
 from flows.messaging import clear_buttons, send
 from flows.rules.lifecycle import CaseState, Role
 from storage import Case, Conflict, InviteToken, RevokeReason, TokenInvalid
@@ -56,7 +56,8 @@ async def on_invite_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     parts = unpack(query.data)
-    case = await services.db.cases.get(int(parts[1])) if parts[1:2] and parts[1].isdigit() else None
+    case_id = parse_id(parts[1]) if len(parts) == 2 else None
+    case = await services.db.cases.get(case_id) if case_id is not None else None
     if case is None or case.buyer_id != user.id:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
@@ -156,7 +157,8 @@ async def on_join_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     parts = unpack(query.data)
-    invitation = await services.db.tokens.get(parts[1]) if len(parts) == 3 else None
+    valid = len(parts) == 3 and parts[2] in ("yes", "no")  # "no" declines: nothing else may
+    invitation = await services.db.tokens.get(parts[1]) if valid else None
     if invitation is None or invitation.purpose != SUPPLIER_INVITE:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return

@@ -42,7 +42,7 @@ def replace_button(tr: Translator, case_id: int, supplier_id: int) -> Button:
 
 
 async def on_replace_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, frozenset({Role.BUYER}), 4)
+    press = await case_button(update, context, frozenset({Role.BUYER}), 4, actions=("a", "y", "n"))
     if press is None:
         return
     services, query, user, tr, case = press.services, press.query, press.user, press.tr, press.case

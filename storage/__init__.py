@@ -21,6 +21,7 @@ from storage.errors import (
     TokenInvalid,
 )
 from storage.hashing import GENESIS_HASH, canonical_json, event_hash
+from storage.ledger import HandledUpdate, UpdateAlreadyHandled, current_update, handling
 from storage.migrator import migrate
 from storage.records import (
     BiddingStatus,
@@ -70,6 +71,7 @@ __all__ = [
     "Draft",
     "DuplicateEvidence",
     "Evidence",
+    "HandledUpdate",
     "HistoryEvent",
     "IllegalTransition",
     "InviteToken",
@@ -85,11 +87,14 @@ __all__ = [
     "RoundStatus",
     "StorageError",
     "TokenInvalid",
+    "UpdateAlreadyHandled",
     "User",
     "VerifyResult",
     "canonical_json",
+    "current_update",
     "display_url",
     "event_hash",
+    "handling",
     "migrate",
     "to_async_url",
 ]

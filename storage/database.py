@@ -26,6 +26,7 @@ from storage.repos import (
     ProposalRepo,
     SupplierRepo,
     TokenRepo,
+    UpdateRepo,
     UserRepo,
 )
 
@@ -53,6 +54,7 @@ class Database:
         self.proposals = ProposalRepo(engine, lifecycle_policy)
         self.obligations = ObligationRepo(engine)
         self.bids = BidRepo(engine)
+        self.updates = UpdateRepo(engine)
 
     @classmethod
     async def connect(

@@ -35,6 +35,7 @@ __all__ = [
     "deadlines",
     "drafts",
     "evidence",
+    "handled_updates",
     "history_events",
     "invite_tokens",
     "metadata",
@@ -332,4 +333,15 @@ chat_invite_links = Table(
     CheckConstraint("status IN ('live', 'used', 'revoked')", name="status"),
     UniqueConstraint("invite_link"),
     Index(None, "case_id", "status"),
+)
+
+handled_updates = Table(
+    "handled_updates",
+    metadata,
+    # The update ledger (storage/ledger.py): a Telegram update handled with effects, written in
+    # the same transaction as its first effect, so a re-delivered copy changes nothing.
+    Column("bot_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("handled_at", UTCDateTime, nullable=False),
+    Index(None, "handled_at"),  # pruning: Telegram keeps an unconfirmed update 24 hours
 )

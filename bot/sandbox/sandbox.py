@@ -257,6 +257,10 @@ class Sandbox:
             self.schema.check_object([self.schema_type_of(kind)], payload, kind)
         return self.updates.emit(kind, payload)
 
+    def redeliver(self, update_id: int) -> dict[str, Any]:
+        """Deliver an update again, as Telegram does when the bot never confirmed it."""
+        return self.updates.redeliver(update_id)
+
     def schema_type_of(self, kind: str) -> str:
         """The Bot API type of an update field."""
         return str(self.schema.types["Update"]["fields"][kind]["types"][0])

@@ -56,6 +56,23 @@ class UpdateQueue:
         self._notifier.notify()
         return update
 
+    def redeliver(self, update_id: int) -> dict[str, Any]:
+        """Queue an update the bot already received again, with the same ``update_id``.
+
+        This is what Telegram does when the bot was killed after receiving an update but
+        before confirming it (a later getUpdates with a higher offset, or a webhook's 2xx):
+        the update comes again, unchanged. It is returned to the next getUpdates whose offset
+        does not confirm it, i.e. to a bot that starts again (PTB starts without an offset).
+        """
+        original = next((u for u in self.log if u["update_id"] == update_id), None)
+        if original is None:
+            raise KeyError(f"no update {update_id} was ever emitted")
+        again = copy.deepcopy(original)
+        rest = [u for u in self.pending if u["update_id"] != update_id]
+        self.pending = sorted([again, *rest], key=lambda u: int(u["update_id"]))
+        self._notifier.notify()
+        return again
+
     def confirm(self, offset: int) -> None:
         """Forget updates confirmed by ``offset`` (negative: keep only the last -offset)."""
         if offset > 0:

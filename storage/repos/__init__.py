@@ -13,6 +13,7 @@ from storage.repos.obligations import ObligationRepo
 from storage.repos.proposals import ProposalRepo
 from storage.repos.suppliers import SupplierRepo
 from storage.repos.tokens import TokenRepo
+from storage.repos.updates import UpdateRepo
 from storage.repos.users import UserRepo
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "ProposalRepo",
     "SupplierRepo",
     "TokenRepo",
+    "UpdateRepo",
     "UserRepo",
 ]

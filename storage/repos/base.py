@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.engine import writer
 from storage.errors import ConcurrentUpdate, NotFound
-from storage.tables import cases
+from storage.ledger import HandledUpdate, UpdateAlreadyHandled, current_update
+from storage.tables import cases, handled_updates
 
-__all__ = ["Repo", "dialect_insert", "lock_case"]
+__all__ = ["Repo", "dialect_insert", "lock_case", "record_update"]
 
 T = TypeVar("T")
 
@@ -36,10 +37,22 @@ class Repo:
             yield conn
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction: committed when the block ends, rolled back on an exception."""
+    async def _write(self, *, ledger: bool = True) -> AsyncIterator[AsyncConnection]:
+        """A write transaction: committed when the block ends, rolled back on an exception.
+
+        While an update is being handled (`storage.ledger`), its first write transaction also
+        records the update as handled, so the effect and the record commit together. `ledger`
+        is False for writes that are not an effect of the update (refreshing the user's name),
+        which must not mark the update handled before its real effect is written.
+        """
+        entry = current_update() if ledger else None
         async with self._writer.begin() as conn:
+            if entry is not None and not entry.recorded:
+                await record_update(conn, entry)
             yield conn
+        if entry is not None:
+            entry.recorded = True
+            entry.commits += 1
 
     async def _retry_unique(self, attempt: Callable[[], Awaitable[T]], what: str) -> T:
         """Run `attempt` (a whole transaction) again when it lost a race on a unique key."""
@@ -73,3 +86,24 @@ def dialect_insert(conn: AsyncConnection, table: Table) -> Any:
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+async def record_update(conn: AsyncConnection, entry: HandledUpdate) -> None:
+    """Insert the ledger row of `entry` in the caller's transaction (`storage/ledger.py`).
+
+    Raises `UpdateAlreadyHandled` when the row exists; the caller's transaction then rolls
+    back, taking the duplicate effect with it. ON CONFLICT DO NOTHING rather than catching the
+    unique violation: on PostgreSQL a concurrent insert of the same key makes this one wait for
+    the other transaction and then do nothing, and `_retry_unique` never mistakes it for a
+    lost race worth retrying.
+    """
+    stmt = (
+        dialect_insert(conn, handled_updates)
+        .values(bot_id=entry.bot_id, update_id=entry.update_id, handled_at=entry.handled_at)
+        .on_conflict_do_nothing(
+            index_elements=[handled_updates.c.bot_id, handled_updates.c.update_id]
+        )
+    )
+    result = await conn.execute(stmt)
+    if result.rowcount == 0:
+        raise UpdateAlreadyHandled(entry.bot_id, entry.update_id)

@@ -42,7 +42,8 @@ class UserRepo(Repo):
             telegram_language,
         ):
             return known
-        async with self._write() as conn:
+        # Not an effect of the update (ledger=False): a name refreshed again changes nothing.
+        async with self._write(ledger=False) as conn:
             stmt = _insert_for(conn).values(
                 id=id,
                 first_name=first_name,

@@ -114,3 +114,25 @@ async def test_polling_application_receives_updates(
     assert recorder.updates[1].edited_message is not None
     assert recorder.updates[1].edited_message.text == "hello, edited"
     assert sandbox.updates.pending == []  # all confirmed by offset
+
+
+async def test_an_unconfirmed_update_is_delivered_again(bot: Bot, sandbox: Sandbox) -> None:
+    """A bot killed before confirming an update gets the same update (same id) again."""
+    alice = sandbox.user("Alice")
+    await alice.send("first")
+    await alice.send("second")
+    received = await bot.get_updates()
+    first, second = (u.update_id for u in received)
+    await bot.get_updates(offset=second + 1)  # both confirmed
+    assert sandbox.updates.pending == []
+
+    sandbox.redeliver(first)  # the bot "was killed" before that confirmation reached Telegram
+    again = await bot.get_updates()  # a restarted bot polls without an offset
+    assert [(u.update_id, u.message.text if u.message else None) for u in again] == [
+        (first, "first")
+    ]
+    # Still pending until confirmed, and confirmed like any other update.
+    assert [u.update_id for u in await bot.get_updates(timeout=0)] == [first]
+    assert await bot.get_updates(offset=first + 1, timeout=0) == ()
+    with pytest.raises(KeyError):
+        sandbox.redeliver(second + 100)

@@ -1,0 +1,29 @@
+"""Which values a claim-form button can carry at each step.
+
+Callback data can be forged by a modified client; a value the form never offers at a step is
+refused with "not available" instead of being taken as a choice (or crashing the conversion
+to a category, an outcome or a tag).
+"""
+
+from __future__ import annotations
+
+from flows.claim_render import CHANGE_PREFIX, KEEP_ANSWER
+from flows.claim_steps import PARTS, Step
+from flows.rules.validation import Category, DesiredOutcome, EvidenceTag
+
+__all__ = ["made_here"]
+
+NAVIGATION = frozenset({"cancel", "discard", "keep", "back", KEEP_ANSWER})
+CHOICES: dict[Step, frozenset[str]] = {
+    Step.CATEGORY: frozenset(Category),
+    Step.OUTCOME: frozenset(DesiredOutcome),
+    Step.EVIDENCE_TAG: frozenset(EvidenceTag),
+    Step.EVIDENCE: frozenset({"done"}),
+    Step.CONFIRM: frozenset({"submit"} | {CHANGE_PREFIX + part for part in PARTS}),
+}
+
+
+def made_here(step: Step, value: str) -> bool:
+    """Whether a form button at `step` can carry `value` (a currency is checked when chosen:
+    the buttons offer common ones, and the rules know every code)."""
+    return value in NAVIGATION or step is Step.CURRENCY or value in CHOICES.get(step, ())
