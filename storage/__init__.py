@@ -49,6 +49,7 @@ from storage.records import (
     User,
     VerifyResult,
 )
+from storage.repos.outbox import OutboxMessage, OutboxRow
 from storage.urls import display_url, to_async_url
 
 __all__ = [
@@ -78,6 +79,8 @@ __all__ = [
     "NotFound",
     "Obligation",
     "ObligationStatus",
+    "OutboxMessage",
+    "OutboxRow",
     "PendingInput",
     "Proposal",
     "ProposalStatus",

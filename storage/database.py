@@ -23,6 +23,7 @@ from storage.repos import (
     HistoryRepo,
     InputRepo,
     ObligationRepo,
+    OutboxRepo,
     ProposalRepo,
     SupplierRepo,
     TokenRepo,
@@ -53,6 +54,7 @@ class Database:
         self.proposals = ProposalRepo(engine, lifecycle_policy)
         self.obligations = ObligationRepo(engine)
         self.bids = BidRepo(engine)
+        self.outbox = OutboxRepo(engine)
 
     @classmethod
     async def connect(

@@ -10,6 +10,7 @@ from storage.repos.evidence import EvidenceRepo
 from storage.repos.history import HistoryRepo
 from storage.repos.inputs import InputRepo
 from storage.repos.obligations import ObligationRepo
+from storage.repos.outbox import OutboxMessage, OutboxRepo, OutboxRow
 from storage.repos.proposals import ProposalRepo
 from storage.repos.suppliers import SupplierRepo
 from storage.repos.tokens import TokenRepo
@@ -26,6 +27,9 @@ __all__ = [
     "HistoryRepo",
     "InputRepo",
     "ObligationRepo",
+    "OutboxMessage",
+    "OutboxRepo",
+    "OutboxRow",
     "ProposalRepo",
     "SupplierRepo",
     "TokenRepo",
