@@ -26,6 +26,7 @@ from storage.repos import (
     OutboxRepo,
     ProposalRepo,
     SupplierRepo,
+    SweepRepo,
     TokenRepo,
     UserRepo,
 )
@@ -55,6 +56,7 @@ class Database:
         self.obligations = ObligationRepo(engine)
         self.bids = BidRepo(engine)
         self.outbox = OutboxRepo(engine)
+        self.sweep = SweepRepo(engine, lifecycle_policy)
 
     @classmethod
     async def connect(

@@ -13,6 +13,7 @@ from storage.repos.obligations import ObligationRepo
 from storage.repos.outbox import OutboxMessage, OutboxRepo, OutboxRow
 from storage.repos.proposals import ProposalRepo
 from storage.repos.suppliers import SupplierRepo
+from storage.repos.sweep import SweepRepo
 from storage.repos.tokens import TokenRepo
 from storage.repos.users import UserRepo
 
@@ -32,6 +33,7 @@ __all__ = [
     "OutboxRow",
     "ProposalRepo",
     "SupplierRepo",
+    "SweepRepo",
     "TokenRepo",
     "UserRepo",
 ]
