@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from telegram import Bot, Message, Update
+from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import Translator
@@ -21,7 +21,7 @@ from flows import inputs, proposal_builder
 from flows.audience import to_case
 from flows.case_context import case_button
 from flows.claim_render import case_number, outcome_text
-from flows.common import keyboard, pack
+from flows.common import pack
 from flows.messaging import send
 from flows.proposals import settle_with
 from flows.rules import validation as v
@@ -36,7 +36,7 @@ from flows.rules.proposals import (
     Term,
 )
 from flows.rules.validation import DesiredOutcome
-from storage import Case, PendingInput, User
+from storage import Case, OutboxMessage, PendingInput, User
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,10 @@ def requested_proposal(case: Case, today: Any) -> Proposal:
     return Proposal((term,))
 
 
-async def ask(services: Services, bot: Bot, case: Case, tr: Translator) -> None:
-    assert case.supplier_id is not None
+async def question(services: Services, case: Case, user_id: int, key: str) -> OutboxMessage:
+    """The supplier's answer buttons (accept, counter, contest) as an outbox row, queued with
+    their joining so that a crash cannot leave them without a way to answer."""
+    tr = await services.translator_for_id(user_id)
     deadline = await services.db.deadlines.next_for_case(case.id)
     rows = [
         [(tr.t("button.accept_request"), pack(ANSWER, case.id, "a"))],
@@ -81,7 +83,7 @@ async def ask(services: Services, bot: Bot, case: Case, tr: Translator) -> None:
         outcome=outcome_text(case.claim, tr),
         due=tr.datetime(deadline.due_at) if deadline is not None else "—",
     )
-    await send(bot, case.supplier_id, text, keyboard(rows))
+    return OutboxMessage(user_id, text, f"{key}|ask:{user_id}", case.id, rows)
 
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,6 +8,7 @@ supplier, and whatever the removed person had half-typed about the case is forgo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -18,6 +19,7 @@ from storage.errors import Conflict, NotFound
 from storage.records import Case
 from storage.repos.base import Repo, lock_case
 from storage.repos.history import append_event
+from storage.repos.outbox import OutboxMessage, enqueue
 from storage.repos.tokens import consume_token, revoke_live_tokens
 from storage.repos.transitions import fetch_case
 from storage.rows import case_from_row
@@ -30,7 +32,14 @@ class SupplierRepo(Repo):
     """Setting and removing the supplier of a case."""
 
     async def join(
-        self, case_id: int, token: str, user_id: int, now: datetime, purpose: str
+        self,
+        case_id: int,
+        token: str,
+        user_id: int,
+        now: datetime,
+        purpose: str,
+        *,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> Case:
         """`user_id` becomes the supplier of the case with the invitation `token`.
 
@@ -80,6 +89,7 @@ class SupplierRepo(Repo):
                 {"supplier_id": user_id},
                 now,
             )
+            await enqueue(conn, outbox, now)  # the news of it commits with it
             return case_from_row(row)
 
     async def remove(self, case_id: int, supplier_id: int, buyer_id: int, now: datetime) -> Case:
