@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -117,6 +118,53 @@ async def for_user(
     return OutboxMessage(user_id, render(tr), f"{key}|user:{user_id}", case.id, buttons)
 
 
+@dataclass(frozen=True)
+class Readers:
+    """Who reads news of a case, with their translators loaded: so the news can be rendered
+    inside a transaction (from what it creates, e.g. obligation ids) without reading more."""
+
+    case_id: int
+    chat_id: int | None  # the bound shared chat
+    chat_translators: list[Translator]
+    private: list[tuple[int, Translator]]
+
+    def render(
+        self, render: Render, rows: RenderRows | None = None, *, key: str
+    ) -> list[OutboxMessage]:
+        messages: list[OutboxMessage] = []
+        if self.chat_id is not None:
+            text = DIVIDER.join(render(tr) for tr in self.chat_translators)
+            buttons = combine_rows(self.chat_translators, rows) if rows is not None else None
+            messages.append(
+                OutboxMessage(self.chat_id, text, f"{key}|chat", self.case_id, buttons, True)
+            )
+        for user_id, tr in self.private:
+            buttons = [list(row) for row in rows(tr)] if rows is not None else None
+            messages.append(
+                OutboxMessage(user_id, render(tr), f"{key}|user:{user_id}", self.case_id, buttons)
+            )
+        return messages
+
+
+async def readers(
+    services: Services, case: Case, *, private_to: Sequence[int] | None = None
+) -> Readers:
+    """The shared chat when there is one, and privately `private_to` (default: every
+    participant when there is no shared chat). Should the shared chat turn out unreachable,
+    the deliverer sends its copy to every participant instead."""
+    chat = await services.db.chats.for_case(case.id)
+    bound = chat is not None and chat.status == "bound"
+    recipients = (
+        list(private_to) if private_to is not None else ([] if bound else participants(case))
+    )
+    return Readers(
+        case.id,
+        chat.chat_id if chat is not None and bound else None,
+        await translators_for(services, case),
+        [(user_id, await services.translator_for_id(user_id)) for user_id in recipients],
+    )
+
+
 async def for_case(
     services: Services,
     case: Case,
@@ -126,20 +174,8 @@ async def for_case(
     key: str,
     private_to: Sequence[int] | None = None,
 ) -> list[OutboxMessage]:
-    """News for the case as outbox rows: the shared chat when there is one, and privately to
-    `private_to` (default: every participant when there is no shared chat). Should the shared
-    chat turn out unreachable, the deliverer sends its copy to every participant instead."""
-    chat = await services.db.chats.for_case(case.id)
-    messages: list[OutboxMessage] = []
-    bound = chat is not None and chat.status == "bound"
-    if chat is not None and bound:
-        messages.append(await for_chat(services, case, chat.chat_id, render, rows, key=key))
-    recipients = (
-        list(private_to) if private_to is not None else ([] if bound else participants(case))
-    )
-    for user_id in recipients:
-        messages.append(await for_user(services, case, user_id, render, rows, key=key))
-    return messages
+    """News for the case as outbox rows (see `readers`)."""
+    return (await readers(services, case, private_to=private_to)).render(render, rows, key=key)
 
 
 async def _deliver(

@@ -17,6 +17,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
+from bot.outbox import after_commit
 from bot.services import Services
 from flows.audience import to_case
 from flows.case_context import PARTY_ROLES, case_button
@@ -190,8 +191,11 @@ async def accept_stored(
         int(services.settings.fulfilment_days),
     )
     due = max([services.policy.due_at(DeadlineKind.FULFILMENT, now), *(d.due for d in duties)])
+    from flows import settlement
+
+    settlement_news = await settlement.news(services, case, role)
     try:
-        accepted, case, created = await services.db.proposals.accept(
+        accepted, case, _ = await services.db.proposals.accept(
             stored.id,
             user_id,
             role,
@@ -200,14 +204,13 @@ async def accept_stored(
             new_deadline=services.deadline(DeadlineKind.FULFILMENT, now, due=due),
             obligations=[NewObligation.from_rule(d, currency) for d in duties],
             expected_case_version=case.version,
+            news=settlement_news,  # queued with the settlement: a crash cannot lose it
         )
     except (Conflict, ConcurrentUpdate, IllegalTransition):
         log.info("accept of proposal %s not applied: already decided", stored.number)
         return False
     log.info("proposal %s accepted; case settled", accepted.number)
-    from flows import settlement
-
-    await settlement.announce(services, bot, case, accepted, created, role)
+    await after_commit(services, bot)
     return True
 
 

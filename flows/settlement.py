@@ -6,6 +6,7 @@ A party who says an obligation was not done sends the case to mediation.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Bot, Message, Update
@@ -15,7 +16,7 @@ from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services
 from flows import chat_links, inputs
-from flows.audience import parties, to_case
+from flows.audience import parties, readers, to_case
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, evidence_number
 from flows.common import Button, keyboard, pack
@@ -31,7 +32,7 @@ from flows.rules.lifecycle import (
     check_transition,
 )
 from flows.rules.validation import EvidenceTag, ValidationError
-from storage import Case, ConcurrentUpdate, Conflict, Obligation, PendingInput, User
+from storage import Case, ConcurrentUpdate, Conflict, Obligation, OutboxMessage, PendingInput, User
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
@@ -54,42 +55,38 @@ def _done_label(tr: Translator, duty: Obligation) -> str:
     return tr.t("button.mark_done", number=obligation_number(duty.number))
 
 
-async def announce(
-    services: Services,
-    bot: Bot,
-    case: Case,
-    accepted: StoredProposal,
-    duties: list[Obligation],
-    by: Role,
-) -> None:
-    def render(tr: Translator) -> str:
-        return tr.t(
-            "settlement.reached",
-            case=case_number(case.id),
-            number=proposal_number(accepted.number),
-            by=role_name(tr, by),
-            obligations=_lines(tr, duties),
-        )
+async def news(
+    services: Services, case: Case, by: Role
+) -> Callable[[StoredProposal, list[Obligation]], list[OutboxMessage]]:
+    """The settlement's news for the shared chat and each party privately, each obligation with
+    its "Mark done" button; rendered inside the settling transaction (`ProposalRepo.accept`),
+    since the buttons name obligations it creates, from translators loaded here beforehand."""
+    audience = await readers(services, case, private_to=parties(case))
 
-    def rows(tr: Translator) -> list[list[Button]]:
-        return [
-            [
-                (
-                    tr.t("button.mark_done", number=obligation_number(o.number)),
-                    pack(FULFIL, o.id, "d"),
-                )
+    def render_all(accepted: StoredProposal, duties: list[Obligation]) -> list[OutboxMessage]:
+        def render(tr: Translator) -> str:
+            return tr.t(
+                "settlement.reached",
+                case=case_number(case.id),
+                number=proposal_number(accepted.number),
+                by=role_name(tr, by),
+                obligations=_lines(tr, duties),
+            )
+
+        def rows(tr: Translator) -> list[list[Button]]:
+            return [
+                [
+                    (
+                        tr.t("button.mark_done", number=obligation_number(o.number)),
+                        pack(FULFIL, o.id, "d"),
+                    )
+                ]
+                for o in duties
             ]
-            for o in duties
-        ]
 
-    await to_case(
-        services,
-        bot,
-        case,
-        render,
-        rows,
-        private_to=parties(case),
-    )
+        return audience.render(render, rows, key=f"case:{case.id}:settled:{accepted.id}")
+
+    return render_all
 
 
 async def _load_obligation(services: Services, obligation_id: int) -> Obligation | None:

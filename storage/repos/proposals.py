@@ -14,7 +14,7 @@ one case queue in one order instead of deadlocking.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from storage.records import Case, NewDeadline, NewObligation, Obligation, Propos
 from storage.repos.base import Repo, lock_case
 from storage.repos.history import append_event
 from storage.repos.obligations import insert_obligations
+from storage.repos.outbox import OutboxMessage, enqueue
 from storage.repos.transitions import apply_transition, fetch_case
 from storage.rows import proposal_from_row
 from storage.tables import proposals
@@ -36,6 +37,8 @@ from storage.types import normalise_json
 __all__ = ["ProposalRepo"]
 
 _S = ProposalStatus
+# The messages telling of a settlement, rendered from the accepted proposal and its obligations.
+SettlementNews = Callable[[Proposal, "builtins.list[Obligation]"], Sequence[OutboxMessage]]
 _P = proposals.c
 
 
@@ -205,6 +208,7 @@ class ProposalRepo(Repo):
         new_deadline: NewDeadline,
         obligations: Sequence[NewObligation],
         expected_case_version: int | None = None,
+        news: SettlementNews | None = None,
     ) -> tuple[Proposal, Case, builtins.list[Obligation]]:
         """Accept the proposal and settle the case, in one transaction.
 
@@ -213,7 +217,9 @@ class ProposalRepo(Repo):
         SUPPLIER_ACCEPT or MEDIATION_SETTLE; its guards raise IllegalTransition, a stale
         `expected_case_version` ConcurrentUpdate) with `new_deadline`, then `obligations`.
         Events: "proposal.accepted" {number}, "case.transition" (with "proposal": number),
-        "obligation.created" for each. Any refusal writes nothing.
+        "obligation.created" for each. `news(accepted, obligations)` renders the messages
+        telling of it (their buttons name the new obligations), queued in the same
+        transaction. Any refusal writes nothing.
         """
         async with self._write() as conn:
             proposal, _case = await self._open_locked(conn, proposal_id)
@@ -244,6 +250,8 @@ class ProposalRepo(Repo):
             created = await insert_obligations(
                 conn, proposal.case_id, obligations, now, user_id, role, proposal=accepted
             )
+            if news is not None:
+                await enqueue(conn, news(accepted, created), now)
             return accepted, case, created
 
     async def _open_locked(self, conn: AsyncConnection, proposal_id: int) -> tuple[Proposal, Case]:
