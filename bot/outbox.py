@@ -77,12 +77,18 @@ async def _send(services: Services, bot: Bot, row: OutboxRow) -> bool:
 async def _failed(services: Services, row: OutboxRow, chat_id: int, exc: TelegramError) -> None:
     now = services.clock.now()
     error = f"{type(exc).__name__}: {exc.message}"
+    payload: dict[str, object] = {"error": type(exc).__name__}
+    if row.shared:
+        payload["shared_chat"] = True
+    elif row.case_id is not None:
+        role = await services.db.cases.role_of(row.case_id, row.chat_id)
+        payload["role"] = str(role) if role is not None else None
     permanent = isinstance(exc, Forbidden | BadRequest)
     if not permanent and row.attempts < MAX_ATTEMPTS:
         pause = FIRST_RETRY * (2 ** (row.attempts - 1))
         if isinstance(exc, RetryAfter):
             pause = max(pause, _seconds(exc.retry_after))
-        log.warning(
+        log.error(
             "delivery of outbox row %s to chat %s failed (try %s), again in %s: %s",
             row.id,
             chat_id,
@@ -90,17 +96,11 @@ async def _failed(services: Services, row: OutboxRow, chat_id: int, exc: Telegra
             pause,
             error,
         )
-        await services.db.outbox.retry_later(row.id, error, now + pause)
+        await services.db.outbox.retry_later(row, error, payload, now + pause, now)
         return
     # A user who blocked the bot is expected; anything else is worth an operator's look.
     level = logging.WARNING if isinstance(exc, Forbidden) else logging.ERROR
     log.log(level, "delivery to chat %s failed, given up: %s", chat_id, error)
-    payload: dict[str, object] = {"error": type(exc).__name__}
-    if row.shared:
-        payload["shared_chat"] = True
-    elif row.case_id is not None:
-        role = await services.db.cases.role_of(row.case_id, row.chat_id)
-        payload["role"] = str(role) if role is not None else None
     await services.db.outbox.give_up(row, error, payload, now)
     if row.shared and row.case_id is not None:
         await _to_participants_instead(services, row)
@@ -112,13 +112,20 @@ async def _to_participants_instead(services: Services, row: OutboxRow) -> None:
     case = await services.db.cases.get(row.case_id)
     if case is None:
         return
-    readers = [u for u in (case.buyer_id, case.supplier_id, case.mediator_id) if u is not None]
+    # Those who have a private copy of the same news already need no second one.
+    news = row.dedupe_key.removesuffix("|chat")
+    readers = [
+        user_id
+        for user_id in (case.buyer_id, case.supplier_id, case.mediator_id)
+        if user_id is not None
+        and await services.db.outbox.get_by_key(f"{news}|user:{user_id}") is None
+    ]
     await services.db.outbox.add(
         [
             OutboxMessage(
                 chat_id=user_id,
                 text=row.text,
-                dedupe_key=f"{row.dedupe_key}|private:{user_id}",
+                dedupe_key=f"{news}|user:{user_id}",
                 case_id=row.case_id,
                 buttons=row.buttons,
             )

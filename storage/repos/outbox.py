@@ -184,19 +184,28 @@ class OutboxRepo(Repo):
                 )
             )
 
-    async def retry_later(self, row_id: int, error: str, at: datetime) -> None:
-        """A send failed in a way that may pass: pending again from `at`."""
+    async def retry_later(
+        self, row: OutboxRow, error: str, payload: Mapping[str, Any], at: datetime, now: datetime
+    ) -> None:
+        """A send failed in a way that may pass: pending again from `at`. The failed try is on
+        the case's record (`retry_at` says it is not given up), in the same transaction."""
         async with self._write() as conn:
-            await conn.execute(
+            changed = await conn.execute(
                 update(outbox)
-                .where(outbox.c.id == row_id, outbox.c.status == SENDING)
+                .where(outbox.c.id == row.id, outbox.c.status == SENDING)
                 .values(status=PENDING, last_error=error[:500], next_attempt_at=at)
             )
+            if changed.rowcount == 1 and row.case_id is not None:
+                event = {"to": row.chat_id, **payload, "retry_at": at}
+                await append_event(
+                    conn, row.case_id, None, Role.SYSTEM, "delivery.failed", event, now
+                )
 
     async def give_up(
         self, row: OutboxRow, error: str, payload: Mapping[str, Any], now: datetime
     ) -> None:
-        """Stop trying; the case's record says who did not get what (same transaction)."""
+        """Stop trying; the case's record says who did not get what (same transaction).
+        `error` (the full text) stays on the row; `payload` is the event's (role, error type)."""
         async with self._write() as conn:
             changed = await conn.execute(
                 update(outbox)
@@ -204,7 +213,8 @@ class OutboxRepo(Repo):
                 .values(status=FAILED, last_error=error[:500])
             )
             if changed.rowcount == 1 and row.case_id is not None:
-                event = {"to": row.chat_id, "error": error, "attempts": row.attempts, **payload}
+                # The same record as a failed direct send (flows.audience): who, what Telegram said.
+                event = {"to": row.chat_id, **payload}
                 await append_event(
                     conn, row.case_id, None, Role.SYSTEM, "delivery.failed", event, now
                 )

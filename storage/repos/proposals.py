@@ -37,6 +37,8 @@ from storage.types import normalise_json
 __all__ = ["ProposalRepo"]
 
 _S = ProposalStatus
+# The messages that show a new proposal to its readers, rendered from the stored proposal.
+ProposalNews = Callable[[Proposal], Sequence[OutboxMessage]]
 # The messages telling of a settlement, rendered from the accepted proposal and its obligations.
 SettlementNews = Callable[[Proposal, "builtins.list[Obligation]"], Sequence[OutboxMessage]]
 _P = proposals.c
@@ -58,8 +60,11 @@ class ProposalRepo(Repo):
         now: datetime,
         *,
         source: str = "party",
+        news: ProposalNews | None = None,
     ) -> Proposal:
         """Record a proposal with the next number of the case; the open one is superseded.
+        `news(proposal)` renders the messages that show it (their buttons name it), queued in
+        the same transaction.
 
         `terms` is `flows.rules.proposals.Proposal.to_dict()` (ValueError for anything else;
         the flows validate the figures). A buyer or supplier must be that party of the case
@@ -129,6 +134,8 @@ class ProposalRepo(Repo):
                         {"number": number, "superseded_by": made.number},
                         now,
                     )
+                if news is not None:
+                    await enqueue(conn, news(made), now)
                 return made
 
         return await self._retry_unique(attempt, f"proposals of case {case_id}")

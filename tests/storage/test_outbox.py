@@ -71,15 +71,14 @@ async def test_retry_later_and_give_up_on_the_record(db: Database, now: datetime
     case = await draft_case(db, now)
     await db.outbox.add([_msg(BUYER, "a", case.id)], now)
     [row] = await db.outbox.claim(now, LEASE)
-    await db.outbox.retry_later(row.id, "NetworkError: down", now + timedelta(seconds=5))
+    retry_at = now + timedelta(seconds=5)
+    await db.outbox.retry_later(row, "NetworkError: down", {"error": "NetworkError"}, retry_at, now)
     assert await db.outbox.claim(now, LEASE) == []
     [row] = await db.outbox.claim(now + timedelta(seconds=5), LEASE)
-    await db.outbox.give_up(row, "Forbidden: blocked", {"role": "buyer"}, now)
+    await db.outbox.give_up(row, "Forbidden: blocked", {"error": "Forbidden", "role": "buyer"}, now)
     assert await db.outbox.open_count() == 0
-    [event] = [e for e in await db.history.list(case.id) if e.kind == "delivery.failed"]
-    assert event.payload == {
-        "to": BUYER,
-        "error": "Forbidden: blocked",
-        "attempts": 2,
-        "role": "buyer",
-    }
+    tried, event = [e for e in await db.history.list(case.id) if e.kind == "delivery.failed"]
+    assert tried.payload == {"to": BUYER, "error": "NetworkError", "retry_at": retry_at.isoformat()}
+    assert event.payload == {"to": BUYER, "error": "Forbidden", "role": "buyer"}
+    gone = await db.outbox.get_by_key("a")
+    assert gone is not None and (gone.status, gone.last_error) == ("failed", "Forbidden: blocked")
