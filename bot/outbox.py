@@ -17,6 +17,7 @@ for the shared chat that cannot be posted there goes to every participant privat
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from telegram import Bot
@@ -38,11 +39,15 @@ LEASE = timedelta(seconds=60)
 FIRST_RETRY = timedelta(seconds=5)
 
 
-async def deliver_pending(services: Services, bot: Bot) -> list[OutboxRow]:
-    """Send every row that can be sent now; the rows delivered by this call."""
+async def deliver_pending(
+    services: Services, bot: Bot, *, only: Sequence[OutboxMessage] | None = None
+) -> list[OutboxRow]:
+    """Send every row that can be sent now (of `only`, when given: a flow that must send
+    something else in between); the rows delivered by this call."""
+    keys = [message.dedupe_key for message in only] if only is not None else None
     delivered: list[OutboxRow] = []
     while True:
-        rows = await services.db.outbox.claim(services.clock.now(), LEASE)
+        rows = await services.db.outbox.claim(services.clock.now(), LEASE, keys=keys)
         if not rows:
             return delivered
         for row in rows:
@@ -50,10 +55,12 @@ async def deliver_pending(services: Services, bot: Bot) -> list[OutboxRow]:
                 delivered.append(row)
 
 
-async def after_commit(services: Services, bot: Bot) -> None:
+async def after_commit(
+    services: Services, bot: Bot, *, only: Sequence[OutboxMessage] | None = None
+) -> None:
     """What a flow calls once the transaction that queued its news has committed."""
     crash_point("outbox.after_commit")
-    await deliver_pending(services, bot)
+    await deliver_pending(services, bot, only=only)
 
 
 async def _send(services: Services, bot: Bot, row: OutboxRow) -> bool:

@@ -13,9 +13,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.outbox import after_commit
 from bot.services import get_services
 from flows import chat_links
-from flows.audience import parties, to_case
+from flows.audience import for_case, parties
 from flows.case_context import case_button, resolve
 from flows.chat_migration import follower
 from flows.claim_render import case_number
@@ -49,6 +50,13 @@ async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             text = tr.t("mediation.not_now", number=case_number(case.id))
         await send(context.bot, message.chat_id, text, follow=follower(services))
         return
+    news = await for_case(
+        services,
+        case,
+        lambda t: t.t("mediation.requested", number=case_number(case.id), by=role_name(t, role)),
+        key=f"case:{case.id}:v{case.version + 1}:mediation",
+        private_to=parties(case),
+    )
     try:
         case = await services.db.cases.transition(
             case.id,
@@ -59,19 +67,14 @@ async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             reason=f"{role} asked for a mediator",
             new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
             expected_version=case.version,
+            outbox=news,
         )
     except (IllegalTransition, ConcurrentUpdate):
         text = tr.t("mediation.not_now", number=case_number(case.id))
         await send(context.bot, message.chat_id, text, follow=follower(services))
         return
     log.info("mediation requested by the %s", role)
-    await to_case(
-        services,
-        context.bot,
-        case,
-        lambda t: t.t("mediation.requested", number=case_number(case.id), by=role_name(t, role)),
-        private_to=parties(case),
-    )
+    await after_commit(services, context.bot)
 
 
 async def on_withdraw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -106,6 +109,13 @@ async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if args[0] != "y":
         await query.answer(tr.t("withdraw.kept"))
         return
+    news = await for_case(
+        services,
+        case,
+        lambda t: t.t("withdraw.done", number=case_number(case.id)),
+        key=f"case:{case.id}:v{case.version + 1}:withdrawn",
+        private_to=parties(case),
+    )
     try:
         case = await services.db.cases.transition(
             case.id,
@@ -115,6 +125,7 @@ async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
             services.clock.now(),
             reason="buyer withdrew the claim",
             closing_status="cancelled",
+            outbox=news,
         )
     except (IllegalTransition, ConcurrentUpdate):
         await query.answer(tr.t("withdraw.not_possible"), show_alert=True)
@@ -122,13 +133,7 @@ async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await query.answer()
     log.info("claim withdrawn")
     await chat_links.revoke_case_links(services, context.bot, case)  # nobody joins a closed case
-    await to_case(
-        services,
-        context.bot,
-        case,
-        lambda t: t.t("withdraw.done", number=case_number(case.id)),
-        private_to=parties(case),
-    )
+    await after_commit(services, context.bot)  # the news says it is closed: it is, links and all
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

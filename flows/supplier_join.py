@@ -26,7 +26,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
-from bot.outbox import after_commit
+from bot.outbox import after_commit, deliver_pending
 from bot.services import Services, get_services
 from flows import chat_links, supplier_clock
 from flows.audience import for_case, for_user, to_user
@@ -196,9 +196,12 @@ async def on_join_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
     if first_time:
         log.info("supplier joined the case")
-        await after_commit(services, context.bot)
+        # The welcome and the news first, then the claim's files and the way into the chat,
+        # then the question that asks for an answer, as they read best.
+        await after_commit(services, context.bot, only=news[:-1])
         await _send_evidence_files(services, context.bot, joined, tr)
         await send_chat_link_if_waiting(services, context.bot, joined)
+        await deliver_pending(services, context.bot)
 
 
 async def _refusal_now(
@@ -265,7 +268,6 @@ async def _joined_news(services: Services, case: Case, token: str) -> list[Outbo
 
     return [
         await for_user(services, case, supplier, welcome, key=key),
-        await supplier_answer.question(services, case, supplier, key),
         *await for_case(services, case, joined, key=key, private_to=[]),  # the shared chat
         await for_user(
             services,
@@ -275,6 +277,7 @@ async def _joined_news(services: Services, case: Case, token: str) -> list[Outbo
             lambda t: [[supplier_replace.replace_button(t, case.id, supplier)]],
             key=key,
         ),
+        await supplier_answer.question(services, case, supplier, key),  # last: see the caller
     ]
 
 

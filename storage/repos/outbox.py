@@ -127,10 +127,16 @@ class OutboxRepo(Repo):
             return await enqueue(conn, messages, now)
 
     async def claim(
-        self, now: datetime, lease: timedelta, limit: int = 50
+        self,
+        now: datetime,
+        lease: timedelta,
+        limit: int = 50,
+        *,
+        keys: Sequence[str] | None = None,
     ) -> builtins.list[OutboxRow]:
         """Claim the sendable rows: pending (or leased by a worker that died) and due, and the
-        first still open of their chat. Each is leased to the caller until `now + lease`."""
+        first still open of their chat (only those of `keys`, when given). Each is leased to
+        the caller until `now + lease`."""
         now = to_utc(now)
         earlier = alias(outbox, "earlier")
         blocked = exists().where(
@@ -146,6 +152,7 @@ class OutboxRepo(Repo):
                 outbox.c.status.in_((PENDING, SENDING)),
                 outbox.c.next_attempt_at <= now,
                 ~blocked,
+                outbox.c.dedupe_key.in_(keys) if keys is not None else outbox.c.id.is_not(None),
             )
             .order_by(outbox.c.id)
             .limit(limit)
