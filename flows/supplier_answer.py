@@ -16,9 +16,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import Translator
 from bot.logs import bind_case
+from bot.outbox import after_commit
 from bot.services import Services
 from flows import inputs, proposal_builder
-from flows.audience import to_case
+from flows.audience import for_case
 from flows.case_context import case_button
 from flows.claim_render import case_number, outcome_text
 from flows.common import pack
@@ -142,6 +143,19 @@ async def on_contest(
         return
     now = services.clock.now()
     negotiation = services.deadline(DeadlineKind.NEGOTIATION, now, filed_at=case.submitted_at)
+    number = case_number(case.id)
+    news = await for_case(
+        services,
+        case,
+        lambda t: t.t(
+            "supplier.contested",
+            number=number,
+            statement=statement,
+            due=t.datetime(negotiation.due_at),
+        ),
+        key=f"case:{case.id}:v{case.version + 1}:contested",
+        private_to=[case.buyer_id, user.id],
+    )
     case = await services.db.cases.transition(
         case.id,
         Action.SUPPLIER_RESPOND,
@@ -151,21 +165,11 @@ async def on_contest(
         reason="supplier contests the claim",
         payload={"response": "contest", "statement": statement},
         new_deadline=negotiation,
+        outbox=news,
     )
     await services.db.inputs.clear(user.id, user.id)
     log.info("supplier contests the claim")
-    await to_case(
-        services,
-        context.bot,
-        case,
-        lambda t: t.t(
-            "supplier.contested",
-            number=case_number(case.id),
-            statement=statement,
-            due=t.datetime(negotiation.due_at),
-        ),
-        private_to=[case.buyer_id, user.id],
-    )
+    await after_commit(services, context.bot)
 
 
 inputs.register(CONTEST, on_contest)
