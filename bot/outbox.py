@@ -58,9 +58,14 @@ async def deliver_pending(
 async def after_commit(
     services: Services, bot: Bot, *, only: Sequence[OutboxMessage] | None = None
 ) -> None:
-    """What a flow calls once the transaction that queued its news has committed."""
+    """What a flow calls once the transaction that queued its news has committed. The change
+    is made: a failure to deliver now is logged, never the acting user's error, and the rows
+    wait in the outbox for the next sweep."""
     crash_point("outbox.after_commit")
-    await deliver_pending(services, bot, only=only)
+    try:
+        await deliver_pending(services, bot, only=only)
+    except Exception:
+        log.exception("delivering the outbox after a commit failed; the sweep retries")
 
 
 async def _send(services: Services, bot: Bot, row: OutboxRow) -> bool:
