@@ -4,7 +4,8 @@
 process with SIGKILL: no cleanup, no flush, exactly like the OOM killer or a power cut. Unset
 (always, outside the crash tests), `crash_point` does nothing. The points:
 
-- `outbox.after_commit`: a change and its news are committed, nothing is sent yet;
+- `outbox.after_commit`: a change and its news are committed, nothing is sent yet (any flow;
+  `outbox.after_commit:<step>` for one: `filed`, `joined`, `settled`);
 - `sweep.reminder_committed`: a reminder is marked sent and queued, nothing is sent yet;
 - `sweep.deadline_in_transaction`: a due deadline is claimed and its outcome applied, but the
   transaction has not committed.
@@ -29,10 +30,10 @@ CRASH_AT = os.environ.get("DISPUTEBOT_CRASH_AT", "")
 CLOCK_OFFSET = "DISPUTEBOT_CLOCK_OFFSET_SECONDS"
 
 
-def crash_point(name: str) -> None:
-    """Die here, at once, when the crash tests asked for this point."""
-    if CRASH_AT and name == CRASH_AT:
-        log.warning("crash point %s reached: killing the process", name)
+def crash_point(name: str, step: str = "") -> None:
+    """Die here, at once, when the crash tests asked for this point (or this step of it)."""
+    if CRASH_AT and (name == CRASH_AT or (step and f"{name}:{step}" == CRASH_AT)):
+        log.warning("crash point %s reached: killing the process", CRASH_AT)
         os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -56,12 +56,12 @@ async def deliver_pending(
 
 
 async def after_commit(
-    services: Services, bot: Bot, *, only: Sequence[OutboxMessage] | None = None
+    services: Services, bot: Bot, *, only: Sequence[OutboxMessage] | None = None, step: str = ""
 ) -> None:
     """What a flow calls once the transaction that queued its news has committed. The change
     is made: a failure to deliver now is logged, never the acting user's error, and the rows
     wait in the outbox for the next sweep."""
-    crash_point("outbox.after_commit")
+    crash_point("outbox.after_commit", step)  # `step` names the flow for the crash tests
     try:
         await deliver_pending(services, bot, only=only)
     except Exception:

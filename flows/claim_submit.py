@@ -106,4 +106,4 @@ async def submit(
         return
     log.info("claim submitted")
     await services.db.drafts.delete(case.id)
-    await after_commit(services, bot)
+    await after_commit(services, bot, step="filed")

@@ -215,7 +215,7 @@ async def accept_stored(
         log.info("accept of proposal %s not applied: already decided", stored.number)
         return False
     log.info("proposal %s accepted; case settled", accepted.number)
-    await after_commit(services, bot)
+    await after_commit(services, bot, step="settled")
     return True
 
 

@@ -198,7 +198,7 @@ async def on_join_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         log.info("supplier joined the case")
         # The welcome and the news first, then the claim's files and the way into the chat,
         # then the question that asks for an answer, as they read best.
-        await after_commit(services, context.bot, only=news[:-1])
+        await after_commit(services, context.bot, only=news[:-1], step="joined")
         await _send_evidence_files(services, context.bot, joined, tr)
         await send_chat_link_if_waiting(services, context.bot, joined)
         await deliver_pending(services, context.bot)

@@ -143,18 +143,17 @@ async def file_until_submit(user: SandboxUser, catalogs: Catalogs, clock: Frozen
 async def test_killed_after_each_commit_every_message_arrives_once_and_the_case_goes_on(
     bot_process: BotProcess, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
 ) -> None:
-    after_commit = "outbox.after_commit"
     buyer = sandbox.user("Anna", language_code="en")
     supplier = sandbox.user("王芳", language_code="zh-hans")
     btr, st = catalogs.translator("en"), catalogs.translator("zh_Hans")
     create_chat = showing(btr.t("button.create_chat"))
 
     # Filing: committed, then killed before the buyer heard of it.
-    await bot_process.start(crash_at=after_commit)
+    await bot_process.start(crash_at="outbox.after_commit:filed")
     await file_until_submit(buyer, catalogs, clock)
     await bot_process.killed()
     assert count(buyer, create_chat) == 0
-    await bot_process.start(crash_at=after_commit)
+    await bot_process.start(crash_at="outbox.after_commit:joined")
     await buyer.wait_for(create_chat, timeout=30)
 
     # "Yes, I am the supplier": joined, then killed before anyone heard of it.
@@ -166,7 +165,7 @@ async def test_killed_after_each_commit_every_message_arrives_once_and_the_case_
     answer_buttons = showing(st.t("button.contest"))
     replace = showing(btr.t("button.replace_supplier"))
     assert count(supplier, answer_buttons) == 0
-    await bot_process.start(crash_at=after_commit)
+    await bot_process.start(crash_at="outbox.after_commit:settled")
     await supplier.wait_for(answer_buttons, timeout=30)
     await buyer.wait_for(replace, timeout=30)
 
@@ -182,9 +181,15 @@ async def test_killed_after_each_commit_every_message_arrives_once_and_the_case_
     await supplier.wait_for(supplier_done, timeout=30)
     await buyer.wait_for(buyer_done, timeout=30)
 
-    # The case goes on: fulfilment marked with proof and confirmed.
+    # The case goes on: fulfilment marked with proof and confirmed, the case closed.
     await fulfil_with_receipt(supplier, st, buyer, btr, "退款回单", timeout=30)
-    await buyer.wait_for(lambda e: btr.t("button.confirm_done") in e.button_texts, timeout=30)
+    db = await Database.connect(bot_process.url, migrate=False)
+    try:
+        [case] = await db.cases.list_for_user(buyer.id)
+    finally:
+        await db.dispose()
+    closed = btr.t("case.closed_fulfilled", number=f"#{case.id}")
+    await buyer.wait_for(lambda e: e.text == closed, timeout=30)
 
     # Exactly once each, whatever was re-delivered or drained at start-up.
     assert count(buyer, create_chat) == 1
@@ -192,6 +197,7 @@ async def test_killed_after_each_commit_every_message_arrives_once_and_the_case_
     assert count(buyer, replace) == 1
     assert count(supplier, supplier_done) == 1
     assert count(buyer, buyer_done) == 1
+    await bot_process.stop()  # whatever it was still sending is sent or left in the outbox
     db = await Database.connect(bot_process.url, migrate=False)
     try:
         assert await db.outbox.open_count() == 0
