@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.errors import on_error
 from bot.i18n import Catalogs
 from bot.ledger import stamp_update, then_checkpoint
+from bot.outbox import deliver_pending
 from bot.scheduler import start_scheduler
 from bot.services import SERVICES_KEY, Services
 from bot.startup import evidence_files, open_database, where
@@ -131,6 +132,10 @@ async def on_startup(
     )
     application.bot_data[SERVICES_KEY] = services
     await register_commands(application.bot, catalogs)
+    try:  # what a killed process committed but never sent goes out before anything new
+        await deliver_pending(services, application.bot)
+    except Exception:  # the sweep tries again; the rows are safe in the outbox
+        log.exception("delivering the outbox at start-up failed")
     if settings.sweep_interval_seconds > 0:
         application.bot_data[SCHEDULER_KEY] = start_scheduler(
             services, application.bot, settings.sweep_interval_seconds

@@ -20,11 +20,12 @@ def _run(_: argparse.Namespace) -> int:
     from telegram import Update
 
     from bot.app import build_application
+    from bot.crash import run_clock
 
     settings = load_settings()
     settings.require_token()
     setup_logging(settings.log_level)
-    application = build_application(settings)
+    application = build_application(settings, run_clock())
     application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 

@@ -1,8 +1,11 @@
 """Deadlines in motion: a sweep that sends due reminders and applies default outcomes.
 
 Deadlines are database rows; nothing lives in memory. APScheduler only wakes the sweep at a
-fixed interval; the sweep claims due rows atomically (`claim_due`, `claim_reminders_due`), so
-each reminder and each outcome happens exactly once, even with several workers on PostgreSQL.
+fixed interval. Each step is one transaction (`storage/repos/sweep.py`): a reminder moment is
+claimed together with queueing its messages, a due deadline is claimed together with applying
+its outcome and queueing its news, so each happens exactly once, even with several workers on
+PostgreSQL, and a crash in between leaves nothing half done. The news goes out through the
+outbox (`bot/outbox.py`), delivered at the end of every sweep.
 Time comes from the injected clock, so tests move it instead of sleeping.
 """
 
@@ -10,17 +13,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
 from bot import ledger
+from bot.crash import crash_point
 from bot.i18n import N_
 from bot.logs import bind_case
+from bot.outbox import deliver_pending
 from bot.services import Services
 from flows import chat_links, supplier_join
-from flows.audience import RenderRows, parties, to_case, to_user
+from flows.audience import RenderRows, for_case, for_user, parties
 from flows.claim_render import case_number
 from flows.rules.lifecycle import (
     DEADLINE_OUTCOMES,
@@ -33,6 +39,7 @@ from flows.rules.lifecycle import (
     check_transition,
 )
 from storage import Case, ConcurrentUpdate, Deadline
+from storage.repos.deadlines import next_reminder_after
 
 log = logging.getLogger(__name__)
 
@@ -69,22 +76,33 @@ class SweepReport:
     fired: list[Deadline] = field(default_factory=list)
 
 
-async def _remind(services: Services, bot: Bot, deadline: Deadline) -> None:
+async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
+    """Claim one reminder moment and queue its messages in one transaction; False when another
+    worker had it."""
     case = await services.db.cases.get(deadline.case_id)
     if case is None:
-        return
+        return False
     bind_case(case.id)
+    now = services.clock.now()
     key = REMINDER_KEYS[deadline.kind]
-    for user_id in parties(case):  # each reminded privately; a failed delivery is recorded
-        await to_user(
+    moment = deadline.next_reminder_at
+    news = [
+        await for_user(  # each party reminded privately
             services,
-            bot,
             case,
             user_id,
             lambda tr: tr.t(key, number=case_number(case.id), due=tr.datetime(deadline.due_at)),
             _reminder_buttons(case, deadline, user_id),
+            key=f"reminder:{deadline.id}:{moment.isoformat() if moment else ''}",
         )
-    log.info("reminder sent for %s deadline due %s", deadline.kind, deadline.due_at)
+        for user_id in parties(case)
+    ]
+    following = next_reminder_after(deadline.reminder_times, now, deadline.due_at)
+    if not await services.db.sweep.remind(deadline, following, now, news):
+        return False
+    crash_point("sweep.reminder_committed")
+    log.info("reminder queued for %s deadline due %s", deadline.kind, deadline.due_at)
+    return True
 
 
 def _reminder_buttons(case: Case, deadline: Deadline, user_id: int) -> RenderRows | None:
@@ -94,79 +112,87 @@ def _reminder_buttons(case: Case, deadline: Deadline, user_id: int) -> RenderRow
     return None
 
 
-async def _fire(services: Services, bot: Bot, deadline: Deadline) -> None:
-    """Apply the default outcome of a deadline nobody met."""
+async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
+    """Apply the default outcome of a deadline nobody met: claiming the deadline, checking the
+    case is still where it applies, moving it and queueing the news are one transaction."""
     case = await services.db.cases.get(deadline.case_id)
     if case is None:
-        return
+        return False
     bind_case(case.id)
     now = services.clock.now()
     outcome = DEADLINE_OUTCOMES[deadline.kind]
     action = OUTCOME_ACTIONS.get(outcome)
+    passed = {"kind": str(deadline.kind), "outcome": str(outcome)}
+    fire = partial(
+        services.db.sweep.fire,
+        deadline,
+        now,
+        case_version=case.version,
+        before_commit=partial(crash_point, "sweep.deadline_in_transaction"),
+    )
     if action is None:
-        await services.db.history.append(
-            case.id,
-            None,
-            Role.SYSTEM,
-            "deadline.passed",
-            {"kind": str(deadline.kind), "outcome": str(outcome)},
-            now,
-        )
         log.info("deadline %s passed; outcome %s recorded", deadline.kind, outcome)
-        return
+        return await fire(action=None, passed_event=passed) is not None
     try:
         move = check_transition(case.facts, action, Role.SYSTEM, now)
-        new_deadline = None
-        if move.starts is not None:
-            new_deadline = services.deadline(move.starts, now, filed_at=case.submitted_at)
-        case = await services.db.cases.transition(
-            case.id,
-            action,
-            None,
-            Role.SYSTEM,
-            now,
-            reason=f"{deadline.kind} deadline passed",
-            new_deadline=new_deadline,
-            expected_version=case.version,
-            closing_status="cancelled",
-        )
-    except (IllegalTransition, ConcurrentUpdate) as exc:
+    except IllegalTransition as exc:
+        # The case is no longer where this outcome applies: the deadline ends, on the record.
         log.warning("deadline %s not applied: %s", deadline.kind, exc)
-        return
-    if action is Action.EXPIRE_DRAFT:
-        await services.db.drafts.delete(case.id)
-    if case.state is CaseState.CLOSED:
-        await chat_links.revoke_case_links(services, bot, case)  # nobody joins a closed case
+        return await fire(action=None, passed_event={**passed, "not_applied": str(exc)}) is not None
+    new_deadline = None
+    if move.starts is not None:
+        new_deadline = services.deadline(move.starts, now, filed_at=case.submitted_at)
     outcome_key = OUTCOME_KEYS[deadline.kind]
     # News for everyone: the shared chat when there is one, and each party privately.
-    await to_case(
+    news = await for_case(
         services,
-        bot,
         case,
         lambda tr: tr.t(outcome_key, number=case_number(case.id), due=tr.datetime(deadline.due_at)),
+        key=f"deadline:{deadline.id}",
         private_to=parties(case),
     )
+    try:
+        moved = await fire(
+            action=action,
+            new_deadline=new_deadline,
+            delete_draft=action is Action.EXPIRE_DRAFT,
+            outbox=news,
+        )
+    except (IllegalTransition, ConcurrentUpdate) as exc:
+        log.info("deadline %s not applied yet, the case moved: %s", deadline.kind, exc)
+        return False  # still pending: the next sweep looks again
+    if not isinstance(moved, Case):
+        return False
+    if moved.state is CaseState.CLOSED:
+        await chat_links.revoke_case_links(services, bot, moved)  # nobody joins a closed case
     log.info("deadline %s passed; case moved by %s", deadline.kind, action)
+    return True
 
 
 async def sweep(services: Services, bot: Bot) -> SweepReport:
-    """One pass: reminders first, then outcomes. Safe to run from several workers at once."""
+    """One pass: reminders first, then outcomes, then whatever the outbox holds that can go
+    (news just queued, and news a crashed worker left). Safe from several workers at once."""
     report = SweepReport()
     now = services.clock.now()
-    for deadline in await services.db.deadlines.claim_reminders_due(now):
-        await _guarded(_remind, services, bot, deadline)
-        report.reminders.append(deadline)
-    for deadline in await services.db.deadlines.claim_due(now):
-        await _guarded(_fire, services, bot, deadline)
-        report.fired.append(deadline)
+    for deadline in await services.db.sweep.due_reminders(now):
+        if await _guarded(_remind, services, bot, deadline):
+            report.reminders.append(deadline)
+    for deadline in await services.db.sweep.due_deadlines(now):
+        if await _guarded(_fire, services, bot, deadline):
+            report.fired.append(deadline)
+    try:
+        await deliver_pending(services, bot)
+    except Exception:  # the next sweep tries again; the rows are safe in the outbox
+        log.exception("delivering the outbox failed")
     return report
 
 
-async def _guarded(step: Any, services: Services, bot: Bot, deadline: Deadline) -> None:
+async def _guarded(step: Any, services: Services, bot: Bot, deadline: Deadline) -> bool:
     try:
-        await step(services, bot, deadline)
+        return bool(await step(services, bot, deadline))
     except Exception:  # one bad case must not stop the sweep for every other case
         log.exception("deadline %s of case %s failed", deadline.id, deadline.case_id)
+        return False
     finally:
         bind_case(None)
 

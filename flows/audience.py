@@ -4,6 +4,12 @@ Private messages are rendered for their one reader. In the shared dispute chat t
 messages carry every participant's language: one text when they share it, Chinese and English
 together when they differ. Buttons there carry both labels.
 
+News of a change of a case is rendered here into outbox rows (`for_user`, `for_chat`,
+`for_case`) BEFORE the change's transaction, handed to the repository call that makes the
+change, and delivered from the outbox after the commit (`bot/outbox.py`), so a crash between
+the two loses nothing. `to_user`, `to_chat` and `to_case` render the same way and send at once,
+for messages that tell of no change (a reply, a refusal) or whose message the flow pins.
+
 Each reader's copy is delivered on its own: a copy that fails (a blocked bot, a 400, a server
 error, a timeout) is logged with the case and update ids and put on the case's record, and the
 next reader still gets theirs. When the shared chat cannot be reached, its news goes to every
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -25,7 +32,7 @@ from flows.chat_migration import group_target
 from flows.common import Button, keyboard
 from flows.messaging import ChatTarget
 from flows.rules.lifecycle import Role
-from storage import Case
+from storage import Case, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +78,104 @@ def combine_rows(translators: Sequence[Translator], rows: RenderRows) -> list[li
             new_row.append((" / ".join(labels), data))
         combined.append(new_row)
     return combined
+
+
+async def chat_text(
+    services: Services, case: Case, render: Render, rows: RenderRows | None
+) -> tuple[str, list[list[Button]] | None]:
+    """The shared chat's text (every participant's language) and its bilingual buttons."""
+    translators = await translators_for(services, case)
+    text = DIVIDER.join(render(tr) for tr in translators)
+    return text, combine_rows(translators, rows) if rows is not None else None
+
+
+async def for_chat(
+    services: Services,
+    case: Case,
+    chat_id: int,
+    render: Render,
+    rows: RenderRows | None = None,
+    *,
+    key: str,
+) -> OutboxMessage:
+    """The shared chat's copy as an outbox row; `key` names the news (unique per change)."""
+    text, buttons = await chat_text(services, case, render, rows)
+    return OutboxMessage(chat_id, text, f"{key}|chat", case.id, buttons, shared=True)
+
+
+async def for_user(
+    services: Services,
+    case: Case,
+    user_id: int,
+    render: Render,
+    rows: RenderRows | None = None,
+    *,
+    key: str,
+) -> OutboxMessage:
+    """One reader's private copy, in their language and time zone, as an outbox row."""
+    tr = await services.translator_for_id(user_id)
+    buttons = [list(row) for row in rows(tr)] if rows is not None else None
+    return OutboxMessage(user_id, render(tr), f"{key}|user:{user_id}", case.id, buttons)
+
+
+@dataclass(frozen=True)
+class Readers:
+    """Who reads news of a case, with their translators loaded: so the news can be rendered
+    inside a transaction (from what it creates, e.g. obligation ids) without reading more."""
+
+    case_id: int
+    chat_id: int | None  # the bound shared chat
+    chat_translators: list[Translator]
+    private: list[tuple[int, Translator]]
+
+    def render(
+        self, render: Render, rows: RenderRows | None = None, *, key: str
+    ) -> list[OutboxMessage]:
+        messages: list[OutboxMessage] = []
+        if self.chat_id is not None:
+            text = DIVIDER.join(render(tr) for tr in self.chat_translators)
+            buttons = combine_rows(self.chat_translators, rows) if rows is not None else None
+            messages.append(
+                OutboxMessage(self.chat_id, text, f"{key}|chat", self.case_id, buttons, True)
+            )
+        for user_id, tr in self.private:
+            buttons = [list(row) for row in rows(tr)] if rows is not None else None
+            messages.append(
+                OutboxMessage(user_id, render(tr), f"{key}|user:{user_id}", self.case_id, buttons)
+            )
+        return messages
+
+
+async def readers(
+    services: Services, case: Case, *, private_to: Sequence[int] | None = None
+) -> Readers:
+    """The shared chat when there is one, and privately `private_to` (default: every
+    participant when there is no shared chat). Should the shared chat turn out unreachable,
+    the deliverer sends its copy to every participant instead."""
+    chat = await services.db.chats.for_case(case.id)
+    bound = chat is not None and chat.status == "bound"
+    recipients = (
+        list(private_to) if private_to is not None else ([] if bound else participants(case))
+    )
+    return Readers(
+        case.id,
+        chat.chat_id if chat is not None and bound else None,
+        await translators_for(services, case),
+        [(user_id, await services.translator_for_id(user_id)) for user_id in recipients],
+    )
+
+
+async def for_case(
+    services: Services,
+    case: Case,
+    render: Render,
+    rows: RenderRows | None = None,
+    *,
+    key: str,
+    private_to: Sequence[int] | None = None,
+) -> list[OutboxMessage]:
+    """News for the case as outbox rows (see `readers`)."""
+    return (await readers(services, case, private_to=private_to)).render(render, rows, key=key)
 
 
 async def _deliver(
@@ -129,11 +234,8 @@ async def to_chat(
 ) -> Message | None:
     """Post in the shared chat, in every participant's language; None when that failed (in the
     supergroup, if the chat turns out to have become one: the message says where it went)."""
-    translators = await translators_for(services, case)
-    text = DIVIDER.join(render(tr) for tr in translators)
-    markup: InlineKeyboardMarkup | None = None
-    if rows is not None:
-        markup = keyboard(combine_rows(translators, rows))
+    text, buttons = await chat_text(services, case, render, rows)
+    markup = keyboard(buttons) if buttons is not None else None
     target = group_target(services, bot, chat_id)
     return await _deliver(services, target, case, text, markup, private=False)
 

@@ -19,9 +19,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
+from bot.outbox import after_commit
 from bot.services import Services, get_services
 from flows import inputs
-from flows.audience import parties, to_case, to_user
+from flows.audience import for_case, for_user, parties, to_case, to_user
 from flows.case_context import PARTY_ROLES, case_button, resolve
 from flows.claim_render import case_number
 from flows.common import Button, pack, parse_id
@@ -32,7 +33,7 @@ from flows.rules import validation as v
 from flows.rules.blind_bid import BidOutcome, BlindBidPolicy, check_bid, match
 from flows.rules.lifecycle import CaseState, Role
 from flows.rules.proposals import PartialRefund, Proposal
-from storage import Case, Conflict, NotFound, PendingInput, User
+from storage import Case, Conflict, NotFound, OutboxMessage, PendingInput, User
 
 log = logging.getLogger(__name__)
 
@@ -109,14 +110,16 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = services.clock.now()
     try:
         if args[0] == "out":
-            await services.db.bids.decline(case.id, role, now)
-            await query.answer()
-            await to_case(
+            offered = await services.db.bids.get(case.id)
+            news = await for_case(
                 services,
-                context.bot,
                 case,
                 lambda t: t.t("bids.declined", number=case_number(case.id), by=role_name(t, role)),
+                key=f"case:{case.id}:bids_declined:{offered.updated_at if offered else ''}",
             )
+            await services.db.bids.decline(case.id, role, now, outbox=news)
+            await query.answer()
+            await after_commit(services, context.bot)
             return
         if args[0] == "again":
             round_ = await services.db.bids.start_next_round(
@@ -223,17 +226,40 @@ async def _resolve(services: Services, bot: Bot, case: Case, round_no: int) -> N
     assert buyer_min is not None and supplier_max is not None
     result = match(buyer_min, supplier_max, paid, currency, policy)
     now = services.clock.now()
+    news: list[OutboxMessage] = []
+    if result.kind is not BidOutcome.SETTLED:  # a settlement tells of itself (settle_with)
+        news = await _round_news(services, case, round_no, result.kind, result.amount, currency)
     await services.db.bids.resolve(
-        case.id, round_no, str(result.kind), result.amount, now, max_rounds=policy.max_rounds
+        case.id,
+        round_no,
+        str(result.kind),
+        result.amount,
+        now,
+        max_rounds=policy.max_rounds,
+        outbox=news,
     )
     log.info("blind bidding round %s: %s", round_no, result.kind)
     if result.kind is BidOutcome.SETTLED:
         assert result.amount is not None
         await _settle(services, bot, case, result.amount)
         return
-    if result.kind is BidOutcome.OFFER_MIDPOINT:
-        assert result.amount is not None
-        midpoint = result.amount
+    await after_commit(services, bot)
+
+
+async def _round_news(
+    services: Services,
+    case: Case,
+    round_no: int,
+    kind: BidOutcome,
+    midpoint: Decimal | None,
+    currency: str,
+) -> list[OutboxMessage]:
+    """What a round that did not settle tells: the midpoint offer to each party, or no overlap
+    (with a new round, while rounds are left), rendered before the round's transaction."""
+    key = f"case:{case.id}:bids_round:{round_no}"
+    if kind is BidOutcome.OFFER_MIDPOINT:
+        assert midpoint is not None
+        amount = midpoint
 
         def rows(t: Translator) -> list[list[Button]]:
             return [
@@ -243,18 +269,40 @@ async def _resolve(services: Services, bot: Bot, case: Case, round_no: int) -> N
                 ]
             ]
 
-        for user_id in (case.buyer_id, case.supplier_id):
-            if user_id is not None:
-                await to_user(
-                    services,
-                    bot,
-                    case,
-                    user_id,
-                    lambda t: t.t("bids.midpoint_offer", amount=t.money(midpoint, currency)),
-                    rows,
-                )
-        return
-    await _no_agreement(services, bot, case, round_no)
+        return [
+            await for_user(
+                services,
+                case,
+                user_id,
+                lambda t: t.t("bids.midpoint_offer", amount=t.money(amount, currency)),
+                rows,
+                key=key,
+            )
+            for user_id in (case.buyer_id, case.supplier_id)
+            if user_id is not None
+        ]
+    bidding = await services.db.bids.get(case.id)
+    left = _policy(services).max_rounds - ((bidding.rounds_done if bidding else 0) + 1)
+    if left <= 0:
+        return await for_case(
+            services,
+            case,
+            lambda t: t.t("bids.exhausted", number=case_number(case.id)),
+            key=key,
+            private_to=parties(case),
+        )
+
+    def again(t: Translator) -> list[list[Button]]:
+        return [[(t.t("button.bid_again"), pack(JOIN, case.id, "again"))]]
+
+    return await for_case(
+        services,
+        case,
+        lambda t: t.t("bids.no_overlap", round=round_no, left=left),
+        again,
+        key=key,
+        private_to=parties(case),
+    )
 
 
 async def _no_agreement(services: Services, bot: Bot, case: Case, round_no: int) -> None:

@@ -16,15 +16,15 @@ from telegram import CallbackQuery
 from telegram.error import TelegramError
 
 from bot.i18n import Translator
+from bot.outbox import after_commit
 from bot.services import Services
 from flows.claim_render import case_number, evidence_number
 from flows.claim_steps import claim_from_answers
-from flows.common import keyboard
 from flows.errors_render import validation_message
 from flows.messaging import send
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role
 from flows.rules.validation import Category, ValidationError, requires_evidence
-from storage import Case, ConcurrentUpdate, Draft, User
+from storage import Case, ConcurrentUpdate, Draft, OutboxMessage, User
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,21 @@ async def submit(
     now = services.clock.now()
     claim = claim_from_answers(draft.answers)
     invitation_deadline = services.deadline(DeadlineKind.SUPPLIER_INVITATION, now)
+    from flows import dispute_chat, supplier_join
+
+    # The buyer's news, with the two buttons that take the case on, is queued in the filing's
+    # transaction: killed right after the commit, the next start still sends it.
+    rows = [
+        [(tr.t("button.create_chat"), await dispute_chat.group_link(services, bot, case))],
+        [supplier_join.invite_button(tr, case.id)],
+    ]
+    text = tr.t(
+        "claim.filed",
+        number=case_number(case.id),
+        id=case.id,
+        due=tr.datetime(invitation_deadline.due_at),
+    )
+    filed = OutboxMessage(chat_id, text, f"case:{case.id}:filed", case.id, rows)
     try:
         case = await services.db.cases.transition(
             case.id,
@@ -84,22 +99,11 @@ async def submit(
             category=str(category),
             new_deadline=invitation_deadline,
             expected_version=case.version,
+            outbox=[filed],
         )
     except (IllegalTransition, ConcurrentUpdate):
         log.info("submit pressed twice; applied once")
         return
-    await services.db.drafts.delete(case.id)
     log.info("claim submitted")
-    from flows import dispute_chat, supplier_join
-
-    rows = [
-        [(tr.t("button.create_chat"), await dispute_chat.group_link(services, bot, case))],
-        [supplier_join.invite_button(tr, case.id)],
-    ]
-    text = tr.t(
-        "claim.filed",
-        number=case_number(case.id),
-        id=case.id,
-        due=tr.datetime(invitation_deadline.due_at),
-    )
-    await send(bot, chat_id, text, keyboard(rows))
+    await services.db.drafts.delete(case.id)
+    await after_commit(services, bot, step="filed")

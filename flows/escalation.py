@@ -14,9 +14,10 @@ from telegram import Bot, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.i18n import Translator
+from bot.outbox import after_commit
 from bot.services import Services, get_services
 from flows import chat_links
-from flows.audience import parties, to_case
+from flows.audience import for_case, parties
 from flows.case_context import PARTY_ROLES, case_button, resolve
 from flows.chat_migration import follower
 from flows.claim_render import case_number
@@ -106,6 +107,13 @@ async def request_mediation(
             text = tr.t("mediation.not_now", number=case_number(case.id))
         await send(bot, chat_id, text, follow=follower(services))
         return
+    news = await for_case(
+        services,
+        case,
+        lambda t: t.t("mediation.requested", number=case_number(case.id), by=role_name(t, role)),
+        key=f"case:{case.id}:v{case.version + 1}:mediation",
+        private_to=parties(case),
+    )
     try:
         case = await services.db.cases.transition(
             case.id,
@@ -116,19 +124,14 @@ async def request_mediation(
             reason=f"{role} asked for a mediator",
             new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
             expected_version=case.version,
+            outbox=news,
         )
     except (IllegalTransition, ConcurrentUpdate):
         text = tr.t("mediation.not_now", number=case_number(case.id))
         await send(bot, chat_id, text, follow=follower(services))
         return
     log.info("mediation requested by the %s", role)
-    await to_case(
-        services,
-        bot,
-        case,
-        lambda t: t.t("mediation.requested", number=case_number(case.id), by=role_name(t, role)),
-        private_to=parties(case),
-    )
+    await after_commit(services, bot)
 
 
 async def on_withdraw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -167,6 +170,13 @@ async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if args[0] != "y":
         await query.answer(tr.t("withdraw.kept"))
         return
+    news = await for_case(
+        services,
+        case,
+        lambda t: t.t("withdraw.done", number=case_number(case.id)),
+        key=f"case:{case.id}:v{case.version + 1}:withdrawn",
+        private_to=parties(case),
+    )
     try:
         case = await services.db.cases.transition(
             case.id,
@@ -176,6 +186,7 @@ async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
             services.clock.now(),
             reason="buyer withdrew the claim",
             closing_status="cancelled",
+            outbox=news,
         )
     except (IllegalTransition, ConcurrentUpdate):
         await query.answer(tr.t("withdraw.not_possible"), show_alert=True)
@@ -183,13 +194,7 @@ async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await query.answer()
     log.info("claim withdrawn")
     await chat_links.revoke_case_links(services, context.bot, case)  # nobody joins a closed case
-    await to_case(
-        services,
-        context.bot,
-        case,
-        lambda t: t.t("withdraw.done", number=case_number(case.id)),
-        private_to=parties(case),
-    )
+    await after_commit(services, context.bot)  # the news says it is closed: it is, links and all
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -9,6 +9,7 @@ obligations), so a double press or two parties pressing at once applies once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -17,8 +18,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
+from bot.outbox import after_commit
 from bot.services import Services
-from flows.audience import to_case
+from flows.audience import readers, to_case
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number
 from flows.common import Button, pack
@@ -31,7 +33,7 @@ from flows.rules.lifecycle import (
     Role,
 )
 from flows.rules.proposals import Proposal, obligations
-from storage import Case, ConcurrentUpdate, Conflict, NewObligation
+from storage import Case, ConcurrentUpdate, Conflict, NewObligation, OutboxMessage
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
@@ -77,11 +79,12 @@ async def submit_proposal(
                 DeadlineKind.NEGOTIATION, now, filed_at=case.submitted_at
             ),
         )
+    show = await proposal_news(services, case, role)
     stored = await services.db.proposals.create(
-        case.id, author_id, role, proposal.to_dict(), now, source=source
+        case.id, author_id, role, proposal.to_dict(), now, source=source, news=show
     )
     log.info("proposal %s made by the %s", stored.number, role)
-    await announce(services, bot, case, stored)
+    await after_commit(services, bot)
     return stored
 
 
@@ -98,30 +101,33 @@ def decision_rows(stored: StoredProposal) -> Any:
     return rows
 
 
-async def announce(services: Services, bot: Bot, case: Case, stored: StoredProposal) -> None:
-    proposal = Proposal.from_dict(stored.terms)
+async def proposal_news(
+    services: Services, case: Case, author_role: Role
+) -> Callable[[StoredProposal], list[OutboxMessage]]:
+    """The new proposal for the shared chat and the other party, with Accept / Reject /
+    Counter; rendered inside the transaction that stores it (the buttons name it), from
+    translators loaded here beforehand."""
     paid, currency = paid_of(case)
-    author_role = Role(stored.author_role)
-
-    def render(tr: Translator) -> str:
-        return tr.t(
-            "proposal.made",
-            number=proposal_number(stored.number),
-            case=case_number(case.id),
-            author=role_name(tr, author_role),
-            terms=terms_text(proposal, tr, paid, currency),
-            other=role_name(tr, Role.SUPPLIER if author_role is Role.BUYER else Role.BUYER),
-        )
-
     other = other_party(case, author_role)
-    await to_case(
-        services,
-        bot,
-        case,
-        render,
-        decision_rows(stored),
-        private_to=[other] if other is not None else [],
-    )
+    audience = await readers(services, case, private_to=[other] if other is not None else [])
+
+    def render_all(stored: StoredProposal) -> list[OutboxMessage]:
+        proposal = Proposal.from_dict(stored.terms)
+
+        def render(tr: Translator) -> str:
+            return tr.t(
+                "proposal.made",
+                number=proposal_number(stored.number),
+                case=case_number(case.id),
+                author=role_name(tr, author_role),
+                terms=terms_text(proposal, tr, paid, currency),
+                other=role_name(tr, Role.SUPPLIER if author_role is Role.BUYER else Role.BUYER),
+            )
+
+        key = f"case:{case.id}:proposal:{stored.id}"
+        return audience.render(render, decision_rows(stored), key=key)
+
+    return render_all
 
 
 async def _load_proposal(services: Services, proposal_id: int) -> StoredProposal | None:
@@ -192,8 +198,11 @@ async def accept_stored(
         int(services.settings.fulfilment_days),
     )
     due = max([services.policy.due_at(DeadlineKind.FULFILMENT, now), *(d.due for d in duties)])
+    from flows import settlement
+
+    settlement_news = await settlement.news(services, case, role)
     try:
-        accepted, case, created = await services.db.proposals.accept(
+        accepted, case, _ = await services.db.proposals.accept(
             stored.id,
             user_id,
             role,
@@ -202,14 +211,13 @@ async def accept_stored(
             new_deadline=services.deadline(DeadlineKind.FULFILMENT, now, due=due),
             obligations=[NewObligation.from_rule(d, currency) for d in duties],
             expected_case_version=case.version,
+            news=settlement_news,  # queued with the settlement: a crash cannot lose it
         )
     except (Conflict, ConcurrentUpdate, IllegalTransition):
         log.info("accept of proposal %s not applied: already decided", stored.number)
         return False
     log.info("proposal %s accepted; case settled", accepted.number)
-    from flows import settlement
-
-    await settlement.announce(services, bot, case, accepted, created, role)
+    await after_commit(services, bot, step="settled")
     return True
 
 

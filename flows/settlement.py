@@ -6,6 +6,7 @@ A party who says an obligation was not done sends the case to mediation.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Bot, Message, Update
@@ -13,9 +14,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
+from bot.outbox import after_commit
 from bot.services import Services
 from flows import chat_links, inputs
-from flows.audience import parties, to_case
+from flows.audience import for_case, parties, readers
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, evidence_number
 from flows.common import Button, keyboard, pack
@@ -31,7 +33,7 @@ from flows.rules.lifecycle import (
     check_transition,
 )
 from flows.rules.validation import EvidenceTag, ValidationError
-from storage import Case, ConcurrentUpdate, Conflict, Obligation, PendingInput, User
+from storage import Case, ConcurrentUpdate, Conflict, Obligation, OutboxMessage, PendingInput, User
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
@@ -54,42 +56,38 @@ def _done_label(tr: Translator, duty: Obligation) -> str:
     return tr.t("button.mark_done", number=obligation_number(duty.number))
 
 
-async def announce(
-    services: Services,
-    bot: Bot,
-    case: Case,
-    accepted: StoredProposal,
-    duties: list[Obligation],
-    by: Role,
-) -> None:
-    def render(tr: Translator) -> str:
-        return tr.t(
-            "settlement.reached",
-            case=case_number(case.id),
-            number=proposal_number(accepted.number),
-            by=role_name(tr, by),
-            obligations=_lines(tr, duties),
-        )
+async def news(
+    services: Services, case: Case, by: Role
+) -> Callable[[StoredProposal, list[Obligation]], list[OutboxMessage]]:
+    """The settlement's news for the shared chat and each party privately, each obligation with
+    its "Mark done" button; rendered inside the settling transaction (`ProposalRepo.accept`),
+    since the buttons name obligations it creates, from translators loaded here beforehand."""
+    audience = await readers(services, case, private_to=parties(case))
 
-    def rows(tr: Translator) -> list[list[Button]]:
-        return [
-            [
-                (
-                    tr.t("button.mark_done", number=obligation_number(o.number)),
-                    pack(FULFIL, o.id, "d"),
-                )
+    def render_all(accepted: StoredProposal, duties: list[Obligation]) -> list[OutboxMessage]:
+        def render(tr: Translator) -> str:
+            return tr.t(
+                "settlement.reached",
+                case=case_number(case.id),
+                number=proposal_number(accepted.number),
+                by=role_name(tr, by),
+                obligations=_lines(tr, duties),
+            )
+
+        def rows(tr: Translator) -> list[list[Button]]:
+            return [
+                [
+                    (
+                        tr.t("button.mark_done", number=obligation_number(o.number)),
+                        pack(FULFIL, o.id, "d"),
+                    )
+                ]
+                for o in duties
             ]
-            for o in duties
-        ]
 
-    await to_case(
-        services,
-        bot,
-        case,
-        render,
-        rows,
-        private_to=parties(case),
-    )
+        return audience.render(render, rows, key=f"case:{case.id}:settled:{accepted.id}")
+
+    return render_all
 
 
 async def _load_obligation(services: Services, obligation_id: int) -> Obligation | None:
@@ -180,12 +178,6 @@ async def on_proof(
 async def _mark_done(
     services: Services, bot: Bot, case: Case, duty: Obligation, user_id: int, proof: int | None
 ) -> None:
-    try:
-        duty = await services.db.obligations.mark_done(
-            duty.id, user_id, services.clock.now(), proof_evidence_number=proof
-        )
-    except Conflict:
-        return
     party = Role(duty.party_role)
 
     def render(tr: Translator) -> str:
@@ -207,7 +199,18 @@ async def _mark_done(
         ]
 
     other = case.supplier_id if party is Role.BUYER else case.buyer_id
-    await to_case(services, bot, case, render, rows, private_to=[other] if other else [])
+    # Marked done again after a dispute is news again: the key names this moment.
+    key = f"case:{case.id}:done:{duty.id}:{duty.disputed_at or 'first'}"
+    news = await for_case(
+        services, case, render, rows, key=key, private_to=[other] if other else []
+    )
+    try:
+        await services.db.obligations.mark_done(
+            duty.id, user_id, services.clock.now(), proof_evidence_number=proof, outbox=news
+        )
+    except Conflict:
+        return
+    await after_commit(services, bot)
 
 
 async def _confirm(
@@ -220,20 +223,32 @@ async def _confirm(
     role: Role,
     tr: Translator,
 ) -> None:
+    others = [o for o in await services.db.obligations.list(case.id) if o.id != duty.id]
+    last = all(o.status == "confirmed" for o in others)
+    news = []
+    if not last:  # the last one's news is the case's closing, below
+        news = await for_case(
+            services,
+            case,
+            lambda t: t.t("obligation.confirmed", number=obligation_number(duty.number)),
+            key=f"case:{case.id}:confirmed:{duty.id}",
+        )
     try:
-        await services.db.obligations.confirm(duty.id, user_id, services.clock.now())
+        await services.db.obligations.confirm(duty.id, user_id, services.clock.now(), outbox=news)
     except Conflict:
         await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
         return
     await query.answer()
+    await after_commit(services, bot)
     if not await services.db.obligations.all_confirmed(case.id):
-        await to_case(
-            services,
-            bot,
-            case,
-            lambda t: t.t("obligation.confirmed", number=obligation_number(duty.number)),
-        )
         return
+    closed = await for_case(
+        services,
+        case,
+        lambda t: t.t("case.closed_fulfilled", number=case_number(case.id)),
+        key=f"case:{case.id}:v{case.version + 1}:closed_fulfilled",
+        private_to=parties(case),
+    )
     try:
         case = await services.db.cases.transition(
             case.id,
@@ -242,19 +257,14 @@ async def _confirm(
             role,
             services.clock.now(),
             reason="every obligation confirmed",
+            outbox=closed,
         )
     except (IllegalTransition, ConcurrentUpdate) as exc:
         log.warning("closing after fulfilment failed: %s", exc)
         return
     log.info("case closed: obligations fulfilled")
     await chat_links.revoke_case_links(services, bot, case)  # nobody joins a closed case
-    await to_case(
-        services,
-        bot,
-        case,
-        lambda t: t.t("case.closed_fulfilled", number=case_number(case.id)),
-        private_to=parties(case),
-    )
+    await after_commit(services, bot)  # the news says it is closed: it is, links and all
 
 
 async def _dispute(
@@ -268,6 +278,18 @@ async def _dispute(
     tr: Translator,
 ) -> None:
     now = services.clock.now()
+    news = await for_case(
+        services,
+        case,
+        lambda t: t.t(
+            "mediation.waiting_fulfilment",
+            number=case_number(case.id),
+            obligation=obligation_number(duty.number),
+            by=role_name(t, role),
+        ),
+        key=f"case:{case.id}:v{case.version + 1}:disputed:{duty.id}",
+        private_to=parties(case),
+    )
     try:
         check_transition(case.facts, Action.DISPUTE_FULFILMENT, role, now, services.lifecycle)
         await services.db.obligations.dispute(duty.id, user_id, now, reason="not done")
@@ -279,23 +301,13 @@ async def _dispute(
             now,
             reason=f"{obligation_number(duty.number)} disputed",
             new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
+            outbox=news,
         )
     except (Conflict, IllegalTransition, ConcurrentUpdate):
         await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
         return
     await query.answer()
-    await to_case(
-        services,
-        bot,
-        case,
-        lambda t: t.t(
-            "mediation.waiting_fulfilment",
-            number=case_number(case.id),
-            obligation=obligation_number(duty.number),
-            by=role_name(t, role),
-        ),
-        private_to=parties(case),
-    )
+    await after_commit(services, bot)
 
 
 inputs.register(PROOF, on_proof)

@@ -11,17 +11,18 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from telegram import Bot, Message, Update
+from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import Translator
 from bot.logs import bind_case
+from bot.outbox import after_commit
 from bot.services import Services
 from flows import inputs, proposal_builder
-from flows.audience import to_case
+from flows.audience import for_case
 from flows.case_context import case_button
 from flows.claim_render import case_number, outcome_text
-from flows.common import Button, keyboard, pack
+from flows.common import Button, pack
 from flows.messaging import send
 from flows.proposals import settle_with
 from flows.rules import validation as v
@@ -36,7 +37,7 @@ from flows.rules.proposals import (
     Term,
 )
 from flows.rules.validation import DesiredOutcome
-from storage import Case, PendingInput, User
+from storage import Case, OutboxMessage, PendingInput, User
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,10 @@ def answer_rows(tr: Translator, case_id: int) -> list[list[Button]]:
     ]
 
 
-async def ask(services: Services, bot: Bot, case: Case, tr: Translator) -> None:
-    assert case.supplier_id is not None
+async def question(services: Services, case: Case, user_id: int, key: str) -> OutboxMessage:
+    """The supplier's answer buttons (accept, counter, contest) as an outbox row, queued with
+    their joining so that a crash cannot leave them without a way to answer."""
+    tr = await services.translator_for_id(user_id)
     deadline = await services.db.deadlines.next_for_case(case.id)
     rows = answer_rows(tr, case.id)
     text = tr.t(
@@ -86,7 +89,7 @@ async def ask(services: Services, bot: Bot, case: Case, tr: Translator) -> None:
         outcome=outcome_text(case.claim, tr),
         due=tr.datetime(deadline.due_at) if deadline is not None else "—",
     )
-    await send(bot, case.supplier_id, text, keyboard(rows))
+    return OutboxMessage(user_id, text, f"{key}|ask:{user_id}", case.id, rows)
 
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -147,6 +150,19 @@ async def on_contest(
         return
     now = services.clock.now()
     negotiation = services.deadline(DeadlineKind.NEGOTIATION, now, filed_at=case.submitted_at)
+    number = case_number(case.id)
+    news = await for_case(
+        services,
+        case,
+        lambda t: t.t(
+            "supplier.contested",
+            number=number,
+            statement=statement,
+            due=t.datetime(negotiation.due_at),
+        ),
+        key=f"case:{case.id}:v{case.version + 1}:contested",
+        private_to=[case.buyer_id, user.id],
+    )
     case = await services.db.cases.transition(
         case.id,
         Action.SUPPLIER_RESPOND,
@@ -156,21 +172,11 @@ async def on_contest(
         reason="supplier contests the claim",
         payload={"response": "contest", "statement": statement},
         new_deadline=negotiation,
+        outbox=news,
     )
     await services.db.inputs.clear(user.id, user.id)
     log.info("supplier contests the claim")
-    await to_case(
-        services,
-        context.bot,
-        case,
-        lambda t: t.t(
-            "supplier.contested",
-            number=case_number(case.id),
-            statement=statement,
-            due=t.datetime(negotiation.due_at),
-        ),
-        private_to=[case.buyer_id, user.id],
-    )
+    await after_commit(services, context.bot)
 
 
 inputs.register(CONTEST, on_contest)

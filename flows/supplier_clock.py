@@ -14,19 +14,23 @@ second start (`check_transition`), so a double press or two invitations start it
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from telegram import Bot
 
 from bot.i18n import N_, Translator
+from bot.outbox import after_commit
 from bot.services import Services
-from flows.audience import to_case
+from flows.audience import for_case
 from flows.claim_render import case_number
 from flows.messaging import send
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, IllegalTransition, Role
-from storage import Case, ConcurrentUpdate
+from storage import Case, ConcurrentUpdate, OutboxMessage
 
 log = logging.getLogger(__name__)
+
+News = list[OutboxMessage]
 
 
 async def response_due(services: Services, case_id: int) -> datetime | None:
@@ -37,8 +41,11 @@ async def response_due(services: Services, case_id: int) -> datetime | None:
     return None
 
 
-async def start(services: Services, case: Case, buyer_id: int) -> tuple[datetime | None, bool]:
+async def start(
+    services: Services, case: Case, buyer_id: int, news: Callable[[datetime], Awaitable[News]]
+) -> tuple[datetime | None, bool]:
     """Start the supplier's clock unless it already runs: (its due time, whether it started now).
+    `news(due)` is what tells of its start, queued in the same transaction.
 
     The due time is None when the case no longer waits for the supplier.
     """
@@ -57,6 +64,7 @@ async def start(services: Services, case: Case, buyer_id: int) -> tuple[datetime
                 reason="first supplier invitation",
                 new_deadline=deadline,
                 expected_version=case.version,
+                outbox=await news(deadline.due_at),
             )
         except IllegalTransition as refused:  # a concurrent press started it first
             log.info("supplier's clock not started here: %s", refused.reason)
@@ -77,19 +85,33 @@ async def invitation_made(
 ) -> None:
     """An invitation exists: start the supplier's clock (once) and tell the buyer its date, and
     the dispute chat, if there is one, that the next step is now the supplier's."""
-    due, started = await start(services, case, buyer_id)
+
+    async def news(due: datetime) -> News:
+        started = N_("invite.clock_started")
+        return [
+            OutboxMessage(
+                buyer_id,
+                tr.t(started, number=case_number(case.id), due=tr.datetime(due)),
+                f"case:{case.id}:clock:user:{buyer_id}",
+                case.id,
+            ),
+            *await for_case(
+                services,
+                case,
+                lambda t: t.t("group.next_step", due=t.datetime(due)),
+                key=f"case:{case.id}:clock",
+                private_to=[],
+            ),
+        ]
+
+    due, started = await start(services, case, buyer_id, news)
     if due is None:
         return
-    key = N_("invite.clock_started") if started else N_("invite.clock_running")
-    await send(bot, buyer_id, tr.t(key, number=case_number(case.id), due=tr.datetime(due)))
     if started:
-        await to_case(
-            services,
-            bot,
-            case,
-            lambda t: t.t("group.next_step", due=t.datetime(due)),
-            private_to=[],
-        )
+        await after_commit(services, bot)
+        return
+    running = N_("invite.clock_running")
+    await send(bot, buyer_id, tr.t(running, number=case_number(case.id), due=tr.datetime(due)))
 
 
 async def respond_by(services: Services, case: Case, tr: Translator) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -25,14 +26,15 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
+from bot.outbox import after_commit, deliver_pending
 from bot.services import Services, get_services
 from flows import chat_links, supplier_clock
-from flows.audience import to_case, to_user
+from flows.audience import for_case, for_user, to_user
 from flows.claim_render import case_number, evidence_line, render_summary
 from flows.common import keyboard, pack, parse_id, unpack
 from flows.messaging import clear_buttons, send
 from flows.rules.lifecycle import CaseState, Role
-from storage import Case, Conflict, InviteToken, RevokeReason, TokenInvalid
+from storage import Case, Conflict, InviteToken, OutboxMessage, RevokeReason, TokenInvalid
 
 log = logging.getLogger(__name__)
 
@@ -174,9 +176,18 @@ async def on_join_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if parts[2] != "yes":
         await _decline(services, context.bot, query, invitation, case, tr)
         return
+    first_time = case.supplier_id != user.id
+    # The news of the joining is rendered first and queued in the joining's transaction, so a
+    # crash after it still tells everyone and still gives the supplier their answer buttons.
+    news = await _joined_news(services, replace(case, supplier_id=user.id), invitation.token)
     try:
         joined = await services.db.suppliers.join(
-            case.id, invitation.token, user.id, services.clock.now(), SUPPLIER_INVITE
+            case.id,
+            invitation.token,
+            user.id,
+            services.clock.now(),
+            SUPPLIER_INVITE,
+            outbox=news if first_time else (),
         )
     except (TokenInvalid, Conflict):
         # Someone else got there first (another press, another worker): say what happened.
@@ -185,9 +196,14 @@ async def on_join_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await query.answer()
     if query.message is not None:  # answered: the question cannot be pressed again by mistake
         await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
-    if case.supplier_id != user.id:
+    if first_time:
         log.info("supplier joined the case")
-        await _welcome_supplier(services, context.bot, joined, tr)
+        # The welcome and the news first, then the claim's files and the way into the chat,
+        # then the question that asks for an answer, as they read best.
+        await after_commit(services, context.bot, only=news[:-1], step="joined")
+        await _send_evidence_files(services, context.bot, joined, tr)
+        await send_chat_link_if_waiting(services, context.bot, joined)
+        await deliver_pending(services, context.bot)
 
 
 async def _refusal_now(
@@ -232,41 +248,39 @@ async def _decline(
     )
 
 
-async def _welcome_supplier(services: Services, bot: Bot, case: Case, tr: Translator) -> None:
+async def _joined_news(services: Services, case: Case, token: str) -> list[OutboxMessage]:
+    """What the joining tells: the supplier's welcome and their answer buttons, the shared
+    chat and the buyer (whose copy can undo a wrong supplier until they answer the claim)."""
     assert case.supplier_id is not None
     supplier = case.supplier_id
+    key = f"case:{case.id}:joined:{token}"
     deadline = await services.db.deadlines.next_for_case(case.id)
 
     def welcome(t: Translator) -> str:
         due = t.datetime(deadline.due_at) if deadline is not None else "—"
         return t.t("supplier.welcome", number=case_number(case.id), due=due)
 
-    # The supplier, the buyer and the shared chat each get their copy whatever happens to the
-    # others' (flows.audience delivers one by one).
-    await to_user(services, bot, case, supplier, welcome)
-    await _send_evidence_files(services, bot, case, tr)
     name = await services.db.users.get(supplier)
     supplier_name = name.first_name if name is not None else ""
 
     def joined(t: Translator) -> str:
         return t.t("supplier.joined", name=supplier_name, number=case_number(case.id))
 
-    from flows import supplier_replace  # it offers this module's invite button in turn
+    from flows import supplier_answer, supplier_replace  # they offer this module's buttons
 
-    await to_case(services, bot, case, joined, private_to=[])  # the shared chat, if any
-    # The buyer's copy can undo a wrong supplier until they answer the claim.
-    await to_user(
-        services,
-        bot,
-        case,
-        case.buyer_id,
-        joined,
-        lambda t: [[supplier_replace.replace_button(t, case.id, supplier)]],
-    )
-    await send_chat_link_if_waiting(services, bot, case)
-    from flows import supplier_answer
-
-    await supplier_answer.ask(services, bot, case, tr)
+    return [
+        await for_user(services, case, supplier, welcome, key=key),
+        *await for_case(services, case, joined, key=key, private_to=[]),  # the shared chat
+        await for_user(
+            services,
+            case,
+            case.buyer_id,
+            joined,
+            lambda t: [[supplier_replace.replace_button(t, case.id, supplier)]],
+            key=key,
+        ),
+        await supplier_answer.question(services, case, supplier, key),  # last: see the caller
+    ]
 
 
 async def _send_evidence_files(services: Services, bot: Bot, case: Case, tr: Translator) -> None:

@@ -50,6 +50,7 @@ from storage.records import (
     User,
     VerifyResult,
 )
+from storage.repos.outbox import OutboxMessage, OutboxRow
 from storage.urls import display_url, to_async_url
 
 __all__ = [
@@ -80,6 +81,8 @@ __all__ = [
     "NotFound",
     "Obligation",
     "ObligationStatus",
+    "OutboxMessage",
+    "OutboxRow",
     "PendingInput",
     "Proposal",
     "ProposalStatus",

@@ -23,8 +23,10 @@ from storage.repos import (
     HistoryRepo,
     InputRepo,
     ObligationRepo,
+    OutboxRepo,
     ProposalRepo,
     SupplierRepo,
+    SweepRepo,
     TokenRepo,
     UpdateRepo,
     UserRepo,
@@ -55,6 +57,8 @@ class Database:
         self.obligations = ObligationRepo(engine)
         self.bids = BidRepo(engine)
         self.updates = UpdateRepo(engine)
+        self.outbox = OutboxRepo(engine)
+        self.sweep = SweepRepo(engine, lifecycle_policy)
 
     @classmethod
     async def connect(

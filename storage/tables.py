@@ -40,6 +40,7 @@ __all__ = [
     "invite_tokens",
     "metadata",
     "obligations",
+    "outbox",
     "pending_inputs",
     "proposals",
     "users",
@@ -344,4 +345,32 @@ handled_updates = Table(
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     Column("handled_at", UTCDateTime, nullable=False),
     Index(None, "handled_at"),  # pruning: Telegram keeps an unconfirmed update 24 hours
+)
+
+# ---------------------------------------------------------------- 0007: messages still to be sent
+
+outbox = Table(
+    "outbox",
+    metadata,
+    # Every message about a change of a case, written in the change's own transaction and
+    # delivered from here (bot/outbox.py), so a crash between the commit and the send loses
+    # nothing. `message_id` marks a delivered row: it is never sent again.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("dedupe_key", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("buttons", JSONDocument, nullable=True),  # [[[label, data], ...], ...]
+    Column("shared", Boolean, nullable=False),  # the dispute chat, not one reader privately
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("message_id", BigInteger, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
+    UniqueConstraint("dedupe_key"),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "chat_id", "status"),
 )

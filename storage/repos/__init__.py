@@ -10,8 +10,10 @@ from storage.repos.evidence import EvidenceRepo
 from storage.repos.history import HistoryRepo
 from storage.repos.inputs import InputRepo
 from storage.repos.obligations import ObligationRepo
+from storage.repos.outbox import OutboxMessage, OutboxRepo, OutboxRow
 from storage.repos.proposals import ProposalRepo
 from storage.repos.suppliers import SupplierRepo
+from storage.repos.sweep import SweepRepo
 from storage.repos.tokens import TokenRepo
 from storage.repos.updates import UpdateRepo
 from storage.repos.users import UserRepo
@@ -27,8 +29,12 @@ __all__ = [
     "HistoryRepo",
     "InputRepo",
     "ObligationRepo",
+    "OutboxMessage",
+    "OutboxRepo",
+    "OutboxRow",
     "ProposalRepo",
     "SupplierRepo",
+    "SweepRepo",
     "TokenRepo",
     "UpdateRepo",
     "UserRepo",

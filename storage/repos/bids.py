@@ -17,6 +17,7 @@ writers of one case queue; on SQLite write transactions run one at a time anyway
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -42,6 +43,7 @@ from storage.repos.bidding_rows import (
     set_round,
     start_round,
 )
+from storage.repos.outbox import OutboxMessage, enqueue
 from storage.rows import bidding_from_row, opt_decimal, round_from_row
 from storage.tables import bid_rounds, blind_biddings
 
@@ -144,11 +146,19 @@ class BidRepo(Repo):
                 raise Conflict(f"blind bidding is {current.status}")
             return await opt_in(conn, case, current, role, now, max_rounds)
 
-    async def decline(self, case_id: int, role: Role, now: datetime) -> BlindBidding:
+    async def decline(
+        self,
+        case_id: int,
+        role: Role,
+        now: datetime,
+        *,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> BlindBidding:
         """`role` says no while it is offered or running (event "bids.declined" {role}).
 
         A round still collecting is discarded with its figures; a midpoint offer still open
-        counts as declined. Declining twice changes nothing.
+        counts as declined. Declining twice changes nothing. `outbox`: the news of it, queued
+        in the same transaction.
         """
         role = _party(role)
         async with self._write() as conn:
@@ -170,6 +180,7 @@ class BidRepo(Repo):
             )
             row = await set_bidding(conn, case_id, status=_B.DECLINED, updated_at=now)
             await party_event(conn, case, role, "bids.declined", {"role": role.value}, now)
+            await enqueue(conn, outbox, now)
             return row
 
     async def place_bid(
@@ -229,8 +240,11 @@ class BidRepo(Repo):
         midpoint: Decimal | None,
         now: datetime,
         max_rounds: int,
+        *,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> BidRound:
-        """Record the matching result of a complete round: collecting -> `status`.
+        """Record the matching result of a complete round: collecting -> `status`, with its news
+        (`outbox`) queued in the same transaction.
 
         `status` is "settled", "offer_midpoint" (both with the midpoint) or "no_overlap"
         (without). The rounds used grow by one; the bidding becomes settled, or exhausted
@@ -267,6 +281,7 @@ class BidRepo(Repo):
                 outcome = _B.EXHAUSTED
             await set_bidding(conn, case_id, status=outcome, rounds_done=done, updated_at=now)
             await resolved_event(conn, case, resolved, outcome, now)
+            await enqueue(conn, outbox, now)
             return resolved
 
     async def answer_midpoint(

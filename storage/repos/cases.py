@@ -24,6 +24,7 @@ from storage.records import Case, DeadlineStatus, Draft, NewDeadline
 from storage.repos.base import Repo
 from storage.repos.deadlines import insert_deadline
 from storage.repos.history import append_event
+from storage.repos.outbox import OutboxMessage
 from storage.repos.transitions import apply_transition, deadline_payload, fetch_case
 from storage.rows import case_from_row, draft_from_row
 from storage.tables import cases, drafts, users
@@ -191,8 +192,11 @@ class CaseRepo(Repo):
         new_deadline: NewDeadline | None = None,
         expected_version: int | None = None,
         closing_status: str = DeadlineStatus.MET,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> Case:
         """Apply `action` if the lifecycle allows it; see the module docstring.
+
+        `outbox`: the rendered news of the change, queued in its transaction (bot/outbox.py).
 
         Pending deadlines of the case are closed with `closing_status`; `new_deadline` (whose
         kind must be the one the transition starts) is armed; `claim`/`category` replace the
@@ -219,6 +223,7 @@ class CaseRepo(Repo):
                 new_deadline=new_deadline,
                 expected_version=expected_version,
                 closing_status=closing_status,
+                outbox=outbox,
             )
 
     async def role_of(self, case_id: int, user_id: int) -> Role | None:

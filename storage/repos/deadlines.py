@@ -22,7 +22,7 @@ from storage.rows import deadline_from_row, opt_datetime
 from storage.tables import deadlines
 from storage.types import to_utc
 
-__all__ = ["DeadlineRepo", "close_pending", "insert_deadline"]
+__all__ = ["DeadlineRepo", "close_pending", "insert_deadline", "next_reminder_after"]
 
 _PENDING = DeadlineStatus.PENDING
 
@@ -170,7 +170,7 @@ class DeadlineRepo(Repo):
             candidates = [deadline_from_row(row) for row in result.mappings()]
             claimed: builtins.list[Deadline] = []
             for deadline in candidates:
-                following = _next_after(deadline.reminder_times, now, deadline.due_at)
+                following = next_reminder_after(deadline.reminder_times, now, deadline.due_at)
                 changed = await conn.execute(
                     update(deadlines)
                     .where(
@@ -206,5 +206,7 @@ class DeadlineRepo(Repo):
             return await close_pending(conn, case_id, DeadlineStatus.CANCELLED, now)
 
 
-def _next_after(times: Sequence[datetime], now: datetime, due_at: datetime) -> datetime | None:
+def next_reminder_after(
+    times: Sequence[datetime], now: datetime, due_at: datetime
+) -> datetime | None:
     return next((t for t in sorted(times) if now < t < due_at), None)

@@ -23,6 +23,7 @@ from storage.records import NewObligation, Obligation, ObligationStatus, Proposa
 from storage.repos.base import Repo, lock_case
 from storage.repos.cases import role_in
 from storage.repos.history import append_event
+from storage.repos.outbox import OutboxMessage, enqueue
 from storage.repos.transitions import fetch_case
 from storage.rows import obligation_from_row
 from storage.tables import evidence, obligations
@@ -131,10 +132,13 @@ class ObligationRepo(Repo):
         user_id: int,
         now: datetime,
         proof_evidence_number: int | None = None,
+        *,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> Obligation:
         """pending or disputed -> done (event "obligation.done" {number, proof}).
 
-        `proof_evidence_number` must name an item of the case (NotFound otherwise).
+        `proof_evidence_number` must name an item of the case (NotFound otherwise). `outbox`:
+        the news of it, queued in the same transaction (also for `confirm`).
         """
 
         async def check(conn: AsyncConnection, item: Obligation) -> None:
@@ -164,13 +168,21 @@ class ObligationRepo(Repo):
             "obligation.done",
             {"proof_evidence_number": proof_evidence_number},
             check,
+            outbox,
         )
 
-    async def confirm(self, obligation_id: int, user_id: int, now: datetime) -> Obligation:
+    async def confirm(
+        self,
+        obligation_id: int,
+        user_id: int,
+        now: datetime,
+        *,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> Obligation:
         """done -> confirmed (event "obligation.confirmed")."""
         values = {"status": _S.CONFIRMED, "confirmed_at": now, "confirmed_by": user_id}
         return await self._move(
-            obligation_id, user_id, now, {_S.DONE}, values, "obligation.confirmed", {}
+            obligation_id, user_id, now, {_S.DONE}, values, "obligation.confirmed", {}, None, outbox
         )
 
     async def dispute(
@@ -218,6 +230,7 @@ class ObligationRepo(Repo):
         kind: str,
         payload: dict[str, Any],
         check: Callable[[AsyncConnection, Obligation], Awaitable[None]] | None = None,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> Obligation:
         """Compare-and-set the status from one of `allowed_from`, with its event."""
         async with self._write() as conn:
@@ -259,6 +272,7 @@ class ObligationRepo(Repo):
                 {"number": item.number, **payload},
                 now,
             )
+            await enqueue(conn, outbox, now)
             return obligation_from_row(row)
 
 

@@ -14,7 +14,7 @@ one case queue in one order instead of deadlocking.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from storage.records import Case, NewDeadline, NewObligation, Obligation, Propos
 from storage.repos.base import Repo, lock_case
 from storage.repos.history import append_event
 from storage.repos.obligations import insert_obligations
+from storage.repos.outbox import OutboxMessage, enqueue
 from storage.repos.transitions import apply_transition, fetch_case
 from storage.rows import proposal_from_row
 from storage.tables import proposals
@@ -36,6 +37,10 @@ from storage.types import normalise_json
 __all__ = ["ProposalRepo"]
 
 _S = ProposalStatus
+# The messages that show a new proposal to its readers, rendered from the stored proposal.
+ProposalNews = Callable[[Proposal], Sequence[OutboxMessage]]
+# The messages telling of a settlement, rendered from the accepted proposal and its obligations.
+SettlementNews = Callable[[Proposal, "builtins.list[Obligation]"], Sequence[OutboxMessage]]
 _P = proposals.c
 
 
@@ -55,8 +60,11 @@ class ProposalRepo(Repo):
         now: datetime,
         *,
         source: str = "party",
+        news: ProposalNews | None = None,
     ) -> Proposal:
         """Record a proposal with the next number of the case; the open one is superseded.
+        `news(proposal)` renders the messages that show it (their buttons name it), queued in
+        the same transaction.
 
         `terms` is `flows.rules.proposals.Proposal.to_dict()` (ValueError for anything else;
         the flows validate the figures). A buyer or supplier must be that party of the case
@@ -126,6 +134,8 @@ class ProposalRepo(Repo):
                         {"number": number, "superseded_by": made.number},
                         now,
                     )
+                if news is not None:
+                    await enqueue(conn, news(made), now)
                 return made
 
         return await self._retry_unique(attempt, f"proposals of case {case_id}")
@@ -205,6 +215,7 @@ class ProposalRepo(Repo):
         new_deadline: NewDeadline,
         obligations: Sequence[NewObligation],
         expected_case_version: int | None = None,
+        news: SettlementNews | None = None,
     ) -> tuple[Proposal, Case, builtins.list[Obligation]]:
         """Accept the proposal and settle the case, in one transaction.
 
@@ -213,7 +224,9 @@ class ProposalRepo(Repo):
         SUPPLIER_ACCEPT or MEDIATION_SETTLE; its guards raise IllegalTransition, a stale
         `expected_case_version` ConcurrentUpdate) with `new_deadline`, then `obligations`.
         Events: "proposal.accepted" {number}, "case.transition" (with "proposal": number),
-        "obligation.created" for each. Any refusal writes nothing.
+        "obligation.created" for each. `news(accepted, obligations)` renders the messages
+        telling of it (their buttons name the new obligations), queued in the same
+        transaction. Any refusal writes nothing.
         """
         async with self._write() as conn:
             proposal, _case = await self._open_locked(conn, proposal_id)
@@ -244,6 +257,8 @@ class ProposalRepo(Repo):
             created = await insert_obligations(
                 conn, proposal.case_id, obligations, now, user_id, role, proposal=accepted
             )
+            if news is not None:
+                await enqueue(conn, news(accepted, created), now)
             return accepted, case, created
 
     async def _open_locked(self, conn: AsyncConnection, proposal_id: int) -> tuple[Proposal, Case]:

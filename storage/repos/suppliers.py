@@ -8,6 +8,7 @@ supplier, and whatever the removed person had half-typed about the case is forgo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, update
@@ -19,6 +20,7 @@ from storage.records import Case
 from storage.repos.base import Repo, lock_case
 from storage.repos.cases import record_supplier
 from storage.repos.history import append_event
+from storage.repos.outbox import OutboxMessage, enqueue
 from storage.repos.tokens import consume_token, revoke_live_tokens
 from storage.repos.transitions import fetch_case
 from storage.rows import case_from_row
@@ -31,7 +33,14 @@ class SupplierRepo(Repo):
     """Setting and removing the supplier of a case."""
 
     async def join(
-        self, case_id: int, token: str, user_id: int, now: datetime, purpose: str
+        self,
+        case_id: int,
+        token: str,
+        user_id: int,
+        now: datetime,
+        purpose: str,
+        *,
+        outbox: Sequence[OutboxMessage] = (),
     ) -> Case:
         """`user_id` becomes the supplier of the case with the invitation `token`.
 
@@ -58,6 +67,7 @@ class SupplierRepo(Repo):
             joined = await record_supplier(conn, case, user_id, now)
             assert joined is not None  # the case's lock is held and it had no supplier
             await revoke_live_tokens(conn, case_id, RevokeReason.REPLACED, now, purpose=purpose)
+            await enqueue(conn, outbox, now)  # the news of it commits with it
             return joined
 
     async def remove(self, case_id: int, supplier_id: int, buyer_id: int, now: datetime) -> Case:

@@ -11,7 +11,7 @@ invitation tokens revoked in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from storage.errors import ConcurrentUpdate, NotFound
 from storage.records import Case, DeadlineStatus, NewDeadline
 from storage.repos.deadlines import close_pending, insert_deadline
 from storage.repos.history import append_event
+from storage.repos.outbox import OutboxMessage, enqueue
 from storage.repos.tokens import revoke_live_tokens
 from storage.rows import case_from_row
 from storage.tables import cases
@@ -66,8 +67,10 @@ async def apply_transition(
     new_deadline: NewDeadline | None = None,
     expected_version: int | None = None,
     closing_status: str = DeadlineStatus.MET,
+    outbox: Sequence[OutboxMessage] = (),
 ) -> Case:
-    """Apply `action` inside the caller's write transaction; see `CaseRepo.transition`."""
+    """Apply `action` inside the caller's write transaction; see `CaseRepo.transition`.
+    `outbox` is the news of the change, queued in the same transaction."""
     if closing_status not in DeadlineStatus.CLOSING:
         raise ValueError(f"closing_status must be met, cancelled or fired, not {closing_status!r}")
     case = await fetch_case(conn, case_id)
@@ -139,6 +142,7 @@ async def apply_transition(
     if new_deadline is not None:
         await insert_deadline(conn, case_id, new_deadline, now)
     await append_event(conn, case_id, actor_id, actor_role, "case.transition", event, now)
+    await enqueue(conn, outbox, now)
     return case_from_row(row)
 
 

@@ -8,6 +8,7 @@ private chat) and waits on conditions, never on fixed sleeps.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -122,7 +123,27 @@ async def open_case(
         )
     cases = await bot.services.db.cases.list_for_user(buyer.id)
     case = max(cases, key=lambda c: c.id)
+    if with_chat:
+        # The join is two updates of the group (the member change, then the service message
+        # that puts "chat.joined" on the record): a test that compares the record from here
+        # on must not see the second one land late.
+        await recorded(
+            bot, case.id, lambda kind, actor: kind == "chat.joined" and actor == supplier.id
+        )
     return Case(bot, sandbox, catalogs, buyer, supplier, group, case.id)
+
+
+async def recorded(
+    bot: BotHarness, case_id: int, match: Callable[[str, int | None], bool], tries: int = 500
+) -> None:
+    """Wait until an event that `match`es (kind, actor id) is on the case's record; looks every
+    20 ms, TimeoutError after `tries` looks (10 s)."""
+    for _ in range(tries):
+        events = await bot.services.db.history.list(case_id)
+        if any(match(e.kind, e.actor_id) for e in events):
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError(f"no matching event on the record of case {case_id}")
 
 
 async def contest(case: Case, statement: str = STATEMENT) -> None:

@@ -1,0 +1,56 @@
+"""A test-only hook that kills the bot at a named moment, to prove nothing is lost by a crash.
+
+`DISPUTEBOT_CRASH_AT=<point>` (read once, at import) makes `crash_point(<point>)` kill this
+process with SIGKILL: no cleanup, no flush, exactly like the OOM killer or a power cut. Unset
+(always, outside the crash tests), `crash_point` does nothing. The points:
+
+- `outbox.after_commit`: a change and its news are committed, nothing is sent yet (any flow;
+  `outbox.after_commit:<step>` for one: `filed`, `joined`, `settled`);
+- `sweep.reminder_committed`: a reminder is marked sent and queued, nothing is sent yet;
+- `sweep.deadline_in_transaction`: a due deadline is claimed and its outcome applied, but the
+  transaction has not committed.
+
+`DISPUTEBOT_CLOCK_OFFSET_SECONDS` (test-only too) runs `disputebot run` that far ahead of the
+wall clock, so a crash test can bring a bot process to a reminder or a due deadline without
+waiting days. Unset, the bot runs on the plain wall clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from datetime import datetime, timedelta
+
+from bot.clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+CRASH_AT = os.environ.get("DISPUTEBOT_CRASH_AT", "")
+CLOCK_OFFSET = "DISPUTEBOT_CLOCK_OFFSET_SECONDS"
+
+
+def crash_point(name: str, step: str = "") -> None:
+    """Die here, at once, when the crash tests asked for this point (or this step of it)."""
+    if CRASH_AT and (name == CRASH_AT or (step and f"{name}:{step}" == CRASH_AT)):
+        log.warning("crash point %s reached: killing the process", CRASH_AT)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class OffsetClock(SystemClock):
+    """The wall clock, moved by a fixed offset (crash tests only)."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return super().now() + self.offset
+
+
+def run_clock() -> Clock:
+    """The clock `disputebot run` uses: the wall clock, unless a crash test moved it."""
+    offset = os.environ.get(CLOCK_OFFSET, "")
+    if not offset:
+        return SystemClock()
+    log.warning("test clock: %s seconds ahead of the wall clock", offset)
+    return OffsetClock(timedelta(seconds=float(offset)))

@@ -1,0 +1,264 @@
+"""A real `disputebot run` killed with SIGKILL at chosen moments, then started again: every
+message about a change arrives exactly once and the case goes on. SQLite and PostgreSQL.
+
+The moments are the bot's test-only crash points (`bot/crash.py`, `DISPUTEBOT_CRASH_AT`):
+after filing, after "Yes, I am the supplier" and after Accept (each: committed, nothing sent
+yet), after a reminder was claimed and queued, and inside a deadline's transaction (claimed and
+applied, not committed). The bot process has the wall clock, not the tests' FrozenClock; to
+bring it to a reminder or a due deadline it is started with `DISPUTEBOT_CLOCK_OFFSET_SECONDS`
+(days ahead) rather than driving the sweep in-process, so that the process that dies is the one
+that sweeps, with its scheduler, as in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.demo import JPEG, PDF, SCRIPTS, add_evidence, answer_questions, press
+from bot.demo_dispute import fulfil_with_receipt, invite_supplier
+from bot.i18n import Catalogs
+from bot.sandbox import Sandbox, SandboxServer
+from bot.sandbox.state import TranscriptEntry
+from bot.sandbox.users import SandboxUser
+from storage import Database
+from tests.e2e.conftest import TOKEN
+from tests.e2e.dispute_steps import showing
+from tests.storage.dbs import (
+    fresh_postgres_url,
+    in_ci,
+    postgres_admin_url,
+    postgres_unavailable_reason,
+    sqlite_url,
+)
+
+DAY = 24 * 3600
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path / "data")
+        return
+    admin = postgres_admin_url()
+    reason = await postgres_unavailable_reason(admin)
+    if reason is not None:
+        if in_ci():
+            pytest.fail(f"CI=true but PostgreSQL is unusable: {reason}")
+        pytest.skip(reason)
+    async with fresh_postgres_url(admin) as url:
+        yield url
+
+
+class BotProcess:
+    """`python -m bot run` against the in-test sandbox, on one database, started many times."""
+
+    def __init__(self, sandbox: Sandbox, server: SandboxServer, url: str, tmp: Path) -> None:
+        self.sandbox, self.server, self.url, self.tmp = sandbox, server, url, tmp
+        self.process: asyncio.subprocess.Process | None = None
+        self.runs = 0
+
+    async def start(self, *, crash_at: str = "", offset_days: float = 0) -> None:
+        polls = self._polls()
+        self.runs += 1
+        env = {
+            **os.environ,
+            "TELEGRAM_API_URL": self.server.url,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "DATABASE_URL": self.url,
+            "EVIDENCE_DIR": str(self.tmp / "evidence"),
+            "SWEEP_INTERVAL_SECONDS": "1",
+            "DISPUTEBOT_CRASH_AT": crash_at,
+            "DISPUTEBOT_CLOCK_OFFSET_SECONDS": str(offset_days * DAY),
+        }
+        log = (self.tmp / f"run{self.runs}.log").open("wb")  # a pipe could fill up and block
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=self.tmp, stdout=log, stderr=log
+        )
+        log.close()
+        # Started once it polls (or died trying: a crash point may be reached at start-up).
+        await self.sandbox.wait_until(
+            lambda: (
+                self._polls() > polls or self.process is None or self.process.returncode is not None
+            ),
+            timeout=60,
+        )
+
+    def _polls(self) -> int:
+        return sum(1 for method, _ in self.sandbox.requests if method == "getUpdates")
+
+    def log(self) -> str:
+        return (self.tmp / f"run{self.runs}.log").read_text(errors="replace")
+
+    async def killed(self) -> None:
+        """Wait until the crash point killed the process (SIGKILL, nothing cleaned up)."""
+        assert self.process is not None
+        async with asyncio.timeout(60):
+            code = await self.process.wait()
+        assert code == -signal.SIGKILL, self.log()[-3000:]
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(30):
+                await self.process.wait()
+        self.process = None
+
+
+@pytest.fixture
+async def bot_process(
+    sandbox: Sandbox, server: SandboxServer, database_url: str, tmp_path: Path
+) -> AsyncIterator[BotProcess]:
+    process = BotProcess(sandbox, server, database_url, tmp_path)
+    try:
+        yield process
+    finally:
+        await process.stop()
+
+
+def count(user: SandboxUser, match: Callable[[TranscriptEntry], bool]) -> int:
+    return sum(1 for entry in user.transcript() if entry.from_bot and match(entry))
+
+
+async def file_until_submit(user: SandboxUser, catalogs: Catalogs, clock: FrozenClock) -> None:
+    """The scripted claim up to the press on Submit (whose answer comes before the filing)."""
+    tr = catalogs.translator("en")
+    script = SCRIPTS["en"]
+    await answer_questions(user, tr, script, clock, 20)
+    await add_evidence(user, tr, user.send_photo(JPEG), script.photo_label, "tag.defect", 20)
+    document = user.send_document(PDF, "inspection.pdf", "application/pdf")
+    await add_evidence(user, tr, document, script.document_label, "tag.contract", 20)
+    await press(user, tr.t("button.done"), 20)
+    await user.next_message(timeout=20)  # the summary to confirm
+    await press(user, tr.t("button.submit"), 20)
+
+
+async def test_killed_after_each_commit_every_message_arrives_once_and_the_case_goes_on(
+    bot_process: BotProcess, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    buyer = sandbox.user("Anna", language_code="en")
+    supplier = sandbox.user("王芳", language_code="zh-hans")
+    btr, st = catalogs.translator("en"), catalogs.translator("zh_Hans")
+    create_chat = showing(btr.t("button.create_chat"))
+
+    # Filing: committed, then killed before the buyer heard of it.
+    await bot_process.start(crash_at="outbox.after_commit:filed")
+    await file_until_submit(buyer, catalogs, clock)
+    await bot_process.killed()
+    assert count(buyer, create_chat) == 0
+    await bot_process.start(crash_at="outbox.after_commit:joined")
+    await buyer.wait_for(create_chat, timeout=30)
+
+    # "Yes, I am the supplier": joined, then killed before anyone heard of it.
+    invitation = await invite_supplier(buyer, btr, timeout=20)
+    await supplier.open_link(invitation)
+    await supplier.next_message(timeout=20)  # the claim, "are you the supplier?"
+    await supplier.press(st.t("button.i_am_supplier"), timeout=20)
+    await bot_process.killed()
+    answer_buttons = showing(st.t("button.contest"))
+    replace = showing(btr.t("button.replace_supplier"))
+    assert count(supplier, answer_buttons) == 0
+    await bot_process.start(crash_at="outbox.after_commit:settled")
+    await supplier.wait_for(answer_buttons, timeout=30)
+    await buyer.wait_for(replace, timeout=30)
+
+    # Accept: settled, then killed before either party heard of it (the press stays
+    # unanswered by the dead process; the next one answers the re-delivered press).
+    pressing = asyncio.create_task(supplier.press(st.t("button.accept_request"), timeout=60))
+    await bot_process.killed()
+    buyer_done = showing(btr.t("button.mark_done", number="O1"))
+    supplier_done = showing(st.t("button.mark_done", number="O1"))
+    assert count(buyer, buyer_done) + count(supplier, supplier_done) == 0
+    await bot_process.start()
+    await pressing
+    await supplier.wait_for(supplier_done, timeout=30)
+    await buyer.wait_for(buyer_done, timeout=30)
+
+    # The case goes on: fulfilment marked with proof and confirmed, the case closed.
+    await fulfil_with_receipt(supplier, st, buyer, btr, "退款回单", timeout=30)
+    db = await Database.connect(bot_process.url, migrate=False)
+    try:
+        [case] = await db.cases.list_for_user(buyer.id)
+    finally:
+        await db.dispose()
+    closed = btr.t("case.closed_fulfilled", number=f"#{case.id}")
+    await buyer.wait_for(lambda e: e.text == closed, timeout=30)
+
+    # Exactly once each, whatever was re-delivered or drained at start-up.
+    assert count(buyer, create_chat) == 1
+    assert count(supplier, answer_buttons) == 1
+    assert count(buyer, replace) == 1
+    assert count(supplier, supplier_done) == 1
+    assert count(buyer, buyer_done) == 1
+    await bot_process.stop()  # whatever it was still sending is sent or left in the outbox
+    db = await Database.connect(bot_process.url, migrate=False)
+    try:
+        assert await db.outbox.open_count() == 0
+    finally:
+        await db.dispose()
+
+
+async def test_killed_in_a_reminder_and_in_a_deadline_nothing_is_lost_or_doubled(
+    bot_process: BotProcess, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    buyer = sandbox.user("Anna", language_code="en")
+    btr = catalogs.translator("en")
+    await bot_process.start()
+    await file_until_submit(buyer, catalogs, clock)
+    await buyer.wait_for(showing(btr.t("button.create_chat")), timeout=30)
+    await bot_process.stop()
+    db = await Database.connect(bot_process.url, migrate=False)
+    try:
+        [case] = await db.cases.list_for_user(buyer.id)
+        [deadline] = await db.deadlines.pending_for_case(case.id)
+    finally:
+        await db.dispose()
+    number = f"#{case.id}"
+    invite = btr.t("button.invite_supplier")
+
+    def reminder(entry: TranscriptEntry) -> bool:
+        return entry.text.startswith(
+            btr.t("reminder.supplier_invitation", number=number, due="\x00").split("\x00")[0]
+        )
+
+    # Half time of the buyer's 7 days: the reminder is claimed and queued, then the process dies.
+    await bot_process.start(crash_at="sweep.reminder_committed", offset_days=4)
+    await bot_process.killed()
+    assert count(buyer, reminder) == 0
+    await bot_process.start(offset_days=4)
+    await buyer.wait_for(lambda e: reminder(e) and invite in e.button_texts, timeout=30)
+    await bot_process.stop()
+
+    # Past the deadline: claimed and applied inside one transaction, killed before its commit.
+    lapsed = btr.t("outcome_applied.claim_lapsed", number=number, due="\x00").split("\x00")[0]
+    await bot_process.start(crash_at="sweep.deadline_in_transaction", offset_days=8)
+    await bot_process.killed()
+    db = await Database.connect(bot_process.url, migrate=False)
+    try:
+        still = await db.deadlines.get(deadline.id)
+        assert still is not None and still.status == "pending"  # nothing half done
+    finally:
+        await db.dispose()
+    await bot_process.start(offset_days=8)
+    await buyer.wait_for(lambda e: e.text.startswith(lapsed), timeout=30)
+    await bot_process.stop()
+
+    assert count(buyer, reminder) == 1
+    assert count(buyer, lambda e: e.text.startswith(lapsed)) == 1
+    db = await Database.connect(bot_process.url, migrate=False)
+    try:
+        closed = await db.cases.get(case.id)
+        assert closed is not None and closed.closed_at is not None
+        fired = await db.deadlines.get(deadline.id)
+        assert fired is not None and fired.status == "fired"
+        assert await db.outbox.open_count() == 0
+        assert (await db.history.verify(case.id)).ok
+    finally:
+        await db.dispose()
