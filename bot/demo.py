@@ -104,8 +104,11 @@ async def answer_questions(
     script: ClaimScript,
     clock: Clock,
     timeout: float = 10.0,  # noqa: ASYNC109 - how long the bot may take per answer
+    outcome: str = "outcome.partial_refund",
 ) -> None:
-    """Play the claim form from /new up to its evidence question (the last message read)."""
+    """Play the claim form from /new up to its evidence question (the last message read).
+    `outcome` is the requested outcome's button key: a partial refund (the script's figure)
+    or one that asks nothing more (a discount on a future order)."""
     ordered, received = dates(clock)
     await user.send("/new")
     await user.next_message(timeout=timeout)  # "let's file your claim"
@@ -123,9 +126,10 @@ async def answer_questions(
     await user.next_message(timeout=timeout)
     await answer(user, received, timeout)
     await answer(user, script.description, timeout)
-    await press(user, tr.t("outcome.partial_refund"), timeout)
+    await press(user, tr.t(outcome), timeout)
     await user.next_message(timeout=timeout)
-    await answer(user, script.refund, timeout)
+    if outcome == "outcome.partial_refund":
+        await answer(user, script.refund, timeout)
 
 
 async def add_evidence(
@@ -151,9 +155,10 @@ async def file_claim(
     script: ClaimScript,
     clock: Clock,
     timeout: float = 10.0,  # noqa: ASYNC109 - how long the bot may take per answer
+    outcome: str = "outcome.partial_refund",
 ) -> str:
     """Play a whole claim with a photo and a PDF as evidence; returns the bot's last message."""
-    await answer_questions(user, tr, script, clock, timeout)
+    await answer_questions(user, tr, script, clock, timeout, outcome)
     photo = user.send_photo(JPEG)
     await add_evidence(user, tr, photo, script.photo_label, "tag.defect", timeout)
     document = user.send_document(PDF, "inspection.pdf", "application/pdf")

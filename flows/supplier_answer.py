@@ -27,6 +27,7 @@ from flows.proposals import settle_with
 from flows.rules import validation as v
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, Role
 from flows.rules.proposals import (
+    Discount,
     FullRefund,
     Other,
     PartialRefund,
@@ -62,7 +63,10 @@ def requested_proposal(case: Case, today: Any) -> Proposal:
     elif outcome is DesiredOutcome.REPLACEMENT:
         term = Replacement(int(claim["quantity"]), today + timedelta(days=REPLACEMENT_DAYS))
     elif outcome is DesiredOutcome.DISCOUNT:
-        term = Other(str(claim.get("outcome_text") or DesiredOutcome.DISCOUNT.value))
+        # A structured term, so that the settlement reads it in each reader's language (it
+        # was an "other" term whose text was the raw value "discount").
+        percent = claim.get("outcome_percent")
+        term = Discount(Decimal(str(percent)) if percent else None)
     else:
         term = Other(str(claim.get("outcome_text", "")))
     return Proposal((term,))

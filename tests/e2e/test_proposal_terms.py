@@ -1,0 +1,57 @@
+"""Every term of a settlement reads as words in each reader's language, never as a raw key.
+
+An English buyer asks for a discount on a future order (the claim form asks for no size); the
+Chinese supplier accepts the request. The obligation is the discount, stated in English for the
+buyer and in Chinese for the supplier (and both in the shared chat), not "the supplier:
+discount" as an "other" term whose text was the outcome's stored value.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.clock import FrozenClock
+from bot.i18n import Catalogs, Translator
+from bot.sandbox import Sandbox
+from flows.rules.lifecycle import CaseState
+from tests.e2e.conftest import BotHarness
+from tests.e2e.dispute_steps import containing, open_case
+
+
+async def test_an_accepted_discount_request_reads_as_a_discount_in_both_languages(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await open_case(bot, sandbox, catalogs, clock, outcome="outcome.discount")
+    await case.supplier.press(case.str_.t("button.accept_request"))
+    due = clock.now() + timedelta(days=7)
+
+    def duty(tr: Translator) -> str:
+        return tr.t(
+            "obligation.grant_discount_open",
+            number="O1",
+            party=tr.t("role.supplier"),
+            due=tr.datetime(due),
+        )
+
+    def settled(tr: Translator) -> str:
+        return tr.t(
+            "settlement.reached",
+            case=case.number,
+            number="P1",
+            by=tr.t("role.supplier"),
+            obligations=duty(tr),
+        )
+
+    buyer_sees = await case.buyer.wait_for(containing(settled(case.btr)))
+    supplier_sees = await case.supplier.wait_for(containing(settled(case.str_)))
+    in_chat = await case.buyer.wait_for(containing(duty(case.str_)), chat=case.group)
+    assert duty(case.btr) in in_chat.text
+    assert "后续订单优惠" in supplier_sees.text and "discount on a future order" in buyer_sees.text
+    for entry in (buyer_sees, supplier_sees, in_chat):
+        assert ": discount" not in entry.text and "：discount" not in entry.text
+
+    assert await case.state() is CaseState.SETTLED
+    [obligation] = await bot.services.db.obligations.list(case.case_id)
+    assert (obligation.party_role, obligation.kind) == ("supplier", "grant_discount")
+    [proposal] = await bot.services.db.proposals.list(case.case_id)
+    assert proposal.terms["terms"] == [{"kind": "discount", "percent": None}]
