@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.clock import Clock, SystemClock
 from bot.config import load_settings
 from bot.demo_dispute import (
+    accept_proposal,
     counter_propose_partial_refund,
     create_dispute_chat,
     fulfil_with_receipt,
@@ -194,7 +195,7 @@ async def play_dispute(
     await supplier.send("您好，我们已看到照片，愿意部分退款。", chat=group)
     await counter_propose_partial_refund(supplier, supplier_tr, "900")
     proposal = await buyer.wait_for(lambda e: btr.t("button.accept") in e.button_texts)
-    await buyer.press(btr.t("button.accept"), message=proposal.message_id)
+    await accept_proposal(buyer, btr, "P1", message=proposal.message_id)
     await fulfil_with_receipt(supplier, supplier_tr, buyer, btr, "退款回单")
     await buyer.wait_for(lambda e: e.text.startswith("Case #") and "is closed" in e.text)
     return group

@@ -2,8 +2,9 @@
 
 A proposal is shown to both parties in their own languages with Accept / Reject / Counter
 buttons. Only the other party can accept; a newer proposal supersedes the older ones, whose
-buttons then say so. Acceptance settles the case in one transaction (proposal, case state,
-obligations), so a double press or two parties pressing at once applies once.
+buttons then say so. Accepting cannot be undone, so Accept only asks, in the presser's private
+chat, with the terms again; "Yes, accept" settles the case in one transaction (proposal, case
+state, obligations), so a double press or two parties pressing at once applies once.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from bot.services import Services
 from flows.audience import to_case
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number
-from flows.common import Button, pack
+from flows.common import Button, keyboard, pack
+from flows.messaging import clear_buttons, send
 from flows.proposal_render import proposal_number, role_name, terms_text
 from flows.rules.lifecycle import (
     Action,
@@ -36,7 +38,7 @@ from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
 
-DECIDE = "pp"  # pp:<proposal id>:a|r|c
+DECIDE = "pp"  # pp:<proposal id>:a (ask to confirm) | y (accept) | n (not now) | r | c
 ACCEPT_ACTIONS = {
     CaseState.AWAITING_SUPPLIER: Action.SUPPLIER_ACCEPT,
     CaseState.NEGOTIATION: Action.ACCEPT_PROPOSAL,
@@ -130,7 +132,7 @@ async def _load_proposal(services: Services, proposal_id: int) -> StoredProposal
 
 async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     press = await case_button(
-        update, context, PARTY_ROLES, 3, _load_proposal, actions=("a", "r", "c")
+        update, context, PARTY_ROLES, 3, _load_proposal, actions=("a", "y", "n", "r", "c")
     )
     if press is None:
         return
@@ -138,6 +140,9 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     case, role, stored = press.case, press.role, press.item
     assert isinstance(stored, StoredProposal)
     bind_case(case.id)
+    if press.args[0] in ("y", "n") and query.message is not None:
+        # A confirmation is answered once, whatever the answer: its buttons go.
+        await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
     if Role(stored.author_role) is role:
         await query.answer(tr.t("proposal.not_yours_to_decide"), show_alert=True)
         return
@@ -147,7 +152,11 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     action = press.args[0]
     if action == "a":
+        await _ask_to_confirm(services, context.bot, query, case, stored, user.id, tr)
+    elif action == "y":
         await _accept(services, context.bot, query, case, stored, user.id, role, tr)
+    elif action == "n":
+        await query.answer(tr.t("proposal.accept_kept", number=proposal_number(stored.number)))
     elif action == "r":
         await _reject(services, context.bot, query, case, stored, user.id, role, tr)
     else:
@@ -155,6 +164,39 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
         await query.answer()
         await proposal_builder.start(services, context.bot, case, user.id, role, tr, stored.id)
+
+
+async def ask_to_confirm(
+    bot: Bot, user_id: int, text: str, yes: Button, no: Button, query: Any, tr: Translator
+) -> None:
+    """Ask `user_id` privately to confirm a step that cannot be undone. A press in the shared
+    chat is told where the question went; one in the private chat sees it come."""
+    await send(bot, user_id, text, keyboard([[yes], [no]]))
+    message = query.message
+    private = message is not None and message.chat.id == user_id
+    await query.answer(None if private else tr.t("confirm.sent_privately"))
+
+
+async def _ask_to_confirm(
+    services: Services,
+    bot: Bot,
+    query: Any,
+    case: Case,
+    stored: StoredProposal,
+    user_id: int,
+    tr: Translator,
+) -> None:
+    paid, currency = paid_of(case)
+    number = proposal_number(stored.number)
+    text = tr.t(
+        "proposal.confirm_accept",
+        number=number,
+        case=case_number(case.id),
+        terms=terms_text(Proposal.from_dict(stored.terms), tr, paid, currency),
+    )
+    yes = (tr.t("button.accept_yes", number=number), pack(DECIDE, stored.id, "y"))
+    no = (tr.t("button.not_now"), pack(DECIDE, stored.id, "n"))
+    await ask_to_confirm(bot, user_id, text, yes, no, query, tr)
 
 
 async def _accept(

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from bot.clock import FrozenClock
 from bot.demo import JPEG, SCRIPTS, file_claim
-from bot.demo_dispute import button_url
+from bot.demo_dispute import accept_request, button_url
 from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox
 from flows.rules.lifecycle import CaseState, DeadlineKind
@@ -55,7 +55,7 @@ async def _told(case: Case, key: str, by: str | None = None, **params: object) -
 
 
 async def _accept_request(case: Case) -> None:
-    await case.supplier.press(case.str_.t("button.accept_request"))
+    await accept_request(case.supplier, case.str_)
 
 
 async def test_supplier_accepts_the_request_and_the_case_settles_on_the_claim(

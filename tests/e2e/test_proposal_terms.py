@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import FrozenClock
+from bot.demo_dispute import accept_request
 from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox
 from flows.rules.lifecycle import CaseState
@@ -22,7 +23,7 @@ async def test_an_accepted_discount_request_reads_as_a_discount_in_both_language
     bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
 ) -> None:
     case = await open_case(bot, sandbox, catalogs, clock, outcome="outcome.discount")
-    await case.supplier.press(case.str_.t("button.accept_request"))
+    await accept_request(case.supplier, case.str_)
     due = clock.now() + timedelta(days=7)
 
     def duty(tr: Translator) -> str:
