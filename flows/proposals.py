@@ -45,6 +45,12 @@ ACCEPT_ACTIONS = {
     CaseState.MEDIATION: Action.MEDIATION_SETTLE,
 }
 
+# The deadline a proposal must be accepted by, per stage, and its default outcome.
+OPEN_UNTIL_KEYS = {
+    DeadlineKind.NEGOTIATION: N_("proposal.open_until_negotiation"),
+    DeadlineKind.MEDIATION: N_("proposal.open_until_mediation"),
+}
+
 
 def paid_of(case: Case) -> tuple[Decimal, str]:
     return Decimal(str(case.claim["amount"])), str(case.claim["currency"])
@@ -104,9 +110,12 @@ async def announce(services: Services, bot: Bot, case: Case, stored: StoredPropo
     proposal = Proposal.from_dict(stored.terms)
     paid, currency = paid_of(case)
     author_role = Role(stored.author_role)
+    # Until when it can be accepted, and what happens if nobody does: the stage's deadline.
+    pending = await services.db.deadlines.pending_for_case(case.id)
+    until = next((d for d in pending if d.kind in OPEN_UNTIL_KEYS), None)
 
     def render(tr: Translator) -> str:
-        return tr.t(
+        made = tr.t(
             "proposal.made",
             number=proposal_number(stored.number),
             case=case_number(case.id),
@@ -114,6 +123,10 @@ async def announce(services: Services, bot: Bot, case: Case, stored: StoredPropo
             terms=terms_text(proposal, tr, paid, currency),
             other=role_name(tr, Role.SUPPLIER if author_role is Role.BUYER else Role.BUYER),
         )
+        if until is None:
+            return made
+        due = tr.t(OPEN_UNTIL_KEYS[until.kind], due=tr.datetime(until.due_at))
+        return f"{made}\n\n{due}"
 
     other = other_party(case, author_role)
     await to_case(

@@ -15,7 +15,7 @@ from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services
 from flows import chat_links, inputs
-from flows.audience import parties, to_case
+from flows.audience import parties, to_case, to_user
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, evidence_number
 from flows.common import Button, keyboard, pack
@@ -71,25 +71,35 @@ async def announce(
             obligations=_lines(tr, duties),
         )
 
-    def rows(tr: Translator) -> list[list[Button]]:
+    # "Done" is for the obligated party only. Privately each party gets the buttons of their
+    # own obligations; the shared chat, read by both, names whose each button is (the server
+    # refuses the other party's press anyway).
+    def group_rows(tr: Translator) -> list[list[Button]]:
         return [
             [
                 (
-                    tr.t("button.mark_done", number=obligation_number(o.number)),
+                    tr.t(
+                        "button.mark_done_by",
+                        number=obligation_number(o.number),
+                        party=role_name(tr, o.party_role),
+                    ),
                     pack(FULFIL, o.id, "d"),
                 )
             ]
             for o in duties
         ]
 
-    await to_case(
-        services,
-        bot,
-        case,
-        render,
-        rows,
-        private_to=parties(case),
-    )
+    def own_rows(role: Role) -> Any:
+        def rows(tr: Translator) -> list[list[Button]]:
+            mine = [o for o in duties if Role(o.party_role) is role]
+            return [[(_done_label(tr, o), pack(FULFIL, o.id, "d"))] for o in mine]
+
+        return rows
+
+    await to_case(services, bot, case, render, group_rows, private_to=[])
+    for user_id in parties(case):
+        role = Role.BUYER if user_id == case.buyer_id else Role.SUPPLIER
+        await to_user(services, bot, case, user_id, render, own_rows(role))
 
 
 async def _load_obligation(services: Services, obligation_id: int) -> Obligation | None:

@@ -1,4 +1,5 @@
-"""Every term of a settlement reads as words in each reader's language, never as a raw key.
+"""Every term of a settlement reads as words in each reader's language, never as a raw key,
+and a new proposal says until when it can be accepted and what happens if nobody does.
 
 An English buyer asks for a discount on a future order (the claim form asks for no size); the
 Chinese supplier accepts the request. The obligation is the discount, stated in English for the
@@ -11,10 +12,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import FrozenClock
-from bot.demo_dispute import accept_request
+from bot.demo_dispute import accept_request, counter_propose_partial_refund
 from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox
-from flows.rules.lifecycle import CaseState
+from flows.rules.lifecycle import CaseState, DeadlineKind
 from tests.e2e.conftest import BotHarness
 from tests.e2e.dispute_steps import containing, open_case
 
@@ -56,3 +57,23 @@ async def test_an_accepted_discount_request_reads_as_a_discount_in_both_language
     assert (obligation.party_role, obligation.kind) == ("supplier", "grant_discount")
     [proposal] = await bot.services.db.proposals.list(case.case_id)
     assert proposal.terms["terms"] == [{"kind": "discount", "percent": None}]
+
+
+async def test_a_new_proposal_says_until_when_it_can_be_accepted_and_what_happens_then(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await open_case(bot, sandbox, catalogs, clock)
+    await counter_propose_partial_refund(case.supplier, case.str_, "800")
+    [deadline] = await bot.services.db.deadlines.pending_for_case(case.case_id)
+    assert deadline.kind is DeadlineKind.NEGOTIATION
+
+    def until(tr: Translator) -> str:
+        return tr.t("proposal.open_until_negotiation", due=tr.datetime(deadline.due_at))
+
+    # The buyer reads it in English and in their zone privately; the shared chat carries the
+    # Chinese reading (in the supplier's zone) as well.
+    private = await case.buyer.wait_for(containing(until(case.btr)))
+    assert private.text.endswith(until(case.btr)) and "P1" in private.text
+    shared = await case.buyer.wait_for(containing(until(case.str_)), chat=case.group)
+    assert until(case.btr) in shared.text
+    assert "转入调解" in until(case.str_) and "mediator" in until(case.btr)
