@@ -1,6 +1,8 @@
 """After agreement: each obligation stated (who does what by when), marked done with proof by
 the obligated party, confirmed by the other; the case closes when every obligation is confirmed.
-A party who says an obligation was not done sends the case to mediation.
+A party who says an obligation was not done sends the case to mediation: that cannot be undone,
+so the press only asks why (typed, with Cancel), and the reason, once given, does it; the reason
+is recorded with the obligation and in the history, and shown to the other party.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, evidence_number
 from flows.common import Button, keyboard, pack
 from flows.evidence_intake import checked_file, record_file
-from flows.messaging import send
+from flows.messaging import clear_buttons, send
 from flows.proposal_render import obligation_number, obligation_text, proposal_number, role_name
 from flows.rules.lifecycle import (
     Action,
@@ -30,15 +32,17 @@ from flows.rules.lifecycle import (
     Role,
     check_transition,
 )
-from flows.rules.validation import EvidenceTag, ValidationError
+from flows.rules.validation import EvidenceTag, ValidationError, parse_text
 from storage import Case, ConcurrentUpdate, Conflict, Obligation, PendingInput, User
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
 
 FULFILMENT_STATES = frozenset({CaseState.SETTLED, CaseState.DECIDED})
-FULFIL = "ob"  # ob:<obligation id>:d (done) | n (done, no proof) | c (confirm) | x (not done)
+FULFIL = "ob"  # ob:<id>:d (done) | n (done, no proof) | c (confirm) | x (not done) | k (keep)
 PROOF = "proof"
+NOT_DONE = "not_done"  # the typed reason why an obligation was not done
+REASON_MAX = 500  # a short reason: the full story is for the mediator
 
 
 def _lines(tr: Translator, duties: list[Obligation]) -> str:
@@ -108,7 +112,7 @@ async def _load_obligation(services: Services, obligation_id: int) -> Obligation
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     press = await case_button(
-        update, context, PARTY_ROLES, 3, _load_obligation, actions=("d", "n", "c", "x")
+        update, context, PARTY_ROLES, 3, _load_obligation, actions=("d", "n", "c", "x", "k")
     )
     if press is None:
         return
@@ -123,7 +127,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     action = press.args[0]
     obligated = Role(duty.party_role) is role
-    if (action in ("d", "n") and not obligated) or (action in ("c", "x") and obligated):
+    if (action in ("d", "n") and not obligated) or (action in ("c", "x", "k") and obligated):
         await query.answer(tr.t("obligation.not_yours"), show_alert=True)
         return
     if action == "d":
@@ -156,7 +160,60 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if action == "c":
         await _confirm(services, context.bot, query, case, duty, user.id, role, tr)
         return
-    await _dispute(services, context.bot, query, case, duty, user.id, role, tr)
+    if action == "k":
+        await services.db.inputs.clear(user.id, user.id)
+        if query.message is not None:
+            await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
+        await query.answer(tr.t("obligation.not_done_kept", number=obligation_number(duty.number)))
+        return
+    if duty.status != "done":
+        await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
+        return
+    await query.answer()
+    await services.db.inputs.put(
+        user.id,
+        user.id,
+        NOT_DONE,
+        case.id,
+        str(duty.id),
+        {"obligation_id": duty.id},
+        services.clock.now(),
+    )
+    rows = [[(tr.t("button.cancel"), pack(FULFIL, duty.id, "k"))]]
+    number = obligation_number(duty.number)
+    await send(
+        context.bot,
+        user.id,
+        tr.t("obligation.ask_not_done", number=number, max=REASON_MAX),
+        keyboard(rows),
+    )
+
+
+async def on_not_done_reason(
+    services: Services,
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    pending: PendingInput,
+    user: User,
+    tr: Translator,
+) -> None:
+    """The reason an obligation was not done: giving it sends the case to mediation."""
+    if message.text is None:
+        raise ValidationError("answer.expected_text")
+    reason = parse_text(message.text, max_len=REASON_MAX)
+    duty = await services.db.obligations.get(int(pending.data["obligation_id"]))
+    case = await services.db.cases.get(pending.case_id)
+    role = await services.db.cases.role_of(pending.case_id, user.id)
+    if duty is None or case is None or role is None or case.state not in FULFILMENT_STATES:
+        await services.db.inputs.clear(user.id, user.id)
+        await send(context.bot, user.id, tr.t("obligation.case_moved"))
+        return
+    disputed = await _dispute(services, context.bot, case, duty, user.id, role, reason)
+    await services.db.inputs.clear(user.id, user.id)  # after: a failure keeps the question
+    if not disputed:
+        await send(
+            context.bot, user.id, tr.t("obligation.already", number=obligation_number(duty.number))
+        )
 
 
 async def on_proof(
@@ -270,17 +327,18 @@ async def _confirm(
 async def _dispute(
     services: Services,
     bot: Bot,
-    query: Any,
     case: Case,
     duty: Obligation,
     user_id: int,
     role: Role,
-    tr: Translator,
-) -> None:
+    reason: str,
+) -> bool:
+    """Say `duty` was not done, for `reason`: the case goes to mediation. False when that was
+    no longer possible (already handled, or the case moved on): nothing changed."""
     now = services.clock.now()
     try:
         check_transition(case.facts, Action.DISPUTE_FULFILMENT, role, now, services.lifecycle)
-        await services.db.obligations.dispute(duty.id, user_id, now, reason="not done")
+        await services.db.obligations.dispute(duty.id, user_id, now, reason=reason)
         case = await services.db.cases.transition(
             case.id,
             Action.DISPUTE_FULFILMENT,
@@ -288,12 +346,11 @@ async def _dispute(
             role,
             now,
             reason=f"{obligation_number(duty.number)} disputed",
+            payload={"obligation": duty.number, "not_done_reason": reason},
             new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
         )
     except (Conflict, IllegalTransition, ConcurrentUpdate):
-        await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
-        return
-    await query.answer()
+        return False
     await to_case(
         services,
         bot,
@@ -303,12 +360,15 @@ async def _dispute(
             number=case_number(case.id),
             obligation=obligation_number(duty.number),
             by=role_name(t, role),
+            reason=reason,
         ),
         private_to=parties(case),
     )
+    return True
 
 
 inputs.register(PROOF, on_proof)
+inputs.register(NOT_DONE, on_not_done_reason)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

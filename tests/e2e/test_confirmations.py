@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.clock import FrozenClock
-from bot.demo_dispute import confirm_privately, counter_propose_partial_refund
+from bot.demo_dispute import accept_request, confirm_privately, counter_propose_partial_refund
 from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox, SandboxUser, TranscriptEntry
 from flows.rules.lifecycle import CaseState
@@ -94,3 +94,52 @@ async def test_the_supplier_confirms_accepting_the_request_in_chinese(
     # The answered question cannot be pressed again by mistake.
     again = [e for e in case.supplier.transcript() if yes in e.button_texts]
     assert again == []
+
+
+async def test_it_was_not_done_asks_why_cancel_keeps_and_the_reason_reaches_the_other_side(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await open_case(bot, sandbox, catalogs, clock)
+    btr, str_ = case.btr, case.str_
+    await accept_request(case.supplier, str_)
+    await case.supplier.wait_for(showing(str_.t("button.mark_done", number="O1")))
+    await case.supplier.press(str_.t("button.mark_done", number="O1"))
+    await case.supplier.wait_for(showing(str_.t("button.no_proof")))
+    await case.supplier.press(str_.t("button.no_proof"))
+    question = await case.buyer.wait_for(showing(btr.t("button.not_done")))
+
+    # "It was not done" only asks why, saying what it does; Cancel changes nothing.
+    ask = btr.t("obligation.ask_not_done", number="O1", max=500)
+    assert "cannot be undone" in ask
+    await case.buyer.press(btr.t("button.not_done"), message=question.message_id)
+    why = await case.buyer.wait_for(lambda e: e.text == ask)
+    assert why.button_texts == [btr.t("button.cancel")]
+    assert await case.state() is CaseState.SETTLED
+    kept = await case.buyer.press(btr.t("button.cancel"), message=why.message_id)
+    assert kept.text == btr.t("obligation.not_done_kept", number="O1")
+    await case.buyer.wait_for(lambda e: e.message_id == why.message_id and not e.buttons)
+    [duty] = await bot.services.db.obligations.list(case.case_id)
+    assert duty.status == "done" and await case.state() is CaseState.SETTLED
+
+    # Again, and this time the reason is typed: the case goes to mediation, the supplier reads
+    # the reason in a Chinese sentence, and it is on the record.
+    await case.buyer.press(btr.t("button.not_done"), message=question.message_id)
+    await case.buyer.wait_for(lambda e: e.text == ask and bool(e.buttons))
+    reason = "Nothing arrived in our account."
+    await case.buyer.send(reason)
+    told = str_.t(
+        "mediation.waiting_fulfilment",
+        number=case.number,
+        obligation="O1",
+        by=str_.t("role.buyer"),
+        reason=reason,
+    )
+    assert "理由" in told
+    await case.supplier.wait_for(lambda e: e.text == told)
+    assert await case.state() is CaseState.MEDIATION
+    [duty] = await bot.services.db.obligations.list(case.case_id)
+    assert (duty.status, duty.dispute_reason) == ("disputed", reason)
+    events = await bot.services.db.history.list(case.case_id)
+    assert {"reason": reason} in [
+        {"reason": e.payload.get("reason")} for e in events if e.kind == "obligation.disputed"
+    ]
