@@ -19,6 +19,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services
+from flows import proposal_reasons
 from flows.audience import to_case
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number
@@ -39,6 +40,7 @@ from storage import Proposal as StoredProposal
 log = logging.getLogger(__name__)
 
 DECIDE = "pp"  # pp:<proposal id>:a (ask to confirm) | y (accept) | n (not now) | r | c
+# | s (no reason for the rejection: flows/proposal_reasons.py)
 ACCEPT_ACTIONS = {
     CaseState.AWAITING_SUPPLIER: Action.SUPPLIER_ACCEPT,
     CaseState.NEGOTIATION: Action.ACCEPT_PROPOSAL,
@@ -145,7 +147,7 @@ async def _load_proposal(services: Services, proposal_id: int) -> StoredProposal
 
 async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     press = await case_button(
-        update, context, PARTY_ROLES, 3, _load_proposal, actions=("a", "y", "n", "r", "c")
+        update, context, PARTY_ROLES, 3, _load_proposal, actions=("a", "y", "n", "r", "c", "s")
     )
     if press is None:
         return
@@ -153,11 +155,15 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     case, role, stored = press.case, press.role, press.item
     assert isinstance(stored, StoredProposal)
     bind_case(case.id)
-    if press.args[0] in ("y", "n") and query.message is not None:
+    if press.args[0] in ("y", "n", "s") and query.message is not None:
         # A confirmation is answered once, whatever the answer: its buttons go.
         await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
     if Role(stored.author_role) is role:
         await query.answer(tr.t("proposal.not_yours_to_decide"), show_alert=True)
+        return
+    if press.args[0] == "s":  # the rejection needs no reason: the proposal is decided anyway
+        await proposal_reasons.skip(services, user.id)
+        await query.answer(tr.t("proposal.reason_skipped"))
         return
     if stored.status != "open":
         key = N_("proposal.superseded") if stored.status == "superseded" else N_("proposal.closed")
@@ -304,7 +310,7 @@ async def _reject(
             tr.t("proposal.closed", number=proposal_number(stored.number)), show_alert=True
         )
         return
-    await query.answer()
+    await query.answer(tr.t("proposal.rejected_ack", number=proposal_number(stored.number)))
     await to_case(
         services,
         bot,
@@ -314,6 +320,8 @@ async def _reject(
         ),
         private_to=[uid for uid in (other_party(case, role),) if uid is not None],
     )
+    skip = pack(DECIDE, stored.id, "s")
+    await proposal_reasons.ask(services, bot, case, stored, user_id, tr, skip)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
