@@ -1,8 +1,7 @@
 """After agreement: each obligation stated (who does what by when), marked done with proof by
 the obligated party, confirmed by the other; the case closes when every obligation is confirmed.
-A party who says an obligation was not done sends the case to mediation: that cannot be undone,
-so the press only asks why (typed, with Cancel), and the reason, once given, does it; the reason
-is recorded with the obligation and in the history, and shown to the other party.
+A party who says an obligation was not done sends the case to mediation
+(`flows/obligation_dispute.py`: asked why first, since it cannot be undone).
 """
 
 from __future__ import annotations
@@ -16,33 +15,29 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services
-from flows import chat_links, inputs
+from flows import chat_links, inputs, obligation_dispute
 from flows.audience import parties, to_case, to_user
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, evidence_number
 from flows.common import Button, keyboard, pack
 from flows.evidence_intake import checked_file, record_file
 from flows.messaging import clear_buttons, send
+from flows.obligation_dispute import FULFILMENT_STATES as FULFILMENT_STATES  # re-exported
 from flows.proposal_render import obligation_number, obligation_text, proposal_number, role_name
 from flows.rules.lifecycle import (
     Action,
-    CaseState,
     DeadlineKind,
     IllegalTransition,
     Role,
-    check_transition,
 )
-from flows.rules.validation import EvidenceTag, ValidationError, parse_text
+from flows.rules.validation import EvidenceTag, ValidationError
 from storage import Case, ConcurrentUpdate, Conflict, Obligation, PendingInput, User
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
 
-FULFILMENT_STATES = frozenset({CaseState.SETTLED, CaseState.DECIDED})
 FULFIL = "ob"  # ob:<id>:d (done) | n (done, no proof) | c (confirm) | x (not done) | k (keep)
 PROOF = "proof"
-NOT_DONE = "not_done"  # the typed reason why an obligation was not done
-REASON_MAX = 500  # a short reason: the full story is for the mediator
 
 
 def _lines(tr: Translator, duties: list[Obligation]) -> str:
@@ -170,50 +165,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
         return
     await query.answer()
-    await services.db.inputs.put(
-        user.id,
-        user.id,
-        NOT_DONE,
-        case.id,
-        str(duty.id),
-        {"obligation_id": duty.id},
-        services.clock.now(),
-    )
-    rows = [[(tr.t("button.cancel"), pack(FULFIL, duty.id, "k"))]]
-    number = obligation_number(duty.number)
-    await send(
-        context.bot,
-        user.id,
-        tr.t("obligation.ask_not_done", number=number, max=REASON_MAX),
-        keyboard(rows),
-    )
-
-
-async def on_not_done_reason(
-    services: Services,
-    context: ContextTypes.DEFAULT_TYPE,
-    message: Message,
-    pending: PendingInput,
-    user: User,
-    tr: Translator,
-) -> None:
-    """The reason an obligation was not done: giving it sends the case to mediation."""
-    if message.text is None:
-        raise ValidationError("answer.expected_text")
-    reason = parse_text(message.text, max_len=REASON_MAX)
-    duty = await services.db.obligations.get(int(pending.data["obligation_id"]))
-    case = await services.db.cases.get(pending.case_id)
-    role = await services.db.cases.role_of(pending.case_id, user.id)
-    if duty is None or case is None or role is None or case.state not in FULFILMENT_STATES:
-        await services.db.inputs.clear(user.id, user.id)
-        await send(context.bot, user.id, tr.t("obligation.case_moved"))
-        return
-    disputed = await _dispute(services, context.bot, case, duty, user.id, role, reason)
-    await services.db.inputs.clear(user.id, user.id)  # after: a failure keeps the question
-    if not disputed:
-        await send(
-            context.bot, user.id, tr.t("obligation.already", number=obligation_number(duty.number))
-        )
+    cancel = pack(FULFIL, duty.id, "k")
+    await obligation_dispute.ask_reason(services, context.bot, case, duty, user.id, tr, cancel)
 
 
 async def on_proof(
@@ -275,6 +228,29 @@ async def _mark_done(
 
     other = case.supplier_id if party is Role.BUYER else case.buyer_id
     await to_case(services, bot, case, render, rows, private_to=[other] if other else [])
+    await _acknowledge(services, bot, case, duty, user_id, proof)
+
+
+async def _acknowledge(
+    services: Services, bot: Bot, case: Case, duty: Obligation, user_id: int, proof: int | None
+) -> None:
+    """Tell the party who marked `duty` done that it was received, who must confirm it, by
+    when, and what happens if nobody does (the fulfilment deadline's default outcome)."""
+    pending = await services.db.deadlines.pending_for_case(case.id)
+    deadline = next((d for d in pending if d.kind is DeadlineKind.FULFILMENT), None)
+    if deadline is None:  # decided cases and the like: nothing to wait for
+        return
+    tr = await services.translator_for_id(user_id)
+    party = Role(duty.party_role)
+    key = N_("obligation.done_ack_proof") if proof is not None else N_("obligation.done_ack")
+    text = tr.t(
+        key,
+        number=obligation_number(duty.number),
+        proof=evidence_number(proof) if proof is not None else "",
+        other=role_name(tr, Role.SUPPLIER if party is Role.BUYER else Role.BUYER),
+        due=tr.datetime(deadline.due_at),
+    )
+    await send(bot, user_id, text)
 
 
 async def _confirm(
@@ -324,51 +300,7 @@ async def _confirm(
     )
 
 
-async def _dispute(
-    services: Services,
-    bot: Bot,
-    case: Case,
-    duty: Obligation,
-    user_id: int,
-    role: Role,
-    reason: str,
-) -> bool:
-    """Say `duty` was not done, for `reason`: the case goes to mediation. False when that was
-    no longer possible (already handled, or the case moved on): nothing changed."""
-    now = services.clock.now()
-    try:
-        check_transition(case.facts, Action.DISPUTE_FULFILMENT, role, now, services.lifecycle)
-        await services.db.obligations.dispute(duty.id, user_id, now, reason=reason)
-        case = await services.db.cases.transition(
-            case.id,
-            Action.DISPUTE_FULFILMENT,
-            user_id,
-            role,
-            now,
-            reason=f"{obligation_number(duty.number)} disputed",
-            payload={"obligation": duty.number, "not_done_reason": reason},
-            new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
-        )
-    except (Conflict, IllegalTransition, ConcurrentUpdate):
-        return False
-    await to_case(
-        services,
-        bot,
-        case,
-        lambda t: t.t(
-            "mediation.waiting_fulfilment",
-            number=case_number(case.id),
-            obligation=obligation_number(duty.number),
-            by=role_name(t, role),
-            reason=reason,
-        ),
-        private_to=parties(case),
-    )
-    return True
-
-
 inputs.register(PROOF, on_proof)
-inputs.register(NOT_DONE, on_not_done_reason)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
