@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.clock import Clock, SystemClock
 from bot.config import load_settings
 from bot.demo_dispute import (
+    accept_proposal,
     counter_propose_partial_refund,
     create_dispute_chat,
     fulfil_with_receipt,
@@ -104,8 +105,11 @@ async def answer_questions(
     script: ClaimScript,
     clock: Clock,
     timeout: float = 10.0,  # noqa: ASYNC109 - how long the bot may take per answer
+    outcome: str = "outcome.partial_refund",
 ) -> None:
-    """Play the claim form from /new up to its evidence question (the last message read)."""
+    """Play the claim form from /new up to its evidence question (the last message read).
+    `outcome` is the requested outcome's button key: a partial refund (the script's figure)
+    or one that asks nothing more (a discount on a future order)."""
     ordered, received = dates(clock)
     await user.send("/new")
     await user.next_message(timeout=timeout)  # "let's file your claim"
@@ -123,9 +127,10 @@ async def answer_questions(
     await user.next_message(timeout=timeout)
     await answer(user, received, timeout)
     await answer(user, script.description, timeout)
-    await press(user, tr.t("outcome.partial_refund"), timeout)
+    await press(user, tr.t(outcome), timeout)
     await user.next_message(timeout=timeout)
-    await answer(user, script.refund, timeout)
+    if outcome == "outcome.partial_refund":
+        await answer(user, script.refund, timeout)
 
 
 async def add_evidence(
@@ -151,9 +156,10 @@ async def file_claim(
     script: ClaimScript,
     clock: Clock,
     timeout: float = 10.0,  # noqa: ASYNC109 - how long the bot may take per answer
+    outcome: str = "outcome.partial_refund",
 ) -> str:
     """Play a whole claim with a photo and a PDF as evidence; returns the bot's last message."""
-    await answer_questions(user, tr, script, clock, timeout)
+    await answer_questions(user, tr, script, clock, timeout, outcome)
     photo = user.send_photo(JPEG)
     await add_evidence(user, tr, photo, script.photo_label, "tag.defect", timeout)
     document = user.send_document(PDF, "inspection.pdf", "application/pdf")
@@ -189,7 +195,7 @@ async def play_dispute(
     await supplier.send("您好，我们已看到照片，愿意部分退款。", chat=group)
     await counter_propose_partial_refund(supplier, supplier_tr, "900")
     proposal = await buyer.wait_for(lambda e: btr.t("button.accept") in e.button_texts)
-    await buyer.press(btr.t("button.accept"), message=proposal.message_id)
+    await accept_proposal(buyer, btr, "P1", message=proposal.message_id)
     await fulfil_with_receipt(supplier, supplier_tr, buyer, btr, "退款回单")
     await buyer.wait_for(lambda e: e.text.startswith("Case #") and "is closed" in e.text)
     return group

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from bot.i18n import Translator
-from bot.sandbox import Sandbox, SandboxChat, SandboxUser, TranscriptEntry
+from bot.sandbox import CallbackAnswer, Sandbox, SandboxChat, SandboxUser, TranscriptEntry
 
 JPEG_RECEIPT = bytes.fromhex("ffd8ffe000104a464946000101") + b"receipt" * 9 + b"\xff\xd9"
 LINK = re.compile(r"https://t\.me/\S+")
@@ -104,6 +104,34 @@ async def counter_propose_partial_refund(
         lambda e: e.text.startswith(tr.t("builder.sent", number="\x00").split("\x00")[0]),
         timeout=timeout,
     )
+
+
+async def confirm_privately(user: SandboxUser, yes: str) -> CallbackAnswer:
+    """Press `yes` on the confirmation the bot has just asked in the private chat."""
+    question = await user.wait_for(showing(yes))
+    return await user.press(yes, message=question.message_id)
+
+
+async def accept_proposal(
+    user: SandboxUser,
+    tr: Translator,
+    number: str,
+    *,
+    chat: SandboxChat | None = None,
+    message: int | None = None,
+    label: str | None = None,
+) -> CallbackAnswer:
+    """Press Accept on proposal `number` (in `chat`, the private chat by default; `label` for
+    the shared chat's "Accept / 接受"), then "Yes, accept" on the question that follows
+    privately; returns the answer to that confirming press."""
+    await user.press(label or tr.t("button.accept"), chat=chat, message=message)
+    return await confirm_privately(user, tr.t("button.accept_yes", number=number))
+
+
+async def accept_request(supplier: SandboxUser, tr: Translator) -> CallbackAnswer:
+    """The supplier accepts the buyer's request and confirms it."""
+    await supplier.press(tr.t("button.accept_request"))
+    return await confirm_privately(supplier, tr.t("button.accept_request_yes"))
 
 
 async def fulfil_with_receipt(

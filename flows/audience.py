@@ -129,8 +129,15 @@ class Readers:
     private: list[tuple[int, Translator]]
 
     def render(
-        self, render: Render, rows: RenderRows | None = None, *, key: str
+        self,
+        render: Render,
+        rows: RenderRows | None = None,
+        *,
+        key: str,
+        private_rows: Callable[[int], RenderRows] | None = None,
     ) -> list[OutboxMessage]:
+        """Each reader's copy; `private_rows(user_id)`, when given, are a private reader's own
+        buttons (the shared chat, read by everyone, keeps `rows`)."""
         messages: list[OutboxMessage] = []
         if self.chat_id is not None:
             text = DIVIDER.join(render(tr) for tr in self.chat_translators)
@@ -139,7 +146,8 @@ class Readers:
                 OutboxMessage(self.chat_id, text, f"{key}|chat", self.case_id, buttons, True)
             )
         for user_id, tr in self.private:
-            buttons = [list(row) for row in rows(tr)] if rows is not None else None
+            own = private_rows(user_id) if private_rows is not None else rows
+            buttons = [list(row) for row in own(tr)] if own is not None else None
             messages.append(
                 OutboxMessage(user_id, render(tr), f"{key}|user:{user_id}", self.case_id, buttons)
             )

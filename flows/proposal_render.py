@@ -72,6 +72,8 @@ def term_text(term: Term, tr: Translator, paid: Decimal, currency: str) -> str:
             "term.replacement", quantity=tr.number(term.quantity), date=tr.date(term.ship_by)
         )
     if isinstance(term, Discount):
+        if term.percent is None:
+            return tr.t("term.discount_open")
         return tr.t("term.discount", percent=tr.number(term.percent))
     assert isinstance(term, Other)
     return tr.t("term.other", text=term.description, party=role_name(tr, term.by))
@@ -104,4 +106,7 @@ def obligation_text(
         "percent": details.get("percent", ""),
         "text": details.get("description", ""),
     }
-    return tr.t(OBLIGATION_KEYS[kind], **params)
+    key = OBLIGATION_KEYS[kind]
+    if kind == "grant_discount" and "percent" not in details:
+        key = N_("obligation.grant_discount_open")  # a claim's discount, its size not named
+    return tr.t(key, **params)

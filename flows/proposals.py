@@ -2,8 +2,9 @@
 
 A proposal is shown to both parties in their own languages with Accept / Reject / Counter
 buttons. Only the other party can accept; a newer proposal supersedes the older ones, whose
-buttons then say so. Acceptance settles the case in one transaction (proposal, case state,
-obligations), so a double press or two parties pressing at once applies once.
+buttons then say so. Accepting cannot be undone, so Accept only asks, in the presser's private
+chat, with the terms again; "Yes, accept" settles the case in one transaction (proposal, case
+state, obligations), so a double press or two parties pressing at once applies once.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.outbox import after_commit
 from bot.services import Services
+from flows import proposal_reasons
 from flows.audience import readers, to_case
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number
-from flows.common import Button, pack
+from flows.common import Button, keyboard, pack
+from flows.messaging import clear_buttons, send
 from flows.proposal_render import proposal_number, role_name, terms_text
 from flows.rules.lifecycle import (
     Action,
@@ -38,11 +41,18 @@ from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
 
-DECIDE = "pp"  # pp:<proposal id>:a|r|c
+DECIDE = "pp"  # pp:<proposal id>:a (ask to confirm) | y (accept) | n (not now) | r | c
+# | s (no reason for the rejection: flows/proposal_reasons.py)
 ACCEPT_ACTIONS = {
     CaseState.AWAITING_SUPPLIER: Action.SUPPLIER_ACCEPT,
     CaseState.NEGOTIATION: Action.ACCEPT_PROPOSAL,
     CaseState.MEDIATION: Action.MEDIATION_SETTLE,
+}
+
+# The deadline a proposal must be accepted by, per stage, and its default outcome.
+OPEN_UNTIL_KEYS = {
+    DeadlineKind.NEGOTIATION: N_("proposal.open_until_negotiation"),
+    DeadlineKind.MEDIATION: N_("proposal.open_until_mediation"),
 }
 
 
@@ -108,6 +118,9 @@ async def proposal_news(
     Counter; rendered inside the transaction that stores it (the buttons name it), from
     translators loaded here beforehand."""
     paid, currency = paid_of(case)
+    # Until when it can be accepted, and what happens if nobody does: the stage's deadline.
+    pending = await services.db.deadlines.pending_for_case(case.id)
+    until = next((d for d in pending if d.kind in OPEN_UNTIL_KEYS), None)
     other = other_party(case, author_role)
     audience = await readers(services, case, private_to=[other] if other is not None else [])
 
@@ -115,7 +128,7 @@ async def proposal_news(
         proposal = Proposal.from_dict(stored.terms)
 
         def render(tr: Translator) -> str:
-            return tr.t(
+            made = tr.t(
                 "proposal.made",
                 number=proposal_number(stored.number),
                 case=case_number(case.id),
@@ -123,6 +136,10 @@ async def proposal_news(
                 terms=terms_text(proposal, tr, paid, currency),
                 other=role_name(tr, Role.SUPPLIER if author_role is Role.BUYER else Role.BUYER),
             )
+            if until is None:
+                return made
+            due = tr.t(OPEN_UNTIL_KEYS[until.kind], due=tr.datetime(until.due_at))
+            return f"{made}\n\n{due}"
 
         key = f"case:{case.id}:proposal:{stored.id}"
         return audience.render(render, decision_rows(stored), key=key)
@@ -136,7 +153,7 @@ async def _load_proposal(services: Services, proposal_id: int) -> StoredProposal
 
 async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     press = await case_button(
-        update, context, PARTY_ROLES, 3, _load_proposal, actions=("a", "r", "c")
+        update, context, PARTY_ROLES, 3, _load_proposal, actions=("a", "y", "n", "r", "c", "s")
     )
     if press is None:
         return
@@ -144,8 +161,15 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     case, role, stored = press.case, press.role, press.item
     assert isinstance(stored, StoredProposal)
     bind_case(case.id)
+    if press.args[0] in ("y", "n", "s") and query.message is not None:
+        # A confirmation is answered once, whatever the answer: its buttons go.
+        await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
     if Role(stored.author_role) is role:
         await query.answer(tr.t("proposal.not_yours_to_decide"), show_alert=True)
+        return
+    if press.args[0] == "s":  # the rejection needs no reason: the proposal is decided anyway
+        await proposal_reasons.skip(services, user.id)
+        await query.answer(tr.t("proposal.reason_skipped"))
         return
     if stored.status != "open":
         key = N_("proposal.superseded") if stored.status == "superseded" else N_("proposal.closed")
@@ -153,7 +177,11 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     action = press.args[0]
     if action == "a":
+        await _ask_to_confirm(services, context.bot, query, case, stored, user.id, tr)
+    elif action == "y":
         await _accept(services, context.bot, query, case, stored, user.id, role, tr)
+    elif action == "n":
+        await query.answer(tr.t("proposal.accept_kept", number=proposal_number(stored.number)))
     elif action == "r":
         await _reject(services, context.bot, query, case, stored, user.id, role, tr)
     else:
@@ -161,6 +189,39 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
         await query.answer()
         await proposal_builder.start(services, context.bot, case, user.id, role, tr, stored.id)
+
+
+async def ask_to_confirm(
+    bot: Bot, user_id: int, text: str, yes: Button, no: Button, query: Any, tr: Translator
+) -> None:
+    """Ask `user_id` privately to confirm a step that cannot be undone. A press in the shared
+    chat is told where the question went; one in the private chat sees it come."""
+    await send(bot, user_id, text, keyboard([[yes], [no]]))
+    message = query.message
+    private = message is not None and message.chat.id == user_id
+    await query.answer(None if private else tr.t("confirm.sent_privately"))
+
+
+async def _ask_to_confirm(
+    services: Services,
+    bot: Bot,
+    query: Any,
+    case: Case,
+    stored: StoredProposal,
+    user_id: int,
+    tr: Translator,
+) -> None:
+    paid, currency = paid_of(case)
+    number = proposal_number(stored.number)
+    text = tr.t(
+        "proposal.confirm_accept",
+        number=number,
+        case=case_number(case.id),
+        terms=terms_text(Proposal.from_dict(stored.terms), tr, paid, currency),
+    )
+    yes = (tr.t("button.accept_yes", number=number), pack(DECIDE, stored.id, "y"))
+    no = (tr.t("button.not_now"), pack(DECIDE, stored.id, "n"))
+    await ask_to_confirm(bot, user_id, text, yes, no, query, tr)
 
 
 async def _accept(
@@ -257,7 +318,7 @@ async def _reject(
             tr.t("proposal.closed", number=proposal_number(stored.number)), show_alert=True
         )
         return
-    await query.answer()
+    await query.answer(tr.t("proposal.rejected_ack", number=proposal_number(stored.number)))
     await to_case(
         services,
         bot,
@@ -267,6 +328,8 @@ async def _reject(
         ),
         private_to=[uid for uid in (other_party(case, role),) if uid is not None],
     )
+    skip = pack(DECIDE, stored.id, "s")
+    await proposal_reasons.ask(services, bot, case, stored, user_id, tr, skip)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -1,6 +1,7 @@
 """After agreement: each obligation stated (who does what by when), marked done with proof by
 the obligated party, confirmed by the other; the case closes when every obligation is confirmed.
-A party who says an obligation was not done sends the case to mediation.
+A party who says an obligation was not done sends the case to mediation
+(`flows/obligation_dispute.py`: asked why first, since it cannot be undone).
 """
 
 from __future__ import annotations
@@ -16,21 +17,20 @@ from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.outbox import after_commit
 from bot.services import Services
-from flows import chat_links, inputs
-from flows.audience import for_case, parties, readers
+from flows import chat_links, inputs, obligation_dispute
+from flows.audience import RenderRows, for_case, parties, readers
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, evidence_number
 from flows.common import Button, keyboard, pack
 from flows.evidence_intake import checked_file, record_file
-from flows.messaging import send
+from flows.messaging import clear_buttons, send
+from flows.obligation_dispute import FULFILMENT_STATES as FULFILMENT_STATES  # re-exported
 from flows.proposal_render import obligation_number, obligation_text, proposal_number, role_name
 from flows.rules.lifecycle import (
     Action,
-    CaseState,
     DeadlineKind,
     IllegalTransition,
     Role,
-    check_transition,
 )
 from flows.rules.validation import EvidenceTag, ValidationError
 from storage import Case, ConcurrentUpdate, Conflict, Obligation, OutboxMessage, PendingInput, User
@@ -38,8 +38,7 @@ from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
 
-FULFILMENT_STATES = frozenset({CaseState.SETTLED, CaseState.DECIDED})
-FULFIL = "ob"  # ob:<obligation id>:d (done) | n (done, no proof) | c (confirm) | x (not done)
+FULFIL = "ob"  # ob:<id>:d (done) | n (done, no proof) | c (confirm) | x (not done) | k (keep)
 PROOF = "proof"
 
 
@@ -74,18 +73,35 @@ async def news(
                 obligations=_lines(tr, duties),
             )
 
-        def rows(tr: Translator) -> list[list[Button]]:
+        # "Done" is for the obligated party only. Privately each party gets the buttons of
+        # their own obligations; the shared chat, read by both, names whose each button is
+        # (the server refuses the other party's press anyway).
+        def group_rows(tr: Translator) -> list[list[Button]]:
             return [
                 [
                     (
-                        tr.t("button.mark_done", number=obligation_number(o.number)),
+                        tr.t(
+                            "button.mark_done_by",
+                            number=obligation_number(o.number),
+                            party=role_name(tr, o.party_role),
+                        ),
                         pack(FULFIL, o.id, "d"),
                     )
                 ]
                 for o in duties
             ]
 
-        return audience.render(render, rows, key=f"case:{case.id}:settled:{accepted.id}")
+        def own_rows(user_id: int) -> RenderRows:
+            role = Role.BUYER if user_id == case.buyer_id else Role.SUPPLIER
+
+            def rows(tr: Translator) -> list[list[Button]]:
+                mine = [o for o in duties if Role(o.party_role) is role]
+                return [[(_done_label(tr, o), pack(FULFIL, o.id, "d"))] for o in mine]
+
+            return rows
+
+        key = f"case:{case.id}:settled:{accepted.id}"
+        return audience.render(render, group_rows, key=key, private_rows=own_rows)
 
     return render_all
 
@@ -96,7 +112,7 @@ async def _load_obligation(services: Services, obligation_id: int) -> Obligation
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     press = await case_button(
-        update, context, PARTY_ROLES, 3, _load_obligation, actions=("d", "n", "c", "x")
+        update, context, PARTY_ROLES, 3, _load_obligation, actions=("d", "n", "c", "x", "k")
     )
     if press is None:
         return
@@ -111,7 +127,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     action = press.args[0]
     obligated = Role(duty.party_role) is role
-    if (action in ("d", "n") and not obligated) or (action in ("c", "x") and obligated):
+    if (action in ("d", "n") and not obligated) or (action in ("c", "x", "k") and obligated):
         await query.answer(tr.t("obligation.not_yours"), show_alert=True)
         return
     if action == "d":
@@ -144,7 +160,18 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if action == "c":
         await _confirm(services, context.bot, query, case, duty, user.id, role, tr)
         return
-    await _dispute(services, context.bot, query, case, duty, user.id, role, tr)
+    if action == "k":
+        await services.db.inputs.clear(user.id, user.id)
+        if query.message is not None:
+            await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
+        await query.answer(tr.t("obligation.not_done_kept", number=obligation_number(duty.number)))
+        return
+    if duty.status != "done":
+        await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
+        return
+    await query.answer()
+    cancel = pack(FULFIL, duty.id, "k")
+    await obligation_dispute.ask_reason(services, context.bot, case, duty, user.id, tr, cancel)
 
 
 async def on_proof(
@@ -211,6 +238,29 @@ async def _mark_done(
     except Conflict:
         return
     await after_commit(services, bot)
+    await _acknowledge(services, bot, case, duty, user_id, proof)
+
+
+async def _acknowledge(
+    services: Services, bot: Bot, case: Case, duty: Obligation, user_id: int, proof: int | None
+) -> None:
+    """Tell the party who marked `duty` done that it was received, who must confirm it, by
+    when, and what happens if nobody does (the fulfilment deadline's default outcome)."""
+    pending = await services.db.deadlines.pending_for_case(case.id)
+    deadline = next((d for d in pending if d.kind is DeadlineKind.FULFILMENT), None)
+    if deadline is None:  # decided cases and the like: nothing to wait for
+        return
+    tr = await services.translator_for_id(user_id)
+    party = Role(duty.party_role)
+    key = N_("obligation.done_ack_proof") if proof is not None else N_("obligation.done_ack")
+    text = tr.t(
+        key,
+        number=obligation_number(duty.number),
+        proof=evidence_number(proof) if proof is not None else "",
+        other=role_name(tr, Role.SUPPLIER if party is Role.BUYER else Role.BUYER),
+        due=tr.datetime(deadline.due_at),
+    )
+    await send(bot, user_id, text)
 
 
 async def _confirm(
@@ -265,49 +315,6 @@ async def _confirm(
     log.info("case closed: obligations fulfilled")
     await chat_links.revoke_case_links(services, bot, case)  # nobody joins a closed case
     await after_commit(services, bot)  # the news says it is closed: it is, links and all
-
-
-async def _dispute(
-    services: Services,
-    bot: Bot,
-    query: Any,
-    case: Case,
-    duty: Obligation,
-    user_id: int,
-    role: Role,
-    tr: Translator,
-) -> None:
-    now = services.clock.now()
-    news = await for_case(
-        services,
-        case,
-        lambda t: t.t(
-            "mediation.waiting_fulfilment",
-            number=case_number(case.id),
-            obligation=obligation_number(duty.number),
-            by=role_name(t, role),
-        ),
-        key=f"case:{case.id}:v{case.version + 1}:disputed:{duty.id}",
-        private_to=parties(case),
-    )
-    try:
-        check_transition(case.facts, Action.DISPUTE_FULFILMENT, role, now, services.lifecycle)
-        await services.db.obligations.dispute(duty.id, user_id, now, reason="not done")
-        case = await services.db.cases.transition(
-            case.id,
-            Action.DISPUTE_FULFILMENT,
-            user_id,
-            role,
-            now,
-            reason=f"{obligation_number(duty.number)} disputed",
-            new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
-            outbox=news,
-        )
-    except (Conflict, IllegalTransition, ConcurrentUpdate):
-        await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
-        return
-    await query.answer()
-    await after_commit(services, bot)
 
 
 inputs.register(PROOF, on_proof)

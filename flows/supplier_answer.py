@@ -1,7 +1,9 @@
 """The supplier's answer to the claim: accept the buyer's request, counter-propose, or contest.
 
-Answering stops the supplier-response deadline: accepting settles the case at once (the claim's
-requested outcome is the accepted proposal); a counter-proposal or a contest opens negotiation.
+Answering stops the supplier-response deadline: accepting settles the case (the claim's
+requested outcome is the accepted proposal), and because that cannot be undone the supplier
+confirms it first, with the terms in front of them; a counter-proposal or a contest opens
+negotiation.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from flows.audience import for_case
 from flows.case_context import case_button
 from flows.claim_render import case_number, outcome_text
 from flows.common import Button, pack
-from flows.messaging import send
-from flows.proposals import settle_with
+from flows.messaging import clear_buttons, send
+from flows.proposal_render import terms_text
+from flows.proposals import ask_to_confirm, paid_of, settle_with
 from flows.rules import validation as v
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, Role
 from flows.rules.proposals import (
+    Discount,
     FullRefund,
     Other,
     PartialRefund,
@@ -41,7 +45,7 @@ from storage import Case, OutboxMessage, PendingInput, User
 
 log = logging.getLogger(__name__)
 
-ANSWER = "sa"  # sa:<case id>:a (accept) | c (counter) | x (contest)
+ANSWER = "sa"  # sa:<case id>:a (ask to confirm) | y (accept) | n (not now) | c | x (contest)
 CONTEST = "contest"
 REPLACEMENT_DAYS = 14  # a replacement the supplier accepts is due to ship within this
 
@@ -63,7 +67,10 @@ def requested_proposal(case: Case, today: Any) -> Proposal:
     elif outcome is DesiredOutcome.REPLACEMENT:
         term = Replacement(int(claim["quantity"]), today + timedelta(days=REPLACEMENT_DAYS))
     elif outcome is DesiredOutcome.DISCOUNT:
-        term = Other(str(claim.get("outcome_text") or DesiredOutcome.DISCOUNT.value))
+        # A structured term, so that the settlement reads it in each reader's language (it
+        # was an "other" term whose text was the raw value "discount").
+        percent = claim.get("outcome_percent")
+        term = Discount(Decimal(str(percent)) if percent else None)
     else:
         term = Other(str(claim.get("outcome_text", "")))
     return Proposal((term,))
@@ -94,18 +101,35 @@ async def question(services: Services, case: Case, user_id: int, key: str) -> Ou
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     press = await case_button(
-        update, context, frozenset({Role.SUPPLIER}), 3, actions=("a", "c", "x")
+        update, context, frozenset({Role.SUPPLIER}), 3, actions=("a", "y", "n", "c", "x")
     )
     if press is None:
         return
     services, query, user, tr = press.services, press.query, press.user, press.tr
     case, role, args = press.case, press.role, press.args
     bind_case(case.id)
+    if args[0] in ("y", "n") and query.message is not None:
+        # A confirmation is answered once, whatever the answer: its buttons go.
+        await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
     if case.state is not CaseState.AWAITING_SUPPLIER:
         await query.answer(tr.t("supplier.already_answered"), show_alert=True)
         return
+    today = services.clock.now().astimezone(tr.tz).date()
     if args[0] == "a":
-        today = services.clock.now().astimezone(tr.tz).date()
+        paid, currency = paid_of(case)
+        text = tr.t(
+            "supplier.confirm_accept",
+            case=case_number(case.id),
+            terms=terms_text(requested_proposal(case, today), tr, paid, currency),
+        )
+        yes = (tr.t("button.accept_request_yes"), pack(ANSWER, case.id, "y"))
+        no = (tr.t("button.not_now"), pack(ANSWER, case.id, "n"))
+        await ask_to_confirm(context.bot, user.id, text, yes, no, query, tr)
+        return
+    if args[0] == "n":
+        await query.answer(tr.t("supplier.accept_kept"))
+        return
+    if args[0] == "y":
         await query.answer()
         settled = await settle_with(
             services,

@@ -91,6 +91,7 @@ FREE = frozenset(
         "obligations",
         "outcome",
         "product",
+        "reason",
         "state",
         "statement",
         "tag",

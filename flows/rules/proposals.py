@@ -71,10 +71,15 @@ class Replacement:
 
 @dataclass(frozen=True)
 class Discount:
-    """The supplier grants `percent` off a future order."""
+    """The supplier grants `percent` off a future order.
+
+    `percent` is None only for a claim's requested discount: the claim form asks for no size,
+    so a supplier who accepts the request commits to a discount whose size they confirm in
+    writing. A proposal built by a party always names it (the builder asks for it).
+    """
 
     kind: ClassVar[DesiredOutcome] = DesiredOutcome.DISCOUNT
-    percent: Decimal
+    percent: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,7 @@ def _validate_term(term: Term, paid: Decimal, currency: str, today: date) -> Non
         if term.percent is not None and not _percent_ok(term.percent):
             raise ValidationError("proposal.percent_range", min=PERCENT_MIN, max=PERCENT_MAX)
     elif isinstance(term, Discount):
-        if not _percent_ok(term.percent):
+        if term.percent is not None and not _percent_ok(term.percent):
             raise ValidationError("proposal.percent_range", min=PERCENT_MIN, max=PERCENT_MAX)
     elif isinstance(term, Replacement):
         if term.quantity <= 0:
@@ -247,7 +252,7 @@ _DECODERS: dict[str, Callable[[Mapping[str, Any]], Term]] = {
     "replacement": lambda d: Replacement(
         _int(d.get("quantity")), date.fromisoformat(_str(d.get("ship_by")))
     ),
-    "discount": lambda d: Discount(_decimal(d.get("percent"))),
+    "discount": lambda d: Discount(_optional_decimal(d.get("percent"))),
     "other": lambda d: Other(_str(d.get("description")), _party(d.get("by", "supplier"))),
 }
 
@@ -322,7 +327,7 @@ def obligations(
                 )
             )
         elif isinstance(term, Discount):
-            details = {"percent": str(term.percent)}
+            details = {} if term.percent is None else {"percent": str(term.percent)}
             result.append(
                 Obligation(Role.SUPPLIER, ObligationKind.GRANT_DISCOUNT, None, due, details)
             )

@@ -90,6 +90,7 @@ async def open_case(
     with_chat: bool = True,
     group_type: str = "supergroup",
     before_supplier: BeforeSupplier | None = None,
+    outcome: str = "outcome.partial_refund",
 ) -> Case:
     """English buyer files the scripted claim, makes the dispute chat, invites the Chinese
     supplier, who joins the chat (the case waits for the supplier's answer). Without the chat
@@ -99,7 +100,7 @@ async def open_case(
     buyer = sandbox.user(buyer_name, language_code="en")
     supplier = sandbox.user(supplier_name, language_code="zh-hans")
     btr, str_ = translator(catalogs, buyer), translator(catalogs, supplier)
-    await file_claim(buyer, btr, SCRIPTS["en"], clock)
+    await file_claim(buyer, btr, SCRIPTS["en"], clock, outcome=outcome)
     group = buyer.private_chat
     if with_chat:
         group = await create_dispute_chat(

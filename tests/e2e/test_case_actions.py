@@ -8,7 +8,7 @@ each read their own language.
 from __future__ import annotations
 
 from bot.clock import FrozenClock
-from bot.demo_dispute import JPEG_RECEIPT, counter_propose_partial_refund
+from bot.demo_dispute import JPEG_RECEIPT, accept_proposal, counter_propose_partial_refund
 from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxUser, TranscriptEntry
 from flows.rules.lifecycle import CaseState, ClosingReason
@@ -83,7 +83,7 @@ async def test_a_lost_proposal_and_lost_settlement_buttons_are_reachable_from_ca
     card = await case_card(case, case.buyer, btr.t("button.accept"))
     intro = btr.t("case.open_proposal", number="P1", author=btr.t("role.supplier"), terms="\x00")
     assert intro.split("\x00")[0] in card.text
-    await case.buyer.press(btr.t("button.accept"), message=card)
+    await accept_proposal(case.buyer, btr, "P1", message=card)
     done = str_.t("button.mark_done", number="O1")
     await case.supplier.wait_for(showing(done))
     assert await case.state() is CaseState.SETTLED

@@ -30,7 +30,7 @@ from bot.sandbox.state import TranscriptEntry
 from bot.sandbox.users import SandboxUser
 from storage import Database
 from tests.e2e.conftest import TOKEN
-from tests.e2e.dispute_steps import showing
+from tests.e2e.dispute_steps import containing, showing
 from tests.storage.dbs import (
     fresh_postgres_url,
     in_ci,
@@ -169,11 +169,16 @@ async def test_killed_after_each_commit_every_message_arrives_once_and_the_case_
     await supplier.wait_for(answer_buttons, timeout=30)
     await buyer.wait_for(replace, timeout=30)
 
-    # Accept: settled, then killed before either party heard of it (the press stays
-    # unanswered by the dead process; the next one answers the re-delivered press).
-    pressing = asyncio.create_task(supplier.press(st.t("button.accept_request"), timeout=60))
+    # Accept, confirmed: settled, then killed before either party heard of it (the press
+    # stays unanswered by the dead process; the next one answers the re-delivered press).
+    # Only the supplier, who owes O1, gets its "done" button; the buyer gets the news.
+    await supplier.press(st.t("button.accept_request"), timeout=20)
+    yes = st.t("button.accept_request_yes")
+    question = await supplier.wait_for(showing(yes), timeout=20)
+    pressing = asyncio.create_task(supplier.press(yes, message=question.message_id, timeout=60))
     await bot_process.killed()
-    buyer_done = showing(btr.t("button.mark_done", number="O1"))
+    settled = btr.t("settlement.reached", case="#1", number="\x00", by="", obligations="")
+    buyer_done = containing(settled.split("\x00")[0])
     supplier_done = showing(st.t("button.mark_done", number="O1"))
     assert count(buyer, buyer_done) + count(supplier, supplier_done) == 0
     await bot_process.start()

@@ -12,6 +12,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import (
+    accept_proposal,
     counter_propose_partial_refund,
     create_dispute_chat,
     fulfil_with_receipt,
@@ -66,7 +67,7 @@ async def test_claim_to_closed_between_english_buyer_and_chinese_supplier(
     await counter_propose_partial_refund(supplier, str_, "800")
     proposal = await buyer.wait_for(lambda e: btr.t("button.accept") in e.button_texts)
     assert "$800.00" in proposal.text
-    await buyer.press(btr.t("button.accept"), message=proposal.message_id)
+    await accept_proposal(buyer, btr, "P1", message=proposal.message_id)
     await fulfil_with_receipt(supplier, str_, buyer, btr, "退款回单")
     closed = await buyer.wait_for(
         lambda e: e.text == btr.t("case.closed_fulfilled", number=f"#{case_id}")
@@ -144,13 +145,18 @@ async def test_superseded_proposal_and_concurrent_accepts(
     case = await bot.services.db.cases.get(case_id)
     assert case is not None and case.state is CaseState.NEGOTIATION
 
-    # The buyer presses Accept in the private chat and in the group at the same instant.
+    # The buyer presses Accept in the private chat and in the group, then confirms both
+    # questions at the same instant.
     group_copy = await buyer.wait_for(lambda e: "$900.00" in e.text and bool(e.buttons), chat=group)
     label = " / ".join([btr.t("button.accept"), str_.t("button.accept")])
-    await asyncio.gather(
-        buyer.press(btr.t("button.accept"), message=second.message_id),
-        buyer.press(label, chat=group, message=group_copy.message_id),
+    yes = btr.t("button.accept_yes", number="P2")
+    await buyer.press(btr.t("button.accept"), message=second.message_id)
+    await buyer.press(label, chat=group, message=group_copy.message_id)
+    await sandbox.wait_until(
+        lambda: len([e for e in buyer.transcript() if yes in e.button_texts]) == 2, 5
     )
+    questions = [e for e in buyer.transcript() if yes in e.button_texts]
+    await asyncio.gather(*(buyer.press(yes, message=q.message_id) for q in questions))
     obligations = await bot.services.db.obligations.list(case_id)
     assert len(obligations) == 1
     case = await bot.services.db.cases.get(case_id)

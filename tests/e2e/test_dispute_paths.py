@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from bot.clock import FrozenClock
 from bot.demo import JPEG, SCRIPTS, file_claim
-from bot.demo_dispute import button_url
+from bot.demo_dispute import accept_request, button_url
 from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox
 from flows.rules.lifecycle import CaseState, DeadlineKind
@@ -54,8 +54,19 @@ async def _told(case: Case, key: str, by: str | None = None, **params: object) -
     )
 
 
+NOT_DONE_REASON = "No refund has reached our account; the bank shows nothing."
+
+
+async def _not_done(case: Case, message_id: int) -> None:
+    """The buyer says O1 was not done: asked why, they type the reason."""
+    btr = case.btr
+    await case.buyer.press(btr.t("button.not_done"), message=message_id)
+    await case.buyer.wait_for(saying(btr.t("obligation.ask_not_done", number="O1", max=500)))
+    await case.buyer.send(NOT_DONE_REASON)
+
+
 async def _accept_request(case: Case) -> None:
-    await case.supplier.press(case.str_.t("button.accept_request"))
+    await accept_request(case.supplier, case.str_)
 
 
 async def test_supplier_accepts_the_request_and_the_case_settles_on_the_claim(
@@ -142,14 +153,20 @@ async def test_buyer_says_an_obligation_was_not_done_and_the_case_goes_to_mediat
     )
     question = await case.buyer.wait_for(saying(marked))
     assert question.button_texts == [btr.t("button.confirm_done"), btr.t("button.not_done")]
-    await case.buyer.press(btr.t("button.not_done"), message=question.message_id)
+    await _not_done(case, question.message_id)
 
     await _told(
-        case, "mediation.waiting_fulfilment", "role.buyer", number=case.number, obligation="O1"
+        case,
+        "mediation.waiting_fulfilment",
+        "role.buyer",
+        number=case.number,
+        obligation="O1",
+        reason=NOT_DONE_REASON,
     )
     assert await case.state() is CaseState.MEDIATION
     [duty] = await bot.services.db.obligations.list(case.case_id)
     assert duty.status == "disputed" and duty.disputed_by == case.buyer.id
+    assert duty.dispute_reason == NOT_DONE_REASON
     assert await _pending_kinds(bot, case.case_id) == [DeadlineKind.MEDIATOR_ASSIGNMENT]
 
 
@@ -300,9 +317,14 @@ async def test_after_a_disputed_obligation_the_settlement_buttons_do_nothing(
     await case.supplier.wait_for(showing(str_.t("button.no_proof")))
     await case.supplier.press(str_.t("button.no_proof"))
     question = await case.buyer.wait_for(showing(btr.t("button.not_done")))
-    await case.buyer.press(btr.t("button.not_done"), message=question.message_id)
+    await _not_done(case, question.message_id)
     await _told(
-        case, "mediation.waiting_fulfilment", "role.buyer", number=case.number, obligation="O1"
+        case,
+        "mediation.waiting_fulfilment",
+        "role.buyer",
+        number=case.number,
+        obligation="O1",
+        reason=NOT_DONE_REASON,
     )
     assert await case.state() is CaseState.MEDIATION
 

@@ -141,9 +141,12 @@ async def test_one_failed_send_does_not_silence_the_settlement(
     await counter_propose_partial_refund(case.supplier, case.str_, "800")
     proposal = await case.buyer.wait_for(showing(case.btr.t("button.accept")))
     chats = {"buyer": case.buyer.id, "supplier": case.supplier.id, "group": case.group.id}
+    await case.buyer.press(case.btr.t("button.accept"), message=proposal.message_id)
+    yes = case.btr.t("button.accept_yes", number="P1")
+    question = await case.buyer.wait_for(showing(yes))
     sandbox.faults.inject("sendMessage", kind, chat_id=chats[failing])
 
-    answer = await case.buyer.press(case.btr.t("button.accept"), message=proposal.message_id)
+    answer = await case.buyer.press(yes, message=question.message_id)
     assert answer.text == case.btr.t("proposal.accepted_ack") and not answer.show_alert
     assert await case.state() is CaseState.SETTLED
     [duty] = await bot.services.db.obligations.list(case.case_id)

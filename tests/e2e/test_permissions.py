@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
-from bot.demo_dispute import counter_propose_partial_refund
+from bot.demo_dispute import accept_proposal, accept_request, counter_propose_partial_refund
 from bot.i18n import Catalogs
 from bot.sandbox import CallbackAnswer, Sandbox, SandboxUser
 from flows.rules.lifecycle import CaseState
@@ -79,7 +79,7 @@ async def test_outsiders_and_parties_of_another_case_are_refused_and_change_noth
     [proposal] = await bot.services.db.proposals.list(a.case_id)
     # Case B: settled on the claim, with the supplier's refund O1 pending.
     b = await open_case(bot, sandbox, catalogs, clock, buyer_name="Bob", supplier_name="李伟")
-    await b.supplier.press(b.str_.t("button.accept_request"))
+    await accept_request(b.supplier, b.str_)
     await b.supplier.wait_for(showing(b.str_.t("button.mark_done", number="O1")))
     [duty] = await bot.services.db.obligations.list(b.case_id)
     eve = sandbox.user("Eve", language_code="en")
@@ -170,7 +170,7 @@ async def test_a_party_cannot_act_in_the_other_partys_place(
     assert await snapshot(bot, case) == before
 
     # The buyer accepts: O1 is the supplier's refund.
-    await case.buyer.press(btr.t("button.accept"))
+    await accept_proposal(case.buyer, btr, "P1")
     await case.supplier.wait_for(showing(str_.t("button.mark_done", number="O1")))
     [duty] = await bot.services.db.obligations.list(case.case_id)
     before = await snapshot(bot, case)

@@ -10,7 +10,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.demo import JPEG, PDF, SCRIPTS, add_evidence, answer_questions, file_claim
-from bot.demo_dispute import JPEG_RECEIPT, create_dispute_chat
+from bot.demo_dispute import JPEG_RECEIPT, accept_request, create_dispute_chat
 from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
 from tests.e2e.conftest import BotHarness, translator
@@ -142,7 +142,7 @@ async def test_proof_that_is_already_evidence_is_refused_and_the_obligation_wait
 ) -> None:
     case = await open_case(bot, sandbox, catalogs, clock)
     supplier, str_ = case.supplier, case.str_
-    await supplier.press(str_.t("button.accept_request"))
+    await accept_request(supplier, str_)
     done = str_.t("button.mark_done", number="O1")
     await supplier.wait_for(showing(done))
     await supplier.press(done)

@@ -18,7 +18,12 @@ from decimal import Decimal
 
 from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
-from bot.demo_dispute import create_dispute_chat, invite_supplier, supplier_accepts_invitation
+from bot.demo_dispute import (
+    accept_proposal,
+    create_dispute_chat,
+    invite_supplier,
+    supplier_accepts_invitation,
+)
 from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox, SandboxUser
 from flows.rules.lifecycle import CaseState
@@ -119,7 +124,7 @@ async def test_two_chinese_speaking_parties_read_the_glossary_terms_throughout(
         await user.wait_for(saying(tr.t("bids.recorded", round=1)))
     await buyer.wait_for(saying(tr.t("bids.no_overlap", round=1, left=2)))
 
-    await buyer.press(tr.t("button.accept"), message=proposal.message_id)
+    await accept_proposal(buyer, tr, "P1", message=proposal.message_id)
     await supplier.wait_for(showing(tr.t("button.mark_done", number="O2")))
     case = max(await bot.services.db.cases.list_for_user(buyer.id), key=lambda c: c.id)
     assert case.state is CaseState.SETTLED
