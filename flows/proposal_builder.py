@@ -288,8 +288,10 @@ async def _send(
         await send(bot, user.id, validation_message(error, tr))
         await _show(services, bot, case, pending, tr)
         return
-    await services.db.inputs.clear(user.id, user.id)
-    stored = await submit_proposal(services, bot, case, user.id, role, proposal)
+    # The builder is consumed in the proposal's own transaction: a crash loses neither.
+    stored = await submit_proposal(
+        services, bot, case, user.id, role, proposal, clear_input=(user.id, user.id)
+    )
     await send(bot, user.id, tr.t("builder.sent", number=f"P{stored.number}"))
 
 
