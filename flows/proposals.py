@@ -66,10 +66,12 @@ async def submit_proposal(
     *,
     source: str = "party",
     clear_input: tuple[int, int] | None = None,
+    author_note: Callable[[StoredProposal], OutboxMessage] | None = None,
 ) -> StoredProposal:
     """Record a proposal (superseding older ones) and show it to both parties. The supplier's
     counter-proposal to the claim is also their response (the case goes to negotiation), and
-    `clear_input` the builder it came from: all of it one transaction, with its news."""
+    `clear_input` the builder it came from: all of it one transaction, with its news and
+    `author_note` (the author's "sent", which names the new proposal)."""
     now = services.clock.now()
     move = None
     if case.state is CaseState.AWAITING_SUPPLIER and role is Role.SUPPLIER:
@@ -85,6 +87,10 @@ async def submit_proposal(
             expected_version=case.version,
         )
     show = await proposal_news(services, case, role)
+
+    def news(made: StoredProposal) -> list[OutboxMessage]:
+        return [*show(made), *([author_note(made)] if author_note is not None else [])]
+
     stored = await services.db.proposals.create(
         case.id,
         author_id,
@@ -92,7 +98,7 @@ async def submit_proposal(
         proposal.to_dict(),
         now,
         source=source,
-        news=show,
+        news=news,
         move=move,
         clear_input=clear_input,
         before_commit=partial(crash_point, "proposal.in_transaction"),
