@@ -5,7 +5,9 @@ transaction. Rejecting, withdrawing and accepting are compare-and-sets on `statu
 changes the proposal, moves the case (the same guarded `apply_transition` as
 `CaseRepo.transition`) and records the obligations in one transaction, so of two accepts at
 the same instant (or an accept and a reject, or a double press) exactly one is applied and
-there is exactly one set of obligations.
+there is exactly one set of obligations. `settle` makes and accepts terms agreed elsewhere in
+one transaction; `create` takes a counter-proposal's transition (`move=`) and the builder
+(`clear_input=`) into its own.
 
 Every write takes the case lock before touching a proposal row, so on PostgreSQL writers to
 one case queue in one order instead of deadlocking.
