@@ -5,7 +5,9 @@ process with SIGKILL: no cleanup, no flush, exactly like the OOM killer or a pow
 (always, outside the crash tests), `crash_point` does nothing. The points:
 
 - `outbox.after_commit`: a change and its news are committed, nothing is sent yet (any flow;
-  `outbox.after_commit:<step>` for one: `filed`, `joined`, `settled`);
+  `outbox.after_commit:<step>` for one: `filed`, `joined`, `settled`, `proposed`);
+- `proposal.in_transaction`: a proposal (with a counter-proposal's response and the builder
+  it was made in) is written, but the transaction has not committed;
 - `sweep.reminder_committed`: a reminder is marked sent and queued, nothing is sent yet;
 - `sweep.deadline_in_transaction`: a due deadline is claimed and its outcome applied, but the
   transaction has not committed.

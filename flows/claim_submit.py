@@ -100,10 +100,10 @@ async def submit(
             new_deadline=invitation_deadline,
             expected_version=case.version,
             outbox=[filed],
+            delete_draft=True,  # filed and the form gone together: a crash leaves no draft
         )
     except (IllegalTransition, ConcurrentUpdate):
         log.info("submit pressed twice; applied once")
         return
     log.info("claim submitted")
-    await services.db.drafts.delete(case.id)
     await after_commit(services, bot, step="filed")

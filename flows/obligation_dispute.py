@@ -28,7 +28,7 @@ from flows.rules.lifecycle import (
     check_transition,
 )
 from flows.rules.validation import ValidationError, parse_text
-from storage import Case, ConcurrentUpdate, Conflict, Obligation, PendingInput, User
+from storage import Case, ConcurrentUpdate, Conflict, Move, Obligation, PendingInput, User
 
 FULFILMENT_STATES = frozenset({CaseState.SETTLED, CaseState.DECIDED})
 NOT_DONE = "not_done"  # the typed reason why an obligation was not done
@@ -114,17 +114,18 @@ async def dispute(
     )
     try:
         check_transition(case.facts, Action.DISPUTE_FULFILMENT, role, now, services.lifecycle)
-        await services.db.obligations.dispute(duty.id, user_id, now, reason=reason)
-        case = await services.db.cases.transition(
-            case.id,
+        to_mediation = Move(
             Action.DISPUTE_FULFILMENT,
             user_id,
             role,
-            now,
             reason=f"{obligation_number(duty.number)} disputed",
             payload={"obligation": duty.number, "not_done_reason": reason},
             new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
             outbox=news,
+        )
+        # The obligation disputed and the case in mediation: one transaction.
+        await services.db.obligations.dispute(
+            duty.id, user_id, now, reason=reason, move=to_mediation
         )
     except (Conflict, IllegalTransition, ConcurrentUpdate):
         return False

@@ -37,7 +37,8 @@ from flows.rules.proposals import (
     Term,
 )
 from flows.rules.validation import ValidationError
-from storage import Case, PendingInput, User
+from storage import Case, OutboxMessage, PendingInput, User
+from storage import Proposal as StoredProposal
 
 KIND = "proposal"
 BUILD = "pb"  # pb:<case id>:<action>
@@ -288,9 +289,23 @@ async def _send(
         await send(bot, user.id, validation_message(error, tr))
         await _show(services, bot, case, pending, tr)
         return
-    await services.db.inputs.clear(user.id, user.id)
-    stored = await submit_proposal(services, bot, case, user.id, role, proposal)
-    await send(bot, user.id, tr.t("builder.sent", number=f"P{stored.number}"))
+
+    def sent(made: StoredProposal) -> OutboxMessage:
+        text = tr.t("builder.sent", number=f"P{made.number}")
+        return OutboxMessage(user.id, text, f"case:{case.id}:proposal:{made.id}:sent", case.id)
+
+    # The builder is consumed, and the author told, in the proposal's own transaction: a
+    # crash loses none of it.
+    await submit_proposal(
+        services,
+        bot,
+        case,
+        user.id,
+        role,
+        proposal,
+        clear_input=(user.id, user.id),
+        author_note=sent,
+    )
 
 
 async def on_propose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
+from bot.crash import crash_point
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.outbox import after_commit
@@ -36,7 +38,16 @@ from flows.rules.lifecycle import (
     Role,
 )
 from flows.rules.proposals import Proposal, obligations
-from storage import Case, ConcurrentUpdate, Conflict, NewObligation, OutboxMessage
+from storage import (
+    Case,
+    ConcurrentUpdate,
+    Conflict,
+    Deadline,
+    Move,
+    NewDeadline,
+    NewObligation,
+    OutboxMessage,
+)
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
@@ -73,28 +84,46 @@ async def submit_proposal(
     proposal: Proposal,
     *,
     source: str = "party",
+    clear_input: tuple[int, int] | None = None,
+    author_note: Callable[[StoredProposal], OutboxMessage] | None = None,
 ) -> StoredProposal:
-    """Record a proposal (superseding older ones) and show it to both parties."""
+    """Record a proposal (superseding older ones) and show it to both parties. The supplier's
+    counter-proposal to the claim is also their response (the case goes to negotiation), and
+    `clear_input` the builder it came from: all of it one transaction, with its news and
+    `author_note` (the author's "sent", which names the new proposal)."""
     now = services.clock.now()
+    move = None
     if case.state is CaseState.AWAITING_SUPPLIER and role is Role.SUPPLIER:
-        case = await services.db.cases.transition(
-            case.id,
+        move = Move(
             Action.SUPPLIER_RESPOND,
             author_id,
             role,
-            now,
             reason="supplier made a counter-proposal",
             payload={"response": "counter"},
             new_deadline=services.deadline(
                 DeadlineKind.NEGOTIATION, now, filed_at=case.submitted_at
             ),
+            expected_version=case.version,
         )
-    show = await proposal_news(services, case, role)
+    show = await proposal_news(services, case, role, starts=move.new_deadline if move else None)
+
+    def news(made: StoredProposal) -> list[OutboxMessage]:
+        return [*show(made), *([author_note(made)] if author_note is not None else [])]
+
     stored = await services.db.proposals.create(
-        case.id, author_id, role, proposal.to_dict(), now, source=source, news=show
+        case.id,
+        author_id,
+        role,
+        proposal.to_dict(),
+        now,
+        source=source,
+        news=news,
+        move=move,
+        clear_input=clear_input,
+        before_commit=partial(crash_point, "proposal.in_transaction"),
     )
     log.info("proposal %s made by the %s", stored.number, role)
-    await after_commit(services, bot)
+    await after_commit(services, bot, step="proposed")
     return stored
 
 
@@ -112,14 +141,16 @@ def decision_rows(stored: StoredProposal) -> Any:
 
 
 async def proposal_news(
-    services: Services, case: Case, author_role: Role
+    services: Services, case: Case, author_role: Role, *, starts: NewDeadline | None = None
 ) -> Callable[[StoredProposal], list[OutboxMessage]]:
     """The new proposal for the shared chat and the other party, with Accept / Reject /
     Counter; rendered inside the transaction that stores it (the buttons name it), from
-    translators loaded here beforehand."""
+    translators loaded here beforehand. `starts`: the deadline the same step starts (a
+    counter-proposal to the claim opens negotiation)."""
     paid, currency = paid_of(case)
     # Until when it can be accepted, and what happens if nobody does: the stage's deadline.
-    pending = await services.db.deadlines.pending_for_case(case.id)
+    pending: list[NewDeadline | Deadline] = [starts] if starts is not None else []
+    pending += await services.db.deadlines.pending_for_case(case.id)
     until = next((d for d in pending if d.kind in OPEN_UNTIL_KEYS), None)
     other = other_party(case, author_role)
     audience = await readers(services, case, private_to=[other] if other is not None else [])
@@ -246,33 +277,12 @@ async def accept_stored(
 ) -> bool:
     """Accept `stored` for `role`: settle the case with its obligations. False when it was no
     longer possible (already decided, superseded, or the case moved on): nothing changed."""
-    action = ACCEPT_ACTIONS.get(case.state)
-    if action is None:
+    settlement = await _settlement(services, case, stored.terms, role)
+    if settlement is None:
         return False
-    now = services.clock.now()
-    paid, currency = paid_of(case)
-    duties = obligations(
-        Proposal.from_dict(stored.terms),
-        paid,
-        currency,
-        now,
-        int(services.settings.fulfilment_days),
-    )
-    due = max([services.policy.due_at(DeadlineKind.FULFILMENT, now), *(d.due for d in duties)])
-    from flows import settlement
-
-    settlement_news = await settlement.news(services, case, role)
     try:
         accepted, case, _ = await services.db.proposals.accept(
-            stored.id,
-            user_id,
-            role,
-            now,
-            action=action,
-            new_deadline=services.deadline(DeadlineKind.FULFILMENT, now, due=due),
-            obligations=[NewObligation.from_rule(d, currency) for d in duties],
-            expected_case_version=case.version,
-            news=settlement_news,  # queued with the settlement: a crash cannot lose it
+            stored.id, user_id, role, services.clock.now(), **settlement
         )
     except (Conflict, ConcurrentUpdate, IllegalTransition):
         log.info("accept of proposal %s not applied: already decided", stored.number)
@@ -280,6 +290,33 @@ async def accept_stored(
     log.info("proposal %s accepted; case settled", accepted.number)
     await after_commit(services, bot, step="settled")
     return True
+
+
+async def _settlement(
+    services: Services, case: Case, terms: dict[str, Any], role: Role
+) -> dict[str, Any] | None:
+    """What accepting `terms` for `role` writes with the acceptance (the case's transition,
+    its fulfilment deadline, the obligations, the news), or None when this state takes no
+    acceptance."""
+    action = ACCEPT_ACTIONS.get(case.state)
+    if action is None:
+        return None
+    now = services.clock.now()
+    paid, currency = paid_of(case)
+    duties = obligations(
+        Proposal.from_dict(terms), paid, currency, now, int(services.settings.fulfilment_days)
+    )
+    due = max([services.policy.due_at(DeadlineKind.FULFILMENT, now), *(d.due for d in duties)])
+    from flows import settlement
+
+    return {
+        "action": action,
+        "new_deadline": services.deadline(DeadlineKind.FULFILMENT, now, due=due),
+        "obligations": [NewObligation.from_rule(d, currency) for d in duties],
+        "expected_case_version": case.version,
+        # queued with the settlement: a crash cannot lose it
+        "news": await settlement.news(services, case, role),
+    }
 
 
 async def settle_with(
@@ -294,11 +331,32 @@ async def settle_with(
     acceptor_role: Role,
     source: str,
 ) -> bool:
-    """Settle on terms both sides already agreed elsewhere (the claim, a blind-bid round)."""
-    stored = await services.db.proposals.create(
-        case.id, author_id, author_role, proposal.to_dict(), services.clock.now(), source=source
-    )
-    return await accept_stored(services, bot, case, stored, acceptor_id, acceptor_role)
+    """Settle on terms both sides already agreed elsewhere (the claim, a blind-bid round):
+    the proposal is recorded and accepted in one transaction, so a crash or a refusal never
+    leaves it open with nobody asked about it. False (nothing written) when it was no longer
+    possible."""
+    terms = proposal.to_dict()
+    settlement = await _settlement(services, case, terms, acceptor_role)
+    if settlement is None:
+        return False
+    try:
+        accepted, case, _ = await services.db.proposals.settle(
+            case.id,
+            author_id,
+            author_role,
+            terms,
+            acceptor_id,
+            acceptor_role,
+            services.clock.now(),
+            source=source,
+            **settlement,
+        )
+    except (Conflict, ConcurrentUpdate, IllegalTransition):
+        log.info("settlement on the %s's terms not applied: the case moved on", source)
+        return False
+    log.info("proposal %s made and accepted; case settled", accepted.number)
+    await after_commit(services, bot, step="settled")
+    return True
 
 
 async def _reject(

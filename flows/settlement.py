@@ -28,12 +28,22 @@ from flows.obligation_dispute import FULFILMENT_STATES as FULFILMENT_STATES  # r
 from flows.proposal_render import obligation_number, obligation_text, proposal_number, role_name
 from flows.rules.lifecycle import (
     Action,
+    CaseState,
     DeadlineKind,
     IllegalTransition,
     Role,
 )
 from flows.rules.validation import EvidenceTag, ValidationError
-from storage import Case, ConcurrentUpdate, Conflict, Obligation, OutboxMessage, PendingInput, User
+from storage import (
+    Case,
+    ConcurrentUpdate,
+    Conflict,
+    Move,
+    Obligation,
+    OutboxMessage,
+    PendingInput,
+    User,
+)
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
@@ -154,7 +164,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if action == "n":
         await query.answer()
-        await services.db.inputs.clear(user.id, user.id)
         await _mark_done(services, context.bot, case, duty, user.id, None)
         return
     if action == "c":
@@ -198,7 +207,6 @@ async def on_proof(
     evidence = await record_file(
         services, context.bot, case.id, user.id, role, item, label[:100], EvidenceTag.PAYMENT
     )
-    await services.db.inputs.clear(user.id, user.id)
     await _mark_done(services, context.bot, case, duty, user.id, evidence.number)
 
 
@@ -233,9 +241,15 @@ async def _mark_done(
     )
     try:
         await services.db.obligations.mark_done(
-            duty.id, user_id, services.clock.now(), proof_evidence_number=proof, outbox=news
+            duty.id,
+            user_id,
+            services.clock.now(),
+            proof_evidence_number=proof,
+            outbox=news,
+            clear_input=(user_id, user_id),  # the proof prompt is answered by this mark
         )
-    except Conflict:
+    except Conflict:  # marked meanwhile: the prompt has nothing left to ask
+        await services.db.inputs.clear(user_id, user_id)
         return
     await after_commit(services, bot)
     await _acknowledge(services, bot, case, duty, user_id, proof)
@@ -283,15 +297,8 @@ async def _confirm(
             lambda t: t.t("obligation.confirmed", number=obligation_number(duty.number)),
             key=f"case:{case.id}:confirmed:{duty.id}",
         )
-    try:
-        await services.db.obligations.confirm(duty.id, user_id, services.clock.now(), outbox=news)
-    except Conflict:
-        await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
-        return
-    await query.answer()
-    await after_commit(services, bot)
-    if not await services.db.obligations.all_confirmed(case.id):
-        return
+    # Rendered for every confirmation: whether it is the last is decided in the transaction,
+    # under the case's lock, where the closing commits with it.
     closed = await for_case(
         services,
         case,
@@ -299,21 +306,25 @@ async def _confirm(
         key=f"case:{case.id}:v{case.version + 1}:closed_fulfilled",
         private_to=parties(case),
     )
+    close = Move(
+        Action.CONFIRM_FULFILMENT, user_id, role, reason="every obligation confirmed", outbox=closed
+    )
     try:
-        case = await services.db.cases.transition(
-            case.id,
-            Action.CONFIRM_FULFILMENT,
-            user_id,
-            role,
-            services.clock.now(),
-            reason="every obligation confirmed",
-            outbox=closed,
+        await services.db.obligations.confirm(
+            duty.id, user_id, services.clock.now(), outbox=news, close=close
         )
-    except (IllegalTransition, ConcurrentUpdate) as exc:
-        log.warning("closing after fulfilment failed: %s", exc)
+    except Conflict:
+        await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
         return
-    log.info("case closed: obligations fulfilled")
-    await chat_links.revoke_case_links(services, bot, case)  # nobody joins a closed case
+    except (IllegalTransition, ConcurrentUpdate) as exc:
+        log.warning("confirming the last obligation not applied: %s", exc)
+        await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
+        return
+    await query.answer()
+    case = await services.db.cases.get(case.id) or case
+    if case.state is CaseState.CLOSED:
+        log.info("case closed: obligations fulfilled")
+        await chat_links.revoke_case_links(services, bot, case)  # nobody joins a closed case
     await after_commit(services, bot)  # the news says it is closed: it is, links and all
 
 

@@ -197,8 +197,8 @@ async def on_contest(
         payload={"response": "contest", "statement": statement},
         new_deadline=negotiation,
         outbox=news,
+        clear_input=(user.id, user.id),  # the statement is consumed with the response
     )
-    await services.db.inputs.clear(user.id, user.id)
     log.info("supplier contests the claim")
     await after_commit(services, context.bot)
 

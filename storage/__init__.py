@@ -51,6 +51,7 @@ from storage.records import (
     VerifyResult,
 )
 from storage.repos.outbox import OutboxMessage, OutboxRow
+from storage.repos.transitions import Move
 from storage.urls import display_url, to_async_url
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "HistoryEvent",
     "IllegalTransition",
     "InviteToken",
+    "Move",
     "NewDeadline",
     "NewObligation",
     "NotFound",

@@ -23,7 +23,9 @@ from storage.errors import Conflict, NotFound
 from storage.records import Case, DeadlineStatus, Draft, NewDeadline
 from storage.repos.base import Repo
 from storage.repos.deadlines import insert_deadline
+from storage.repos.drafts import delete_draft as delete_draft_of
 from storage.repos.history import append_event
+from storage.repos.inputs import InputKey, delete_input
 from storage.repos.outbox import OutboxMessage
 from storage.repos.transitions import apply_transition, deadline_payload, fetch_case
 from storage.rows import case_from_row, draft_from_row
@@ -193,10 +195,15 @@ class CaseRepo(Repo):
         expected_version: int | None = None,
         closing_status: str = DeadlineStatus.MET,
         outbox: Sequence[OutboxMessage] = (),
+        clear_input: InputKey | None = None,
+        delete_draft: bool = False,
     ) -> Case:
         """Apply `action` if the lifecycle allows it; see the module docstring.
 
         `outbox`: the rendered news of the change, queued in its transaction (bot/outbox.py).
+        The step's other writes commit with it or not at all: `clear_input` consumes the
+        pending input (user, chat) whose answer this is (a contest statement), `delete_draft`
+        drops the claim form once it is filed.
 
         Pending deadlines of the case are closed with `closing_status`; `new_deadline` (whose
         kind must be the one the transition starts) is armed; `claim`/`category` replace the
@@ -208,7 +215,7 @@ class CaseRepo(Repo):
         a mediator records them as the case's `mediator_id`.
         """
         async with self._write() as conn:
-            return await apply_transition(
+            moved = await apply_transition(
                 conn,
                 case_id,
                 action,
@@ -225,6 +232,10 @@ class CaseRepo(Repo):
                 closing_status=closing_status,
                 outbox=outbox,
             )
+            await delete_input(conn, clear_input)
+            if delete_draft:
+                await delete_draft_of(conn, case_id)
+            return moved
 
     async def role_of(self, case_id: int, user_id: int) -> Role | None:
         """The user's role in the case: buyer, supplier or its mediator; None otherwise

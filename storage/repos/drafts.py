@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.errors import ConcurrentUpdate, NotFound
 from storage.records import Draft
@@ -19,7 +20,7 @@ from storage.rows import draft_from_row
 from storage.tables import drafts
 from storage.types import normalise_json
 
-__all__ = ["DraftRepo"]
+__all__ = ["DraftRepo", "delete_draft"]
 
 
 class DraftRepo(Repo):
@@ -79,4 +80,9 @@ class DraftRepo(Repo):
     async def delete(self, case_id: int) -> None:
         """Drop the form (after submit or abandon); nothing happens if there is none."""
         async with self._write() as conn:
-            await conn.execute(delete(drafts).where(drafts.c.case_id == case_id))
+            await delete_draft(conn, case_id)
+
+
+async def delete_draft(conn: AsyncConnection, case_id: int) -> None:
+    """Drop the case's form inside the caller's transaction (filing it, or its expiry)."""
+    await conn.execute(delete(drafts).where(drafts.c.case_id == case_id))

@@ -4,6 +4,10 @@ Building a proposal, labelling a file in the dispute chat as evidence, entering 
 giving proof of fulfilment: each is a few questions long, and a restart must lose nothing. A
 working table like `drafts`, not part of the record: what the input produces is recorded by
 the repository that stores it. One input per (user, chat); a new one replaces the old.
+
+An input is consumed in the transaction that writes its effect (`clear_input=` on the
+repositories, `delete_input` here): a crash between the two would otherwise either lose the
+answer (input gone, effect not written) or apply it twice (effect written, input still there).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.errors import ConcurrentUpdate, NotFound
 from storage.records import PendingInput
@@ -22,7 +27,10 @@ from storage.rows import input_from_row
 from storage.tables import pending_inputs
 from storage.types import normalise_json
 
-__all__ = ["InputRepo"]
+__all__ = ["InputKey", "InputRepo", "delete_input"]
+
+# (user id, chat id): whose input, typed where.
+InputKey = tuple[int, int]
 
 _T = pending_inputs.c
 
@@ -99,14 +107,21 @@ class InputRepo(Repo):
         )
 
     async def clear(self, user_id: int, chat_id: int) -> None:
-        """Forget the input (finished or cancelled); nothing happens if there is none."""
+        """Forget the input (cancelled, or answered with nothing to write); nothing happens if
+        there is none. An input whose answer writes something is cleared by that write."""
         async with self._write() as conn:
-            await conn.execute(
-                delete(pending_inputs).where(_T.user_id == user_id, _T.chat_id == chat_id)
-            )
+            await delete_input(conn, (user_id, chat_id))
 
     async def clear_for_case(self, case_id: int) -> int:
         """Forget every input about the case (e.g. once it closes); returns how many."""
         async with self._write() as conn:
             result = await conn.execute(delete(pending_inputs).where(_T.case_id == case_id))
             return int(result.rowcount)
+
+
+async def delete_input(conn: AsyncConnection, key: InputKey | None) -> None:
+    """Forget the input of `key` (user, chat) inside the caller's transaction (None: nothing)."""
+    if key is None:
+        return
+    user_id, chat_id = key
+    await conn.execute(delete(pending_inputs).where(_T.user_id == user_id, _T.chat_id == chat_id))

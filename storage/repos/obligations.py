@@ -15,16 +15,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from flows.rules.lifecycle import Role
+from flows.rules.lifecycle import LifecyclePolicy, Role
 from storage.errors import Conflict, NotFound
 from storage.records import NewObligation, Obligation, ObligationStatus, Proposal
 from storage.repos.base import Repo, lock_case
 from storage.repos.cases import role_in
 from storage.repos.history import append_event
+from storage.repos.inputs import InputKey, delete_input
 from storage.repos.outbox import OutboxMessage, enqueue
-from storage.repos.transitions import fetch_case
+from storage.repos.transitions import Move, apply_move, fetch_case
 from storage.rows import obligation_from_row
 from storage.tables import evidence, obligations
 
@@ -112,6 +113,10 @@ async def insert_obligations(
 class ObligationRepo(Repo):
     """Reading obligations and moving them through done, confirmed and disputed."""
 
+    def __init__(self, engine: AsyncEngine, policy: LifecyclePolicy | None = None) -> None:
+        super().__init__(engine)
+        self._policy = policy or LifecyclePolicy()
+
     async def list(self, case_id: int) -> builtins.list[Obligation]:
         """The case's obligations in number order."""
         async with self._read() as conn:
@@ -134,11 +139,13 @@ class ObligationRepo(Repo):
         proof_evidence_number: int | None = None,
         *,
         outbox: Sequence[OutboxMessage] = (),
+        clear_input: InputKey | None = None,
     ) -> Obligation:
         """pending or disputed -> done (event "obligation.done" {number, proof}).
 
         `proof_evidence_number` must name an item of the case (NotFound otherwise). `outbox`:
-        the news of it, queued in the same transaction (also for `confirm`).
+        the news of it, queued in the same transaction (also for `confirm`); `clear_input`
+        the pending input (user, chat) the proof was asked in, consumed with it.
         """
 
         async def check(conn: AsyncConnection, item: Obligation) -> None:
@@ -169,6 +176,7 @@ class ObligationRepo(Repo):
             {"proof_evidence_number": proof_evidence_number},
             check,
             outbox,
+            clear_input=clear_input,
         )
 
     async def confirm(
@@ -178,17 +186,41 @@ class ObligationRepo(Repo):
         now: datetime,
         *,
         outbox: Sequence[OutboxMessage] = (),
+        close: Move | None = None,
     ) -> Obligation:
-        """done -> confirmed (event "obligation.confirmed")."""
+        """done -> confirmed (event "obligation.confirmed").
+
+        When this confirms the case's last open obligation and `close` is given, the case
+        moves by `close` (closing it as fulfilled) in the same transaction and `close.outbox`
+        is queued instead of `outbox`: the last confirmation and the closing commit together,
+        decided under the case's lock, so of two last confirmations at once one closes.
+        """
         values = {"status": _S.CONFIRMED, "confirmed_at": now, "confirmed_by": user_id}
         return await self._move(
-            obligation_id, user_id, now, {_S.DONE}, values, "obligation.confirmed", {}, None, outbox
+            obligation_id,
+            user_id,
+            now,
+            {_S.DONE},
+            values,
+            "obligation.confirmed",
+            {},
+            None,
+            outbox,
+            close=close,
         )
 
     async def dispute(
-        self, obligation_id: int, user_id: int, now: datetime, reason: str
+        self,
+        obligation_id: int,
+        user_id: int,
+        now: datetime,
+        reason: str,
+        *,
+        move: Move | None = None,
     ) -> Obligation:
-        """done -> disputed (event "obligation.disputed" {number, reason})."""
+        """done -> disputed (event "obligation.disputed" {number, reason}); `move` (the case
+        to mediation, with its news) is applied in the same transaction, and a refusal of it
+        leaves the obligation as it was."""
         if not reason.strip():
             raise ValueError("a dispute needs a reason")
         values = {
@@ -205,20 +237,13 @@ class ObligationRepo(Repo):
             values,
             "obligation.disputed",
             {"reason": reason},
+            move=move,
         )
 
     async def all_confirmed(self, case_id: int) -> bool:
         """Whether the case has obligations and every one is confirmed."""
         async with self._read() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        func.count(),
-                        func.count().filter(obligations.c.status != _S.CONFIRMED),
-                    ).where(obligations.c.case_id == case_id)
-                )
-            ).one()
-        return int(row[0]) > 0 and int(row[1]) == 0
+            return await _all_confirmed(conn, case_id)
 
     async def _move(
         self,
@@ -231,8 +256,13 @@ class ObligationRepo(Repo):
         payload: dict[str, Any],
         check: Callable[[AsyncConnection, Obligation], Awaitable[None]] | None = None,
         outbox: Sequence[OutboxMessage] = (),
+        *,
+        move: Move | None = None,
+        close: Move | None = None,
+        clear_input: InputKey | None = None,
     ) -> Obligation:
-        """Compare-and-set the status from one of `allowed_from`, with its event."""
+        """Compare-and-set the status from one of `allowed_from`, with its event; then `move`,
+        and `close` if no obligation of the case is left unconfirmed (see `confirm`)."""
         async with self._write() as conn:
             item = await _fetch(conn, obligation_id)
             if item is None:
@@ -272,8 +302,26 @@ class ObligationRepo(Repo):
                 {"number": item.number, **payload},
                 now,
             )
-            await enqueue(conn, outbox, now)
+            await delete_input(conn, clear_input)
+            if move is not None:
+                await apply_move(conn, item.case_id, move, now, self._policy)
+            if close is not None and await _all_confirmed(conn, item.case_id):
+                await apply_move(conn, item.case_id, close, now, self._policy)
+            else:
+                await enqueue(conn, outbox, now)
             return obligation_from_row(row)
+
+
+async def _all_confirmed(conn: AsyncConnection, case_id: int) -> bool:
+    row = (
+        await conn.execute(
+            select(
+                func.count(),
+                func.count().filter(obligations.c.status != _S.CONFIRMED),
+            ).where(obligations.c.case_id == case_id)
+        )
+    ).one()
+    return int(row[0]) > 0 and int(row[1]) == 0
 
 
 async def _fetch(conn: AsyncConnection, obligation_id: int) -> Obligation | None:

@@ -12,6 +12,7 @@ invitation tokens revoked in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +39,23 @@ from storage.rows import case_from_row
 from storage.tables import cases
 from storage.types import normalise_json
 
-__all__ = ["apply_transition", "deadline_payload", "fetch_case"]
+__all__ = ["Move", "apply_move", "apply_transition", "deadline_payload", "fetch_case"]
+
+
+@dataclass(frozen=True)
+class Move:
+    """A transition that another repository applies inside its own transaction, so that a
+    step's state change and its other writes (a counter-proposal and the supplier's response)
+    commit together or not at all."""
+
+    action: Action
+    actor_id: int | None
+    actor_role: Role
+    reason: str | None = None
+    payload: Mapping[str, Any] | None = None
+    new_deadline: NewDeadline | None = None
+    expected_version: int | None = None
+    outbox: Sequence[OutboxMessage] = ()
 
 
 def deadline_payload(new: NewDeadline) -> dict[str, Any]:
@@ -144,6 +161,26 @@ async def apply_transition(
     await append_event(conn, case_id, actor_id, actor_role, "case.transition", event, now)
     await enqueue(conn, outbox, now)
     return case_from_row(row)
+
+
+async def apply_move(
+    conn: AsyncConnection, case_id: int, move: Move, now: datetime, policy: LifecyclePolicy
+) -> Case:
+    """`apply_transition` of `move` in the caller's transaction."""
+    return await apply_transition(
+        conn,
+        case_id,
+        move.action,
+        move.actor_id,
+        move.actor_role,
+        now,
+        policy=policy,
+        reason=move.reason,
+        payload=move.payload,
+        new_deadline=move.new_deadline,
+        expected_version=move.expected_version,
+        outbox=move.outbox,
+    )
 
 
 def _check_party(case: Case, action: Action, actor_id: int | None, role: Role) -> None:

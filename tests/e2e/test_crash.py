@@ -3,8 +3,9 @@ message about a change arrives exactly once and the case goes on. SQLite and Pos
 
 The moments are the bot's test-only crash points (`bot/crash.py`, `DISPUTEBOT_CRASH_AT`):
 after filing, after "Yes, I am the supplier" and after Accept (each: committed, nothing sent
-yet), after a reminder was claimed and queued, and inside a deadline's transaction (claimed and
-applied, not committed). The bot process has the wall clock, not the tests' FrozenClock; to
+yet), inside a counter-proposal's transaction and after its commit, after a reminder was
+claimed and queued, and inside a deadline's transaction (claimed and applied, not committed).
+The bot process has the wall clock, not the tests' FrozenClock; to
 bring it to a reminder or a due deadline it is started with `DISPUTEBOT_CLOCK_OFFSET_SECONDS`
 (days ahead) rather than driving the sweep in-process, so that the process that dies is the one
 that sweeps, with its scheduler, as in production.
@@ -265,5 +266,78 @@ async def test_killed_in_a_reminder_and_in_a_deadline_nothing_is_lost_or_doubled
         assert fired is not None and fired.status == "fired"
         assert await db.outbox.open_count() == 0
         assert (await db.history.verify(case.id)).ok
+    finally:
+        await db.dispose()
+
+
+async def test_killed_during_a_counter_proposal_it_reaches_the_buyer_once(
+    bot_process: BotProcess, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    """The supplier's counter-proposal is one step: their response (the case to negotiation),
+    the proposal and its news, and the builder it was made in. Killed inside that transaction,
+    nothing of it is left and Send works again (before, the builder was gone and the case had
+    moved, with no proposal: lost); killed after its commit, it is all there. The buyer gets
+    it once after the restart, and the supplier is told it was sent."""
+    buyer = sandbox.user("Anna", language_code="en")
+    supplier = sandbox.user("王芳", language_code="zh-hans")
+    btr, st = catalogs.translator("en"), catalogs.translator("zh_Hans")
+    await bot_process.start()
+    await file_until_submit(buyer, catalogs, clock)
+    await buyer.wait_for(showing(btr.t("button.create_chat")), timeout=30)
+    invitation = await invite_supplier(buyer, btr, timeout=20)
+    await supplier.open_link(invitation)
+    await supplier.next_message(timeout=20)  # the claim, "are you the supplier?"
+    await supplier.press(st.t("button.i_am_supplier"), timeout=20)
+    await supplier.wait_for(showing(st.t("button.counter")), timeout=20)
+    await bot_process.stop()
+
+    async def state() -> tuple[str, int, bool]:
+        db = await Database.connect(bot_process.url, migrate=False)
+        try:
+            [case] = await db.cases.list_for_user(buyer.id)
+            made = await db.proposals.list(case.id)
+            builder = await db.inputs.get(supplier.id, supplier.id)
+            return case.state.value, len(made), builder is not None
+        finally:
+            await db.dispose()
+
+    def proposal_for_buyer(entry: TranscriptEntry) -> bool:
+        return btr.t("button.accept") in entry.button_texts and "P1" in entry.text
+
+    sent = showing(st.t("button.send_proposal"))
+    await bot_process.start(crash_at="proposal.in_transaction")
+    await supplier.press(st.t("button.counter"), timeout=20)
+    await supplier.wait_for(showing(st.t("outcome.full_refund")), timeout=20)
+    await supplier.press(st.t("outcome.full_refund"), timeout=20)
+    ready = await supplier.wait_for(sent, timeout=20)
+    # The press is answered before the proposal is stored; the process dies in its commit.
+    pressing = asyncio.create_task(
+        supplier.press(st.t("button.send_proposal"), message=ready.message_id, timeout=60)
+    )
+    await bot_process.killed()
+    await pressing
+    assert await state() == ("awaiting_supplier", 0, True)  # nothing of the step
+
+    # The builder is still there, so Send works again (polling confirmed the update before
+    # it was handled, so it may not come again); this time killed just after the commit.
+    await bot_process.start(crash_at="outbox.after_commit:proposed")
+    pressing = asyncio.create_task(
+        supplier.press(st.t("button.send_proposal"), message=ready.message_id, timeout=60)
+    )
+    await bot_process.killed()
+    assert await state() == ("negotiation", 1, False)  # all of the step
+    assert count(buyer, proposal_for_buyer) == 0
+
+    await bot_process.start()
+    await pressing
+    await buyer.wait_for(proposal_for_buyer, timeout=30)
+    await supplier.wait_for(lambda e: e.text == st.t("builder.sent", number="P1"), timeout=30)
+    await bot_process.stop()
+    assert count(buyer, proposal_for_buyer) == 1
+    assert count(supplier, lambda e: e.text == st.t("builder.sent", number="P1")) == 1
+    assert await state() == ("negotiation", 1, False)
+    db = await Database.connect(bot_process.url, migrate=False)
+    try:
+        assert await db.outbox.open_count() == 0
     finally:
         await db.dispose()
