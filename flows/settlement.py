@@ -35,6 +35,7 @@ from flows.rules.lifecycle import (
 from flows.rules.validation import EvidenceTag, ValidationError
 from storage import Case, ConcurrentUpdate, Conflict, Obligation, OutboxMessage, PendingInput, User
 from storage import Proposal as StoredProposal
+from storage.repos.obligations import Closing
 
 log = logging.getLogger(__name__)
 
@@ -223,25 +224,13 @@ async def _confirm(
     role: Role,
     tr: Translator,
 ) -> None:
-    others = [o for o in await services.db.obligations.list(case.id) if o.id != duty.id]
-    last = all(o.status == "confirmed" for o in others)
-    news = []
-    if not last:  # the last one's news is the case's closing, below
-        news = await for_case(
-            services,
-            case,
-            lambda t: t.t("obligation.confirmed", number=obligation_number(duty.number)),
-            key=f"case:{case.id}:confirmed:{duty.id}",
-        )
-    try:
-        await services.db.obligations.confirm(duty.id, user_id, services.clock.now(), outbox=news)
-    except Conflict:
-        await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
-        return
-    await query.answer()
-    await after_commit(services, bot)
-    if not await services.db.obligations.all_confirmed(case.id):
-        return
+    news = await for_case(
+        services,
+        case,
+        lambda t: t.t("obligation.confirmed", number=obligation_number(duty.number)),
+        key=f"case:{case.id}:confirmed:{duty.id}",
+    )
+    # The last confirmation's news is the case's closing, queued with the close itself.
     closed = await for_case(
         services,
         case,
@@ -249,22 +238,21 @@ async def _confirm(
         key=f"case:{case.id}:v{case.version + 1}:closed_fulfilled",
         private_to=parties(case),
     )
+    closing = Closing(role, "every obligation confirmed", closed)
     try:
-        case = await services.db.cases.transition(
-            case.id,
-            Action.CONFIRM_FULFILMENT,
-            user_id,
-            role,
-            services.clock.now(),
-            reason="every obligation confirmed",
-            outbox=closed,
+        await services.db.obligations.confirm(
+            duty.id, user_id, services.clock.now(), outbox=news, closing=closing
         )
-    except (IllegalTransition, ConcurrentUpdate) as exc:
-        log.warning("closing after fulfilment failed: %s", exc)
+    except Conflict:
+        await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
         return
-    log.info("case closed: obligations fulfilled")
-    await chat_links.revoke_case_links(services, bot, case)  # nobody joins a closed case
-    await after_commit(services, bot)  # the news says it is closed: it is, links and all
+    await query.answer()
+    now = await services.db.cases.get(case.id)
+    if now is not None and now.state is CaseState.CLOSED:
+        log.info("case closed: obligations fulfilled")
+        await chat_links.revoke_case_links(services, bot, now)  # nobody joins a closed case
+    # The news says it is closed: it is, links and all.
+    await after_commit(services, bot, step="confirmed")
 
 
 async def _dispute(

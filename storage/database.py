@@ -54,7 +54,7 @@ class Database:
         self.suppliers = SupplierRepo(engine)
         self.inputs = InputRepo(engine)
         self.proposals = ProposalRepo(engine, lifecycle_policy)
-        self.obligations = ObligationRepo(engine)
+        self.obligations = ObligationRepo(engine, lifecycle_policy)
         self.bids = BidRepo(engine)
         self.updates = UpdateRepo(engine)
         self.outbox = OutboxRepo(engine)

@@ -11,24 +11,25 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from flows.rules.lifecycle import Role
+from flows.rules.lifecycle import Action, IllegalTransition, LifecyclePolicy, Role
 from storage.errors import Conflict, NotFound
 from storage.records import NewObligation, Obligation, ObligationStatus, Proposal
 from storage.repos.base import Repo, lock_case
 from storage.repos.cases import role_in
 from storage.repos.history import append_event
 from storage.repos.outbox import OutboxMessage, enqueue
-from storage.repos.transitions import fetch_case
+from storage.repos.transitions import apply_transition, fetch_case
 from storage.rows import obligation_from_row
 from storage.tables import evidence, obligations
 
-__all__ = ["ObligationRepo", "insert_obligations"]
+__all__ = ["Closing", "ObligationRepo", "insert_obligations"]
 
 _S = ObligationStatus
 
@@ -109,8 +110,22 @@ async def insert_obligations(
     return created
 
 
+@dataclass(frozen=True)
+class Closing:
+    """How a confirmation that leaves nothing unconfirmed closes the case: the confirmer's
+    role, the transition's reason and the news of the close (instead of the confirmation's)."""
+
+    role: Role
+    reason: str
+    outbox: Sequence[OutboxMessage]
+
+
 class ObligationRepo(Repo):
     """Reading obligations and moving them through done, confirmed and disputed."""
+
+    def __init__(self, engine: AsyncEngine, policy: LifecyclePolicy | None = None) -> None:
+        super().__init__(engine)
+        self._policy = policy or LifecyclePolicy()
 
     async def list(self, case_id: int) -> builtins.list[Obligation]:
         """The case's obligations in number order."""
@@ -178,11 +193,36 @@ class ObligationRepo(Repo):
         now: datetime,
         *,
         outbox: Sequence[OutboxMessage] = (),
+        closing: Closing | None = None,
     ) -> Obligation:
-        """done -> confirmed (event "obligation.confirmed")."""
+        """done -> confirmed (event "obligation.confirmed"). With `closing`, the confirmation
+        that leaves no obligation of the case unconfirmed also closes the case (confirm
+        fulfilment), queuing `closing.outbox` rather than `outbox`, in the same transaction: a
+        crash between the two would leave a case with everything confirmed that nobody can
+        close (the confirmation's update is in the ledger, no button is left)."""
         values = {"status": _S.CONFIRMED, "confirmed_at": now, "confirmed_by": user_id}
+
+        async def close(conn: AsyncConnection, item: Obligation) -> Sequence[OutboxMessage]:
+            if closing is None or not await _all_confirmed(conn, item.case_id):
+                return outbox
+            try:
+                await apply_transition(
+                    conn,
+                    item.case_id,
+                    Action.CONFIRM_FULFILMENT,
+                    user_id,
+                    closing.role,
+                    now,
+                    policy=self._policy,
+                    reason=closing.reason,
+                    outbox=closing.outbox,
+                )
+            except IllegalTransition:  # refused before it wrote: the case is not to close
+                return outbox
+            return ()
+
         return await self._move(
-            obligation_id, user_id, now, {_S.DONE}, values, "obligation.confirmed", {}, None, outbox
+            obligation_id, user_id, now, {_S.DONE}, values, "obligation.confirmed", {}, after=close
         )
 
     async def dispute(
@@ -210,15 +250,7 @@ class ObligationRepo(Repo):
     async def all_confirmed(self, case_id: int) -> bool:
         """Whether the case has obligations and every one is confirmed."""
         async with self._read() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        func.count(),
-                        func.count().filter(obligations.c.status != _S.CONFIRMED),
-                    ).where(obligations.c.case_id == case_id)
-                )
-            ).one()
-        return int(row[0]) > 0 and int(row[1]) == 0
+            return await _all_confirmed(conn, case_id)
 
     async def _move(
         self,
@@ -231,8 +263,12 @@ class ObligationRepo(Repo):
         payload: dict[str, Any],
         check: Callable[[AsyncConnection, Obligation], Awaitable[None]] | None = None,
         outbox: Sequence[OutboxMessage] = (),
+        *,
+        after: Callable[[AsyncConnection, Obligation], Awaitable[Sequence[OutboxMessage]]]
+        | None = None,
     ) -> Obligation:
-        """Compare-and-set the status from one of `allowed_from`, with its event."""
+        """Compare-and-set the status from one of `allowed_from`, with its event; `after`
+        (in the transaction, on the moved obligation) may change more and picks the news."""
         async with self._write() as conn:
             item = await _fetch(conn, obligation_id)
             if item is None:
@@ -272,8 +308,23 @@ class ObligationRepo(Repo):
                 {"number": item.number, **payload},
                 now,
             )
+            moved = obligation_from_row(row)
+            if after is not None:
+                outbox = await after(conn, moved)
             await enqueue(conn, outbox, now)
-            return obligation_from_row(row)
+            return moved
+
+
+async def _all_confirmed(conn: AsyncConnection, case_id: int) -> bool:
+    row = (
+        await conn.execute(
+            select(
+                func.count(),
+                func.count().filter(obligations.c.status != _S.CONFIRMED),
+            ).where(obligations.c.case_id == case_id)
+        )
+    ).one()
+    return int(row[0]) > 0 and int(row[1]) == 0
 
 
 async def _fetch(conn: AsyncConnection, obligation_id: int) -> Obligation | None:
