@@ -39,7 +39,7 @@ class Person:
     async def fresh(
         self, since: int, match: Callable[[TranscriptEntry], bool], within: float
     ) -> TranscriptEntry | None:
-        """The first bot message after `since` that `match`es, or None after `within` s."""
+        """The newest bot message after `since` that `match`es, or None after `within` s."""
         found: list[TranscriptEntry] = []
 
         def seen() -> bool:
@@ -51,7 +51,7 @@ class Person:
             await self.user.sandbox.wait_until(seen, within)
         except TimeoutError:
             return None
-        return found[0]
+        return found[-1]
 
     async def card(self) -> TranscriptEntry | None:
         """Ask `/case N` and return the card with its buttons (None when no answer came)."""
