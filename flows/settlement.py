@@ -325,7 +325,7 @@ async def _confirm(
     if case.state is CaseState.CLOSED:
         log.info("case closed: obligations fulfilled")
         await chat_links.revoke_case_links(services, bot, case)  # nobody joins a closed case
-    await after_commit(services, bot)  # the news says it is closed: it is, links and all
+    await after_commit(services, bot, step="confirmed")  # the news says it is closed: it is
 
 
 inputs.register(PROOF, on_proof)

@@ -14,9 +14,6 @@ that sweeps, with its scheduler, as in production.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -30,7 +27,7 @@ from bot.sandbox import Sandbox, SandboxServer
 from bot.sandbox.state import TranscriptEntry
 from bot.sandbox.users import SandboxUser
 from storage import Database
-from tests.e2e.conftest import TOKEN
+from tests.bot_process import BotProcess
 from tests.e2e.dispute_steps import containing, showing
 from tests.storage.dbs import (
     fresh_postgres_url,
@@ -56,61 +53,6 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         pytest.skip(reason)
     async with fresh_postgres_url(admin) as url:
         yield url
-
-
-class BotProcess:
-    """`python -m bot run` against the in-test sandbox, on one database, started many times."""
-
-    def __init__(self, sandbox: Sandbox, server: SandboxServer, url: str, tmp: Path) -> None:
-        self.sandbox, self.server, self.url, self.tmp = sandbox, server, url, tmp
-        self.process: asyncio.subprocess.Process | None = None
-        self.runs = 0
-
-    async def start(self, *, crash_at: str = "", offset_days: float = 0) -> None:
-        polls = self._polls()
-        self.runs += 1
-        env = {
-            **os.environ,
-            "TELEGRAM_API_URL": self.server.url,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "DATABASE_URL": self.url,
-            "EVIDENCE_DIR": str(self.tmp / "evidence"),
-            "SWEEP_INTERVAL_SECONDS": "1",
-            "DISPUTEBOT_CRASH_AT": crash_at,
-            "DISPUTEBOT_CLOCK_OFFSET_SECONDS": str(offset_days * DAY),
-        }
-        log = (self.tmp / f"run{self.runs}.log").open("wb")  # a pipe could fill up and block
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=self.tmp, stdout=log, stderr=log
-        )
-        log.close()
-        # Started once it polls (or died trying: a crash point may be reached at start-up).
-        await self.sandbox.wait_until(
-            lambda: (
-                self._polls() > polls or self.process is None or self.process.returncode is not None
-            ),
-            timeout=60,
-        )
-
-    def _polls(self) -> int:
-        return sum(1 for method, _ in self.sandbox.requests if method == "getUpdates")
-
-    def log(self) -> str:
-        return (self.tmp / f"run{self.runs}.log").read_text(errors="replace")
-
-    async def killed(self) -> None:
-        """Wait until the crash point killed the process (SIGKILL, nothing cleaned up)."""
-        assert self.process is not None
-        async with asyncio.timeout(60):
-            code = await self.process.wait()
-        assert code == -signal.SIGKILL, self.log()[-3000:]
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            async with asyncio.timeout(30):
-                await self.process.wait()
-        self.process = None
 
 
 @pytest.fixture
@@ -339,5 +281,56 @@ async def test_killed_during_a_counter_proposal_it_reaches_the_buyer_once(
     db = await Database.connect(bot_process.url, migrate=False)
     try:
         assert await db.outbox.open_count() == 0
+    finally:
+        await db.dispose()
+
+
+async def test_killed_after_the_last_confirmation_the_case_is_closed_after_the_restart(
+    bot_process: BotProcess, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    """Found by the soak run: confirming the last obligation and closing the case were two
+    transactions, so a kill between them left a settled case with everything confirmed, no
+    action open to anyone and the confirmation's update already in the ledger: stranded."""
+    buyer = sandbox.user("Anna", language_code="en")
+    supplier = sandbox.user("王芳", language_code="zh-hans")
+    btr, st = catalogs.translator("en"), catalogs.translator("zh_Hans")
+    await bot_process.start(crash_at="outbox.after_commit:confirmed")
+    await file_until_submit(buyer, catalogs, clock)
+    await buyer.wait_for(showing(btr.t("button.create_chat")), timeout=30)
+    invitation = await invite_supplier(buyer, btr, timeout=20)
+    await supplier.open_link(invitation)
+    await supplier.next_message(timeout=20)  # the claim, "are you the supplier?"
+    await supplier.press(st.t("button.i_am_supplier"), timeout=20)
+    await supplier.wait_for(showing(st.t("button.accept_request")), timeout=20)
+    await supplier.press(st.t("button.accept_request"), timeout=20)
+    yes = st.t("button.accept_request_yes")
+    question = await supplier.wait_for(showing(yes), timeout=20)
+    await supplier.press(yes, message=question.message_id, timeout=20)
+    done = st.t("button.mark_done", number="O1")
+    await supplier.wait_for(showing(done), timeout=20)
+    await supplier.press(done, timeout=20)
+    await supplier.wait_for(showing(st.t("button.no_proof")), timeout=20)
+    await supplier.press(st.t("button.no_proof"), timeout=20)
+    confirm = btr.t("button.confirm_done")
+    await buyer.wait_for(showing(confirm), timeout=20)
+    # Confirmed and committed, then killed before anything else happened.
+    pressing = asyncio.create_task(buyer.press(confirm, timeout=60))
+    await bot_process.killed()
+    await bot_process.start()
+    await pressing
+    db = await Database.connect(bot_process.url, migrate=False)
+    try:
+        [case] = await db.cases.list_for_user(buyer.id)
+    finally:
+        await db.dispose()
+    closed = btr.t("case.closed_fulfilled", number=f"#{case.id}")
+    await buyer.wait_for(lambda e: e.text == closed, timeout=30)
+    await bot_process.stop()
+    assert count(buyer, lambda e: e.text == closed) == 1
+    db = await Database.connect(bot_process.url, migrate=False)
+    try:
+        stored = await db.cases.get(case.id)
+        assert stored is not None and stored.state.value == "closed"
+        assert (await db.history.verify(case.id)).ok
     finally:
         await db.dispose()

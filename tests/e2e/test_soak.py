@@ -1,0 +1,52 @@
+"""The soak run (`tests/soak/`) as a test: buyers and suppliers play whole disputes while the
+real bot process is SIGKILLed at random moments and started again; every case must finish,
+with nothing recorded, queued or delivered twice.
+
+By default a short form on SQLite (3 cases, 4 kills, a fixed seed) runs with the suite. With
+`DISPUTEBOT_SOAK=full` it is the acceptance run, 20 buyers and 20 suppliers with 30 kills, on
+SQLite and PostgreSQL (`DISPUTEBOT_SOAK_SEED` picks the seed).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.soak.run import Config, soak
+from tests.storage.dbs import (
+    fresh_postgres_url,
+    in_ci,
+    postgres_admin_url,
+    postgres_unavailable_reason,
+    sqlite_url,
+)
+
+FULL = os.environ.get("DISPUTEBOT_SOAK", "") == "full"
+SEED = int(os.environ.get("DISPUTEBOT_SOAK_SEED", "7"))
+CONFIG = Config(buyers=20, kills=30, seed=SEED) if FULL else Config(buyers=3, kills=4, seed=SEED)
+POSTGRES = pytest.param("postgresql", marks=pytest.mark.postgres)
+DATABASES = ["sqlite", POSTGRES] if FULL else ["sqlite"]
+
+
+@pytest.mark.parametrize("database", DATABASES)
+async def test_random_kills_leave_every_case_finished_and_nothing_twice(
+    database: str, tmp_path: Path
+) -> None:
+    if database == "sqlite":
+        summary = await soak(CONFIG, sqlite_url(tmp_path), tmp_path)
+    else:
+        admin = postgres_admin_url()
+        reason = await postgres_unavailable_reason(admin)
+        if reason is not None:
+            if in_ci():
+                pytest.fail(f"CI=true but PostgreSQL is unusable: {reason}")
+            pytest.skip(reason)
+        async with fresh_postgres_url(admin) as url:
+            summary = await soak(CONFIG, url, tmp_path)
+    print("\n".join(summary.lines()))
+    assert summary.problems == []
+    assert summary.closed == summary.cases == CONFIG.buyers
+    assert summary.kills == summary.restarts
+    assert summary.kills > 0  # the short form still kills the bot mid-play
