@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +31,7 @@ from flows.proposal_render import role_name
 from flows.proposals import ACCEPT_ACTIONS, paid_of, settle_with
 from flows.rules import validation as v
 from flows.rules.blind_bid import BidOutcome, BlindBidPolicy, check_bid, match
-from flows.rules.lifecycle import CaseState, Role
+from flows.rules.lifecycle import CaseState, DeadlineKind, Role
 from flows.rules.proposals import PartialRefund, Proposal
 from storage import Case, Conflict, NotFound, PendingInput, User
 
@@ -41,6 +42,13 @@ MIDPOINT = "bm"  # bm:<case id>:<round>:y|n
 BID = "bid"
 BIDDING_STATES = frozenset({CaseState.NEGOTIATION, CaseState.MEDIATION})
 ASK_KEYS = {Role.BUYER: N_("bids.ask_buyer"), Role.SUPPLIER: N_("bids.ask_supplier")}
+# The midpoint offer by the deadline its answer is due with: each names what follows if the
+# parties do not both accept by then (that deadline's default outcome).
+MIDPOINT_KEYS = {
+    DeadlineKind.NEGOTIATION: N_("bids.midpoint_offer"),
+    DeadlineKind.MEDIATOR_ASSIGNMENT: N_("bids.midpoint_offer_assignment"),
+    DeadlineKind.MEDIATION: N_("bids.midpoint_offer_mediation"),
+}
 
 
 def _policy(services: Services) -> BlindBidPolicy:
@@ -243,6 +251,9 @@ async def _resolve(services: Services, bot: Bot, case: Case, round_no: int) -> N
                 ]
             ]
 
+        # The offer has no clock of its own: the answer is due by the case's deadline, whose
+        # default outcome (mediation, arbitration) is what follows if nobody accepts.
+        key, due = await _answer_due(services, case)
         for user_id in (case.buyer_id, case.supplier_id):
             if user_id is not None:
                 await to_user(
@@ -250,11 +261,23 @@ async def _resolve(services: Services, bot: Bot, case: Case, round_no: int) -> N
                     bot,
                     case,
                     user_id,
-                    lambda t: t.t("bids.midpoint_offer", amount=t.money(midpoint, currency)),
+                    lambda t: t.t(key, amount=t.money(midpoint, currency), due=t.datetime(due)),
                     rows,
                 )
         return
     await _no_agreement(services, bot, case, round_no)
+
+
+async def _answer_due(services: Services, case: Case) -> tuple[str, datetime]:
+    """The midpoint offer's wording and the time its answer is due: the case's own deadline."""
+    deadline = await services.db.deadlines.next_for_case(case.id)
+    if deadline is not None and deadline.kind in MIDPOINT_KEYS:
+        return MIDPOINT_KEYS[deadline.kind], deadline.due_at
+    # A case in bidding always has one of those deadlines; should it not, the offer still
+    # names a time: when a mediator would be assigned if the case went to mediation now.
+    log.warning("midpoint offer without a negotiation or mediation deadline: %s", deadline)
+    due = services.policy.due_at(DeadlineKind.MEDIATOR_ASSIGNMENT, services.clock.now())
+    return MIDPOINT_KEYS[DeadlineKind.MEDIATOR_ASSIGNMENT], due
 
 
 async def _no_agreement(services: Services, bot: Bot, case: Case, round_no: int) -> None:

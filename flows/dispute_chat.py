@@ -47,11 +47,14 @@ log = logging.getLogger(__name__)
 GROUP_BIND = "group_bind"
 ADMIN_RIGHTS = "change_info+delete_messages+restrict_members+invite_users+pin_messages"
 TITLE_LIMIT = 128
-# What the chat is told comes next when it is bound while the case waits for the supplier: the
-# invitation first, then the supplier's response (its clock starts with the invitation).
+# What the chat is told comes next when it is bound, by the case's pending deadline: the
+# invitation, the supplier's response (its clock starts with the invitation), the negotiation
+# after the supplier answered, or a mediator's assignment; each with its default outcome.
 NEXT_STEP_KEYS = {
     DeadlineKind.SUPPLIER_INVITATION: N_("group.next_step_invitation"),
     DeadlineKind.SUPPLIER_RESPONSE: N_("group.next_step"),
+    DeadlineKind.NEGOTIATION: N_("group.next_step_negotiation"),
+    DeadlineKind.MEDIATOR_ASSIGNMENT: N_("group.next_step_mediator"),
 }
 GROUPS = filters.ChatType.GROUPS
 

@@ -106,6 +106,7 @@ async def request_mediation(
             text = tr.t("mediation.not_now", number=case_number(case.id))
         await send(bot, chat_id, text, follow=follower(services))
         return
+    assignment = services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
     try:
         case = await services.db.cases.transition(
             case.id,
@@ -114,7 +115,7 @@ async def request_mediation(
             role,
             now,
             reason=f"{role} asked for a mediator",
-            new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
+            new_deadline=assignment,
             expected_version=case.version,
         )
     except (IllegalTransition, ConcurrentUpdate):
@@ -126,7 +127,12 @@ async def request_mediation(
         services,
         bot,
         case,
-        lambda t: t.t("mediation.requested", number=case_number(case.id), by=role_name(t, role)),
+        lambda t: t.t(
+            "mediation.requested",
+            number=case_number(case.id),
+            by=role_name(t, role),
+            due=t.datetime(assignment.due_at),
+        ),
         private_to=parties(case),
     )
 

@@ -1,0 +1,125 @@
+"""Every message that asks someone to act says by when, in the reader's language and zone, and
+what happens if nobody acts (PRODUCT.md); a settlement by blind bidding says how it was reached.
+
+The scripted case has an English buyer and a Chinese supplier: each is told privately in their
+own language, and the shared chat gets both languages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from decimal import Decimal
+
+from bot.clock import FrozenClock
+from bot.demo_dispute import create_dispute_chat
+from bot.i18n import Catalogs, Translator
+from bot.sandbox import Sandbox, TranscriptEntry
+from flows.rules.lifecycle import CaseState, DeadlineKind
+from storage import Deadline
+from tests.e2e.conftest import BotHarness
+from tests.e2e.dispute_steps import (
+    Case,
+    bid,
+    bid_settled_text,
+    contest,
+    in_negotiation,
+    open_case,
+    saying,
+    showing,
+    start_bidding,
+)
+
+Render = Callable[[Translator], str]
+
+
+async def _pending(case: Case, kind: DeadlineKind) -> Deadline:
+    """The case's next deadline, which must be of `kind`."""
+    deadline = await case.bot.services.db.deadlines.next_for_case(case.case_id)
+    assert deadline is not None and deadline.kind is kind, deadline
+    return deadline
+
+
+async def _told_everyone(case: Case, render: Render) -> None:
+    """Each party privately in their language, and the shared chat in both."""
+    for user, tr in ((case.buyer, case.btr), (case.supplier, case.str_)):
+        await user.wait_for(saying(render(tr)))
+    await case.buyer.wait_for(_in_both(case, render), chat=case.group)
+
+
+def _in_both(case: Case, render: Render) -> Callable[[TranscriptEntry], bool]:
+    return lambda e: render(case.btr) in e.text and render(case.str_) in e.text
+
+
+async def test_a_request_for_a_mediator_says_by_when_one_is_assigned(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await in_negotiation(bot, sandbox, catalogs, clock)
+    await case.supplier.send("/mediator", chat=case.group)
+    # The clock stands still: the mediator is due two working days from now.
+    due = bot.services.policy.due_at(DeadlineKind.MEDIATOR_ASSIGNMENT, clock.now())
+
+    def render(tr: Translator) -> str:
+        return tr.t(
+            "mediation.requested",
+            number=case.number,
+            by=tr.t("role.supplier"),
+            due=tr.datetime(due),
+        )
+
+    await _told_everyone(case, render)
+    assert await case.state() is CaseState.MEDIATION
+    assert (await _pending(case, DeadlineKind.MEDIATOR_ASSIGNMENT)).due_at == due
+
+
+async def test_a_blind_bid_settlement_says_so_and_a_done_obligation_says_when_to_confirm(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await in_negotiation(bot, sandbox, catalogs, clock)
+    await start_bidding(case)
+    await asyncio.gather(bid(case, case.buyer, "1000", 1), bid(case, case.supplier, "1200", 1))
+    done = case.str_.t("button.mark_done", number="O1")
+    await case.supplier.wait_for(showing(done))
+    fulfilment = await _pending(case, DeadlineKind.FULFILMENT)
+    midpoint = Decimal("1100.00")
+    # No proposal was made: the notice names blind bidding, not a "proposal P1".
+    await _told_everyone(case, lambda tr: bid_settled_text(tr, case, midpoint, fulfilment.due_at))
+    assert not any("P1" in e.text for e in case.buyer.transcript() if e.from_bot)
+
+    # The supplier marks O1 done without proof: the buyer is asked to confirm by the
+    # fulfilment deadline, and told what happens if not.
+    offer = await case.supplier.wait_for(showing(done))
+    await case.supplier.press(done, message=offer.message_id)
+    await case.supplier.wait_for(showing(case.str_.t("button.no_proof")))
+    await case.supplier.press(case.str_.t("button.no_proof"))
+
+    def render(tr: Translator) -> str:
+        return tr.t(
+            "obligation.done",
+            number="O1",
+            party=tr.t("role.supplier"),
+            other=tr.t("role.buyer"),
+            due=tr.datetime(fulfilment.due_at),
+        )
+
+    await case.buyer.wait_for(saying(render(case.btr)))
+    await case.buyer.wait_for(_in_both(case, render), chat=case.group)
+
+
+async def test_a_chat_bound_after_the_supplier_answered_is_told_the_negotiation_deadline(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await open_case(bot, sandbox, catalogs, clock, with_chat=False)
+    await contest(case)
+    negotiation = await _pending(case, DeadlineKind.NEGOTIATION)
+    claim = await case.buyer.wait_for(showing(case.btr.t("button.create_chat")))
+    group = await create_dispute_chat(sandbox, case.buyer, case.btr, claim, "PO-2026-1142")
+
+    def render(tr: Translator) -> str:
+        return tr.t("group.next_step_negotiation", due=tr.datetime(negotiation.due_at))
+
+    await case.buyer.wait_for(_in_both(case, render), chat=group)
+    # Nothing about the supplier's response, which is behind us.
+    said = [e.text for e in case.buyer.transcript(group) if e.from_bot]
+    supplier_step = case.btr.t("group.next_step", due="\x00").split("\x00")[0]
+    assert not any(supplier_step in text for text in said), said
