@@ -62,6 +62,12 @@ async def announce(
     duties: list[Obligation],
     by: Role,
 ) -> None:
+    # The notice asks both sides to act: it says by when (the fulfilment deadline, the last
+    # obligation's) and what follows if the obligations are not confirmed by then.
+    fulfilment = await services.db.deadlines.next_for_case(case.id)
+    now = services.clock.now()
+    due = fulfilment.due_at if fulfilment else services.policy.due_at(DeadlineKind.FULFILMENT, now)
+
     def render(tr: Translator) -> str:
         refund = duties[0] if len(duties) == 1 else None
         # Blind bidding makes no proposal a party could have read: say how it was reached.
@@ -71,6 +77,7 @@ async def announce(
                 case=case_number(case.id),
                 amount=tr.money(refund.amount, refund.currency),
                 obligations=_lines(tr, duties),
+                due=tr.datetime(due),
             )
         return tr.t(
             "settlement.reached",
@@ -78,6 +85,7 @@ async def announce(
             number=proposal_number(accepted.number),
             by=role_name(tr, by),
             obligations=_lines(tr, duties),
+            due=tr.datetime(due),
         )
 
     def rows(tr: Translator) -> list[list[Button]]:
@@ -282,6 +290,7 @@ async def _dispute(
     tr: Translator,
 ) -> None:
     now = services.clock.now()
+    assignment = services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
     try:
         check_transition(case.facts, Action.DISPUTE_FULFILMENT, role, now, services.lifecycle)
         await services.db.obligations.dispute(duty.id, user_id, now, reason="not done")
@@ -292,7 +301,7 @@ async def _dispute(
             role,
             now,
             reason=f"{obligation_number(duty.number)} disputed",
-            new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
+            new_deadline=assignment,
         )
     except (Conflict, IllegalTransition, ConcurrentUpdate):
         await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
@@ -307,6 +316,7 @@ async def _dispute(
             number=case_number(case.id),
             obligation=obligation_number(duty.number),
             by=role_name(t, role),
+            due=t.datetime(assignment.due_at),
         ),
         private_to=parties(case),
     )

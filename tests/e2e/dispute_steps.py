@@ -195,13 +195,15 @@ async def history_json(bot: BotHarness, case_id: int) -> list[str]:
 def settled_text(
     tr: Translator, case: Case, proposal: str, by: str, amount: Decimal, due: datetime
 ) -> str:
-    """The settlement notice with one refund obligation (O1, by the supplier)."""
+    """The settlement notice with one refund obligation (O1, by the supplier, due at `due`, as
+    is the fulfilment deadline the notice names)."""
     return tr.t(
         "settlement.reached",
         case=case.number,
         number=proposal,
         by=tr.t(by),
         obligations=_refund_duty(tr, amount, due),
+        due=tr.datetime(due),
     )
 
 
@@ -212,6 +214,7 @@ def bid_settled_text(tr: Translator, case: Case, amount: Decimal, due: datetime)
         case=case.number,
         amount=tr.money(amount, "USD"),
         obligations=_refund_duty(tr, amount, due),
+        due=tr.datetime(due),
     )
 
 
