@@ -25,7 +25,7 @@ from flows.common import Button, keyboard, pack
 from flows.messaging import send
 from flows.proposals import settle_with
 from flows.rules import validation as v
-from flows.rules.lifecycle import Action, CaseState, DeadlineKind, Role
+from flows.rules.lifecycle import Action, CaseState, ClosingReason, DeadlineKind, Role
 from flows.rules.proposals import (
     FullRefund,
     Other,
@@ -89,6 +89,16 @@ async def ask(services: Services, bot: Bot, case: Case, tr: Translator) -> None:
     await send(bot, case.supplier_id, text, keyboard(rows))
 
 
+def moved_on(tr: Translator, case: Case) -> str:
+    """Why the claim can no longer be answered: it was answered, or the case closed (and a
+    withdrawn claim says so: "already answered" would not be true)."""
+    if case.state is not CaseState.CLOSED:
+        return tr.t("supplier.already_answered")
+    if case.closed_reason is ClosingReason.WITHDRAWN:
+        return tr.t("supplier.answer_withdrawn", number=case_number(case.id))
+    return tr.t("supplier.answer_closed", number=case_number(case.id))
+
+
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     press = await case_button(
         update, context, frozenset({Role.SUPPLIER}), 3, actions=("a", "c", "x")
@@ -99,7 +109,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     case, role, args = press.case, press.role, press.args
     bind_case(case.id)
     if case.state is not CaseState.AWAITING_SUPPLIER:
-        await query.answer(tr.t("supplier.already_answered"), show_alert=True)
+        await query.answer(moved_on(tr, case), show_alert=True)
         return
     if args[0] == "a":
         today = services.clock.now().astimezone(tr.tz).date()
@@ -116,7 +126,8 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             source="claim",
         )
         if not settled:
-            await send(context.bot, user.id, tr.t("supplier.already_answered"))
+            now_case = await services.db.cases.get(case.id) or case
+            await send(context.bot, user.id, moved_on(tr, now_case))
         return
     await query.answer()
     if args[0] == "c":
@@ -141,9 +152,9 @@ async def on_contest(
     statement = v.parse_text(message.text, max_len=4000)
     case = await services.db.cases.get(pending.case_id)
     assert case is not None
-    if case.state is not CaseState.AWAITING_SUPPLIER:  # answered another way meanwhile
+    if case.state is not CaseState.AWAITING_SUPPLIER:  # answered or closed meanwhile
         await services.db.inputs.clear(user.id, user.id)
-        await send(context.bot, user.id, tr.t("supplier.already_answered"))
+        await send(context.bot, user.id, moved_on(tr, case))
         return
     now = services.clock.now()
     negotiation = services.deadline(DeadlineKind.NEGOTIATION, now, filed_at=case.submitted_at)

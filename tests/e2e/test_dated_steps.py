@@ -123,3 +123,21 @@ async def test_a_chat_bound_after_the_supplier_answered_is_told_the_negotiation_
     said = [e.text for e in case.buyer.transcript(group) if e.from_bot]
     supplier_step = case.btr.t("group.next_step", due="\x00").split("\x00")[0]
     assert not any(supplier_step in text for text in said), said
+
+
+async def test_answering_a_withdrawn_claim_is_told_it_was_withdrawn(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await open_case(bot, sandbox, catalogs, clock)
+    str_ = case.str_
+    claim = await case.supplier.wait_for(showing(str_.t("button.counter")))
+    await case.buyer.send("/withdraw")
+    confirm = await case.buyer.wait_for(saying(case.btr.t("withdraw.confirm", number=case.number)))
+    await case.buyer.press(case.btr.t("button.withdraw_yes"), message=confirm.message_id)
+    await case.supplier.wait_for(saying(str_.t("withdraw.done", number=case.number)))
+
+    # Not "this claim has already been answered": nobody answered it.
+    for label in (str_.t("button.counter"), str_.t("button.contest")):
+        answer = await case.supplier.press(label, message=claim.message_id)
+        assert answer.text == str_.t("supplier.answer_withdrawn", number=case.number)
+    assert await bot.services.db.proposals.list(case.case_id) == []
