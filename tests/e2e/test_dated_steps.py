@@ -141,3 +141,15 @@ async def test_answering_a_withdrawn_claim_is_told_it_was_withdrawn(
         answer = await case.supplier.press(label, message=claim.message_id)
         assert answer.text == str_.t("supplier.answer_withdrawn", number=case.number)
     assert await bot.services.db.proposals.list(case.case_id) == []
+
+
+async def test_a_group_bound_through_the_link_is_never_told_it_is_not_linked(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await in_negotiation(bot, sandbox, catalogs, clock)
+    await case.buyer.send("Hello", chat=case.group)
+    await case.supplier.send("/help", chat=case.group)
+    await case.supplier.wait_for(lambda e: "/mediator" in e.text, chat=case.group)
+    said = [e.text for e in case.buyer.transcript(case.group) if e.from_bot]
+    for tr in (case.btr, case.str_):
+        assert not any(tr.t("group.not_linked") in text for text in said), said
