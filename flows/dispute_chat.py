@@ -172,8 +172,10 @@ async def bind_group(
             summary = await to_chat(services, bot, case, group.chat_id, bound_text, actions)
             if summary is not None:
                 await _pin(bot, group, summary)
-    if not recording:
-        await to_chat(services, bot, case, group.chat_id, lambda tr: tr.t("group.cannot_record"))
+    # The pinned claim says only that the group is bound; whether what is said here goes on
+    # the record follows, as it is, so the chat is never told both that it is and that not.
+    recorded = N_("group.recorded") if recording else N_("group.cannot_record")
+    await to_chat(services, bot, case, group.chat_id, lambda tr: tr.t(recorded))
     deadline = await services.db.deadlines.next_for_case(case.id)
     next_step = NEXT_STEP_KEYS.get(deadline.kind) if deadline is not None else None
     if deadline is not None and next_step is not None:

@@ -271,6 +271,10 @@ async def test_a_chat_without_admin_rights_is_not_recorded_until_the_bot_is_prom
     await buyer.open_link(plain, group=group)
 
     await buyer.wait_for(saying(btr.t("group.cannot_record")), chat=group)
+    # Nothing the bot said there claims that the chat is recorded.
+    said = [e.text for e in buyer.transcript(group) if e.from_bot]
+    assert not any(btr.t("group.recorded") in text for text in said), said
+    assert not any("recorded in the case file" in text for text in said), said
     chat = await bot.services.db.chats.for_case(stored.id)
     assert chat is not None and chat.chat_id == group.id and chat.can_record is False
 
