@@ -12,12 +12,13 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from bot.clock import FrozenClock
-from bot.demo_dispute import create_dispute_chat
+from bot.demo import SCRIPTS, file_claim
+from bot.demo_dispute import LINK, create_dispute_chat, invite_supplier
 from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox, TranscriptEntry
 from flows.rules.lifecycle import CaseState, DeadlineKind
 from storage import Deadline
-from tests.e2e.conftest import BotHarness
+from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import (
     Case,
     bid,
@@ -153,3 +154,37 @@ async def test_a_group_bound_through_the_link_is_never_told_it_is_not_linked(
     said = [e.text for e in case.buyer.transcript(case.group) if e.from_bot]
     for tr in (case.btr, case.str_):
         assert not any(tr.t("group.not_linked") in text for text in said), said
+
+
+async def test_the_supplier_is_said_to_have_joined_the_chat_when_they_join_it(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    buyer = sandbox.user("Anna", language_code="en")
+    supplier = sandbox.user("王芳", language_code="zh-hans")
+    btr, str_ = translator(catalogs, buyer), translator(catalogs, supplier)
+    await file_claim(buyer, btr, SCRIPTS["en"], clock)
+    group = await create_dispute_chat(
+        sandbox, buyer, btr, await buyer.wait_for(showing(btr.t("button.create_chat"))), "PO-1"
+    )
+    invitation = await invite_supplier(buyer, btr)
+    await supplier.open_link(invitation)
+    await supplier.wait_for(showing(str_.t("button.i_am_supplier")))
+    await supplier.press(str_.t("button.i_am_supplier"))
+    link = await supplier.wait_for(lambda e: "t.me/+" in e.text or "joinchat" in e.text)
+    number = f"#{(await bot.services.db.cases.list_for_user(buyer.id))[0].id}"
+
+    def accepted(tr: Translator) -> str:
+        return tr.t("supplier.accepted", name=supplier.first_name, number=number)
+
+    def joined(tr: Translator) -> str:
+        return tr.t("supplier.joined_chat", name=supplier.first_name, number=number)
+
+    await buyer.wait_for(lambda e: accepted(btr) in e.text and accepted(str_) in e.text, chat=group)
+    assert supplier.id not in group.members
+    assert not any(joined(btr) in e.text for e in buyer.transcript(group))
+
+    url = LINK.search(link.text)
+    assert url is not None
+    await supplier.open_link(url.group(0))
+    await buyer.wait_for(lambda e: joined(btr) in e.text and joined(str_) in e.text, chat=group)
+    assert supplier.id in group.members
