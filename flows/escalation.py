@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 from bot.i18n import Translator
 from bot.services import Services, get_services
 from flows import chat_links
-from flows.audience import parties, to_case
+from flows.audience import parties, to_case, to_chat
 from flows.case_context import PARTY_ROLES, case_button, resolve
 from flows.chat_migration import follower
 from flows.claim_render import case_number
@@ -101,6 +101,17 @@ async def request_mediation(
     except IllegalTransition as error:
         if error.reason == "too early for the buyer" and case.submitted_at is not None:
             opens = case.submitted_at + services.lifecycle.buyer_mediation_after
+            if chat_id != user_id:
+                # Asked in the dispute chat: when mediation opens concerns the other side too,
+                # so it is said there in every participant's language, each in their zone.
+                await to_chat(
+                    services,
+                    bot,
+                    case,
+                    chat_id,
+                    lambda t: t.t("mediation.too_early", opens=t.datetime(opens)),
+                )
+                return
             text = tr.t("mediation.too_early", opens=tr.datetime(opens))
         else:
             text = tr.t("mediation.not_now", number=case_number(case.id))

@@ -188,3 +188,19 @@ async def test_the_supplier_is_said_to_have_joined_the_chat_when_they_join_it(
     await supplier.open_link(url.group(0))
     await buyer.wait_for(lambda e: joined(btr) in e.text and joined(str_) in e.text, chat=group)
     assert supplier.id in group.members
+
+
+async def test_too_early_for_a_mediator_is_said_in_the_chat_in_both_languages(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await in_negotiation(bot, sandbox, catalogs, clock)
+    stored = await bot.services.db.cases.get(case.case_id)
+    assert stored is not None and stored.submitted_at is not None
+    opens = stored.submitted_at + bot.services.lifecycle.buyer_mediation_after
+    await case.buyer.send("/mediator", chat=case.group)
+    # The supplier reads when the buyer may ask, in Chinese and in their own zone.
+    await case.supplier.wait_for(
+        _in_both(case, lambda tr: tr.t("mediation.too_early", opens=tr.datetime(opens))),
+        chat=case.group,
+    )
+    assert await case.state() is CaseState.NEGOTIATION
