@@ -204,3 +204,17 @@ async def test_too_early_for_a_mediator_is_said_in_the_chat_in_both_languages(
         chat=case.group,
     )
     assert await case.state() is CaseState.NEGOTIATION
+
+
+async def test_a_prompt_to_one_person_in_the_chat_names_them_in_their_language(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await in_negotiation(bot, sandbox, catalogs, clock)
+    for user, tr in ((case.supplier, case.str_), (case.buyer, case.btr)):
+        await user.send("/propose", chat=case.group)
+        told = await user.wait_for(
+            lambda e, tr=tr, user=user: e.text == tr.t("builder.in_private", name=user.first_name),
+            chat=case.group,
+        )
+        assert told.from_bot
+        await user.wait_for(showing(tr.t("outcome.partial_refund")))

@@ -171,7 +171,9 @@ async def test_a_file_in_the_chat_becomes_numbered_evidence(
         lambda e: e.text == str_.t("evidence.group.ask_label", name="王芳"), chat=group
     )
     await supplier.send("装箱单", chat=group)
-    await supplier.wait_for(lambda e: str_.t("tag.delivery") in e.button_texts, chat=group)
+    # The questions go to the supplier by name, in Chinese; the buyer's English is not used.
+    tags = await supplier.wait_for(lambda e: str_.t("tag.delivery") in e.button_texts, chat=group)
+    assert tags.text == str_.t("evidence.group.ask_tag", name="王芳")
     await supplier.press(str_.t("tag.delivery"), chat=group)
     added = await buyer.wait_for(lambda e: "E3" in e.text and "装箱单" in e.text, chat=group)
     assert added
