@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +32,7 @@ from flows.proposal_render import role_name
 from flows.proposals import ACCEPT_ACTIONS, paid_of, settle_with
 from flows.rules import validation as v
 from flows.rules.blind_bid import BidOutcome, BlindBidPolicy, check_bid, match
-from flows.rules.lifecycle import CaseState, Role
+from flows.rules.lifecycle import CaseState, DeadlineKind, Role
 from flows.rules.proposals import PartialRefund, Proposal
 from storage import Case, Conflict, NotFound, OutboxMessage, PendingInput, User
 
@@ -42,6 +43,13 @@ MIDPOINT = "bm"  # bm:<case id>:<round>:y|n
 BID = "bid"
 BIDDING_STATES = frozenset({CaseState.NEGOTIATION, CaseState.MEDIATION})
 ASK_KEYS = {Role.BUYER: N_("bids.ask_buyer"), Role.SUPPLIER: N_("bids.ask_supplier")}
+# The midpoint offer by the deadline its answer is due with: each names what follows if the
+# parties do not both accept by then (that deadline's default outcome).
+MIDPOINT_KEYS = {
+    DeadlineKind.NEGOTIATION: N_("bids.midpoint_offer"),
+    DeadlineKind.MEDIATOR_ASSIGNMENT: N_("bids.midpoint_offer_assignment"),
+    DeadlineKind.MEDIATION: N_("bids.midpoint_offer_mediation"),
+}
 
 
 def _policy(services: Services) -> BlindBidPolicy:
@@ -269,12 +277,15 @@ async def _round_news(
                 ]
             ]
 
+        # The offer has no clock of its own: the answer is due by the case's deadline, whose
+        # default outcome (mediation, arbitration) is what follows if nobody accepts.
+        offer, due = await _answer_due(services, case)
         return [
             await for_user(
                 services,
                 case,
                 user_id,
-                lambda t: t.t("bids.midpoint_offer", amount=t.money(amount, currency)),
+                lambda t: t.t(offer, amount=t.money(amount, currency), due=t.datetime(due)),
                 rows,
                 key=key,
             )
@@ -303,6 +314,18 @@ async def _round_news(
         key=key,
         private_to=parties(case),
     )
+
+
+async def _answer_due(services: Services, case: Case) -> tuple[str, datetime]:
+    """The midpoint offer's wording and the time its answer is due: the case's own deadline."""
+    deadline = await services.db.deadlines.next_for_case(case.id)
+    if deadline is not None and deadline.kind in MIDPOINT_KEYS:
+        return MIDPOINT_KEYS[deadline.kind], deadline.due_at
+    # A case in bidding always has one of those deadlines; should it not, the offer still
+    # names a time: when a mediator would be assigned if the case went to mediation now.
+    log.warning("midpoint offer without a negotiation or mediation deadline: %s", deadline)
+    due = services.policy.due_at(DeadlineKind.MEDIATOR_ASSIGNMENT, services.clock.now())
+    return MIDPOINT_KEYS[DeadlineKind.MEDIATOR_ASSIGNMENT], due
 
 
 async def _no_agreement(services: Services, bot: Bot, case: Case, round_no: int) -> None:

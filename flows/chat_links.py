@@ -26,7 +26,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, C
 from bot.i18n import N_, Translator
 from bot.logs import bind_case
 from bot.services import Services, get_services
-from flows.audience import to_case, to_user
+from flows.audience import to_case, to_chat, to_user
 from flows.case_context import OPEN_STATES, case_button
 from flows.chat_migration import group_target
 from flows.claim_render import case_number
@@ -196,6 +196,16 @@ async def on_member_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         {"chat_id": used.chat_id, "meant_for": used.user_id, "party": role is not None},
         now,
     )
+    if joiner.id == used.user_id and role is Role.SUPPLIER:
+        # Now, not when they accepted the invitation, the supplier is in the chat.
+        name = joiner.first_name
+        await to_chat(
+            services,
+            context.bot,
+            case,
+            used.chat_id,
+            lambda tr: tr.t("supplier.joined_chat", name=name, number=case_number(case.id)),
+        )
     if joiner.id != used.user_id:
         log.info("a chat link meant for user %s was used by someone else", used.user_id)
         number, case_id, name = case_number(case.id), case.id, joiner.full_name

@@ -16,7 +16,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from telegram import Bot, ChatMemberAdministrator, ChatMemberUpdated, Message, Update
+from telegram import Bot, ChatMemberAdministrator, ChatMemberUpdated, Message, Update, User
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
@@ -45,13 +45,17 @@ from storage import Case, TokenInvalid
 log = logging.getLogger(__name__)
 
 GROUP_BIND = "group_bind"
+NOT_LINKED_OWED = "not_linked_owed"  # bot_data: groups owed the "not linked yet" hint
 ADMIN_RIGHTS = "change_info+delete_messages+restrict_members+invite_users+pin_messages"
 TITLE_LIMIT = 128
-# What the chat is told comes next when it is bound while the case waits for the supplier: the
-# invitation first, then the supplier's response (its clock starts with the invitation).
+# What the chat is told comes next when it is bound, by the case's pending deadline: the
+# invitation, the supplier's response (its clock starts with the invitation), the negotiation
+# after the supplier answered, or a mediator's assignment; each with its default outcome.
 NEXT_STEP_KEYS = {
     DeadlineKind.SUPPLIER_INVITATION: N_("group.next_step_invitation"),
     DeadlineKind.SUPPLIER_RESPONSE: N_("group.next_step"),
+    DeadlineKind.NEGOTIATION: N_("group.next_step_negotiation"),
+    DeadlineKind.MEDIATOR_ASSIGNMENT: N_("group.next_step_mediator"),
 }
 GROUPS = filters.ChatType.GROUPS
 
@@ -168,8 +172,10 @@ async def bind_group(
             summary = await to_chat(services, bot, case, group.chat_id, bound_text, actions)
             if summary is not None:
                 await _pin(bot, group, summary)
-    if not recording:
-        await to_chat(services, bot, case, group.chat_id, lambda tr: tr.t("group.cannot_record"))
+    # The pinned claim says only that the group is bound; whether what is said here goes on
+    # the record follows, as it is, so the chat is never told both that it is and that not.
+    recorded = N_("group.recorded") if recording else N_("group.cannot_record")
+    await to_chat(services, bot, case, group.chat_id, lambda tr: tr.t(recorded))
     deadline = await services.db.deadlines.next_for_case(case.id)
     next_step = NEXT_STEP_KEYS.get(deadline.kind) if deadline is not None else None
     if deadline is not None and next_step is not None:
@@ -215,10 +221,13 @@ async def on_bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             ChatMemberStatus.BANNED,
         )
         if added and present and change.chat.id != services.settings.error_chat_id:
-            # Added by hand, not through a case's link: say how to make it a dispute chat
-            # (unless it is the operators' error chat, which is meant to be no case's).
-            _, tr = await services.reader(change.from_user)
-            await group_target(services, context.bot, change.chat.id).send(tr.t("group.not_linked"))
+            # Telegram's my_chat_member carries no startgroup payload: a join through a case's
+            # link looks the same as one by hand, and its "/start@bot <token>" comes as the
+            # next message. Saying "not linked yet" now would be false a moment later, so the
+            # hint is owed: it goes with the group's next message that is not a command, if
+            # the group is still no case's (a command in an unbound group is answered with the
+            # same advice by itself). The operators' error chat is meant to be no case's.
+            _hints_owed(context).add(change.chat.id)
         return
     bind_case(bound.case_id)
     case = await services.db.cases.get(bound.case_id)
@@ -254,7 +263,10 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if message is None or user is None:
         return
     bound = await services.db.chats.case_for_chat(message.chat_id)
-    if bound is None or bound.status != "bound":
+    if bound is None:
+        await _give_owed_hint(services, context, message, user)
+        return
+    if bound.status != "bound":
         return
     bind_case(bound.case_id)
     if message.new_chat_members:
@@ -283,6 +295,30 @@ async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         bound.case_id, user.id, role or Role.STRANGER, kind, payload, services.clock.now()
     )
     await services.db.cases.touch(bound.case_id, services.clock.now())
+
+
+def _hints_owed(context: ContextTypes.DEFAULT_TYPE) -> set[int]:
+    """Groups the bot joined that are told "not linked yet" with their next message."""
+    owed: set[int] = context.bot_data.setdefault(NOT_LINKED_OWED, set())
+    return owed
+
+
+async def _give_owed_hint(
+    services: Services, context: ContextTypes.DEFAULT_TYPE, message: Message, user: User
+) -> None:
+    """The owed "not linked yet", in the speaker's language, with the first message of an
+    unbound group that is not a command (a bind is "/start@bot <token>"; others answer)."""
+    owed = _hints_owed(context)
+    said = message.text or message.caption
+    # Service messages (the bot's own join among them, which comes before a link's /start)
+    # are nobody speaking: the hint waits for a person.
+    if message.chat_id not in owed or said is None:
+        return
+    owed.discard(message.chat_id)
+    if said.startswith("/"):
+        return
+    _, tr = await services.reader(user)
+    await group_target(services, context.bot, message.chat_id).send(tr.t("group.not_linked"))
 
 
 async def _check_newcomers(services: Services, bot: Bot, case_id: int, message: Message) -> None:

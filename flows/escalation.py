@@ -17,7 +17,7 @@ from bot.i18n import Translator
 from bot.outbox import after_commit
 from bot.services import Services, get_services
 from flows import chat_links
-from flows.audience import for_case, parties
+from flows.audience import for_case, parties, to_chat
 from flows.case_context import PARTY_ROLES, case_button, resolve
 from flows.chat_migration import follower
 from flows.claim_render import case_number
@@ -102,15 +102,32 @@ async def request_mediation(
     except IllegalTransition as error:
         if error.reason == "too early for the buyer" and case.submitted_at is not None:
             opens = case.submitted_at + services.lifecycle.buyer_mediation_after
+            if chat_id != user_id:
+                # Asked in the dispute chat: when mediation opens concerns the other side too,
+                # so it is said there in every participant's language, each in their zone.
+                await to_chat(
+                    services,
+                    bot,
+                    case,
+                    chat_id,
+                    lambda t: t.t("mediation.too_early", opens=t.datetime(opens)),
+                )
+                return
             text = tr.t("mediation.too_early", opens=tr.datetime(opens))
         else:
             text = tr.t("mediation.not_now", number=case_number(case.id))
         await send(bot, chat_id, text, follow=follower(services))
         return
+    assignment = services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
     news = await for_case(
         services,
         case,
-        lambda t: t.t("mediation.requested", number=case_number(case.id), by=role_name(t, role)),
+        lambda t: t.t(
+            "mediation.requested",
+            number=case_number(case.id),
+            by=role_name(t, role),
+            due=t.datetime(assignment.due_at),
+        ),
         key=f"case:{case.id}:v{case.version + 1}:mediation",
         private_to=parties(case),
     )
@@ -122,7 +139,7 @@ async def request_mediation(
             role,
             now,
             reason=f"{role} asked for a mediator",
-            new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
+            new_deadline=assignment,
             expected_version=case.version,
             outbox=news,
         )

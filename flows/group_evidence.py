@@ -108,7 +108,7 @@ async def on_label(
     await send(
         context.bot,
         message.chat_id,
-        tr.t("evidence.group.ask_tag"),
+        tr.t("evidence.group.ask_tag", name=user.first_name),  # named, as the label question
         keyboard(chunk(buttons, 3)),
         follow=follower(services),
     )

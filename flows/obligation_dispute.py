@@ -99,6 +99,7 @@ async def dispute(
     """Say `duty` was not done, for `reason`: the case goes to mediation. False when that was
     no longer possible (already handled, or the case moved on): nothing changed."""
     now = services.clock.now()
+    assignment = services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
     news = await for_case(
         services,
         case,
@@ -108,6 +109,7 @@ async def dispute(
             obligation=obligation_number(duty.number),
             by=role_name(t, role),
             reason=reason,
+            due=t.datetime(assignment.due_at),
         ),
         key=f"case:{case.id}:v{case.version + 1}:disputed:{duty.id}",
         private_to=parties(case),
@@ -120,7 +122,7 @@ async def dispute(
             role,
             reason=f"{obligation_number(duty.number)} disputed",
             payload={"obligation": duty.number, "not_done_reason": reason},
-            new_deadline=services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now),
+            new_deadline=assignment,
             outbox=news,
         )
         # The obligation disputed and the case in mediation: one transaction.

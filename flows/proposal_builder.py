@@ -316,7 +316,9 @@ async def on_propose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     message = update.effective_message
     if message is not None and message.chat.type != "private":
-        text = caller.tr.t("builder.in_private")
+        # Said in the shared chat to one person, in their language: named, so that the others
+        # (who may read another language) see it is not for them.
+        text = caller.tr.t("builder.in_private", name=caller.user.first_name)
         await send(context.bot, message.chat_id, text, follow=follower(services))
     await start(services, context.bot, caller.case, caller.user.id, caller.role, caller.tr)
 

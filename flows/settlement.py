@@ -74,13 +74,28 @@ async def news(
     audience = await readers(services, case, private_to=parties(case))
 
     def render_all(accepted: StoredProposal, duties: list[Obligation]) -> list[OutboxMessage]:
+        # The notice asks both sides to act: it says by when (the fulfilment deadline, the
+        # last obligation's) and what follows if the obligations are not confirmed by then.
+        due = max(o.due_at for o in duties) if duties else services.clock.now()
+
         def render(tr: Translator) -> str:
+            refund = duties[0] if len(duties) == 1 else None
+            # Blind bidding makes no proposal a party could have read: say how it was reached.
+            if accepted.source == "blind_bid" and refund and refund.amount and refund.currency:
+                return tr.t(
+                    "settlement.reached_blind_bid",
+                    case=case_number(case.id),
+                    amount=tr.money(refund.amount, refund.currency),
+                    obligations=_lines(tr, duties),
+                    due=tr.datetime(due),
+                )
             return tr.t(
                 "settlement.reached",
                 case=case_number(case.id),
                 number=proposal_number(accepted.number),
                 by=role_name(tr, by),
                 obligations=_lines(tr, duties),
+                due=tr.datetime(due),
             )
 
         # "Done" is for the obligated party only. Privately each party gets the buttons of
@@ -214,6 +229,10 @@ async def _mark_done(
     services: Services, bot: Bot, case: Case, duty: Obligation, user_id: int, proof: int | None
 ) -> None:
     party = Role(duty.party_role)
+    # The confirmation has no deadline of its own: it is due with the fulfilment deadline,
+    # whose default outcome (marked unfulfilled, a mediator alerted) the message states.
+    fulfilment = await services.db.deadlines.next_for_case(case.id)
+    due = fulfilment.due_at if fulfilment is not None else duty.due_at
 
     def render(tr: Translator) -> str:
         key = N_("obligation.done_with_proof") if proof is not None else N_("obligation.done")
@@ -223,6 +242,7 @@ async def _mark_done(
             party=role_name(tr, party),
             proof=evidence_number(proof) if proof is not None else "",
             other=role_name(tr, Role.SUPPLIER if party is Role.BUYER else Role.BUYER),
+            due=tr.datetime(due),
         )
 
     def rows(tr: Translator) -> list[list[Button]]:

@@ -29,7 +29,7 @@ from flows.messaging import clear_buttons, send
 from flows.proposal_render import terms_text
 from flows.proposals import ask_to_confirm, paid_of, settle_with
 from flows.rules import validation as v
-from flows.rules.lifecycle import Action, CaseState, DeadlineKind, Role
+from flows.rules.lifecycle import Action, CaseState, ClosingReason, DeadlineKind, Role
 from flows.rules.proposals import (
     Discount,
     FullRefund,
@@ -99,6 +99,16 @@ async def question(services: Services, case: Case, user_id: int, key: str) -> Ou
     return OutboxMessage(user_id, text, f"{key}|ask:{user_id}", case.id, rows)
 
 
+def moved_on(tr: Translator, case: Case) -> str:
+    """Why the claim can no longer be answered: it was answered, or the case closed (and a
+    withdrawn claim says so: "already answered" would not be true)."""
+    if case.state is not CaseState.CLOSED:
+        return tr.t("supplier.already_answered")
+    if case.closed_reason is ClosingReason.WITHDRAWN:
+        return tr.t("supplier.answer_withdrawn", number=case_number(case.id))
+    return tr.t("supplier.answer_closed", number=case_number(case.id))
+
+
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     press = await case_button(
         update, context, frozenset({Role.SUPPLIER}), 3, actions=("a", "y", "n", "c", "x")
@@ -112,7 +122,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # A confirmation is answered once, whatever the answer: its buttons go.
         await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
     if case.state is not CaseState.AWAITING_SUPPLIER:
-        await query.answer(tr.t("supplier.already_answered"), show_alert=True)
+        await query.answer(moved_on(tr, case), show_alert=True)
         return
     today = services.clock.now().astimezone(tr.tz).date()
     if args[0] == "a":
@@ -143,7 +153,8 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             source="claim",
         )
         if not settled:
-            await send(context.bot, user.id, tr.t("supplier.already_answered"))
+            now_case = await services.db.cases.get(case.id) or case
+            await send(context.bot, user.id, moved_on(tr, now_case))
         return
     await query.answer()
     if args[0] == "c":
@@ -168,9 +179,9 @@ async def on_contest(
     statement = v.parse_text(message.text, max_len=4000)
     case = await services.db.cases.get(pending.case_id)
     assert case is not None
-    if case.state is not CaseState.AWAITING_SUPPLIER:  # answered another way meanwhile
+    if case.state is not CaseState.AWAITING_SUPPLIER:  # answered or closed meanwhile
         await services.db.inputs.clear(user.id, user.id)
-        await send(context.bot, user.id, tr.t("supplier.already_answered"))
+        await send(context.bot, user.id, moved_on(tr, case))
         return
     now = services.clock.now()
     negotiation = services.deadline(DeadlineKind.NEGOTIATION, now, filed_at=case.submitted_at)

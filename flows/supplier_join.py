@@ -263,8 +263,10 @@ async def _joined_news(services: Services, case: Case, token: str) -> list[Outbo
     name = await services.db.users.get(supplier)
     supplier_name = name.first_name if name is not None else ""
 
+    # They accepted the invitation; joining the dispute chat is another step, announced there
+    # when it happens (flows/chat_links.py), so this does not say "joined".
     def joined(t: Translator) -> str:
-        return t.t("supplier.joined", name=supplier_name, number=case_number(case.id))
+        return t.t("supplier.accepted", name=supplier_name, number=case_number(case.id))
 
     from flows import supplier_answer, supplier_replace  # they offer this module's buttons
 

@@ -217,20 +217,37 @@ async def history_json(bot: BotHarness, case_id: int) -> list[str]:
 def settled_text(
     tr: Translator, case: Case, proposal: str, by: str, amount: Decimal, due: datetime
 ) -> str:
-    """The settlement notice with one refund obligation (O1, by the supplier)."""
-    duty = tr.t(
-        "obligation.refund",
-        number="O1",
-        party=tr.t("role.supplier"),
-        amount=tr.money(amount, "USD"),
-        due=tr.datetime(due),
-    )
+    """The settlement notice with one refund obligation (O1, by the supplier, due at `due`, as
+    is the fulfilment deadline the notice names)."""
     return tr.t(
         "settlement.reached",
         case=case.number,
         number=proposal,
         by=tr.t(by),
-        obligations=duty,
+        obligations=_refund_duty(tr, amount, due),
+        due=tr.datetime(due),
+    )
+
+
+def bid_settled_text(tr: Translator, case: Case, amount: Decimal, due: datetime) -> str:
+    """The notice of a settlement reached by blind bidding (no proposal was made)."""
+    return tr.t(
+        "settlement.reached_blind_bid",
+        case=case.number,
+        amount=tr.money(amount, "USD"),
+        obligations=_refund_duty(tr, amount, due),
+        due=tr.datetime(due),
+    )
+
+
+def _refund_duty(tr: Translator, amount: Decimal, due: datetime) -> str:
+    """O1: the supplier refunds `amount` by `due`."""
+    return tr.t(
+        "obligation.refund",
+        number="O1",
+        party=tr.t("role.supplier"),
+        amount=tr.money(amount, "USD"),
+        due=tr.datetime(due),
     )
 
 

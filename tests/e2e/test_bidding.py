@@ -18,13 +18,14 @@ from decimal import Decimal
 from bot.clock import FrozenClock
 from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
-from flows.rules.lifecycle import CaseState
+from flows.rules.lifecycle import CaseState, DeadlineKind
 from tests.e2e.conftest import BotHarness
 from tests.e2e.dispute_steps import (
     Case,
     ask_text,
     bid,
     bid_round,
+    bid_settled_text,
     bilingual,
     contest,
     figure_spellings,
@@ -33,7 +34,6 @@ from tests.e2e.dispute_steps import (
     leaked,
     open_case,
     saying,
-    settled_text,
     showing,
     start_bidding,
 )
@@ -65,11 +65,11 @@ async def test_figures_that_meet_settle_at_the_midpoint_and_stay_out_of_the_hist
     due = clock.now() + timedelta(days=7)
     midpoint = Decimal("1100.00")
     for user, tr in ((case.buyer, case.btr), (case.supplier, case.str_)):
-        await user.wait_for(saying(settled_text(tr, case, "P1", "role.buyer", midpoint, due)))
+        await user.wait_for(saying(bid_settled_text(tr, case, midpoint, due)))
     await case.buyer.wait_for(
         lambda e: (
-            settled_text(case.btr, case, "P1", "role.buyer", midpoint, due) in e.text
-            and settled_text(case.str_, case, "P1", "role.buyer", midpoint, due) in e.text
+            bid_settled_text(case.btr, case, midpoint, due) in e.text
+            and bid_settled_text(case.str_, case, midpoint, due) in e.text
         ),
         chat=case.group,
     )
@@ -163,9 +163,16 @@ async def _midpoint_offered(case: Case) -> tuple[int, int]:
     """Close figures (gap 300 <= 10% of 4,250): both are offered 1,850.00 privately."""
     await start_bidding(case)
     await bid_round(case, "2000", "1700", 1)
+    # The answer is due when negotiation ends (the case's own deadline), and the offer says so.
+    negotiation = await case.bot.services.db.deadlines.next_for_case(case.case_id)
+    assert negotiation is not None and negotiation.kind is DeadlineKind.NEGOTIATION
     ids = []
     for user, tr in ((case.buyer, case.btr), (case.supplier, case.str_)):
-        text = tr.t("bids.midpoint_offer", amount=tr.money(Decimal("1850"), "USD"))
+        text = tr.t(
+            "bids.midpoint_offer",
+            amount=tr.money(Decimal("1850"), "USD"),
+            due=tr.datetime(negotiation.due_at),
+        )
         offer = await user.wait_for(saying(text))
         assert offer.button_texts == [
             tr.t("button.accept_midpoint"),
@@ -195,7 +202,7 @@ async def test_close_figures_settle_at_the_midpoint_when_both_accept(
     due = clock.now() + timedelta(days=7)
     midpoint = Decimal("1850.00")
     for user, tr in ((case.buyer, case.btr), (case.supplier, case.str_)):
-        await user.wait_for(saying(settled_text(tr, case, "P1", "role.buyer", midpoint, due)))
+        await user.wait_for(saying(bid_settled_text(tr, case, midpoint, due)))
     assert await case.state() is CaseState.SETTLED
     [duty] = await bot.services.db.obligations.list(case.case_id)
     assert duty.amount == midpoint and duty.party_role == "supplier"
@@ -223,9 +230,7 @@ async def test_a_declined_midpoint_reveals_nothing_and_another_round_follows(
     await case.supplier.wait_for(saying(ask_text(case, case.supplier, 2)))
     await bid_round(case, "1900", "1900", 2)
     due = clock.now() + timedelta(days=7)
-    await case.buyer.wait_for(
-        saying(settled_text(btr, case, "P1", "role.buyer", Decimal("1900.00"), due))
-    )
+    await case.buyer.wait_for(saying(bid_settled_text(btr, case, Decimal("1900.00"), due)))
     assert await case.state() is CaseState.SETTLED
 
 

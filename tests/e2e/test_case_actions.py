@@ -11,7 +11,7 @@ from bot.clock import FrozenClock
 from bot.demo_dispute import JPEG_RECEIPT, accept_proposal, counter_propose_partial_refund
 from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxUser, TranscriptEntry
-from flows.rules.lifecycle import CaseState, ClosingReason
+from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
 from tests.e2e.conftest import BotHarness
 from tests.e2e.dispute_steps import (
     Case,
@@ -122,7 +122,16 @@ async def test_mediator_and_withdrawal_are_offered_by_case_where_allowed(
 
     await case.supplier.press(str_.t("button.ask_mediator"), message=supplier_card)
     await case.buyer.wait_for(
-        containing(btr.t("mediation.requested", number=case.number, by=btr.t("role.supplier")))
+        containing(
+            btr.t(
+                "mediation.requested",
+                number=case.number,
+                by=btr.t("role.supplier"),
+                due=btr.datetime(
+                    bot.services.policy.due_at(DeadlineKind.MEDIATOR_ASSIGNMENT, clock.now())
+                ),
+            )
+        )
     )
     assert await case.state() is CaseState.MEDIATION
 

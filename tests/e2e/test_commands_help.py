@@ -131,12 +131,12 @@ async def test_help_in_a_group_that_is_no_dispute_chat(
     tr = translator(catalogs, li)
     group = sandbox.group("随便一个群", creator=li)
     await li.add_bot_to_group(group)
-    await li.wait_for(lambda e: bool(e.text), chat=group)
-    before = len(li.bot_texts(group))
     for command in ("/help", "/case", "/cases"):
         await li.send(command, chat=group)
-    await sandbox.wait_until(lambda: len(li.bot_texts(group)) >= before + 3)
-    assert li.bot_texts(group)[before:] == [tr.t("help.group.unbound")] * 3
+    await sandbox.wait_until(lambda: len(li.bot_texts(group)) >= 3)
+    # The join said nothing (flows/dispute_chat.py: the "not linked" hint is owed to a later
+    # message); each command is answered with how a group becomes a dispute chat.
+    assert li.bot_texts(group) == [tr.t("help.group.unbound")] * 3
 
 
 async def test_a_stranger_in_the_chat_is_told_it_is_not_theirs(

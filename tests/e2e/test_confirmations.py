@@ -13,7 +13,7 @@ from bot.clock import FrozenClock
 from bot.demo_dispute import accept_request, confirm_privately, counter_propose_partial_refund
 from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox, SandboxUser, TranscriptEntry
-from flows.rules.lifecycle import CaseState
+from flows.rules.lifecycle import CaseState, DeadlineKind
 from tests.e2e.conftest import BotHarness
 from tests.e2e.dispute_steps import Case, open_case, showing
 
@@ -127,12 +127,14 @@ async def test_it_was_not_done_asks_why_cancel_keeps_and_the_reason_reaches_the_
     await case.buyer.wait_for(lambda e: e.text == ask and bool(e.buttons))
     reason = "Nothing arrived in our account."
     await case.buyer.send(reason)
+    due = bot.services.policy.due_at(DeadlineKind.MEDIATOR_ASSIGNMENT, clock.now())
     told = str_.t(
         "mediation.waiting_fulfilment",
         number=case.number,
         obligation="O1",
         by=str_.t("role.buyer"),
         reason=reason,
+        due=str_.datetime(due),
     )
     assert "理由" in told
     await case.supplier.wait_for(lambda e: e.text == told)

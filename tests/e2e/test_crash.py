@@ -120,7 +120,7 @@ async def test_killed_after_each_commit_every_message_arrives_once_and_the_case_
     question = await supplier.wait_for(showing(yes), timeout=20)
     pressing = asyncio.create_task(supplier.press(yes, message=question.message_id, timeout=60))
     await bot_process.killed()
-    settled = btr.t("settlement.reached", case="#1", number="\x00", by="", obligations="")
+    settled = btr.t("settlement.reached", case="#1", number="\x00", by="", obligations="", due="")
     buyer_done = containing(settled.split("\x00")[0])
     supplier_done = showing(st.t("button.mark_done", number="O1"))
     assert count(buyer, buyer_done) + count(supplier, supplier_done) == 0

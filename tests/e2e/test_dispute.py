@@ -177,7 +177,9 @@ async def test_a_file_in_the_chat_becomes_numbered_evidence(
         lambda e: e.text == str_.t("evidence.group.ask_label", name="王芳"), chat=group
     )
     await supplier.send("装箱单", chat=group)
-    await supplier.wait_for(lambda e: str_.t("tag.delivery") in e.button_texts, chat=group)
+    # The questions go to the supplier by name, in Chinese; the buyer's English is not used.
+    tags = await supplier.wait_for(lambda e: str_.t("tag.delivery") in e.button_texts, chat=group)
+    assert tags.text == str_.t("evidence.group.ask_tag", name="王芳")
     await supplier.press(str_.t("tag.delivery"), chat=group)
     added = await buyer.wait_for(lambda e: "E3" in e.text and "装箱单" in e.text, chat=group)
     assert added
@@ -195,10 +197,21 @@ async def test_a_group_added_by_hand_is_told_how_to_link_it(
     bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs
 ) -> None:
     li = sandbox.user("李", language_code="zh")
+    tr = translator(catalogs, li)
     group = sandbox.group("随便一个群", creator=li)
     await li.add_bot_to_group(group)
+    # The join says nothing (a bind through a case's link would look the same); the group's
+    # next message that is not a command is told, once.
+    await li.send(f"@{sandbox.bot_username} 你好", chat=group)
     told = await li.wait_for(lambda e: bool(e.text), chat=group)
-    assert told.text == translator(catalogs, li).t("group.not_linked")
+    assert told.text == tr.t("group.not_linked")
+    await li.send(f"@{sandbox.bot_username} 在吗", chat=group)
+    await li.send("/help", chat=group)
+    await li.wait_for(lambda e: e.text == tr.t("help.group.unbound"), chat=group)
+    assert [e.text for e in li.transcript(group) if e.from_bot] == [
+        tr.t("group.not_linked"),
+        tr.t("help.group.unbound"),
+    ]
     assert await bot.services.db.chats.case_for_chat(group.id) is None
 
 

@@ -9,7 +9,7 @@ shared chat carries both.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.clock import FrozenClock
@@ -40,12 +40,16 @@ async def _pending_kinds(bot: BotHarness, case_id: int) -> list[DeadlineKind]:
     return [d.kind for d in await bot.services.db.deadlines.pending_for_case(case_id)]
 
 
-async def _told(case: Case, key: str, by: str | None = None, **params: object) -> None:
+async def _told(
+    case: Case, key: str, by: str | None = None, due: datetime | None = None, **params: object
+) -> None:
     """Both parties are told privately, and the shared chat in both languages; `by` is the
-    catalog key of a role, named in each reader's language."""
+    catalog key of a role, named in each reader's language, and `due` a time in their zone."""
 
     def text(tr: Translator) -> str:
-        return tr.t(key, **params, **({"by": tr.t(by)} if by else {}))
+        named = {"by": tr.t(by)} if by else {}
+        dated = {"due": tr.datetime(due)} if due else {}
+        return tr.t(key, **params, **named, **dated)
 
     await case.buyer.wait_for(saying(text(case.btr)))
     await case.supplier.wait_for(saying(text(case.str_)))
@@ -63,6 +67,11 @@ async def _not_done(case: Case, message_id: int) -> None:
     await case.buyer.press(btr.t("button.not_done"), message=message_id)
     await case.buyer.wait_for(saying(btr.t("obligation.ask_not_done", number="O1", max=500)))
     await case.buyer.send(NOT_DONE_REASON)
+
+
+def _assignment_due(bot: BotHarness, clock: FrozenClock) -> datetime:
+    """When a mediator is due if the case goes to mediation now (the clock stands still)."""
+    return bot.services.policy.due_at(DeadlineKind.MEDIATOR_ASSIGNMENT, clock.now())
 
 
 async def _accept_request(case: Case) -> None:
@@ -148,8 +157,13 @@ async def test_buyer_says_an_obligation_was_not_done_and_the_case_goes_to_mediat
     await case.supplier.wait_for(saying(str_.t("obligation.ask_proof", number="O1")))
     await case.supplier.press(str_.t("button.no_proof"))
 
+    [fulfilment] = await bot.services.db.deadlines.pending_for_case(case.case_id)
     marked = btr.t(
-        "obligation.done", number="O1", party=btr.t("role.supplier"), other=btr.t("role.buyer")
+        "obligation.done",
+        number="O1",
+        party=btr.t("role.supplier"),
+        other=btr.t("role.buyer"),
+        due=btr.datetime(fulfilment.due_at),
     )
     question = await case.buyer.wait_for(saying(marked))
     assert question.button_texts == [btr.t("button.confirm_done"), btr.t("button.not_done")]
@@ -159,6 +173,7 @@ async def test_buyer_says_an_obligation_was_not_done_and_the_case_goes_to_mediat
         case,
         "mediation.waiting_fulfilment",
         "role.buyer",
+        _assignment_due(bot, clock),
         number=case.number,
         obligation="O1",
         reason=NOT_DONE_REASON,
@@ -175,7 +190,13 @@ async def test_supplier_may_ask_for_a_mediator_at_once(
 ) -> None:
     case = await open_case(bot, sandbox, catalogs, clock)
     await case.supplier.send("/mediator")
-    await _told(case, "mediation.requested", "role.supplier", number=case.number)
+    await _told(
+        case,
+        "mediation.requested",
+        "role.supplier",
+        _assignment_due(bot, clock),
+        number=case.number,
+    )
     assert await case.state() is CaseState.MEDIATION
     assert await _pending_kinds(bot, case.case_id) == [DeadlineKind.MEDIATOR_ASSIGNMENT]
 
@@ -195,7 +216,9 @@ async def test_buyer_may_ask_for_a_mediator_from_day_four(
 
     clock.advance(timedelta(days=3, minutes=1))
     await case.buyer.send("/mediator")
-    await _told(case, "mediation.requested", "role.buyer", number=case.number)
+    await _told(
+        case, "mediation.requested", "role.buyer", _assignment_due(bot, clock), number=case.number
+    )
     assert await case.state() is CaseState.MEDIATION
 
 
@@ -261,6 +284,10 @@ async def test_a_chat_without_admin_rights_is_not_recorded_until_the_bot_is_prom
     await buyer.open_link(plain, group=group)
 
     await buyer.wait_for(saying(btr.t("group.cannot_record")), chat=group)
+    # Nothing the bot said there claims that the chat is recorded.
+    said = [e.text for e in buyer.transcript(group) if e.from_bot]
+    assert not any(btr.t("group.recorded") in text for text in said), said
+    assert not any("recorded in the case file" in text for text in said), said
     chat = await bot.services.db.chats.for_case(stored.id)
     assert chat is not None and chat.chat_id == group.id and chat.can_record is False
 
@@ -322,6 +349,7 @@ async def test_after_a_disputed_obligation_the_settlement_buttons_do_nothing(
         case,
         "mediation.waiting_fulfilment",
         "role.buyer",
+        _assignment_due(bot, clock),
         number=case.number,
         obligation="O1",
         reason=NOT_DONE_REASON,

@@ -84,7 +84,9 @@ async def assert_case_lives_in(case: Case, upgrade: Upgrade) -> None:
         {"from_chat_id": upgrade.old_id, "to_chat_id": upgrade.new_id}
     ]
     assert case.group.id == upgrade.new_id and case.supplier.id in case.group.members
-    joined = bilingual(case, "supplier.joined", name=case.supplier.first_name, number=case.number)
+    joined = bilingual(
+        case, "supplier.joined_chat", name=case.supplier.first_name, number=case.number
+    )
     assert await case.buyer.wait_for(joined, chat=case.group)
 
 

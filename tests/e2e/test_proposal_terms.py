@@ -42,6 +42,7 @@ async def test_an_accepted_discount_request_reads_as_a_discount_in_both_language
             number="P1",
             by=tr.t("role.supplier"),
             obligations=duty(tr),
+            due=tr.datetime(due),
         )
 
     buyer_sees = await case.buyer.wait_for(containing(settled(case.btr)))
@@ -76,4 +77,4 @@ async def test_a_new_proposal_says_until_when_it_can_be_accepted_and_what_happen
     assert private.text.endswith(until(case.btr)) and "P1" in private.text
     shared = await case.buyer.wait_for(containing(until(case.str_)), chat=case.group)
     assert until(case.btr) in shared.text
-    assert "转入调解" in until(case.str_) and "mediator" in until(case.btr)
+    assert "转交调解员" in until(case.str_) and "mediator" in until(case.btr)

@@ -24,7 +24,9 @@ async def test_only_the_obligated_party_gets_the_done_button_and_the_chat_names_
 
     mine = str_.t("button.mark_done", number="O1")
     await case.supplier.wait_for(showing(mine))
-    settled = btr.t("settlement.reached", case=case.number, number="P1", by="\x00", obligations="")
+    settled = btr.t(
+        "settlement.reached", case=case.number, number="P1", by="\x00", obligations="", due=""
+    )
     notice = await case.buyer.wait_for(containing(settled.split("\x00")[0]))
     assert notice.buttons == []  # the buyer owes nothing here, so has nothing to mark done
 

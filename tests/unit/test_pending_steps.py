@@ -1,0 +1,156 @@
+"""Every message that asks someone to act says when it is due and what happens if nobody acts
+(PRODUCT.md: "every message about a pending step says when it is due, in the reader's time zone
+and language, and what happens if nobody acts").
+
+The messages are listed here by catalog key, each with the deadline whose due time it names.
+Each is rendered in both languages as the flows render it (the due time by the reader's
+translator, in their zone) and must show that time and, in a sentence that says what happens
+if nobody acts, that deadline's default outcome. The flows' own tables of such messages (the
+reminders, the dispute chat's next step, the midpoint offer) must all be listed, and so must
+every message with a {due}, unless it is listed below as not asking anyone to act: a new
+pending-step message without a due time or a default outcome fails here.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from bot.i18n import LANGUAGES, Catalogs
+from bot.scheduler import REMINDER_KEYS
+from flows.blind_bidding import MIDPOINT_KEYS
+from flows.dispute_chat import NEXT_STEP_KEYS
+from flows.rules.lifecycle import DEADLINE_OUTCOMES, DeadlineKind
+
+K = DeadlineKind
+ROOT = Path(__file__).resolve().parents[2]
+
+# key -> the deadline whose due time and default outcome the message states.
+PENDING_STEPS: dict[str, DeadlineKind] = {
+    "claim.filed": K.SUPPLIER_INVITATION,
+    "group.next_step_invitation": K.SUPPLIER_INVITATION,
+    "reminder.supplier_invitation": K.SUPPLIER_INVITATION,
+    "group.next_step": K.SUPPLIER_RESPONSE,
+    "invite.clock_started": K.SUPPLIER_RESPONSE,
+    "invite.clock_running": K.SUPPLIER_RESPONSE,
+    "invite.respond_by": K.SUPPLIER_RESPONSE,
+    "supplier.welcome": K.SUPPLIER_RESPONSE,
+    "supplier.answer_question": K.SUPPLIER_RESPONSE,
+    "reminder.supplier_response": K.SUPPLIER_RESPONSE,
+    "supplier.contested": K.NEGOTIATION,
+    "group.next_step_negotiation": K.NEGOTIATION,
+    "bids.midpoint_offer": K.NEGOTIATION,
+    "reminder.negotiation": K.NEGOTIATION,
+    "mediation.requested": K.MEDIATOR_ASSIGNMENT,
+    "mediation.waiting_fulfilment": K.MEDIATOR_ASSIGNMENT,
+    "group.next_step_mediator": K.MEDIATOR_ASSIGNMENT,
+    "bids.midpoint_offer_assignment": K.MEDIATOR_ASSIGNMENT,
+    "reminder.mediator_assignment": K.MEDIATOR_ASSIGNMENT,
+    "bids.midpoint_offer_mediation": K.MEDIATION,
+    "reminder.mediation": K.MEDIATION,
+    "reminder.arbitration_statements": K.ARBITRATION_STATEMENTS,
+    "reminder.arbitration_decision": K.ARBITRATION_DECISION,
+    "settlement.reached": K.FULFILMENT,
+    "settlement.reached_blind_bid": K.FULFILMENT,
+    "obligation.done": K.FULFILMENT,
+    "obligation.done_with_proof": K.FULFILMENT,
+    "obligation.done_ack": K.FULFILMENT,
+    "obligation.done_ack_proof": K.FULFILMENT,
+    "proposal.open_until_negotiation": K.NEGOTIATION,
+    "proposal.open_until_mediation": K.MEDIATION,
+    "reminder.fulfilment": K.FULFILMENT,
+    "reminder.reconsideration": K.RECONSIDERATION,
+    "reminder.draft_expiry": K.DRAFT_EXPIRY,
+}
+
+# Messages with a {due} that ask nobody to act, and why.
+NOT_ASKING = {
+    "cases.line_due": "a line of /cases: the deadline's label and time, the case's own view",
+    "obligation.refund": "a term inside settlement.reached, which states the outcome",
+    "obligation.grant_discount": "a term inside settlement.reached",
+    "obligation.grant_discount_open": "a term inside settlement.reached",
+    "obligation.other": "a term inside settlement.reached",
+    "obligation.return_goods": "a term inside settlement.reached",
+    "obligation.ship_replacement": "a term inside settlement.reached",
+    "outcome_applied.claim_lapsed": "says what happened when the deadline passed",
+    "outcome_applied.supplier_silent": "says what happened when the deadline passed",
+}
+
+# What each deadline's default outcome is called, by language (flows/rules/lifecycle.py
+# DEADLINE_OUTCOMES, and what bot/scheduler.py does when the deadline passes).
+OUTCOME_WORDING: dict[DeadlineKind, dict[str, str]] = {
+    K.DRAFT_EXPIRY: {"en": "deleted", "zh_Hans": "删除"},
+    K.SUPPLIER_INVITATION: {"en": "the claim lapses", "zh_Hans": "此索赔将失效"},
+    K.SUPPLIER_RESPONSE: {"en": "goes to a mediator", "zh_Hans": "转交调解员"},
+    K.NEGOTIATION: {"en": "goes to a mediator", "zh_Hans": "转交调解员"},
+    K.MEDIATOR_ASSIGNMENT: {"en": "the case stays in mediation", "zh_Hans": "仍处于调解阶段"},
+    K.MEDIATION: {"en": "arbitration", "zh_Hans": "仲裁"},
+    K.ARBITRATION_STATEMENTS: {"en": "on the record", "zh_Hans": "已记录的材料"},
+    K.ARBITRATION_DECISION: {"en": "mediator team is reminded", "zh_Hans": "提醒调解员团队"},
+    K.FULFILMENT: {"en": "marked unfulfilled", "zh_Hans": "未履行"},
+    K.RECONSIDERATION: {"en": "the decision stands", "zh_Hans": "裁决即维持"},
+}
+# The sentence that says what happens if nobody acts.
+IF_CLAUSE = {"en": re.compile(r"\b[Ii]f\b"), "zh_Hans": re.compile(r"如果|如届时|否则")}
+
+DUE = datetime(2031, 5, 17, 7, 45, tzinfo=UTC)  # a sentinel time no other value renders as
+TIMEZONES = {"en": "Europe/London", "zh_Hans": "Asia/Shanghai"}
+
+
+@pytest.fixture(scope="module")
+def catalogs() -> Catalogs:
+    return Catalogs()
+
+
+def _params(text: str, due: str) -> dict[str, object]:
+    """A value for every placeholder of `text`: the due time rendered, the rest neutral."""
+    names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    values: dict[str, object] = {name: f"<{name}>" for name in names}
+    values["due"] = due
+    return values
+
+
+def test_every_deadline_kind_has_a_default_outcome_wording() -> None:
+    assert set(OUTCOME_WORDING) == set(DEADLINE_OUTCOMES)
+
+
+@pytest.mark.parametrize("table", [REMINDER_KEYS, NEXT_STEP_KEYS, MIDPOINT_KEYS])
+def test_the_flows_tables_of_pending_step_messages_are_all_walked(
+    table: dict[DeadlineKind, str],
+) -> None:
+    """A message a flow picks by deadline is walked with that deadline's outcome."""
+    assert table
+    for kind, key in table.items():
+        assert PENDING_STEPS.get(key) is kind, key
+
+
+def test_every_message_with_a_due_time_is_walked_or_asks_nobody_to_act() -> None:
+    with (ROOT / "locales/en/LC_MESSAGES/messages.po").open("rb") as po:
+        catalog = read_po(po)
+    dated = {m.id for m in catalog if m.id and isinstance(m.string, str) and "{due}" in m.string}
+    assert dated - set(PENDING_STEPS) - set(NOT_ASKING) == set()
+    assert set(NOT_ASKING) <= dated  # nothing listed that has no due time
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("key", sorted(PENDING_STEPS))
+def test_a_pending_step_says_when_it_is_due_and_what_happens_if_nobody_acts(
+    catalogs: Catalogs, language: str, key: str
+) -> None:
+    tr = catalogs.translator(language, TIMEZONES[language])
+    due = tr.datetime(DUE)
+    template = tr.t(key)
+    assert "{due}" in template, f"{key} ({language}) names no due time"
+    text = tr.t(key, **_params(template, due))
+    assert due in text
+    # The due time is in the reader's zone: not the UTC time, unless the zone is UTC.
+    assert due != catalogs.translator(language, "UTC").datetime(DUE)
+    clause = IF_CLAUSE[language].search(text)
+    assert clause is not None, f"{key} ({language}) does not say what happens if nobody acts"
+    outcome = OUTCOME_WORDING[PENDING_STEPS[key]][language]
+    assert outcome in text[clause.start() :], f"{key} ({language}) lacks {outcome!r}: {text}"
