@@ -21,7 +21,7 @@ from bot.services import Services, get_services
 from flows.chat_migration import follower
 from flows.errors_render import validation_message
 from flows.messaging import send
-from flows.rules.validation import ValidationError
+from flows.rules.validation import ValidationError, parse_text
 from storage import PendingInput, User
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,14 @@ InputHandler = Callable[
     [Services, ContextTypes.DEFAULT_TYPE, Message, PendingInput, User, Translator], Awaitable[None]
 ]
 _HANDLERS: dict[str, InputHandler] = {}
+
+
+def typed_text(message: Message, max_len: int) -> str:
+    """The text a pending input asked for, checked: a file or sticker instead, an empty or
+    too long text raise ValidationError (answered by the router, the question kept)."""
+    if message.text is None:
+        raise ValidationError("answer.expected_text")
+    return parse_text(message.text, max_len=max_len)
 
 
 def register(kind: str, handler: InputHandler) -> None:

@@ -27,7 +27,6 @@ from flows.rules.lifecycle import (
     Role,
     check_transition,
 )
-from flows.rules.validation import ValidationError, parse_text
 from storage import Case, ConcurrentUpdate, Conflict, Move, Obligation, PendingInput, User
 
 FULFILMENT_STATES = frozenset({CaseState.SETTLED, CaseState.DECIDED})
@@ -69,9 +68,7 @@ async def on_not_done_reason(
     tr: Translator,
 ) -> None:
     """The reason an obligation was not done: giving it sends the case to mediation."""
-    if message.text is None:
-        raise ValidationError("answer.expected_text")
-    reason = parse_text(message.text, max_len=REASON_MAX)
+    reason = inputs.typed_text(message, REASON_MAX)
     duty = await services.db.obligations.get(int(pending.data["obligation_id"]))
     case = await services.db.cases.get(pending.case_id)
     role = await services.db.cases.role_of(pending.case_id, user.id)

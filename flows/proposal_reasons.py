@@ -19,7 +19,6 @@ from flows.common import keyboard
 from flows.messaging import send
 from flows.proposal_render import proposal_number, role_name
 from flows.rules.lifecycle import Role
-from flows.rules.validation import ValidationError, parse_text
 from storage import Case, PendingInput, User
 from storage import Proposal as StoredProposal
 
@@ -70,9 +69,7 @@ async def on_reason(
     tr: Translator,
 ) -> None:
     """The typed reason: on the record, then told to the proposer (and the shared chat)."""
-    if message.text is None:
-        raise ValidationError("answer.expected_text")
-    reason = parse_text(message.text, max_len=REASON_MAX)
+    reason = inputs.typed_text(message, REASON_MAX)
     stored = await services.db.proposals.get(int(pending.data["proposal_id"]))
     case = await services.db.cases.get(pending.case_id)
     role = await services.db.cases.role_of(pending.case_id, user.id)

@@ -28,7 +28,6 @@ from flows.common import Button, pack
 from flows.messaging import clear_buttons, send
 from flows.proposal_render import terms_text
 from flows.proposals import ask_to_confirm, paid_of, settle_with
-from flows.rules import validation as v
 from flows.rules.lifecycle import Action, CaseState, ClosingReason, DeadlineKind, Role
 from flows.rules.proposals import (
     Discount,
@@ -174,9 +173,7 @@ async def on_contest(
     user: User,
     tr: Translator,
 ) -> None:
-    if message.text is None:
-        raise v.ValidationError("answer.expected_text")
-    statement = v.parse_text(message.text, max_len=4000)
+    statement = inputs.typed_text(message, 4000)
     case = await services.db.cases.get(pending.case_id)
     assert case is not None
     if case.state is not CaseState.AWAITING_SUPPLIER:  # answered or closed meanwhile
