@@ -12,15 +12,10 @@ from typing import Any
 
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
-from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.errors import on_error
-from bot.i18n import Catalogs
-from bot.ledger import stamp_update, then_checkpoint
-from bot.outbox import deliver_pending
 from bot.scheduler import start_scheduler
-from bot.services import SERVICES_KEY, Services
 from bot.startup import evidence_files, open_database, where
 from bot.telegram_bot import build_bot
 from bot.update_processor import PerChatUpdateProcessor
@@ -45,6 +40,11 @@ from flows import (
     timezone,
     unknown_buttons,
 )
+from flows.clock import Clock, SystemClock
+from flows.ledger import stamp_update, then_checkpoint
+from flows.outbox import deliver_pending
+from flows.services import SERVICES_KEY, Services
+from locales.i18n import Catalogs
 
 log = logging.getLogger(__name__)
 

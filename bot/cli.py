@@ -13,14 +13,14 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import ConfigError, load_settings
-from bot.logs import setup_logging
+from flows.logs import setup_logging
 
 
 def _run(_: argparse.Namespace) -> int:
     from telegram import Update
 
     from bot.app import build_application
-    from bot.crash import run_clock
+    from flows.crash import run_clock
 
     settings = load_settings()
     settings.require_token()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 
-from bot.i18n import N_, Catalogs
+from locales.i18n import N_, Catalogs
 
 COMMAND_KEYS = (
     ("start", N_("command.start")),

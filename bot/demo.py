@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import Clock, SystemClock
 from bot.config import load_settings
 from bot.demo_dispute import (
     accept_proposal,
@@ -25,9 +24,10 @@ from bot.demo_dispute import (
     invite_supplier,
     supplier_accepts_invitation,
 )
-from bot.i18n import Catalogs, Translator
 from bot.runner import running_bot
 from bot.sandbox import Sandbox, SandboxChat, SandboxServer, SandboxUser
+from flows.clock import Clock, SystemClock
+from locales.i18n import Catalogs, Translator
 
 DEMO_TOKEN = "123456:DEMO-TOKEN"
 # A tiny valid JPEG and PDF, so the stored copies are real files.

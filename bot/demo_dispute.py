@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from bot.i18n import Translator
 from bot.sandbox import CallbackAnswer, Sandbox, SandboxChat, SandboxUser, TranscriptEntry
+from locales.i18n import Translator
 
 JPEG_RECEIPT = bytes.fromhex("ffd8ffe000104a464946000101") + b"receipt" * 9 + b"\xff\xd9"
 LINK = re.compile(r"https://t\.me/\S+")

@@ -9,7 +9,7 @@ the stack trace stays in the log. Nothing here raises: a failed apology or repor
 
 When the handler that failed had already committed its change (an answer saved, then the next
 question failed to go out), the apology says it was saved instead of "try again", and the flow
-carries on if it said how (`bot/ledger.py`). A repeat of an update handled before
+carries on if it said how (`flows/ledger.py`). A repeat of an update handled before
 (`UpdateAlreadyHandled`) is no error: it is logged as such and stops quietly.
 """
 
@@ -24,14 +24,14 @@ from telegram.constants import ChatType
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.i18n import Translator, language_from_telegram
-from bot.ledger import resume_hook, saved
-from bot.logs import case_id_var
-from bot.services import LANGUAGE_TIMEZONES, SERVICES_KEY, Services
 from bot.telegram_bot import was_answered
 from flows.chat_migration import follower
 from flows.claim_render import case_number
+from flows.ledger import resume_hook, saved
+from flows.logs import case_id_var
 from flows.messaging import send
+from flows.services import LANGUAGE_TIMEZONES, SERVICES_KEY, Services
+from locales.i18n import Translator, language_from_telegram
 from storage.ledger import UpdateAlreadyHandled
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.clock import Clock
 from bot.config import Settings
+from flows.clock import Clock
 
 
 @asynccontextmanager

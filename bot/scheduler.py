@@ -5,7 +5,7 @@ fixed interval. Each step is one transaction (`storage/repos/sweep.py`): a remin
 claimed together with queueing its messages, a due deadline is claimed together with applying
 its outcome and queueing its news, so each happens exactly once, even with several workers on
 PostgreSQL, and a crash in between leaves nothing half done. The news goes out through the
-outbox (`bot/outbox.py`), delivered at the end of every sweep.
+outbox (`flows/outbox.py`), delivered at the end of every sweep.
 Time comes from the injected clock, so tests move it instead of sleeping.
 """
 
@@ -19,15 +19,12 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
-from bot import ledger
-from bot.crash import crash_point
-from bot.i18n import N_
-from bot.logs import bind_case
-from bot.outbox import deliver_pending
-from bot.services import Services
-from flows import chat_links, supplier_join
+from flows import chat_links, ledger, supplier_join
 from flows.audience import RenderRows, for_case, for_user, parties
 from flows.claim_render import case_number
+from flows.crash import crash_point
+from flows.logs import bind_case
+from flows.outbox import deliver_pending
 from flows.rules.lifecycle import (
     DEADLINE_OUTCOMES,
     OUTCOME_ACTIONS,
@@ -38,6 +35,8 @@ from flows.rules.lifecycle import (
     Role,
     check_transition,
 )
+from flows.services import Services
+from locales.i18n import N_
 from storage import Case, ConcurrentUpdate, Deadline
 from storage.repos.deadlines import next_reminder_after
 

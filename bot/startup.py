@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
-from bot.files import EvidenceFiles
+from flows.evidence_files import EvidenceFiles
 from flows.rules.lifecycle import LifecyclePolicy
 from storage import Database, DatabaseUnavailable, display_url, migrate
 

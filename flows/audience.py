@@ -6,7 +6,7 @@ together when they differ. Buttons there carry both labels.
 
 News of a change of a case is rendered here into outbox rows (`for_user`, `for_chat`,
 `for_case`) BEFORE the change's transaction, handed to the repository call that makes the
-change, and delivered from the outbox after the commit (`bot/outbox.py`), so a crash between
+change, and delivered from the outbox after the commit (`flows/outbox.py`), so a crash between
 the two loses nothing. `to_user`, `to_chat` and `to_case` render the same way and send at once,
 for messages that tell of no change (a reply, a refusal) or whose message the flow pins.
 
@@ -26,12 +26,12 @@ from typing import Any
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import Forbidden, TelegramError
 
-from bot.i18n import LANGUAGES, Translator
-from bot.services import Services
 from flows.chat_migration import group_target
 from flows.common import Button, keyboard
 from flows.messaging import ChatTarget
 from flows.rules.lifecycle import Role
+from flows.services import Services
+from locales.i18n import LANGUAGES, Translator
 from storage import Case, OutboxMessage
 
 log = logging.getLogger(__name__)

@@ -20,13 +20,13 @@ from functools import partial
 
 from telegram import Bot
 
-from bot.i18n import Translator
-from bot.services import Services
 from flows.audience import to_user
 from flows.chat_links import in_chat
 from flows.claim_render import case_number
 from flows.messaging import ChatTarget
 from flows.rules.lifecycle import Role
+from flows.services import Services
+from locales.i18n import Translator
 from storage import Case
 
 log = logging.getLogger(__name__)

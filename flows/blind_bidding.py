@@ -18,22 +18,22 @@ from typing import Any
 from telegram import Bot, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.i18n import N_, Translator
-from bot.logs import bind_case
-from bot.outbox import after_commit
-from bot.services import Services, get_services
 from flows import inputs
 from flows.audience import for_case, for_user, parties, to_case, to_user
 from flows.case_context import PARTY_ROLES, case_button, resolve
 from flows.claim_render import case_number
 from flows.common import Button, pack, parse_id
+from flows.logs import bind_case
 from flows.messaging import send
+from flows.outbox import after_commit
 from flows.proposal_render import role_name
 from flows.proposals import ACCEPT_ACTIONS, paid_of, settle_with
 from flows.rules import validation as v
 from flows.rules.blind_bid import BidOutcome, BlindBidPolicy, check_bid, match
 from flows.rules.lifecycle import CaseState, DeadlineKind, Role
 from flows.rules.proposals import PartialRefund, Proposal
+from flows.services import Services, get_services
+from locales.i18n import N_, Translator
 from storage import Case, Conflict, NotFound, OutboxMessage, PendingInput, User
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from telegram import Bot
 
-from bot.i18n import Translator
-from bot.services import Services
 from flows import chat_links, dispute_chat, supplier_join, supplier_replace
 from flows.blind_bidding import JOIN, MIDPOINT, ask_render
 from flows.case_context import OPEN_STATES
@@ -28,8 +26,10 @@ from flows.proposal_render import obligation_number, proposal_number, role_name,
 from flows.proposals import decision_rows, paid_of
 from flows.rules.lifecycle import CaseState, Role
 from flows.rules.proposals import Proposal
+from flows.services import Services
 from flows.settlement import FULFIL, FULFILMENT_STATES
 from flows.supplier_answer import answer_rows
+from locales.i18n import Translator
 from storage import BiddingStatus, Case, ChatStatus, ObligationStatus, RoundStatus
 
 

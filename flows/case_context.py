@@ -14,14 +14,14 @@ from typing import Any, Protocol
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from bot.i18n import Translator
-from bot.logs import bind_case
-from bot.services import Services, get_services
 from flows.chat_migration import follower
 from flows.claim_render import case_number
 from flows.common import is_number, parse_id, shown_number, unpack
+from flows.logs import bind_case
 from flows.messaging import send
 from flows.rules.lifecycle import CaseState, Role
+from flows.services import Services, get_services
+from locales.i18n import Translator
 from storage import Case, User
 
 PARTY_ROLES = frozenset({Role.BUYER, Role.SUPPLIER})

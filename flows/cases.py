@@ -13,16 +13,16 @@ from typing import Any
 from telegram import Bot, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.i18n import N_, Translator
-from bot.logs import bind_case
-from bot.services import Services, get_services
 from flows import case_actions
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, render_summary
 from flows.common import is_number, keyboard, parse_id, shown_number
+from flows.logs import bind_case
 from flows.messaging import send
 from flows.pinned_claim import MY_ACTIONS
 from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
+from flows.services import Services, get_services
+from locales.i18n import N_, Translator
 from storage import Case
 
 STATE_KEYS = {

@@ -23,15 +23,15 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, ContextTypes
 
-from bot.i18n import N_, Translator
-from bot.logs import bind_case
-from bot.services import Services, get_services
 from flows.audience import to_case, to_chat, to_user
 from flows.case_context import OPEN_STATES, case_button
 from flows.chat_migration import group_target
 from flows.claim_render import case_number
 from flows.common import Button, pack
+from flows.logs import bind_case
 from flows.rules.lifecycle import Role
+from flows.services import Services, get_services
+from locales.i18n import N_, Translator
 from storage import Case, ChatLink, ChatStatus
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, ContextTypes, MessageHandler, filters
 
-from bot.logs import bind_case
-from bot.services import Services, get_services
+from flows.logs import bind_case
 from flows.messaging import ChatTarget, Follow
+from flows.services import Services, get_services
 from storage import CaseChat, Conflict, NotFound
 
 log = logging.getLogger(__name__)

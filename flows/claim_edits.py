@@ -13,15 +13,15 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.logs import bind_case
-from bot.services import get_services
 from flows import claim_moves
 from flows.claim_form import ask_current, form_context
 from flows.claim_render import saved_answer
 from flows.claim_steps import Step, parse_answer
 from flows.errors_render import validation_message
+from flows.logs import bind_case
 from flows.messaging import send
 from flows.rules.validation import ValidationError
+from flows.services import get_services
 
 log = logging.getLogger(__name__)
 

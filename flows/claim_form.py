@@ -20,10 +20,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import Translator
-from bot.ledger import Resume, resume_with
-from bot.logs import bind_case
-from bot.services import Services, get_services
 from flows import claim_moves, claim_submit
 from flows.claim_buttons import made_here
 from flows.claim_moves import EVIDENCE_SUBSTEPS
@@ -55,6 +51,8 @@ from flows.evidence_intake import (
     has_attachment,
     stored_to_json,
 )
+from flows.ledger import Resume, resume_with
+from flows.logs import bind_case
 from flows.messaging import clear_buttons, send
 from flows.rules.lifecycle import Action, DeadlineKind, Role
 from flows.rules.validation import (
@@ -67,6 +65,8 @@ from flows.rules.validation import (
     parse_label,
     requires_evidence,
 )
+from flows.services import Services, get_services
+from locales.i18n import Translator
 from storage import Case, Draft, User
 
 log = logging.getLogger(__name__)

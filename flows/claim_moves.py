@@ -19,11 +19,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bot.services import Services
 from flows.claim_steps import FIRST_STEP, PARTS, Step, next_step
 from flows.evidence_intake import already_evidence, stored_from_json
 from flows.rules.lifecycle import Role
 from flows.rules.validation import DesiredOutcome, EvidenceTag
+from flows.services import Services
 from storage import Case, Draft, DuplicateEvidence
 
 EVIDENCE_SUBSTEPS = frozenset({Step.EVIDENCE_LABEL, Step.EVIDENCE_TAG})

@@ -13,10 +13,10 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import N_, Translator
 from flows.claim_steps import COMMON_CURRENCIES, Step, progress
 from flows.common import Button, chunk, keyboard, pack
 from flows.rules.validation import Category, DesiredOutcome, EvidenceKind, EvidenceTag
+from locales.i18n import N_, Translator
 from storage import Evidence
 
 FORM = "f"  # callback prefix of the claim form

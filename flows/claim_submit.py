@@ -15,15 +15,15 @@ from typing import Any
 from telegram import CallbackQuery
 from telegram.error import TelegramError
 
-from bot.i18n import Translator
-from bot.outbox import after_commit
-from bot.services import Services
 from flows.claim_render import case_number, evidence_number
 from flows.claim_steps import claim_from_answers
 from flows.errors_render import validation_message
 from flows.messaging import send
+from flows.outbox import after_commit
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role
 from flows.rules.validation import Category, ValidationError, requires_evidence
+from flows.services import Services
+from locales.i18n import Translator
 from storage import Case, ConcurrentUpdate, Draft, OutboxMessage, User
 
 log = logging.getLogger(__name__)

@@ -28,18 +28,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import N_, Translator
-from bot.logs import bind_case
-from bot.services import Services, get_services
 from flows import bind_guard, pinned_claim
 from flows.audience import parties, to_case, to_chat
 from flows.case_context import OPEN_STATES
 from flows.chat_migration import group_target
 from flows.claim_render import case_number
 from flows.evidence_intake import incoming_file
+from flows.logs import bind_case
 from flows.messaging import ChatTarget
 from flows.rules.lifecycle import DeadlineKind, Role
 from flows.rules.validation import ValidationError
+from flows.services import Services, get_services
+from locales.i18n import N_, Translator
 from storage import Case, TokenInvalid
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from bot.i18n import N_, Translator
 from flows.rules.validation import ValidationError
+from locales.i18n import N_, Translator
 
 ERROR_KEYS: dict[str, str] = {
     "amount.not_a_number": N_("error.amount.not_a_number"),

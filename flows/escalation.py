@@ -13,9 +13,6 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.i18n import Translator
-from bot.outbox import after_commit
-from bot.services import Services, get_services
 from flows import chat_links
 from flows.audience import for_case, parties, to_chat
 from flows.case_context import PARTY_ROLES, case_button, resolve
@@ -23,8 +20,11 @@ from flows.chat_migration import follower
 from flows.claim_render import case_number
 from flows.common import Button, keyboard, pack
 from flows.messaging import send
+from flows.outbox import after_commit
 from flows.proposal_render import role_name
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role, check_transition
+from flows.services import Services, get_services
+from locales.i18n import Translator
 from storage import Case, ConcurrentUpdate
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,8 @@ from typing import Any
 from telegram import Bot, Message
 from telegram.error import TelegramError
 
-from bot.files import StoredFile
-from bot.services import Services
 from flows.claim_render import case_number, evidence_number
+from flows.evidence_files import StoredFile
 from flows.rules.lifecycle import Role
 from flows.rules.validation import (
     ClaimPolicy,
@@ -27,6 +26,7 @@ from flows.rules.validation import (
     ValidationError,
     check_evidence_file,
 )
+from flows.services import Services
 from storage import DuplicateEvidence, Evidence
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,6 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.i18n import Translator
-from bot.logs import bind_case
-from bot.services import Services, get_services
 from flows import inputs
 from flows.audience import to_chat
 from flows.chat_migration import follower
@@ -31,10 +28,13 @@ from flows.evidence_intake import (
     stored_from_json,
     stored_to_json,
 )
+from flows.logs import bind_case
 from flows.messaging import send
 from flows.rules import validation as v
 from flows.rules.lifecycle import Role
 from flows.rules.validation import EvidenceTag, ValidationError
+from flows.services import Services, get_services
+from locales.i18n import Translator
 from storage import PendingInput, User
 
 log = logging.getLogger(__name__)

@@ -18,19 +18,19 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
-from bot.i18n import N_, Translator
-from bot.logs import bind_case
-from bot.services import Services, get_services
 from flows.audience import DIVIDER, translators_for
 from flows.blind_bidding import BIDDING_STATES
 from flows.case_context import OPEN_STATES
 from flows.cases import case_line
 from flows.chat_migration import follower
 from flows.claim_render import case_number, render_summary
+from flows.logs import bind_case
 from flows.messaging import send
 from flows.proposal_builder import PROPOSING_STATES
 from flows.proposal_render import role_name
 from flows.rules.lifecycle import Action, IllegalTransition, Role, check_transition
+from flows.services import Services, get_services
+from locales.i18n import N_, Translator
 from storage import Case
 
 log = logging.getLogger(__name__)

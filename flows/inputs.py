@@ -15,13 +15,13 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, ContextTypes, MessageHandler, filters
 
-from bot.i18n import Translator
-from bot.logs import bind_case
-from bot.services import Services, get_services
 from flows.chat_migration import follower
 from flows.errors_render import validation_message
+from flows.logs import bind_case
 from flows.messaging import send
 from flows.rules.validation import ValidationError, parse_text
+from flows.services import Services, get_services
+from locales.i18n import Translator
 from storage import PendingInput, User
 
 log = logging.getLogger(__name__)

@@ -10,14 +10,12 @@ from __future__ import annotations
 from telegram import Bot, Message
 from telegram.ext import ContextTypes
 
-from bot.i18n import Translator
-from bot.outbox import after_commit
-from bot.services import Services
 from flows import inputs
 from flows.audience import for_case, parties
 from flows.claim_render import case_number
 from flows.common import keyboard
 from flows.messaging import send
+from flows.outbox import after_commit
 from flows.proposal_render import obligation_number, role_name
 from flows.rules.lifecycle import (
     Action,
@@ -27,6 +25,8 @@ from flows.rules.lifecycle import (
     Role,
     check_transition,
 )
+from flows.services import Services
+from locales.i18n import Translator
 from storage import Case, ConcurrentUpdate, Conflict, Move, Obligation, PendingInput, User
 
 FULFILMENT_STATES = frozenset({CaseState.SETTLED, CaseState.DECIDED})

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden
 
-from bot.i18n import Translator
-from bot.services import Services
 from flows.audience import DIVIDER, RenderRows, combine_rows, translators_for
 from flows.claim_render import case_number, render_summary
 from flows.common import Button, keyboard, pack
 from flows.messaging import ChatTarget
+from flows.services import Services
+from locales.i18n import Translator
 from storage import Case, Evidence
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,6 @@ from typing import Any
 from telegram import Bot, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.i18n import N_, Translator
-from bot.services import Services, get_services
 from flows import inputs
 from flows.case_context import party_of, resolve
 from flows.chat_migration import follower
@@ -37,6 +35,8 @@ from flows.rules.proposals import (
     Term,
 )
 from flows.rules.validation import ValidationError
+from flows.services import Services, get_services
+from locales.i18n import N_, Translator
 from storage import Case, OutboxMessage, PendingInput, User
 from storage import Proposal as StoredProposal
 

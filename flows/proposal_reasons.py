@@ -11,14 +11,14 @@ from __future__ import annotations
 from telegram import Bot, Message
 from telegram.ext import ContextTypes
 
-from bot.i18n import Translator
-from bot.services import Services
 from flows import inputs
 from flows.audience import to_case
 from flows.common import keyboard
 from flows.messaging import send
 from flows.proposal_render import proposal_number, role_name
 from flows.rules.lifecycle import Role
+from flows.services import Services
+from locales.i18n import Translator
 from storage import Case, PendingInput, User
 from storage import Proposal as StoredProposal
 

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.i18n import N_, Translator
 from flows.rules.lifecycle import Role
 from flows.rules.money import percent_of
 from flows.rules.proposals import (
@@ -19,6 +18,7 @@ from flows.rules.proposals import (
     ReturnAndRefund,
     Term,
 )
+from locales.i18n import N_, Translator
 
 ROLE_KEYS = {
     Role.BUYER: N_("role.buyer"),

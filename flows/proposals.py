@@ -18,17 +18,15 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
-from bot.crash import crash_point
-from bot.i18n import N_, Translator
-from bot.logs import bind_case
-from bot.outbox import after_commit
-from bot.services import Services
 from flows import proposal_reasons
 from flows.audience import readers, to_case
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number
 from flows.common import Button, keyboard, pack
+from flows.crash import crash_point
+from flows.logs import bind_case
 from flows.messaging import clear_buttons, send
+from flows.outbox import after_commit
 from flows.proposal_render import proposal_number, role_name, terms_text
 from flows.rules.lifecycle import (
     Action,
@@ -38,6 +36,8 @@ from flows.rules.lifecycle import (
     Role,
 )
 from flows.rules.proposals import Proposal, obligations
+from flows.services import Services
+from locales.i18n import N_, Translator
 from storage import (
     Case,
     ConcurrentUpdate,

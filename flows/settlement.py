@@ -13,18 +13,16 @@ from typing import Any
 from telegram import Bot, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
-from bot.i18n import N_, Translator
-from bot.logs import bind_case
-from bot.outbox import after_commit
-from bot.services import Services
 from flows import chat_links, inputs, obligation_dispute
 from flows.audience import RenderRows, for_case, parties, readers
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, evidence_number
 from flows.common import Button, keyboard, pack
 from flows.evidence_intake import checked_file, record_file
+from flows.logs import bind_case
 from flows.messaging import clear_buttons, send
 from flows.obligation_dispute import FULFILMENT_STATES as FULFILMENT_STATES  # re-exported
+from flows.outbox import after_commit
 from flows.proposal_render import obligation_number, obligation_text, proposal_number, role_name
 from flows.rules.lifecycle import (
     Action,
@@ -34,6 +32,8 @@ from flows.rules.lifecycle import (
     Role,
 )
 from flows.rules.validation import EvidenceTag, ValidationError
+from flows.services import Services
+from locales.i18n import N_, Translator
 from storage import (
     Case,
     ConcurrentUpdate,

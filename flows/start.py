@@ -19,11 +19,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import LANGUAGES, N_
-from bot.services import get_services
 from flows.claim_form import ask_current, resume_draft
 from flows.common import keyboard, pack, unpack
 from flows.messaging import send
+from flows.services import get_services
+from locales.i18n import LANGUAGES, N_
 
 LANGUAGE = "lang"
 LANGUAGE_NAME_KEYS = {"en": N_("language.name.en"), "zh_Hans": N_("language.name.zh_Hans")}

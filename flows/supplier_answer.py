@@ -16,16 +16,14 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
-from bot.i18n import Translator
-from bot.logs import bind_case
-from bot.outbox import after_commit
-from bot.services import Services
 from flows import inputs, proposal_builder
 from flows.audience import for_case
 from flows.case_context import case_button
 from flows.claim_render import case_number, outcome_text
 from flows.common import Button, pack
+from flows.logs import bind_case
 from flows.messaging import clear_buttons, send
+from flows.outbox import after_commit
 from flows.proposal_render import terms_text
 from flows.proposals import ask_to_confirm, paid_of, settle_with
 from flows.rules.lifecycle import Action, CaseState, ClosingReason, DeadlineKind, Role
@@ -40,6 +38,8 @@ from flows.rules.proposals import (
     Term,
 )
 from flows.rules.validation import DesiredOutcome
+from flows.services import Services
+from locales.i18n import Translator
 from storage import Case, OutboxMessage, PendingInput, User
 
 log = logging.getLogger(__name__)

@@ -19,13 +19,13 @@ from datetime import datetime
 
 from telegram import Bot
 
-from bot.i18n import N_, Translator
-from bot.outbox import after_commit
-from bot.services import Services
 from flows.audience import for_case
 from flows.claim_render import case_number
 from flows.messaging import send
+from flows.outbox import after_commit
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, IllegalTransition, Role
+from flows.services import Services
+from locales.i18n import N_, Translator
 from storage import Case, ConcurrentUpdate, OutboxMessage
 
 log = logging.getLogger(__name__)

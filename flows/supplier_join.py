@@ -24,16 +24,16 @@ from telegram import Bot, CallbackQuery, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
-from bot.i18n import N_, Translator
-from bot.logs import bind_case
-from bot.outbox import after_commit, deliver_pending
-from bot.services import Services, get_services
 from flows import chat_links, supplier_clock
 from flows.audience import for_case, for_user, to_user
 from flows.claim_render import case_number, evidence_line, render_summary
 from flows.common import keyboard, pack, parse_id, unpack
+from flows.logs import bind_case
 from flows.messaging import clear_buttons, send
+from flows.outbox import after_commit, deliver_pending
 from flows.rules.lifecycle import CaseState, Role
+from flows.services import Services, get_services
+from locales.i18n import N_, Translator
 from storage import Case, Conflict, InviteToken, OutboxMessage, RevokeReason, TokenInvalid
 
 log = logging.getLogger(__name__)

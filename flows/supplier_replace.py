@@ -17,9 +17,6 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
-from bot.i18n import Translator
-from bot.logs import bind_case
-from bot.services import Services
 from flows import chat_links
 from flows.audience import to_chat, to_user
 from flows.case_context import case_button
@@ -27,9 +24,12 @@ from flows.chat_migration import group_target
 from flows.claim_render import case_number
 from flows.common import Button, keyboard, pack
 from flows.dispute_chat import remove_member
+from flows.logs import bind_case
 from flows.messaging import ChatTarget, clear_buttons, send
 from flows.rules.lifecycle import CaseState, Role
+from flows.services import Services
 from flows.supplier_join import invite_button
+from locales.i18n import Translator
 from storage import Case, ChatStatus, Conflict
 
 log = logging.getLogger(__name__)

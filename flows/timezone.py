@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.services import get_services
 from flows.common import chunk, keyboard, pack, unpack
 from flows.messaging import send
+from flows.services import get_services
 
 ZONE = "tz"  # tz:<IANA name>
 COMMON_ZONES = (

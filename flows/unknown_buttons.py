@@ -13,7 +13,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
-from bot.services import get_services
+from flows.services import get_services
 
 log = logging.getLogger(__name__)
 

@@ -353,7 +353,7 @@ outbox = Table(
     "outbox",
     metadata,
     # Every message about a change of a case, written in the change's own transaction and
-    # delivered from here (bot/outbox.py), so a crash between the commit and the send loses
+    # delivered from here (flows/outbox.py), so a crash between the commit and the send loses
     # nothing. `message_id` marks a delivered row: it is never sent again.
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("case_id", Integer, ForeignKey("cases.id"), nullable=True),

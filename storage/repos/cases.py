@@ -200,7 +200,7 @@ class CaseRepo(Repo):
     ) -> Case:
         """Apply `action` if the lifecycle allows it; see the module docstring.
 
-        `outbox`: the rendered news of the change, queued in its transaction (bot/outbox.py).
+        `outbox`: the rendered news of the change, queued in its transaction (flows/outbox.py).
         The step's other writes commit with it or not at all: `clear_input` consumes the
         pending input (user, chat) whose answer this is (a contest statement), `delete_draft`
         drops the claim form once it is filed.

@@ -2,7 +2,7 @@
 
 A flow renders each reader's copy first, then hands the rows (`OutboxMessage`) to the repository
 call that makes the change; `enqueue` inserts them in that transaction, so the change and the
-news of it commit together or not at all. The deliverer (`bot/outbox.py`) then claims rows,
+news of it commit together or not at all. The deliverer (`flows/outbox.py`) then claims rows,
 sends them and records Telegram's message id (`mark_sent`): a delivered row is never sent again.
 A row claimed by a worker that died is leased only until `next_attempt_at`, then claimable
 again, so every row is delivered at least once. A row that keeps failing is given up after

@@ -16,12 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.demo import SCRIPTS, file_claim
-from bot.i18n import Catalogs
 from bot.runner import running_bot
 from bot.sandbox import Sandbox, SandboxServer, SandboxUser
+from flows.clock import SystemClock
+from locales.i18n import Catalogs
 
 TOKEN = "123456:BENCH"
 

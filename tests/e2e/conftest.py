@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.clock import FrozenClock
 from bot.config import Settings, load_settings
-from bot.i18n import Catalogs, Translator
 from bot.runner import running_bot
 from bot.sandbox import CallbackAnswer, Sandbox, SandboxServer, SandboxUser
-from bot.services import LANGUAGE_TIMEZONES, SERVICES_KEY, Services
+from flows.clock import FrozenClock
+from flows.services import LANGUAGE_TIMEZONES, SERVICES_KEY, Services
+from locales.i18n import Catalogs, Translator
 
 TOKEN = "123456:E2E-TOKEN"
 logging.getLogger("httpx").setLevel(logging.WARNING)

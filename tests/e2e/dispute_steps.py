@@ -15,12 +15,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import create_dispute_chat, invite_supplier, supplier_accepts_invitation
-from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox, SandboxChat, SandboxUser, TranscriptEntry
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
+from locales.i18n import Catalogs, Translator
 from storage.hashing import canonical_json
 from tests.e2e.conftest import BotHarness, translator
 

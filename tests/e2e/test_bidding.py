@@ -15,10 +15,10 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from bot.clock import FrozenClock
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness
 from tests.e2e.dispute_steps import (
     Case,

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import button_url
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
+from flows.clock import FrozenClock
+from locales.i18n import Catalogs
 from storage import ChatStatus
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import containing, last_bot_entry

@@ -7,11 +7,11 @@ each read their own language.
 
 from __future__ import annotations
 
-from bot.clock import FrozenClock
 from bot.demo_dispute import JPEG_RECEIPT, accept_proposal, counter_propose_partial_refund
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxUser, TranscriptEntry
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness
 from tests.e2e.dispute_steps import (
     Case,

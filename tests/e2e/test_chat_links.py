@@ -13,12 +13,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import LINK, button_url, create_dispute_chat, invite_supplier
-from bot.i18n import Catalogs, Translator
 from bot.sandbox import ActionRefused, Sandbox, SandboxChat, SandboxUser, TranscriptEntry
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
+from locales.i18n import Catalogs, Translator
 from storage import ChatLinkStatus, RevokeReason
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import last_bot_entry, saying, showing

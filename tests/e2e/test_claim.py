@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
 
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.demo import JPEG, PDF
-from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox, SandboxUser
 from flows.claim_steps import Step
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
+from locales.i18n import Catalogs, Translator
 from tests.e2e.conftest import BotHarness, press_data, translator
 
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.demo import JPEG, PDF, SCRIPTS, answer_questions
-from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox, SandboxUser
 from flows.claim_steps import Step
+from flows.clock import FrozenClock
+from locales.i18n import Catalogs, Translator
 from tests.e2e.conftest import BotHarness, translator
 
 LANGUAGES = pytest.mark.parametrize(

@@ -10,12 +10,12 @@ import pytest
 from telegram import Chat, Message, MessageEntity, Update, User
 from telegram.ext import CommandHandler
 
-from bot.clock import FrozenClock
 from bot.commands import COMMAND_KEYS, GROUP_COMMAND_KEYS
 from bot.demo import SCRIPTS, file_claim
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
 from flows.audience import DIVIDER
+from flows.clock import FrozenClock
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import (
     after_pending_updates,

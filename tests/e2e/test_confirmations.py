@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.clock import FrozenClock
 from bot.demo_dispute import accept_request, confirm_privately, counter_propose_partial_refund
-from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox, SandboxUser, TranscriptEntry
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
+from locales.i18n import Catalogs, Translator
 from tests.e2e.conftest import BotHarness
 from tests.e2e.dispute_steps import Case, open_case, showing
 

@@ -1,7 +1,7 @@
 """A real `disputebot run` killed with SIGKILL at chosen moments, then started again: every
 message about a change arrives exactly once and the case goes on. SQLite and PostgreSQL.
 
-The moments are the bot's test-only crash points (`bot/crash.py`, `DISPUTEBOT_CRASH_AT`):
+The moments are the bot's test-only crash points (`flows/crash.py`, `DISPUTEBOT_CRASH_AT`):
 after filing, after "Yes, I am the supplier" and after Accept (each: committed, nothing sent
 yet), inside a counter-proposal's transaction and after its commit, after a reminder was
 claimed and queued, and inside a deadline's transaction (claimed and applied, not committed).
@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.demo import JPEG, PDF, SCRIPTS, add_evidence, answer_questions, press
 from bot.demo_dispute import fulfil_with_receipt, invite_supplier
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxServer
 from bot.sandbox.state import TranscriptEntry
 from bot.sandbox.users import SandboxUser
+from flows.clock import FrozenClock
+from locales.i18n import Catalogs
 from storage import Database
 from tests.bot_process import BotProcess
 from tests.e2e.dispute_steps import containing, showing

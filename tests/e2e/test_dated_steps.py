@@ -11,12 +11,12 @@ import asyncio
 from collections.abc import Callable
 from decimal import Decimal
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import LINK, create_dispute_chat, invite_supplier
-from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox, TranscriptEntry
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
+from locales.i18n import Catalogs, Translator
 from storage import Deadline
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import (

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import invite_supplier
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
 from bot.scheduler import sweep
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.demo import run_demo
-from bot.i18n import Catalogs
+from locales.i18n import Catalogs
 
 
 async def test_demo_prints_both_claims_and_the_settled_dispute(

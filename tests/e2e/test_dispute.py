@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import (
     accept_proposal,
@@ -19,9 +18,10 @@ from bot.demo_dispute import (
     invite_supplier,
     supplier_accepts_invitation,
 )
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxUser, TranscriptEntry
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
 
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -12,12 +12,12 @@ import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bot.clock import FrozenClock
 from bot.demo import JPEG, SCRIPTS, file_claim
 from bot.demo_dispute import accept_request, button_url
-from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
+from locales.i18n import Catalogs, Translator
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import (
     STATEMENT,

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.demo_dispute import counter_propose_partial_refund
-from bot.i18n import Catalogs, Translator
-from bot.logs import ContextFilter
 from bot.sandbox import Sandbox, SandboxChat, SandboxUser
+from flows.clock import FrozenClock
+from flows.logs import ContextFilter
 from flows.rules.lifecycle import CaseState
+from locales.i18n import Catalogs, Translator
 from tests.e2e.conftest import TOKEN, BotHarness, translator
 from tests.e2e.dispute_steps import open_case, saying, settled_text, showing
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.clock import FrozenClock
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxChat, SandboxUser
 from bot.sandbox.formatting import detect_entities
+from flows.clock import FrozenClock
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import (
     STATEMENT,

@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 import flows
-from bot.clock import FrozenClock
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxUser
 from flows import (
     blind_bidding,
@@ -31,6 +29,8 @@ from flows import (
     supplier_replace,
     timezone,
 )
+from flows.clock import FrozenClock
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, press_data, translator
 from tests.e2e.dispute_steps import in_negotiation
 

@@ -8,12 +8,12 @@ language.
 
 from __future__ import annotations
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import LINK, invite_supplier, supplier_accepts_invitation
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxUser
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
+from locales.i18n import Catalogs
 from storage import RevokeReason
 from tests.e2e.conftest import BotHarness, press_data, translator
 from tests.e2e.dispute_steps import contest, open_case, saying, showing

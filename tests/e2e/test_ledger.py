@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import LINK, invite_supplier
-from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox, SandboxUser
 from flows.claim_steps import Step
+from flows.clock import FrozenClock
+from locales.i18n import Catalogs, Translator
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import after_pending_updates, open_case, saying
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import accept_proposal, accept_request, counter_propose_partial_refund
-from bot.i18n import Catalogs
 from bot.sandbox import CallbackAnswer, Sandbox, SandboxUser
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, press_data, translator
 from tests.e2e.dispute_steps import Case, open_case, saying, showing
 

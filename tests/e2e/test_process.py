@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxServer
+from locales.i18n import Catalogs
 from tests.e2e.conftest import TOKEN
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import FrozenClock
 from bot.demo_dispute import accept_request, counter_propose_partial_refund
-from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
+from locales.i18n import Catalogs, Translator
 from tests.e2e.conftest import BotHarness
 from tests.e2e.dispute_steps import containing, open_case
 

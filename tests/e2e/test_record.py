@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.demo import JPEG, PDF, SCRIPTS, add_evidence, answer_questions, file_claim
 from bot.demo_dispute import JPEG_RECEIPT, accept_request, create_dispute_chat
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
+from flows.clock import FrozenClock
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import (
     after_pending_updates,

@@ -7,10 +7,10 @@ reason goes on the record and to the supplier in Chinese; Skip leaves none.
 
 from __future__ import annotations
 
-from bot.clock import FrozenClock
 from bot.demo_dispute import counter_propose_partial_refund
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
+from flows.clock import FrozenClock
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness
 from tests.e2e.dispute_steps import Case, open_case, saying, showing
 

@@ -6,11 +6,11 @@ which both parties read, each button names whose obligation it is, in both langu
 
 from __future__ import annotations
 
-from bot.clock import FrozenClock
 from bot.demo_dispute import JPEG_RECEIPT, accept_request
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import DeadlineKind
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness
 from tests.e2e.dispute_steps import containing, open_case, saying, showing
 

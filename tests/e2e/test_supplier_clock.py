@@ -12,13 +12,13 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import create_dispute_chat, invite_supplier
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox
 from bot.scheduler import sweep
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
+from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import last_bot_entry, saying
 

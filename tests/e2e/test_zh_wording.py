@@ -16,7 +16,6 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import (
     accept_proposal,
@@ -24,9 +23,10 @@ from bot.demo_dispute import (
     invite_supplier,
     supplier_accepts_invitation,
 )
-from bot.i18n import Catalogs, Translator
 from bot.sandbox import Sandbox, SandboxUser
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
+from locales.i18n import Catalogs, Translator
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import containing, last_bot_entry, saying, showing
 from tests.zh_glossary import LABEL, TAG, Problem, check_text

@@ -10,8 +10,8 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest
 
-from bot.clock import FrozenClock
 from bot.sandbox import ActionRefused, Sandbox, SandboxChat, SandboxUser
+from flows.clock import FrozenClock
 from tests.sandbox.conftest import TOKEN
 
 ADMIN = ["invite_users", "restrict_members", "promote_members"]

@@ -14,8 +14,8 @@ import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bot.i18n import Translator
 from bot.sandbox import SandboxUser, TranscriptEntry
+from locales.i18n import Translator
 
 Done = Callable[[], Awaitable[bool]]
 

@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.clock import FrozenClock
 from bot.demo import SCRIPTS, file_claim
-from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxServer, SandboxUser
+from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
+from locales.i18n import Catalogs
 from storage import Database
 from storage.hashing import canonical_json
 from tests.bot_process import BotProcess

@@ -14,7 +14,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import LANGUAGES, Catalogs, language_from_telegram
+from locales.i18n import LANGUAGES, Catalogs, language_from_telegram
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "locales"

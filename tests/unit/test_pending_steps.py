@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.i18n import LANGUAGES, Catalogs
 from bot.scheduler import REMINDER_KEYS
 from flows.blind_bidding import MIDPOINT_KEYS
 from flows.dispute_chat import NEXT_STEP_KEYS
 from flows.rules.lifecycle import DEADLINE_OUTCOMES, DeadlineKind
+from locales.i18n import LANGUAGES, Catalogs
 
 K = DeadlineKind
 ROOT = Path(__file__).resolve().parents[2]

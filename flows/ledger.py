@@ -23,8 +23,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, ContextTypes
 
-from bot.logs import bind_update
-from bot.services import SERVICES_KEY, Services
+from flows.logs import bind_update
+from flows.services import SERVICES_KEY, Services
 from storage.ledger import HandledUpdate, begin_update, current_update
 
 __all__ = [

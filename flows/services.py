@@ -13,12 +13,12 @@ from typing import Any
 from telegram import User as TelegramUser
 from telegram.ext import CallbackContext
 
-from bot.clock import Clock
 from bot.config import Settings
-from bot.files import EvidenceFiles
-from bot.i18n import Catalogs, Translator, language_from_telegram
+from flows.clock import Clock
+from flows.evidence_files import EvidenceFiles
 from flows.rules.deadlines import DeadlinePolicy
 from flows.rules.lifecycle import DeadlineKind, LifecyclePolicy
+from locales.i18n import Catalogs, Translator, language_from_telegram
 from storage import Database, NewDeadline, User
 
 SERVICES_KEY = "services"

@@ -23,11 +23,11 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.crash import crash_point
-from bot.services import Services
 from flows.chat_migration import group_target
 from flows.common import keyboard
+from flows.crash import crash_point
 from flows.messaging import ChatTarget
+from flows.services import Services
 from storage import OutboxMessage, OutboxRow
 from storage.repos.outbox import MAX_ATTEMPTS
 

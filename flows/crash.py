@@ -24,7 +24,7 @@ import os
 import signal
 from datetime import datetime, timedelta
 
-from bot.clock import Clock, SystemClock
+from flows.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
