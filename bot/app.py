@@ -24,6 +24,7 @@ from flows import (
     cases,
     chat_links,
     chat_migration,
+    claim_edits,
     claim_form,
     dispute_chat,
     escalation,
@@ -80,6 +81,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         group_help,
         timezone,
         claim_form,
+        claim_edits,  # an edited answer to the claim form (it asks with the form's helpers)
     ):
         application.add_handlers(flow.handlers(), group=FLOWS)
     application.add_handlers(start.fallback_handlers(), group=FLOWS)

@@ -19,7 +19,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
-from flows import chat_links, ledger, supplier_join
+from flows import chat_links, ledger
 from flows.audience import RenderRows, for_case, for_user, parties
 from flows.claim_render import case_number
 from flows.crash import crash_point
@@ -36,6 +36,7 @@ from flows.rules.lifecycle import (
     check_transition,
 )
 from flows.services import Services
+from flows.supplier_invite import invite_button
 from locales.i18n import N_
 from storage import Case, ConcurrentUpdate, Deadline
 from storage.repos.deadlines import next_reminder_after
@@ -107,7 +108,7 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
 def _reminder_buttons(case: Case, deadline: Deadline, user_id: int) -> RenderRows | None:
     """The one tap a reminder asks for, where there is one: the buyer's invitation."""
     if deadline.kind is DeadlineKind.SUPPLIER_INVITATION and user_id == case.buyer_id:
-        return lambda tr: [[supplier_join.invite_button(tr, case.id)]]
+        return lambda tr: [[invite_button(tr, case.id)]]
     return None
 
 

@@ -27,7 +27,8 @@ from flows.logs import bind_case
 from flows.messaging import send
 from flows.outbox import after_commit
 from flows.proposal_render import role_name
-from flows.proposals import ACCEPT_ACTIONS, paid_of, settle_with
+from flows.proposal_submit import paid_of
+from flows.proposals import ACCEPT_ACTIONS, settle_with
 from flows.rules import validation as v
 from flows.rules.blind_bid import BidOutcome, BlindBidPolicy, check_bid, match
 from flows.rules.lifecycle import CaseState, DeadlineKind, Role

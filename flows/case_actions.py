@@ -17,18 +17,19 @@ from __future__ import annotations
 
 from telegram import Bot
 
-from flows import chat_links, dispute_chat, supplier_join, supplier_replace
+from flows import chat_links, dispute_chat, supplier_replace
 from flows.blind_bidding import JOIN, MIDPOINT, ask_render
 from flows.case_context import OPEN_STATES
 from flows.common import Button, pack
 from flows.escalation import may_request_mediation, may_withdraw, mediator_button, withdraw_button
 from flows.proposal_render import obligation_number, proposal_number, role_name, terms_text
-from flows.proposals import decision_rows, paid_of
+from flows.proposal_submit import decision_rows, paid_of
 from flows.rules.lifecycle import CaseState, Role
 from flows.rules.proposals import Proposal
 from flows.services import Services
 from flows.settlement import FULFIL, FULFILMENT_STATES
 from flows.supplier_answer import answer_rows
+from flows.supplier_invite import invite_button
 from locales.i18n import Translator
 from storage import BiddingStatus, Case, ChatStatus, ObligationStatus, RoundStatus
 
@@ -73,7 +74,7 @@ async def _ways_in(
         found.rows.append([(tr.t("button.create_chat"), link)])
     if user_id == case.buyer_id and case.state is CaseState.AWAITING_SUPPLIER:
         if case.supplier_id is None:
-            found.rows.append([supplier_join.invite_button(tr, case.id)])
+            found.rows.append([invite_button(tr, case.id)])
         else:
             found.rows.append([supplier_replace.replace_button(tr, case.id, case.supplier_id)])
 

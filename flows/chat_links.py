@@ -233,3 +233,12 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(on_link_button, pattern=rf"^{CHAT_LINK}:"),
         ChatMemberHandler(on_member_joined, ChatMemberHandler.CHAT_MEMBER),
     ]
+
+
+async def send_chat_link_if_waiting(services: Services, bot: Bot, case: Case) -> None:
+    """Once both the supplier and the chat exist, give the supplier a one-time way in."""
+    if case.supplier_id is None:
+        return
+    outcome = await issue(services, bot, case, case.supplier_id)
+    if outcome is Outcome.NO_RIGHT:
+        await report_no_right(services, bot, case, case.supplier_id)

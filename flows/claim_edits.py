@@ -9,9 +9,10 @@ Change on the summary): the form must never look changed when it is not.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
 
 from flows import claim_moves
 from flows.claim_form import ask_current, form_context
@@ -56,3 +57,11 @@ async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     answer = saved_answer(step, draft.answers, tr) or ""
     await send(context.bot, message.chat_id, tr.t("claim.edit.replaced", answer=answer))
     await ask_current(services, context.bot, message.chat_id, case, draft, tr)
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """The edit of an answer in the private chat (registered right after the claim form)."""
+    private = filters.ChatType.PRIVATE
+    return [
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE & private & ~filters.COMMAND, on_edit),
+    ]

@@ -366,8 +366,6 @@ async def _choose(services: Services, case: Case, draft: Draft, step: Step, valu
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    from flows import claim_edits  # it asks the current question with this module's helpers
-
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("new", start_claim, filters=private),
@@ -375,8 +373,5 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         MessageHandler(
             filters.UpdateType.MESSAGE & private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
             on_private_message,
-        ),
-        MessageHandler(
-            filters.UpdateType.EDITED_MESSAGE & private & ~filters.COMMAND, claim_edits.on_edit
         ),
     ]

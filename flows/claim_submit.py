@@ -15,6 +15,7 @@ from typing import Any
 from telegram import CallbackQuery
 from telegram.error import TelegramError
 
+from flows import dispute_chat
 from flows.claim_render import case_number, evidence_number
 from flows.claim_steps import claim_from_answers
 from flows.errors_render import validation_message
@@ -23,6 +24,7 @@ from flows.outbox import after_commit
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role
 from flows.rules.validation import Category, ValidationError, requires_evidence
 from flows.services import Services
+from flows.supplier_invite import invite_button
 from locales.i18n import Translator
 from storage import Case, ConcurrentUpdate, Draft, OutboxMessage, User
 
@@ -71,13 +73,11 @@ async def submit(
     now = services.clock.now()
     claim = claim_from_answers(draft.answers)
     invitation_deadline = services.deadline(DeadlineKind.SUPPLIER_INVITATION, now)
-    from flows import dispute_chat, supplier_join
-
     # The buyer's news, with the two buttons that take the case on, is queued in the filing's
     # transaction: killed right after the commit, the next start still sends it.
     rows = [
         [(tr.t("button.create_chat"), await dispute_chat.group_link(services, bot, case))],
-        [supplier_join.invite_button(tr, case.id)],
+        [invite_button(tr, case.id)],
     ]
     text = tr.t(
         "claim.filed",

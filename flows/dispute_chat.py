@@ -28,7 +28,7 @@ from telegram.ext import (
     filters,
 )
 
-from flows import bind_guard, pinned_claim
+from flows import bind_guard, chat_links, pinned_claim
 from flows.audience import parties, to_case, to_chat
 from flows.case_context import OPEN_STATES
 from flows.chat_migration import group_target
@@ -186,9 +186,8 @@ async def bind_group(
             group.chat_id,
             lambda tr: tr.t(next_step, due=tr.datetime(deadline.due_at)),
         )
-    from flows import supplier_join  # the supplier may have been waiting for the chat
-
-    await supplier_join.send_chat_link_if_waiting(services, bot, case)
+    # the supplier may have been waiting for the chat
+    await chat_links.send_chat_link_if_waiting(services, bot, case)
 
 
 async def _pin(bot: Bot, group: ChatTarget, message: Message) -> bool:

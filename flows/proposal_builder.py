@@ -21,7 +21,7 @@ from flows.common import Button, chunk, keyboard, pack, parse_id, unpack
 from flows.errors_render import validation_message
 from flows.messaging import send
 from flows.proposal_render import terms_text
-from flows.proposals import paid_of, submit_proposal
+from flows.proposal_submit import paid_of, submit_proposal
 from flows.rules import validation as v
 from flows.rules.lifecycle import CaseState, Role
 from flows.rules.proposals import (

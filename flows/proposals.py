@@ -10,24 +10,21 @@ state, obligations), so a double press or two parties pressing at once applies o
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
-from flows import proposal_reasons
-from flows.audience import readers, to_case
+from flows import proposal_builder, proposal_reasons, settlement
+from flows.audience import to_case
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number
 from flows.common import Button, keyboard, pack
-from flows.crash import crash_point
 from flows.logs import bind_case
 from flows.messaging import clear_buttons, send
 from flows.outbox import after_commit
 from flows.proposal_render import proposal_number, role_name, terms_text
+from flows.proposal_submit import DECIDE, other_party, paid_of
 from flows.rules.lifecycle import (
     Action,
     CaseState,
@@ -42,140 +39,17 @@ from storage import (
     Case,
     ConcurrentUpdate,
     Conflict,
-    Deadline,
-    Move,
-    NewDeadline,
     NewObligation,
-    OutboxMessage,
 )
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
 
-DECIDE = "pp"  # pp:<proposal id>:a (ask to confirm) | y (accept) | n (not now) | r | c
-# | s (no reason for the rejection: flows/proposal_reasons.py)
 ACCEPT_ACTIONS = {
     CaseState.AWAITING_SUPPLIER: Action.SUPPLIER_ACCEPT,
     CaseState.NEGOTIATION: Action.ACCEPT_PROPOSAL,
     CaseState.MEDIATION: Action.MEDIATION_SETTLE,
 }
-
-# The deadline a proposal must be accepted by, per stage, and its default outcome.
-OPEN_UNTIL_KEYS = {
-    DeadlineKind.NEGOTIATION: N_("proposal.open_until_negotiation"),
-    DeadlineKind.MEDIATION: N_("proposal.open_until_mediation"),
-}
-
-
-def paid_of(case: Case) -> tuple[Decimal, str]:
-    return Decimal(str(case.claim["amount"])), str(case.claim["currency"])
-
-
-def other_party(case: Case, role: Role) -> int | None:
-    return case.supplier_id if role is Role.BUYER else case.buyer_id
-
-
-async def submit_proposal(
-    services: Services,
-    bot: Bot,
-    case: Case,
-    author_id: int,
-    role: Role,
-    proposal: Proposal,
-    *,
-    source: str = "party",
-    clear_input: tuple[int, int] | None = None,
-    author_note: Callable[[StoredProposal], OutboxMessage] | None = None,
-) -> StoredProposal:
-    """Record a proposal (superseding older ones) and show it to both parties. The supplier's
-    counter-proposal to the claim is also their response (the case goes to negotiation), and
-    `clear_input` the builder it came from: all of it one transaction, with its news and
-    `author_note` (the author's "sent", which names the new proposal)."""
-    now = services.clock.now()
-    move = None
-    if case.state is CaseState.AWAITING_SUPPLIER and role is Role.SUPPLIER:
-        move = Move(
-            Action.SUPPLIER_RESPOND,
-            author_id,
-            role,
-            reason="supplier made a counter-proposal",
-            payload={"response": "counter"},
-            new_deadline=services.deadline(
-                DeadlineKind.NEGOTIATION, now, filed_at=case.submitted_at
-            ),
-            expected_version=case.version,
-        )
-    show = await proposal_news(services, case, role, starts=move.new_deadline if move else None)
-
-    def news(made: StoredProposal) -> list[OutboxMessage]:
-        return [*show(made), *([author_note(made)] if author_note is not None else [])]
-
-    stored = await services.db.proposals.create(
-        case.id,
-        author_id,
-        role,
-        proposal.to_dict(),
-        now,
-        source=source,
-        news=news,
-        move=move,
-        clear_input=clear_input,
-        before_commit=partial(crash_point, "proposal.in_transaction"),
-    )
-    log.info("proposal %s made by the %s", stored.number, role)
-    await after_commit(services, bot, step="proposed")
-    return stored
-
-
-def decision_rows(stored: StoredProposal) -> Any:
-    def rows(tr: Translator) -> list[list[Button]]:
-        return [
-            [
-                (tr.t("button.accept"), pack(DECIDE, stored.id, "a")),
-                (tr.t("button.reject"), pack(DECIDE, stored.id, "r")),
-            ],
-            [(tr.t("button.counter"), pack(DECIDE, stored.id, "c"))],
-        ]
-
-    return rows
-
-
-async def proposal_news(
-    services: Services, case: Case, author_role: Role, *, starts: NewDeadline | None = None
-) -> Callable[[StoredProposal], list[OutboxMessage]]:
-    """The new proposal for the shared chat and the other party, with Accept / Reject /
-    Counter; rendered inside the transaction that stores it (the buttons name it), from
-    translators loaded here beforehand. `starts`: the deadline the same step starts (a
-    counter-proposal to the claim opens negotiation)."""
-    paid, currency = paid_of(case)
-    # Until when it can be accepted, and what happens if nobody does: the stage's deadline.
-    pending: list[NewDeadline | Deadline] = [starts] if starts is not None else []
-    pending += await services.db.deadlines.pending_for_case(case.id)
-    until = next((d for d in pending if d.kind in OPEN_UNTIL_KEYS), None)
-    other = other_party(case, author_role)
-    audience = await readers(services, case, private_to=[other] if other is not None else [])
-
-    def render_all(stored: StoredProposal) -> list[OutboxMessage]:
-        proposal = Proposal.from_dict(stored.terms)
-
-        def render(tr: Translator) -> str:
-            made = tr.t(
-                "proposal.made",
-                number=proposal_number(stored.number),
-                case=case_number(case.id),
-                author=role_name(tr, author_role),
-                terms=terms_text(proposal, tr, paid, currency),
-                other=role_name(tr, Role.SUPPLIER if author_role is Role.BUYER else Role.BUYER),
-            )
-            if until is None:
-                return made
-            due = tr.t(OPEN_UNTIL_KEYS[until.kind], due=tr.datetime(until.due_at))
-            return f"{made}\n\n{due}"
-
-        key = f"case:{case.id}:proposal:{stored.id}"
-        return audience.render(render, decision_rows(stored), key=key)
-
-    return render_all
 
 
 async def _load_proposal(services: Services, proposal_id: int) -> StoredProposal | None:
@@ -216,8 +90,6 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif action == "r":
         await _reject(services, context.bot, query, case, stored, user.id, role, tr)
     else:
-        from flows import proposal_builder
-
         await query.answer()
         await proposal_builder.start(services, context.bot, case, user.id, role, tr, stored.id)
 
@@ -307,8 +179,6 @@ async def _settlement(
         Proposal.from_dict(terms), paid, currency, now, int(services.settings.fulfilment_days)
     )
     due = max([services.policy.due_at(DeadlineKind.FULFILMENT, now), *(d.due for d in duties)])
-    from flows import settlement
-
     return {
         "action": action,
         "new_deadline": services.deadline(DeadlineKind.FULFILMENT, now, due=due),

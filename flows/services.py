@@ -1,23 +1,26 @@
 """What every handler needs, created once in `post_init` and kept in `application.bot_data`.
 
 Nothing here is a module-level global: the engine, clock and catalogs are handed to the flows
-through the application's context.
+through the application's context. The configuration is `bot/`'s (`bot/config.py: Settings`,
+read from the environment); the flows name what they read of it (`ServiceSettings`), so they
+need not import the shell above them. A setting read through `services.settings` is added there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+from pydantic import SecretStr
 from telegram import User as TelegramUser
 from telegram.ext import CallbackContext
 
-from bot.config import Settings
 from flows.clock import Clock
 from flows.evidence_files import EvidenceFiles
 from flows.rules.deadlines import DeadlinePolicy
 from flows.rules.lifecycle import DeadlineKind, LifecyclePolicy
+from flows.rules.validation import ClaimPolicy
 from locales.i18n import Catalogs, Translator, language_from_telegram
 from storage import Database, NewDeadline, User
 
@@ -27,9 +30,35 @@ SERVICES_KEY = "services"
 LANGUAGE_TIMEZONES = {"zh_Hans": "Asia/Shanghai"}
 
 
+class ServiceSettings(Protocol):
+    """What is read of the configuration through `Services` (`bot/config.py: Settings` is it)."""
+
+    @property
+    def default_language(self) -> str: ...
+    @property
+    def default_timezone(self) -> str: ...
+    @property
+    def error_chat_id(self) -> int | None: ...
+    @property
+    def invitation_days(self) -> float: ...
+    @property
+    def fulfilment_days(self) -> float: ...
+    @property
+    def blind_bid_gap_percent(self) -> float: ...
+    @property
+    def blind_bid_rounds(self) -> int: ...
+    # Masked in the operators' error report (bot/errors.py).
+    @property
+    def telegram_bot_token(self) -> SecretStr | None: ...
+    @property
+    def database_url(self) -> str: ...
+
+    def claim_policy(self) -> ClaimPolicy: ...
+
+
 @dataclass
 class Services:
-    settings: Settings
+    settings: ServiceSettings
     db: Database
     clock: Clock
     catalogs: Catalogs

@@ -19,6 +19,7 @@ from telegram.ext import (
     filters,
 )
 
+from flows import supplier_join
 from flows.claim_form import ask_current, resume_draft
 from flows.common import keyboard, pack, unpack
 from flows.messaging import send
@@ -35,8 +36,6 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     if context.args:
-        from flows import supplier_join
-
         if await supplier_join.open_invitation(update, context, context.args[0]):
             return
         await send(context.bot, message.chat_id, tr.t("start.unknown_link"))

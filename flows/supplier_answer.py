@@ -25,7 +25,8 @@ from flows.logs import bind_case
 from flows.messaging import clear_buttons, send
 from flows.outbox import after_commit
 from flows.proposal_render import terms_text
-from flows.proposals import ask_to_confirm, paid_of, settle_with
+from flows.proposal_submit import paid_of
+from flows.proposals import ask_to_confirm, settle_with
 from flows.rules.lifecycle import Action, CaseState, ClosingReason, DeadlineKind, Role
 from flows.rules.proposals import (
     Discount,

@@ -24,8 +24,9 @@ from telegram import Bot, CallbackQuery, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
-from flows import chat_links, supplier_clock
+from flows import supplier_answer, supplier_clock, supplier_replace
 from flows.audience import for_case, for_user, to_user
+from flows.chat_links import send_chat_link_if_waiting
 from flows.claim_render import case_number, evidence_line, render_summary
 from flows.common import keyboard, pack, parse_id, unpack
 from flows.logs import bind_case
@@ -33,23 +34,19 @@ from flows.messaging import clear_buttons, send
 from flows.outbox import after_commit, deliver_pending
 from flows.rules.lifecycle import CaseState, Role
 from flows.services import Services, get_services
+from flows.supplier_invite import INVITE, invite_button
 from locales.i18n import N_, Translator
 from storage import Case, Conflict, InviteToken, OutboxMessage, RevokeReason, TokenInvalid
 
 log = logging.getLogger(__name__)
 
 SUPPLIER_INVITE = "supplier_invite"
-INVITE = "inv"  # inv:<case id>: the buyer asks for the supplier's invitation
 JOIN = "sj"  # sj:<token>:yes|no: the supplier confirms (or denies) being the supplier
 REVOKED_KEYS = {
     RevokeReason.REPLACED: N_("invite.replaced"),
     RevokeReason.DECLINED: N_("invite.was_declined"),
     RevokeReason.CLOSED: N_("invite.closed"),
 }
-
-
-def invite_button(tr: Translator, case_id: int) -> tuple[str, str]:
-    return tr.t("button.invite_supplier"), pack(INVITE, case_id)
 
 
 async def on_invite_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -268,8 +265,6 @@ async def _joined_news(services: Services, case: Case, token: str) -> list[Outbo
     def joined(t: Translator) -> str:
         return t.t("supplier.accepted", name=supplier_name, number=case_number(case.id))
 
-    from flows import supplier_answer, supplier_replace  # they offer this module's buttons
-
     return [
         await for_user(services, case, supplier, welcome, key=key),
         *await for_case(services, case, joined, key=key, private_to=[]),  # the shared chat
@@ -299,15 +294,6 @@ async def _send_evidence_files(services: Services, bot: Bot, case: Case, tr: Tra
         except TelegramError as exc:
             # One file that cannot be sent must not keep back the others, nor the buyer's news.
             log.warning("evidence E%s not delivered to the supplier: %s", item.number, exc.message)
-
-
-async def send_chat_link_if_waiting(services: Services, bot: Bot, case: Case) -> None:
-    """Once both the supplier and the chat exist, give the supplier a one-time way in."""
-    if case.supplier_id is None:
-        return
-    outcome = await chat_links.issue(services, bot, case, case.supplier_id)
-    if outcome is chat_links.Outcome.NO_RIGHT:
-        await chat_links.report_no_right(services, bot, case, case.supplier_id)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -28,7 +28,7 @@ from flows.logs import bind_case
 from flows.messaging import ChatTarget, clear_buttons, send
 from flows.rules.lifecycle import CaseState, Role
 from flows.services import Services
-from flows.supplier_join import invite_button
+from flows.supplier_invite import invite_button
 from locales.i18n import Translator
 from storage import Case, ChatStatus, Conflict
 

@@ -13,8 +13,7 @@ from bot.sandbox.dispatch import api
 from bot.sandbox.errors import bad_request
 from bot.sandbox.groups import admin_from_request, admit, change_member, invite_link_dict
 from bot.sandbox.groups import post_service as service
-from bot.sandbox.links import new_invite_link
-from bot.sandbox.state import InviteLink, MemberState
+from bot.sandbox.state import InviteLink, MemberState, new_invite_link
 
 if TYPE_CHECKING:
     from bot.sandbox.chats import SandboxChat

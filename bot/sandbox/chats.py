@@ -11,7 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.errors import ActionRefused
-from bot.sandbox.state import SERVICE_KINDS, InviteLink, MemberState, MessageRecord
+from bot.sandbox.state import (
+    SERVICE_KINDS,
+    InviteLink,
+    MemberState,
+    MessageRecord,
+    new_invite_link,
+)
 
 if TYPE_CHECKING:
     from bot.sandbox.sandbox import Sandbox
@@ -182,8 +188,6 @@ class SandboxChat:
     ) -> str:
         """An administrator (not the bot) makes an additional invite link, as in the app; the
         bot cannot revoke or edit it (the Bot API manages only links the bot created)."""
-        from bot.sandbox.links import new_invite_link  # links imports this module
-
         state = self.member(admin.id)
         if not (state.status == "creator" or state.rights.get("can_invite_users")):
             raise ActionRefused(f"{admin.full_name} cannot make invite links in {self.title!r}")

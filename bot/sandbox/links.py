@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from bot.sandbox.chats import normalise_rights
+from bot.sandbox.state import new_invite_link
 
 __all__ = ["DeepLink", "new_invite_link", "parse_link"]
 
@@ -61,8 +61,3 @@ def parse_link(url: str) -> DeepLink:
             rights = normalise_rights(admin.replace(" ", "+").split("+")) if admin else {}
             return DeepLink(kind, username, payload or None, rights, url)
     return DeepLink("username", username, url=url)
-
-
-def new_invite_link() -> str:
-    """A fresh invite link URL."""
-    return f"https://t.me/+{secrets.token_urlsafe(12)}"

@@ -8,6 +8,7 @@ re-checks its predicate when woken. No polling loops, no sleeps.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -168,6 +169,11 @@ class MemberState:
     def present(self) -> bool:
         """Whether the user is in the chat now."""
         return self.status in PRESENT_STATUSES or (self.status == "restricted" and self.is_member)
+
+
+def new_invite_link() -> str:
+    """A fresh invite link URL."""
+    return f"https://t.me/+{secrets.token_urlsafe(12)}"
 
 
 @dataclass
