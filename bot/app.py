@@ -31,7 +31,9 @@ from flows import (
     group_evidence,
     group_help,
     inputs,
+    obligation_dispute,
     proposal_builder,
+    proposal_reasons,
     proposals,
     settlement,
     start,
@@ -63,7 +65,16 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
     # What they commit is not what a failing flow saved (the error handler's "it was saved").
     recorders = [*chat_migration.handlers(), *dispute_chat.recorder()]
     application.add_handlers([then_checkpoint(h) for h in recorders], group=RECORD)
-    application.add_handlers(inputs.handlers(), group=PENDING_INPUT)
+    pending_inputs = inputs.router(
+        proposal_builder.pending_inputs(),
+        proposal_reasons.pending_inputs(),
+        supplier_answer.pending_inputs(),
+        settlement.pending_inputs(),
+        obligation_dispute.pending_inputs(),
+        blind_bidding.pending_inputs(),
+        group_evidence.pending_inputs(),
+    )
+    application.add_handlers(pending_inputs, group=PENDING_INPUT)
     for flow in (
         start,
         dispute_chat,

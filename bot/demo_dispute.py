@@ -1,7 +1,8 @@
 """The scripted dispute after the claim: the shared chat, the supplier, a negotiated settlement.
 
-Shared by `disputebot demo` and the end-to-end tests, so the demo shows what is tested. Each
-step acts as a person would: reading the bot's messages, pressing buttons by their visible
+Played by `disputebot demo` and reused by the end-to-end tests, so the demo shows what is
+tested; steps only the tests take live in `tests/e2e/dispute_steps.py`. Each step acts as a
+person would: reading the bot's messages, pressing buttons by their visible
 (translated) labels, following links.
 """
 
@@ -126,12 +127,6 @@ async def accept_proposal(
     privately; returns the answer to that confirming press."""
     await user.press(label or tr.t("button.accept"), chat=chat, message=message)
     return await confirm_privately(user, tr.t("button.accept_yes", number=number))
-
-
-async def accept_request(supplier: SandboxUser, tr: Translator) -> CallbackAnswer:
-    """The supplier accepts the buyer's request and confirms it."""
-    await supplier.press(tr.t("button.accept_request"))
-    return await confirm_privately(supplier, tr.t("button.accept_request_yes"))
 
 
 async def fulfil_with_receipt(

@@ -406,7 +406,9 @@ async def _settle(services: Services, bot: Bot, case: Case, amount: Decimal) -> 
     )
 
 
-inputs.register(BID, on_bid)
+def pending_inputs() -> dict[str, inputs.InputHandler]:
+    """The typed answers this flow waits for (routed by `flows/inputs.py`)."""
+    return {BID: on_bid}
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

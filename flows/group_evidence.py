@@ -167,7 +167,9 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-inputs.register(KIND, on_label)
+def pending_inputs() -> dict[str, inputs.InputHandler]:
+    """The typed answers this flow waits for (routed by `flows/inputs.py`)."""
+    return {KIND: on_label}
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

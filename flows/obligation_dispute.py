@@ -132,4 +132,6 @@ async def dispute(
     return True
 
 
-inputs.register(NOT_DONE, on_not_done_reason)
+def pending_inputs() -> dict[str, inputs.InputHandler]:
+    """The typed answers this flow waits for (routed by `flows/inputs.py`)."""
+    return {NOT_DONE: on_not_done_reason}

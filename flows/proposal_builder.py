@@ -323,7 +323,9 @@ async def on_propose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await start(services, context.bot, caller.case, caller.user.id, caller.role, caller.tr)
 
 
-inputs.register(KIND, on_text)
+def pending_inputs() -> dict[str, inputs.InputHandler]:
+    """The typed answers this flow waits for (routed by `flows/inputs.py`)."""
+    return {KIND: on_text}
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

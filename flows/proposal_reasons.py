@@ -99,4 +99,6 @@ async def on_reason(
     )
 
 
-inputs.register(REJECT_REASON, on_reason)
+def pending_inputs() -> dict[str, inputs.InputHandler]:
+    """The typed answers this flow waits for (routed by `flows/inputs.py`)."""
+    return {REJECT_REASON: on_reason}

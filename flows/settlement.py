@@ -348,7 +348,9 @@ async def _confirm(
     await after_commit(services, bot, step="confirmed")  # the news says it is closed: it is
 
 
-inputs.register(PROOF, on_proof)
+def pending_inputs() -> dict[str, inputs.InputHandler]:
+    """The typed answers this flow waits for (routed by `flows/inputs.py`)."""
+    return {PROOF: on_proof}
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

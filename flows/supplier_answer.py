@@ -212,7 +212,9 @@ async def on_contest(
     await after_commit(services, context.bot)
 
 
-inputs.register(CONTEST, on_contest)
+def pending_inputs() -> dict[str, inputs.InputHandler]:
+    """The typed answers this flow waits for (routed by `flows/inputs.py`)."""
+    return {CONTEST: on_contest}
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

@@ -16,8 +16,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from bot.demo import SCRIPTS, file_claim
-from bot.demo_dispute import create_dispute_chat, invite_supplier, supplier_accepts_invitation
-from bot.sandbox import Sandbox, SandboxChat, SandboxUser, TranscriptEntry
+from bot.demo_dispute import (
+    confirm_privately,
+    create_dispute_chat,
+    invite_supplier,
+    supplier_accepts_invitation,
+)
+from bot.sandbox import CallbackAnswer, Sandbox, SandboxChat, SandboxUser, TranscriptEntry
 from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
 from locales.i18n import Catalogs, Translator
@@ -288,3 +293,9 @@ async def after_pending_updates(user: SandboxUser, chat: SandboxChat) -> None:
     before = len(private.bot_messages())
     await user.send("/withdraw", chat=chat)
     await user.sandbox.wait_until(lambda: len(private.bot_messages()) > before)
+
+
+async def accept_request(supplier: SandboxUser, tr: Translator) -> CallbackAnswer:
+    """The supplier accepts the buyer's request and confirms it."""
+    await supplier.press(tr.t("button.accept_request"))
+    return await confirm_privately(supplier, tr.t("button.accept_request_yes"))

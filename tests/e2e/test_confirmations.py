@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.demo_dispute import accept_request, confirm_privately, counter_propose_partial_refund
+from bot.demo_dispute import confirm_privately, counter_propose_partial_refund
 from bot.sandbox import Sandbox, SandboxUser, TranscriptEntry
 from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
 from locales.i18n import Catalogs, Translator
 from tests.e2e.conftest import BotHarness
-from tests.e2e.dispute_steps import Case, open_case, showing
+from tests.e2e.dispute_steps import Case, accept_request, open_case, showing
 
 
 async def _proposal_status(bot: BotHarness, case: Case) -> list[str]:

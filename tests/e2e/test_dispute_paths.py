@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.demo import JPEG, SCRIPTS, file_claim
-from bot.demo_dispute import accept_request, button_url
+from bot.demo_dispute import button_url
 from bot.sandbox import Sandbox
 from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
@@ -22,6 +22,7 @@ from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import (
     STATEMENT,
     Case,
+    accept_request,
     after_pending_updates,
     containing,
     contest,

@@ -14,13 +14,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.demo import SCRIPTS, file_claim
-from bot.demo_dispute import accept_proposal, accept_request, counter_propose_partial_refund
+from bot.demo_dispute import accept_proposal, counter_propose_partial_refund
 from bot.sandbox import CallbackAnswer, Sandbox, SandboxUser
 from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, press_data, translator
-from tests.e2e.dispute_steps import Case, open_case, saying, showing
+from tests.e2e.dispute_steps import Case, accept_request, open_case, saying, showing
 
 
 async def forge(user: SandboxUser, data: str) -> CallbackAnswer:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.demo_dispute import accept_request, counter_propose_partial_refund
+from bot.demo_dispute import counter_propose_partial_refund
 from bot.sandbox import Sandbox
 from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
 from locales.i18n import Catalogs, Translator
 from tests.e2e.conftest import BotHarness
-from tests.e2e.dispute_steps import containing, open_case
+from tests.e2e.dispute_steps import accept_request, containing, open_case
 
 
 async def test_an_accepted_discount_request_reads_as_a_discount_in_both_languages(

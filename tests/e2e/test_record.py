@@ -9,12 +9,13 @@ from __future__ import annotations
 import pytest
 
 from bot.demo import JPEG, PDF, SCRIPTS, add_evidence, answer_questions, file_claim
-from bot.demo_dispute import JPEG_RECEIPT, accept_request, create_dispute_chat
+from bot.demo_dispute import JPEG_RECEIPT, create_dispute_chat
 from bot.sandbox import Sandbox
 from flows.clock import FrozenClock
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import (
+    accept_request,
     after_pending_updates,
     containing,
     last_bot_entry,

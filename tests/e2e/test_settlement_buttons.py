@@ -6,13 +6,13 @@ which both parties read, each button names whose obligation it is, in both langu
 
 from __future__ import annotations
 
-from bot.demo_dispute import JPEG_RECEIPT, accept_request
+from bot.demo_dispute import JPEG_RECEIPT
 from bot.sandbox import Sandbox
 from flows.clock import FrozenClock
 from flows.rules.lifecycle import DeadlineKind
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness
-from tests.e2e.dispute_steps import containing, open_case, saying, showing
+from tests.e2e.dispute_steps import accept_request, containing, open_case, saying, showing
 
 
 async def test_only_the_obligated_party_gets_the_done_button_and_the_chat_names_whose_it_is(

@@ -132,3 +132,43 @@ def test_migrate_refuses_an_unreachable_database_in_one_line(
     line = _one_line(capsys.readouterr().err)
     assert line.startswith("configuration error: DATABASE_URL: ")
     assert "bot:***@127.0.0.1:1/disputes" in line and "s3cret" not in line
+
+
+# A Python that cannot import aiohttp, as after `pip install disputebot` without the
+# sandbox extra (None in sys.modules makes the import fail with ModuleNotFoundError).
+WITHOUT_AIOHTTP = "import sys; sys.modules['aiohttp'] = None; "
+
+
+@pytest.mark.parametrize("command", [["demo"], ["sandbox", "--port", "0"]])
+def test_sandbox_commands_say_how_to_install_the_sandbox_extra(
+    command: list[str], tmp_path: Path
+) -> None:
+    code = WITHOUT_AIOHTTP + f"from bot.cli import main; raise SystemExit(main({command!r}))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert line.startswith(f"disputebot {command[0]} runs the local Bot API sandbox")
+    assert "aiohttp" in line and 'pip install "disputebot[sandbox]"' in line
+
+
+def test_the_bot_itself_runs_without_the_sandbox_extra(tmp_path: Path) -> None:
+    code = WITHOUT_AIOHTTP + "import bot.app, bot.cli, bot.scheduler; print('imported')"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "imported"
