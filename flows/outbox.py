@@ -4,7 +4,7 @@ sweep, until each row is sent (its message id recorded) or given up.
 `deliver_pending` claims sendable rows (`OutboxRepo.claim`: atomic, per-chat order, a lease so
 a row held by a worker that died is taken again) and sends them one by one. Who calls it:
 a flow right after the transaction that queued its news, `on_startup` (what a killed process
-left behind), and the sweep (`bot/scheduler.py`: anything whose lease ran out or whose retry
+left behind), and the sweep (`flows/sweep.py`: anything whose lease ran out or whose retry
 is due). Several callers at once, in one process or several, never send a row twice: only the
 one that claimed it sends it.
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import invite_supplier
 from bot.sandbox import Sandbox
-from bot.scheduler import sweep
 from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
+from flows.sweep import sweep
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
 

@@ -15,9 +15,9 @@ import pytest
 from bot.demo import SCRIPTS, file_claim
 from bot.demo_dispute import create_dispute_chat, invite_supplier
 from bot.sandbox import Sandbox
-from bot.scheduler import sweep
 from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
+from flows.sweep import sweep
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import last_bot_entry, saying

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.scheduler import OUTCOME_KEYS, REMINDER_KEYS
 from flows.rules.lifecycle import DEADLINE_OUTCOMES, OUTCOME_ACTIONS, DeadlineKind
+from flows.sweep import OUTCOME_KEYS, REMINDER_KEYS
 
 
 def test_every_deadline_kind_has_a_reminder() -> None:

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.scheduler import REMINDER_KEYS
 from flows.blind_bidding import MIDPOINT_KEYS
 from flows.dispute_chat import NEXT_STEP_KEYS
 from flows.rules.lifecycle import DEADLINE_OUTCOMES, DeadlineKind
+from flows.sweep import REMINDER_KEYS
 from locales.i18n import LANGUAGES, Catalogs
 
 K = DeadlineKind
@@ -82,7 +82,7 @@ NOT_ASKING = {
 }
 
 # What each deadline's default outcome is called, by language (flows/rules/lifecycle.py
-# DEADLINE_OUTCOMES, and what bot/scheduler.py does when the deadline passes).
+# DEADLINE_OUTCOMES, and what flows/sweep.py does when the deadline passes).
 OUTCOME_WORDING: dict[DeadlineKind, dict[str, str]] = {
     K.DRAFT_EXPIRY: {"en": "deleted", "zh_Hans": "删除"},
     K.SUPPLIER_INVITATION: {"en": "the claim lapses", "zh_Hans": "此索赔将失效"},
