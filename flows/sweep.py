@@ -1,12 +1,13 @@
 """Deadlines in motion: a sweep that sends due reminders and applies default outcomes.
 
 Deadlines are database rows; nothing lives in memory. APScheduler only wakes the sweep at a
-fixed interval. Each step is one transaction (`storage/repos/sweep.py`): a reminder moment is
-claimed together with queueing its messages, a due deadline is claimed together with applying
-its outcome and queueing its news, so each happens exactly once, even with several workers on
-PostgreSQL, and a crash in between leaves nothing half done. The news goes out through the
-outbox (`flows/outbox.py`), delivered at the end of every sweep.
-Time comes from the injected clock, so tests move it instead of sleeping.
+fixed interval (`bot/scheduler.py`, the timer; this module is what it wakes). Each step is one
+transaction (`storage/repos/sweep.py`): a reminder moment is claimed together with queueing its
+messages, a due deadline is claimed together with applying its outcome and queueing its news,
+so each happens exactly once, even with several workers on PostgreSQL, and a crash in between
+leaves nothing half done. The news goes out through the outbox (`flows/outbox.py`), delivered
+at the end of every sweep. Time comes from the injected clock, so tests move it instead of
+sleeping.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
-from flows import chat_links, ledger
+from flows import chat_links
 from flows.audience import RenderRows, for_case, for_user, parties
 from flows.claim_render import case_number
 from flows.crash import crash_point
@@ -42,8 +42,6 @@ from storage import Case, ConcurrentUpdate, Deadline
 from storage.repos.deadlines import next_reminder_after
 
 log = logging.getLogger(__name__)
-
-LEDGER_PRUNE_SECONDS = 3600  # the update ledger's rows expire in days; hourly is plenty
 
 REMINDER_KEYS: dict[DeadlineKind, str] = {
     DeadlineKind.DRAFT_EXPIRY: N_("reminder.draft_expiry"),
@@ -195,27 +193,3 @@ async def _guarded(step: Any, services: Services, bot: Bot, deadline: Deadline) 
         return False
     finally:
         bind_case(None)
-
-
-def start_scheduler(services: Services, bot: Bot, interval_seconds: float) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
-        sweep,
-        "interval",
-        seconds=interval_seconds,
-        args=(services, bot),
-        max_instances=1,
-        coalesce=True,
-        id="deadline-sweep",
-    )
-    scheduler.add_job(
-        ledger.prune,
-        "interval",
-        seconds=LEDGER_PRUNE_SECONDS,
-        args=(services,),
-        max_instances=1,
-        coalesce=True,
-        id="update-ledger-prune",
-    )
-    scheduler.start()
-    return scheduler
