@@ -162,7 +162,7 @@ async def proposal_news(
             made = tr.t(
                 "proposal.made",
                 number=proposal_number(stored.number),
-                case=case_number(case.id),
+                case=case_number(case),
                 author=role_name(tr, author_role),
                 terms=terms_text(proposal, tr, paid, currency),
                 other=role_name(tr, Role.SUPPLIER if author_role is Role.BUYER else Role.BUYER),
@@ -247,7 +247,7 @@ async def _ask_to_confirm(
     text = tr.t(
         "proposal.confirm_accept",
         number=number,
-        case=case_number(case.id),
+        case=case_number(case),
         terms=terms_text(Proposal.from_dict(stored.terms), tr, paid, currency),
     )
     yes = (tr.t("button.accept_yes", number=number), pack(DECIDE, stored.id, "y"))
