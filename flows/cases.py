@@ -70,11 +70,11 @@ async def _case_line(services: Services, case: Case, tr: Translator) -> str:
         state_key = CLOSED_KEYS[case.closed_reason]
     state = tr.t(state_key)
     deadline = await services.db.deadlines.next_for_case(case.id)
-    if case.number is None:  # a draft: never filed, so it has no case number
+    if case.number is None:  # a draft: never filed, so it has no case number (nor a title)
         if deadline is None:
-            return tr.t("cases.draft", title=title)
+            return tr.t("cases.draft")
         what, due = tr.t(DEADLINE_KEYS[deadline.kind]), tr.datetime(deadline.due_at)
-        return tr.t("cases.draft_due", title=title, what=what, due=due)
+        return tr.t("cases.draft_due", what=what, due=due)
     if deadline is None:
         return tr.t("cases.line", number=case_number(case), state=state, title=title)
     return tr.t(

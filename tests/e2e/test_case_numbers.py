@@ -92,7 +92,6 @@ async def test_drafts_take_no_number_and_cases_say_why_they_closed(
             tr.t("cases.header"),
             tr.t(
                 "cases.draft_due",
-                title=tr.t("cases.untitled"),
                 what=tr.t("deadline.draft_expiry"),
                 due=tr.datetime(expiry.due_at),
             ),
