@@ -26,7 +26,6 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.telegram_bot import was_answered
 from flows.chat_migration import follower
-from flows.claim_render import case_number
 from flows.ledger import resume_hook, saved
 from flows.logs import case_id_var
 from flows.messaging import send
@@ -169,7 +168,7 @@ async def _report(
     case_id = case_id_var.get()
     text = services.translator_for(None).t(
         "error.report",
-        case=case_number(case_id) if case_id is not None else NONE,
+        case=f"case_id={case_id}" if case_id is not None else NONE,  # the operators' log
         update=update.update_id if isinstance(update, Update) else NONE,
         kind=type(error).__name__,
         detail=detail(error, _secrets(services)),

@@ -72,7 +72,7 @@ async def hold(
     """Refuse to bind a group with others in it: a word to the group (nothing of the case), the
     reason and the way on to the buyer privately, and the bot leaves."""
     log.info("group %s not bound: %s members are not parties", group.chat_id, others.count)
-    number, count, names = case_number(case.id), others.count, ", ".join(others.admins)
+    number, count, names = case_number(case), others.count, ", ".join(others.admins)
     await services.db.history.append(
         case.id,
         None,

@@ -76,11 +76,11 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     case, role, tr = caller.case, caller.role, caller.tr
     if case.state not in BIDDING_STATES or role not in (Role.BUYER, Role.SUPPLIER):
-        await send(context.bot, caller.user.id, tr.t("bids.not_now", number=case_number(case.id)))
+        await send(context.bot, caller.user.id, tr.t("bids.not_now", number=case_number(case)))
         return
     current = await services.db.bids.get(case.id)
     if current is not None and current.status in ("active", "settled", "exhausted"):
-        await send(context.bot, caller.user.id, tr.t("bids.already", number=case_number(case.id)))
+        await send(context.bot, caller.user.id, tr.t("bids.already", number=case_number(case)))
         return
     await services.db.bids.offer(
         case.id, role, services.clock.now(), max_rounds=_policy(services).max_rounds
@@ -101,12 +101,12 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         context.bot,
         case,
         lambda t: t.t(
-            "bids.offered", number=case_number(case.id), by=role_name(t, role), rounds=max_rounds
+            "bids.offered", number=case_number(case), by=role_name(t, role), rounds=max_rounds
         ),
         rows,
         private_to=[other] if other is not None else [],
     )
-    await send(context.bot, caller.user.id, tr.t("bids.offer_sent", number=case_number(case.id)))
+    await send(context.bot, caller.user.id, tr.t("bids.offer_sent", number=case_number(case)))
 
 
 async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -123,7 +123,7 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             news = await for_case(
                 services,
                 case,
-                lambda t: t.t("bids.declined", number=case_number(case.id), by=role_name(t, role)),
+                lambda t: t.t("bids.declined", number=case_number(case), by=role_name(t, role)),
                 key=f"case:{case.id}:bids_declined:{offered.updated_at if offered else ''}",
             )
             await services.db.bids.decline(case.id, role, now, outbox=news)
@@ -152,7 +152,7 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             services,
             context.bot,
             case,
-            lambda t: t.t("bids.started", number=case_number(case.id), round=round_no),
+            lambda t: t.t("bids.started", number=case_number(case), round=round_no),
         )
         await _ask_both(services, context.bot, case, round_no)
 
@@ -210,7 +210,7 @@ async def on_bid(
     assert case is not None and role in (Role.BUYER, Role.SUPPLIER)
     if case.state not in BIDDING_STATES:  # settled or escalated meanwhile
         await services.db.inputs.clear(user.id, user.id)
-        await send(context.bot, user.id, tr.t("bids.not_now", number=case_number(case.id)))
+        await send(context.bot, user.id, tr.t("bids.not_now", number=case_number(case)))
         return
     paid, currency = paid_of(case)
     amount = check_bid(v.parse_amount(message.text, currency), paid, currency)
@@ -299,7 +299,7 @@ async def _round_news(
         return await for_case(
             services,
             case,
-            lambda t: t.t("bids.exhausted", number=case_number(case.id)),
+            lambda t: t.t("bids.exhausted", number=case_number(case)),
             key=key,
             private_to=parties(case),
         )
@@ -337,7 +337,7 @@ async def _no_agreement(services: Services, bot: Bot, case: Case, round_no: int)
             services,
             bot,
             case,
-            lambda t: t.t("bids.exhausted", number=case_number(case.id)),
+            lambda t: t.t("bids.exhausted", number=case_number(case)),
             private_to=parties(case),
         )
         return

@@ -114,15 +114,22 @@ async def party_of(services: Services, case_id: int, user_id: int) -> tuple[Case
     return case, role
 
 
-def _which_case(tr: Translator, command_text: str, case_ids: list[int]) -> str:
+def _which_case(tr: Translator, command_text: str, open_cases: list[Case]) -> str:
     """Several open cases: name them, and the command that was used with a number to add."""
     command = command_text.split(maxsplit=1)[0].split("@", 1)[0] if command_text else "/case"
-    ordered = sorted(case_ids)
+    ordered = sorted(open_cases, key=lambda case: case.number or 0)
     return tr.t(
         "case.which",
-        numbers=", ".join(case_number(case_id) for case_id in ordered),
-        example=f"{command} {ordered[-1]}",
+        numbers=", ".join(case_number(case) for case in ordered),
+        example=f"{command} {ordered[-1].number}",
     )
+
+
+async def by_number(services: Services, raw: str) -> Case | None:
+    """The filed case whose number (`Case.number`, what people see) the user typed in `raw`;
+    None when it names none (a number too big names none either)."""
+    number = parse_id(raw)
+    return await services.db.cases.by_number(number) if number is not None else None
 
 
 async def resolve(services: Services, update: Update, args: list[str] | None) -> Caller | None:
@@ -134,9 +141,11 @@ async def resolve(services: Services, update: Update, args: list[str] | None) ->
     shown = "—"
     if message.chat.type != "private":
         bound = await services.db.chats.case_for_chat(message.chat_id)
-        case_id = bound.case_id if bound is not None else None
+        here = await services.db.cases.get(bound.case_id) if bound is not None else None
+        case_id, shown = (here.id, case_number(here)) if here is not None else (None, shown)
     elif args and is_number(args[0]):
-        case_id, shown = parse_id(args[0]), shown_number(args[0])  # too big: no such case
+        typed = await by_number(services, args[0])  # the number people see, not the row's id
+        case_id, shown = (typed.id if typed is not None else None), shown_number(args[0])
     else:
         cases = [
             c for c in await services.db.cases.list_for_user(user.id) if c.state in OPEN_STATES
@@ -144,12 +153,11 @@ async def resolve(services: Services, update: Update, args: list[str] | None) ->
         if len(cases) == 1:
             case_id = cases[0].id
         elif len(cases) > 1:
-            text = _which_case(tr, message.text or "", [c.id for c in cases])
+            text = _which_case(tr, message.text or "", cases)
             await send(message.get_bot(), message.chat_id, text, follow=follower(services))
             return None
     found = await party_of(services, case_id, user.id) if case_id is not None else None
     if found is None:
-        shown = case_number(case_id) if case_id is not None else shown
         text = tr.t("case.not_found", number=shown)
         await send(message.get_bot(), message.chat_id, text, follow=follower(services))
         return None

@@ -14,9 +14,9 @@ from telegram import Bot, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from flows import case_actions
-from flows.case_context import PARTY_ROLES, case_button
+from flows.case_context import PARTY_ROLES, by_number, case_button
 from flows.claim_render import case_number, render_summary
-from flows.common import is_number, keyboard, parse_id, shown_number
+from flows.common import is_number, keyboard, shown_number
 from flows.logs import bind_case
 from flows.messaging import send
 from flows.pinned_claim import MY_ACTIONS
@@ -70,11 +70,16 @@ async def _case_line(services: Services, case: Case, tr: Translator) -> str:
         state_key = CLOSED_KEYS[case.closed_reason]
     state = tr.t(state_key)
     deadline = await services.db.deadlines.next_for_case(case.id)
+    if case.number is None:  # a draft: never filed, so it has no case number (nor a title)
+        if deadline is None:
+            return tr.t("cases.draft")
+        what, due = tr.t(DEADLINE_KEYS[deadline.kind]), tr.datetime(deadline.due_at)
+        return tr.t("cases.draft_due", what=what, due=due)
     if deadline is None:
-        return tr.t("cases.line", number=case_number(case.id), state=state, title=title)
+        return tr.t("cases.line", number=case_number(case), state=state, title=title)
     return tr.t(
         "cases.line_due",
-        number=case_number(case.id),
+        number=case_number(case),
         state=state,
         title=title,
         what=tr.t(DEADLINE_KEYS[deadline.kind]),
@@ -109,8 +114,7 @@ async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not is_number(raw):
         await send(context.bot, message.chat_id, tr.t("case.usage"))
         return
-    case_id = parse_id(raw)  # None: too big to be any case's number
-    case = await services.db.cases.get(case_id) if case_id is not None else None
+    case = await by_number(services, raw)  # the filed number people see; drafts have none
     if case is None or not is_party(case, user.id):
         await send(context.bot, message.chat_id, tr.t("case.not_found", number=shown_number(raw)))
         return

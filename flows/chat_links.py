@@ -79,7 +79,7 @@ async def issue(services: Services, bot: Bot, case: Case, user_id: int) -> Outco
     expires = now + timedelta(hours=CHAT_LINK_HOURS)
     # The buyer administers the group and sees every link's name, so it is in their language.
     namer = await services.translator_for_id(case.buyer_id)
-    name = namer.t(LINK_NAME_KEYS[role], number=case_number(case.id))[:LINK_NAME_LIMIT]
+    name = namer.t(LINK_NAME_KEYS[role], number=case_number(case))[:LINK_NAME_LIMIT]
     group = group_target(services, bot, chat.chat_id)
     try:
         if in_chat(await group.call(partial(bot.get_chat_member, user_id=user_id))):
@@ -112,13 +112,13 @@ async def issue(services: Services, bot: Bot, case: Case, user_id: int) -> Outco
 async def report_no_right(services: Services, bot: Bot, case: Case, user_id: int) -> None:
     """Tell the party why no link came and how to get one later; ask the group's owner (the
     buyer, and the chat) for the right."""
-    number, case_id = case_number(case.id), case.id
+    number, case_id = case_number(case), case.id
     await to_user(
         services,
         bot,
         case,
         user_id,
-        lambda tr: tr.t("chatlink.no_right", number=number, id=case_id),
+        lambda tr: tr.t("chatlink.no_right", number=number, id=case.number),
         lambda tr: [[link_button(tr, case_id)]],
     )
     owner = [case.buyer_id] if user_id != case.buyer_id else []
@@ -152,7 +152,7 @@ async def on_link_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if press is None:
         return
     services, query, tr, case = press.services, press.query, press.tr, press.case
-    number = case_number(case.id)
+    number = case_number(case)
     if case.state not in OPEN_STATES:
         await query.answer(tr.t("chatlink.case_closed", number=number), show_alert=True)
         return
@@ -204,17 +204,17 @@ async def on_member_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             context.bot,
             case,
             used.chat_id,
-            lambda tr: tr.t("supplier.joined_chat", name=name, number=case_number(case.id)),
+            lambda tr: tr.t("supplier.joined_chat", name=name, number=case_number(case)),
         )
     if joiner.id != used.user_id:
         log.info("a chat link meant for user %s was used by someone else", used.user_id)
-        number, case_id, name = case_number(case.id), case.id, joiner.full_name
+        number, case_id, name = case_number(case), case.id, joiner.full_name
         await to_user(
             services,
             context.bot,
             case,
             used.user_id,
-            lambda tr: tr.t("chatlink.used_by_other", name=name, number=number, id=case_id),
+            lambda tr: tr.t("chatlink.used_by_other", name=name, number=number, id=case.number),
             lambda tr: [[link_button(tr, case_id)]],
         )
     # Last, so that a revoked link means everything above is done. Still before anyone is

@@ -28,7 +28,6 @@ from flows.claim_render import (
     FORM,
     KEEP_ANSWER,
     TAG_KEYS,
-    case_number,
     evidence_number,
     render_confirmation,
     render_question,
@@ -103,7 +102,7 @@ async def resume_draft(services: Services, bot: Any, user_id: int, tr: Translato
         return False
     case, draft = active
     bind_case(case.id)
-    await send(bot, user_id, tr.t("claim.resume", number=case_number(case.id)))
+    await send(bot, user_id, tr.t("claim.resume"))
     await ask_current(services, bot, user_id, case, draft, tr)
     return True
 
@@ -123,7 +122,7 @@ async def start_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     )
     bind_case(case.id)
     log.info("claim draft started")
-    await send(context.bot, message.chat_id, tr.t("claim.started", number=case_number(case.id)))
+    await send(context.bot, message.chat_id, tr.t("claim.started"))
     await ask_current(services, context.bot, message.chat_id, case, draft, tr)
 
 

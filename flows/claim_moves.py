@@ -177,5 +177,5 @@ async def add_pending_evidence(
     except DuplicateEvidence as duplicate:
         # The same file became evidence since it arrived: drop this copy, keep the rest.
         await back_to_evidence(services, draft)
-        raise already_evidence(case.id, duplicate.number) from None
+        raise already_evidence(case, duplicate.number) from None
     return await back_to_evidence(services, draft)

@@ -17,7 +17,7 @@ from flows.claim_steps import COMMON_CURRENCIES, Step, progress
 from flows.common import Button, chunk, keyboard, pack
 from flows.rules.validation import Category, DesiredOutcome, EvidenceKind, EvidenceTag
 from locales.i18n import N_, Translator
-from storage import Evidence
+from storage import Case, Evidence
 
 FORM = "f"  # callback prefix of the claim form
 
@@ -90,8 +90,12 @@ def evidence_number(number: int) -> str:
     return f"E{number}"
 
 
-def case_number(case_id: int) -> str:
-    return f"#{case_id}"
+def case_number(case: Case) -> str:
+    """The number people see for a filed case, "#12" (`Case.number`, given at filing).
+
+    A draft has no number and its messages name none ("your draft claim"); should one reach
+    here anyway it reads as "—", never as the internal id."""
+    return "—" if case.number is None else f"#{case.number}"
 
 
 def _question_text(step: Step, answers: dict[str, Any], tr: Translator, items: int) -> str:

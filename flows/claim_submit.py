@@ -79,13 +79,13 @@ async def submit(
         [(tr.t("button.create_chat"), await dispute_chat.group_link(services, bot, case))],
         [invite_button(tr, case.id)],
     ]
-    text = tr.t(
-        "claim.filed",
-        number=case_number(case.id),
-        id=case.id,
-        due=tr.datetime(invitation_deadline.due_at),
-    )
-    filed = OutboxMessage(chat_id, text, f"case:{case.id}:filed", case.id, rows)
+    due = tr.datetime(invitation_deadline.due_at)
+
+    def filed(moved: Case) -> list[OutboxMessage]:
+        """The buyer's news, naming the number the filing gives the case (in its transaction)."""
+        text = tr.t("claim.filed", number=case_number(moved), id=moved.number, due=due)
+        return [OutboxMessage(chat_id, text, f"case:{moved.id}:filed", moved.id, rows)]
+
     try:
         case = await services.db.cases.transition(
             case.id,
@@ -99,7 +99,7 @@ async def submit(
             category=str(category),
             new_deadline=invitation_deadline,
             expected_version=case.version,
-            outbox=[filed],
+            news=filed,
             delete_draft=True,  # filed and the form gone together: a crash leaves no draft
         )
     except (IllegalTransition, ConcurrentUpdate):

@@ -107,13 +107,12 @@ async def on_group_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if existing is not None and existing.case_id != token.case_id:
         await group.send(tr.t("group.bind.other_case"))
         return
-    if existing is not None and existing.status == "bound":
-        # The same link opened again in the chat it already bound: nothing to redo.
-        number = case_number(token.case_id)
-        await group.send(tr.t("group.bind.already", number=number))
-        return
     case = await services.db.cases.get(token.case_id)
     assert case is not None
+    if existing is not None and existing.status == "bound":
+        # The same link opened again in the chat it already bound: nothing to redo.
+        await group.send(tr.t("group.bind.already", number=case_number(case)))
+        return
     if case.state in OPEN_STATES:
         # Before anything of the case is said there and before the token is spent: a group
         # with others in it is not bound (flows/bind_guard.py), and the same link works again.
@@ -127,8 +126,7 @@ async def on_group_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await services.db.tokens.consume(token.token, user.id, services.clock.now(), GROUP_BIND)
     except TokenInvalid as error:
         if error.reason == "revoked":  # only closing revokes these: no group joins it any more
-            number = case_number(token.case_id)
-            await group.send(tr.t("group.bind.closed", number=number))
+            await group.send(tr.t("group.bind.closed", number=case_number(case)))
             return
         key = N_("group.bind.expired") if error.reason == "expired" else N_("group.bind.invalid")
         if existing is None:  # a group the bot left may be bound again with the used link
@@ -151,7 +149,7 @@ async def bind_group(
     rights = await _rights(bot, group)
     if rights is not None and rights.can_change_info:
         product = str(case.claim.get("product", ""))
-        title = f"{case_number(case.id)} · {product}"[:TITLE_LIMIT]
+        title = f"{case_number(case)} · {product}"[:TITLE_LIMIT]
         await _quietly(group.call(partial(bot.set_chat_title, title=title)))
     evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
 
@@ -239,7 +237,7 @@ async def on_bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             services,
             context.bot,
             case,
-            lambda tr: tr.t("group.bot_removed", number=case_number(case.id)),
+            lambda tr: tr.t("group.bot_removed", number=case_number(case)),
             private_to=parties(case),
         )
         return

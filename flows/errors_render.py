@@ -60,6 +60,7 @@ ERROR_KEYS: dict[str, str] = {
     "bid.not_positive": N_("error.bid.not_positive"),
     "proof.file_expected": N_("error.proof.file_expected"),
     "evidence.duplicate": N_("error.evidence.duplicate"),
+    "evidence.duplicate_draft": N_("error.evidence.duplicate_draft"),
     "evidence.download_failed": N_("error.evidence.download_failed"),
 }
 FALLBACK_KEY = N_("error.invalid_answer")

@@ -115,7 +115,7 @@ async def request_mediation(
                 return
             text = tr.t("mediation.too_early", opens=tr.datetime(opens))
         else:
-            text = tr.t("mediation.not_now", number=case_number(case.id))
+            text = tr.t("mediation.not_now", number=case_number(case))
         await send(bot, chat_id, text, follow=follower(services))
         return
     assignment = services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
@@ -124,7 +124,7 @@ async def request_mediation(
         case,
         lambda t: t.t(
             "mediation.requested",
-            number=case_number(case.id),
+            number=case_number(case),
             by=role_name(t, role),
             due=t.datetime(assignment.due_at),
         ),
@@ -144,7 +144,7 @@ async def request_mediation(
             outbox=news,
         )
     except (IllegalTransition, ConcurrentUpdate):
-        text = tr.t("mediation.not_now", number=case_number(case.id))
+        text = tr.t("mediation.not_now", number=case_number(case))
         await send(bot, chat_id, text, follow=follower(services))
         return
     log.info("mediation requested by the %s", role)
@@ -171,7 +171,7 @@ async def _confirm_withdrawal(bot: Bot, user_id: int, tr: Translator, case: Case
             (tr.t("button.keep_case"), pack(WITHDRAW, case.id, "n")),
         ]
     ]
-    await send(bot, user_id, tr.t("withdraw.confirm", number=case_number(case.id)), keyboard(rows))
+    await send(bot, user_id, tr.t("withdraw.confirm", number=case_number(case)), keyboard(rows))
 
 
 async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -190,7 +190,7 @@ async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     news = await for_case(
         services,
         case,
-        lambda t: t.t("withdraw.done", number=case_number(case.id)),
+        lambda t: t.t("withdraw.done", number=case_number(case)),
         key=f"case:{case.id}:v{case.version + 1}:withdrawn",
         private_to=parties(case),
     )

@@ -27,7 +27,7 @@ from flows.rules.validation import (
     check_evidence_file,
 )
 from flows.services import Services
-from storage import DuplicateEvidence, Evidence
+from storage import Case, DuplicateEvidence, Evidence
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +100,13 @@ def stored_from_json(data: dict[str, Any]) -> StoredFile:
     return StoredFile(str(data["sha256"]), int(data["size"]), Path(data["path"]))
 
 
-def already_evidence(case_id: int, number: int) -> ValidationError:
-    """The refusal of a file that is evidence of the case already, naming its number."""
+def already_evidence(case: Case | None, number: int) -> ValidationError:
+    """The refusal of a file that is evidence of the case already, naming its number (and the
+    case's, once it is filed: a draft has none)."""
+    if case is None or case.number is None:
+        return ValidationError("evidence.duplicate_draft", number=evidence_number(number))
     return ValidationError(
-        "evidence.duplicate", number=evidence_number(number), case=case_number(case_id)
+        "evidence.duplicate", number=evidence_number(number), case=case_number(case)
     )
 
 
@@ -120,7 +123,7 @@ async def fetch_new_file(
     existing = await services.db.evidence.with_file(case_id, stored.sha256)
     if existing is not None:
         log.info("file offered again as evidence; it is E%s", existing.number)
-        raise already_evidence(case_id, existing.number)
+        raise already_evidence(await services.db.cases.get(case_id), existing.number)
     return stored
 
 
@@ -157,4 +160,5 @@ async def record_file(
             stored_path=str(stored.path),
         )
     except DuplicateEvidence as duplicate:  # added by someone else since it was fetched
-        raise already_evidence(case_id, duplicate.number) from None
+        case = await services.db.cases.get(case_id)
+        raise already_evidence(case, duplicate.number) from None

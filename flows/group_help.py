@@ -81,7 +81,7 @@ def _help_text(
     services: Services, case: Case, role: Role | None, name: str, tr: Translator, line: str
 ) -> str:
     if role is None:
-        return tr.t("help.group.stranger", number=case_number(case.id))
+        return tr.t("help.group.stranger", number=case_number(case))
     header = tr.t("help.group.header", line=line, name=name, role=role_name(tr, role))
     lines = [header, *_help_lines(services, case, role, tr), tr.t("help.group.private")]
     return "\n".join(lines)
@@ -133,9 +133,7 @@ async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if role is None:  # in the chat already, so the number is no secret; the claim is
         readers = await _readers(services, case, tr)
-        text = DIVIDER.join(
-            r.t("help.group.stranger", number=case_number(case.id)) for r in readers
-        )
+        text = DIVIDER.join(r.t("help.group.stranger", number=case_number(case)) for r in readers)
         await _answer(services, update, context, text)
         return
     evidence = await services.db.evidence.list(case.id, include_mediator_only=False)

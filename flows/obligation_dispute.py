@@ -102,7 +102,7 @@ async def dispute(
         case,
         lambda t: t.t(
             "mediation.waiting_fulfilment",
-            number=case_number(case.id),
+            number=case_number(case),
             obligation=obligation_number(duty.number),
             by=role_name(t, role),
             reason=reason,

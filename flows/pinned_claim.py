@@ -34,7 +34,7 @@ def actions_button(tr: Translator, case_id: int) -> Button:
 
 def claim_text(case: Case, evidence: Sequence[Evidence], tr: Translator) -> str:
     return (
-        tr.t("group.bound", number=case_number(case.id))
+        tr.t("group.bound", number=case_number(case))
         + "\n\n"
         + render_summary(case.claim, evidence, tr)
     )
@@ -54,7 +54,7 @@ async def refresh(services: Services, bot: Bot, case: Case, group: ChatTarget) -
     if pinned is None or pinned.from_user is None or pinned.from_user.id != bot.id:
         return
     translators = await translators_for(services, case)
-    number = case_number(case.id)
+    number = case_number(case)
     if not any(
         (pinned.text or "").startswith(tr.t("group.bound", number=number)) for tr in translators
     ):

@@ -99,7 +99,7 @@ async def start(
 ) -> None:
     """Open the builder in the caller's private chat."""
     if not may_propose(case, role):
-        await send(bot, user_id, tr.t("builder.not_now", number=case_number(case.id)))
+        await send(bot, user_id, tr.t("builder.not_now", number=case_number(case)))
         return
     data: dict[str, Any] = {"terms": [], "reply_to": reply_to}
     pending = await services.db.inputs.put(
@@ -126,7 +126,7 @@ async def _show(
         return
     proposal = _proposal(pending.data)
     paid, currency = paid_of(case)
-    lines = [tr.t("builder.intro", number=case_number(case.id))]
+    lines = [tr.t("builder.intro", number=case_number(case))]
     if proposal.terms:
         lines.append(tr.t("builder.terms_so_far") + "\n" + terms_text(proposal, tr, paid, currency))
     lines.append(tr.t("builder.add_term"))
@@ -279,7 +279,7 @@ async def _send(
     case = await services.db.cases.get(case.id) or case
     if not may_propose(case, role):  # the case moved on while the proposal was being built
         await services.db.inputs.clear(user.id, user.id)
-        await send(bot, user.id, tr.t("builder.not_now", number=case_number(case.id)))
+        await send(bot, user.id, tr.t("builder.not_now", number=case_number(case)))
         return
     proposal = _proposal(pending.data)
     paid, currency = paid_of(case)

@@ -135,7 +135,7 @@ async def proposal_news(
             made = tr.t(
                 "proposal.made",
                 number=proposal_number(stored.number),
-                case=case_number(case.id),
+                case=case_number(case),
                 author=role_name(tr, author_role),
                 terms=terms_text(proposal, tr, paid, currency),
                 other=role_name(tr, Role.SUPPLIER if author_role is Role.BUYER else Role.BUYER),

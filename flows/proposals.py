@@ -119,7 +119,7 @@ async def _ask_to_confirm(
     text = tr.t(
         "proposal.confirm_accept",
         number=number,
-        case=case_number(case.id),
+        case=case_number(case),
         terms=terms_text(Proposal.from_dict(stored.terms), tr, paid, currency),
     )
     yes = (tr.t("button.accept_yes", number=number), pack(DECIDE, stored.id, "y"))

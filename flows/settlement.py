@@ -84,14 +84,14 @@ async def news(
             if accepted.source == "blind_bid" and refund and refund.amount and refund.currency:
                 return tr.t(
                     "settlement.reached_blind_bid",
-                    case=case_number(case.id),
+                    case=case_number(case),
                     amount=tr.money(refund.amount, refund.currency),
                     obligations=_lines(tr, duties),
                     due=tr.datetime(due),
                 )
             return tr.t(
                 "settlement.reached",
-                case=case_number(case.id),
+                case=case_number(case),
                 number=proposal_number(accepted.number),
                 by=role_name(tr, by),
                 obligations=_lines(tr, duties),
@@ -322,7 +322,7 @@ async def _confirm(
     closed = await for_case(
         services,
         case,
-        lambda t: t.t("case.closed_fulfilled", number=case_number(case.id)),
+        lambda t: t.t("case.closed_fulfilled", number=case_number(case)),
         key=f"case:{case.id}:v{case.version + 1}:closed_fulfilled",
         private_to=parties(case),
     )

@@ -105,8 +105,8 @@ def moved_on(tr: Translator, case: Case) -> str:
     if case.state is not CaseState.CLOSED:
         return tr.t("supplier.already_answered")
     if case.closed_reason is ClosingReason.WITHDRAWN:
-        return tr.t("supplier.answer_withdrawn", number=case_number(case.id))
-    return tr.t("supplier.answer_closed", number=case_number(case.id))
+        return tr.t("supplier.answer_withdrawn", number=case_number(case))
+    return tr.t("supplier.answer_closed", number=case_number(case))
 
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,7 +129,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         paid, currency = paid_of(case)
         text = tr.t(
             "supplier.confirm_accept",
-            case=case_number(case.id),
+            case=case_number(case),
             terms=terms_text(requested_proposal(case, today), tr, paid, currency),
         )
         yes = (tr.t("button.accept_request_yes"), pack(ANSWER, case.id, "y"))
@@ -183,7 +183,7 @@ async def on_contest(
         return
     now = services.clock.now()
     negotiation = services.deadline(DeadlineKind.NEGOTIATION, now, filed_at=case.submitted_at)
-    number = case_number(case.id)
+    number = case_number(case)
     news = await for_case(
         services,
         case,

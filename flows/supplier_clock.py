@@ -91,7 +91,7 @@ async def invitation_made(
         return [
             OutboxMessage(
                 buyer_id,
-                tr.t(started, number=case_number(case.id), due=tr.datetime(due)),
+                tr.t(started, number=case_number(case), due=tr.datetime(due)),
                 f"case:{case.id}:clock:user:{buyer_id}",
                 case.id,
             ),
@@ -111,7 +111,7 @@ async def invitation_made(
         await after_commit(services, bot)
         return
     running = N_("invite.clock_running")
-    await send(bot, buyer_id, tr.t(running, number=case_number(case.id), due=tr.datetime(due)))
+    await send(bot, buyer_id, tr.t(running, number=case_number(case), due=tr.datetime(due)))
 
 
 async def respond_by(services: Services, case: Case, tr: Translator) -> list[str]:

@@ -75,7 +75,7 @@ async def on_invite_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await send(
         context.bot,
         user.id,
-        tr.t("invite.instructions", number=case_number(case.id), expires=tr.datetime(expires)),
+        tr.t("invite.instructions", number=case_number(case), expires=tr.datetime(expires)),
     )
     await send(context.bot, user.id, link)
     image = io.BytesIO()
@@ -100,14 +100,12 @@ async def open_invitation(update: Update, context: ContextTypes.DEFAULT_TYPE, to
     assert case is not None
     refusal = _refusal(services, invitation, case, user.id)
     if refusal is not None:
-        await send(context.bot, user.id, tr.t(refusal, number=case_number(case.id)))
+        await send(context.bot, user.id, tr.t(refusal, number=case_number(case)))
         return True
     evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
     text = "\n\n".join(
         [
-            tr.t(
-                "invite.intro", buyer=await _buyer_name(services, case), number=case_number(case.id)
-            ),
+            tr.t("invite.intro", buyer=await _buyer_name(services, case), number=case_number(case)),
             render_summary(case.claim, evidence, tr),
             *await supplier_clock.respond_by(services, case, tr),
             tr.t("invite.confirm_question"),
@@ -168,7 +166,7 @@ async def on_join_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if refusal is None and parts[2] != "yes" and case.supplier_id == user.id:
         refusal = N_("invite.already_yours")  # "No" after their own "Yes" undoes nothing
     if refusal is not None:
-        await query.answer(tr.t(refusal, number=case_number(case.id)), show_alert=True)
+        await query.answer(tr.t(refusal, number=case_number(case)), show_alert=True)
         return
     if parts[2] != "yes":
         await _decline(services, context.bot, query, invitation, case, tr)
@@ -210,7 +208,7 @@ async def _refusal_now(
     case = await services.db.cases.get(invitation.case_id)
     assert token is not None and case is not None
     key = _refusal(services, token, case, user_id) or N_("invite.used")
-    return tr.t(key, number=case_number(case.id))
+    return tr.t(key, number=case_number(case))
 
 
 async def _decline(
@@ -240,7 +238,7 @@ async def _decline(
         bot,
         case,
         case.buyer_id,
-        lambda t: t.t("invite.declined_buyer", number=case_number(case.id)),
+        lambda t: t.t("invite.declined_buyer", number=case_number(case)),
         lambda t: [[invite_button(t, case.id)]],
     )
 
@@ -255,7 +253,7 @@ async def _joined_news(services: Services, case: Case, token: str) -> list[Outbo
 
     def welcome(t: Translator) -> str:
         due = t.datetime(deadline.due_at) if deadline is not None else "—"
-        return t.t("supplier.welcome", number=case_number(case.id), due=due)
+        return t.t("supplier.welcome", number=case_number(case), due=due)
 
     name = await services.db.users.get(supplier)
     supplier_name = name.first_name if name is not None else ""
@@ -263,7 +261,7 @@ async def _joined_news(services: Services, case: Case, token: str) -> list[Outbo
     # They accepted the invitation; joining the dispute chat is another step, announced there
     # when it happens (flows/chat_links.py), so this does not say "joined".
     def joined(t: Translator) -> str:
-        return t.t("supplier.accepted", name=supplier_name, number=case_number(case.id))
+        return t.t("supplier.accepted", name=supplier_name, number=case_number(case))
 
     return [
         await for_user(services, case, supplier, welcome, key=key),

@@ -48,7 +48,7 @@ async def on_replace_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     services, query, user, tr, case = press.services, press.query, press.user, press.tr, press.case
     bind_case(case.id)
     supplier, step = press.args
-    number = case_number(case.id)
+    number = case_number(case)
     # The button names the supplier it was shown for: a stale one never removes a newer one.
     if case.state is not CaseState.AWAITING_SUPPLIER or str(case.supplier_id) != supplier:
         await query.answer(tr.t("supplier.replace_not_now", number=number), show_alert=True)
@@ -85,7 +85,7 @@ async def _after_removal(
     services: Services, bot: Bot, before: Case, case: Case, supplier_id: int, name: str
 ) -> None:
     """Out of the chat, their link revoked, each one told in their own language."""
-    number = case_number(case.id)
+    number = case_number(case)
     await chat_links.revoke_case_links(services, bot, case, user_id=supplier_id)
     chat = await services.db.chats.for_case(case.id)
     if chat is not None and chat.status == ChatStatus.BOUND:

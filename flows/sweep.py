@@ -89,7 +89,7 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
             services,
             case,
             user_id,
-            lambda tr: tr.t(key, number=case_number(case.id), due=tr.datetime(deadline.due_at)),
+            lambda tr: tr.t(key, number=case_number(case), due=tr.datetime(deadline.due_at)),
             _reminder_buttons(case, deadline, user_id),
             key=f"reminder:{deadline.id}:{moment.isoformat() if moment else ''}",
         )
@@ -145,7 +145,7 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
     news = await for_case(
         services,
         case,
-        lambda tr: tr.t(outcome_key, number=case_number(case.id), due=tr.datetime(deadline.due_at)),
+        lambda tr: tr.t(outcome_key, number=case_number(case), due=tr.datetime(deadline.due_at)),
         key=f"deadline:{deadline.id}",
         private_to=parties(case),
     )

@@ -90,11 +90,9 @@ class Case:
     mediator_id: int | None = None  # set when a mediator takes the case
     invited_at: datetime | None = None  # the buyer's first supplier invitation (the clock starts)
     closed_reason: ClosingReason | None = None  # why it is closed; None while open
-
-    @property
-    def number(self) -> int:
-        """The case number people quote; display formatting belongs to the renderer."""
-        return self.id
+    # The case number people see and quote, given when the claim is filed (in filing order);
+    # None for a draft. `id` is internal (callback data, logs as case_id=) and never shown.
+    number: int | None = None
 
     @property
     def facts(self) -> CaseFacts:

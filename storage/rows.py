@@ -137,6 +137,7 @@ def case_from_row(row: Row) -> Case:
         mediator_id=_opt_int(row["mediator_id"]),
         invited_at=_opt_dt(row["invited_at"]),
         closed_reason=None if reason is None else ClosingReason(reason),
+        number=_opt_int(row["number"]),
     )
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "case_chats",
     "cases",
     "chat_invite_links",
+    "counters",
     "deadlines",
     "drafts",
     "evidence",
@@ -88,6 +89,9 @@ cases = Table(
     Column("mediator_id", BigInteger, ForeignKey("users.id"), nullable=True),  # 0002
     Column("invited_at", UTCDateTime, nullable=True),  # 0003: the supplier's clock started
     Column("closed_reason", String(16), nullable=True),  # 0003: a ClosingReason
+    # 0008: the number people see, given when the claim is filed (`counters`); a draft has none
+    Column("number", Integer, nullable=True),
+    Index(None, "number", unique=True),
     Index(None, "buyer_id"),
     Index(None, "supplier_id"),
     Index(None, "state"),
@@ -373,4 +377,16 @@ outbox = Table(
     UniqueConstraint("dedupe_key"),
     Index(None, "status", "next_attempt_at"),
     Index(None, "chat_id", "status"),
+)
+
+# ---------------------------------------------------------------- 0008: numbers of filed cases
+
+counters = Table(
+    "counters",
+    metadata,
+    # Named sequences that commit with the step using them: `case_number` is the last number
+    # given to a filed case (storage/repos/transitions.py: `next_case_number`). A row, not a
+    # database sequence, so that a filing rolled back gives its number back: no gaps.
+    Column("name", String(32), primary_key=True),
+    Column("value", Integer, nullable=False),
 )

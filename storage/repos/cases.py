@@ -27,7 +27,7 @@ from storage.repos.drafts import delete_draft as delete_draft_of
 from storage.repos.history import append_event
 from storage.repos.inputs import InputKey, delete_input
 from storage.repos.outbox import OutboxMessage
-from storage.repos.transitions import apply_transition, deadline_payload, fetch_case
+from storage.repos.transitions import CaseNews, apply_transition, deadline_payload, fetch_case
 from storage.rows import case_from_row, draft_from_row
 from storage.tables import cases, drafts, users
 
@@ -116,6 +116,16 @@ class CaseRepo(Repo):
         async with self._read() as conn:
             return await fetch_case(conn, case_id)
 
+    async def by_number(self, number: int) -> Case | None:
+        """The filed case people know as `number` (`Case.number`); drafts have none."""
+        async with self._read() as conn:
+            row = (
+                (await conn.execute(select(cases).where(cases.c.number == number)))
+                .mappings()
+                .first()
+            )
+            return None if row is None else case_from_row(row)
+
     async def list_for_user(
         self, user_id: int, *, include_closed_drafts: bool = False
     ) -> builtins.list[Case]:
@@ -195,12 +205,14 @@ class CaseRepo(Repo):
         expected_version: int | None = None,
         closing_status: str = DeadlineStatus.MET,
         outbox: Sequence[OutboxMessage] = (),
+        news: CaseNews | None = None,
         clear_input: InputKey | None = None,
         delete_draft: bool = False,
     ) -> Case:
         """Apply `action` if the lifecycle allows it; see the module docstring.
 
-        `outbox`: the rendered news of the change, queued in its transaction (flows/outbox.py).
+        `outbox`: the rendered news of the change, queued in its transaction (flows/outbox.py);
+        `news(moved)`: more of it, rendered from the case as moved (filing gives the number).
         The step's other writes commit with it or not at all: `clear_input` consumes the
         pending input (user, chat) whose answer this is (a contest statement), `delete_draft`
         drops the claim form once it is filed.
@@ -231,6 +243,7 @@ class CaseRepo(Repo):
                 expected_version=expected_version,
                 closing_status=closing_status,
                 outbox=outbox,
+                news=news,
             )
             await delete_input(conn, clear_input)
             if delete_draft:

@@ -11,7 +11,7 @@ invitation tokens revoked in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,10 +36,23 @@ from storage.repos.history import append_event
 from storage.repos.outbox import OutboxMessage, enqueue
 from storage.repos.tokens import revoke_live_tokens
 from storage.rows import case_from_row
-from storage.tables import cases
+from storage.tables import cases, counters
 from storage.types import normalise_json
 
-__all__ = ["Move", "apply_move", "apply_transition", "deadline_payload", "fetch_case"]
+__all__ = [
+    "CASE_NUMBER",
+    "CaseNews",
+    "Move",
+    "apply_move",
+    "apply_transition",
+    "deadline_payload",
+    "fetch_case",
+    "next_case_number",
+]
+
+CASE_NUMBER = "case_number"  # the `counters` row of filed cases' numbers
+# News that needs the case as the transition leaves it (the number filing gives it).
+CaseNews = Callable[[Case], Sequence[OutboxMessage]]
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,25 @@ async def fetch_case(conn: AsyncConnection, case_id: int) -> Case | None:
     return None if row is None else case_from_row(row)
 
 
+async def next_case_number(conn: AsyncConnection) -> int:
+    """The next filed case's number, taken inside the caller's write transaction.
+
+    One `UPDATE ... RETURNING` on the counter row: on PostgreSQL it locks the row until the
+    filing commits, so a concurrent filing waits and reads the committed value (no two filings
+    get one number); on SQLite a write transaction holds the database (`BEGIN IMMEDIATE`). A
+    filing that rolls back gives its number back, so filed cases are numbered without gaps.
+    """
+    value = await conn.scalar(
+        update(counters)
+        .where(counters.c.name == CASE_NUMBER)
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
+    )
+    if value is None:
+        raise NotFound(f"counter {CASE_NUMBER!r} missing: run the migrations")
+    return int(value)
+
+
 async def apply_transition(
     conn: AsyncConnection,
     case_id: int,
@@ -85,9 +117,11 @@ async def apply_transition(
     expected_version: int | None = None,
     closing_status: str = DeadlineStatus.MET,
     outbox: Sequence[OutboxMessage] = (),
+    news: CaseNews | None = None,
 ) -> Case:
     """Apply `action` inside the caller's write transaction; see `CaseRepo.transition`.
-    `outbox` is the news of the change, queued in the same transaction."""
+    `outbox` is the news of the change, queued in the same transaction; `news(moved)` renders
+    more of it from the case as moved (filing's news names the number filing gives)."""
     if closing_status not in DeadlineStatus.CLOSING:
         raise ValueError(f"closing_status must be met, cancelled or fired, not {closing_status!r}")
     case = await fetch_case(conn, case_id)
@@ -123,6 +157,8 @@ async def apply_transition(
         values["previous_state"] = case.state.value
     if action is Action.SUBMIT:
         values["submitted_at"] = now
+        if case.number is None:
+            values["number"] = await next_case_number(conn)
     if action is Action.INVITE_SUPPLIER:
         values["invited_at"] = now  # once: check_transition refuses a second start
     if action is Action.ASSIGN_MEDIATOR and actor_id is not None:
@@ -158,9 +194,12 @@ async def apply_transition(
         await revoke_live_tokens(conn, case_id, RevokeReason.CLOSED, now)
     if new_deadline is not None:
         await insert_deadline(conn, case_id, new_deadline, now)
+    if "number" in values:
+        event["number"] = values["number"]
     await append_event(conn, case_id, actor_id, actor_role, "case.transition", event, now)
-    await enqueue(conn, outbox, now)
-    return case_from_row(row)
+    moved = case_from_row(row)
+    await enqueue(conn, [*outbox, *(news(moved) if news is not None else ())], now)
+    return moved
 
 
 async def apply_move(

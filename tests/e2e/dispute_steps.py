@@ -43,7 +43,8 @@ class Case:
     buyer: SandboxUser
     supplier: SandboxUser
     group: SandboxChat
-    case_id: int
+    case_id: int  # internal: callback data and storage look-ups
+    filed_number: int = 0  # what people see and type; 0: as the id (cases made elsewhere)
 
     @property
     def btr(self) -> Translator:
@@ -55,7 +56,8 @@ class Case:
 
     @property
     def number(self) -> str:
-        return f"#{self.case_id}"
+        """The case number as the bot shows it ("#1"), given when the claim was filed."""
+        return f"#{self.filed_number or self.case_id}"
 
     def both(self, key: str, **params: object) -> str:
         """A button label in the shared chat: "English / 中文"."""
@@ -136,7 +138,8 @@ async def open_case(
         await recorded(
             bot, case.id, lambda kind, actor: kind == "chat.joined" and actor == supplier.id
         )
-    return Case(bot, sandbox, catalogs, buyer, supplier, group, case.id)
+    assert case.number is not None  # filed
+    return Case(bot, sandbox, catalogs, buyer, supplier, group, case.id, case.number)
 
 
 async def recorded(

@@ -23,6 +23,7 @@ from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
+from tests.e2e.dispute_steps import saying
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -96,6 +97,14 @@ async def test_claim_to_closed_between_english_buyer_and_chinese_supplier(
         "Hello, I sent photos of the cracked casings." in said and "我们看到了，正在核实。" in said
     )
     assert (await db.history.verify(case_id)).ok
+
+    # /cases says why it closed, to each party in their language (issue 8, point 7).
+    for reader, tr in ((buyer, btr), (supplier, str_)):
+        await reader.send("/cases")
+        line = tr.t(
+            "cases.line", number="#1", state=tr.t("closed.fulfilled"), title=case.claim["product"]
+        )
+        await reader.wait_for(saying("\n\n".join([tr.t("cases.header"), line])))
 
 
 async def test_stranger_is_removed_and_reused_invitation_refused(

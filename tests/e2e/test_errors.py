@@ -55,7 +55,7 @@ async def _report(
     [report] = texts
     tr = catalogs.translator("en")  # the operators' chat speaks DEFAULT_LANGUAGE
     head = tr.t(
-        "error.report", case=f"#{case_id}", update=update_id, kind="NetworkError", detail=""
+        "error.report", case=f"case_id={case_id}", update=update_id, kind="NetworkError", detail=""
     )
     assert report.startswith(head.rstrip()), report
     assert TOKEN not in report and TOKEN.split(":")[1] not in report

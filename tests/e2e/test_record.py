@@ -89,7 +89,9 @@ async def test_the_same_file_twice_in_the_claim_form_is_refused_with_its_number(
 
     await buyer.send_photo(JPEG)  # the same photo again (a new upload, new Telegram file ids)
     refusal = await buyer.next_message()
-    assert refusal.text == tr.t("error.evidence.duplicate", number="E1", case=f"#{case_id}")
+    # A draft has no case number: the refusal names the draft claim instead.
+    assert refusal.text == tr.t("error.evidence.duplicate_draft", number="E1")
+    assert f"#{case_id}" not in refusal.text
     again = await buyer.next_message()  # the evidence question again
     assert tr.t("button.done") in again.button_texts
 

@@ -28,7 +28,8 @@ class Stuck(Exception):
 class Person:
     user: SandboxUser
     tr: Translator
-    case_id: int
+    case_id: int  # the internal id, for the referee's look-ups
+    number: int  # the case number people see and type (/case N)
     patience: float  # how long they wait for the bot before looking again
     step_limit: float  # how long before the case is declared stuck
 
@@ -56,7 +57,7 @@ class Person:
     async def card(self) -> TranscriptEntry | None:
         """Ask `/case N` and return the card with its buttons (None when no answer came)."""
         since = self.mark()
-        await self.user.send(f"/case {self.case_id}")
+        await self.user.send(f"/case {self.number}")
         return await self.fresh(since, lambda e: bool(e.button_texts), self.patience)
 
     async def press_on(self, entry: TranscriptEntry, labels: Sequence[str]) -> bool:

@@ -155,7 +155,7 @@ class Play:
                 if source is None or not await supplier.press_on(source, [label]):
                     return
             else:
-                await supplier.user.send(f"/propose {self.case_id}")
+                await supplier.user.send(f"/propose {supplier.number}")
             await self.build(since)
 
         await supplier.until(self.referee.more_of(self.case_id, "proposal.made", before), attempt)

@@ -129,8 +129,16 @@ async def _file_claims(
     plays = []
     for buyer, supplier in people:
         [case] = await db.cases.list_for_user(buyer.id)
+        assert case.number is not None  # filed
         made = [
-            Person(user, translator(catalogs, user), case.id, config.patience, config.step_limit)
+            Person(
+                user,
+                translator(catalogs, user),
+                case.id,
+                case.number,
+                config.patience,
+                config.step_limit,
+            )
             for user in (buyer, supplier)
         ]
         plays.append(Play(referee, made[0], made[1], rng.choice(VARIANTS)))

@@ -40,7 +40,7 @@ async def test_create_draft_writes_case_form_deadline_and_event(
 
     assert case.state is CaseState.DRAFT and case.previous_state is None
     assert (case.buyer_id, case.supplier_id, case.claim, case.version) == (BUYER, None, {}, 1)
-    assert case.number == case.id
+    assert case.number is None  # a draft takes no case number (given at filing)
     assert case.created_at == case.last_activity_at == now and case.created_at.tzinfo is UTC
     assert await db.cases.get(case.id) == case
     assert (draft.case_id, draft.user_id, draft.step) == (case.id, BUYER, "order_number")
@@ -96,6 +96,7 @@ async def test_submit_moves_state_and_deadlines_and_records_event(
     assert (submitted.submitted_at, submitted.closed_at) == (now, None)
     assert (submitted.claim, submitted.category) == (claim, "quality")
     assert (submitted.version, submitted.last_activity_at) == (case.version + 1, now)
+    assert submitted.number == 1  # filing gives the case its number
     assert await db.cases.get(case.id) == submitted
 
     deadlines = await db.deadlines.pending_for_case(case.id)
@@ -110,6 +111,7 @@ async def test_submit_moves_state_and_deadlines_and_records_event(
         "to": "awaiting_supplier",
         "reason": "buyer confirmed the summary",
         "summary_shown": True,
+        "number": 1,
         "deadline": {
             "kind": "supplier_invitation",
             "due_at": (now + timedelta(days=7)).isoformat(),

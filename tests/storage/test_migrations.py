@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
+from flows.rules.lifecycle import Action, Role
 from storage import Database, migrate
 from storage.engine import create_engine
 from storage.migrator import alembic_config, run_migrations
@@ -219,5 +220,55 @@ async def test_upgrade_from_0002_keeps_invitations_live(empty_url: str) -> None:
         token = await db.tokens.get("tok")
         assert token is not None and token.revoked_at is None and token.live(t)
         assert await db.chat_links.list(1) == []
+    finally:
+        await db.dispose()
+
+
+async def test_upgrade_from_0007_numbers_the_filed_cases_in_filing_order(empty_url: str) -> None:
+    """0008: filed cases are numbered 1, 2, ... in filing order, drafts (open or closed
+    unfiled) get none, and the next filing continues the sequence."""
+    engine = create_engine(empty_url)
+    day = datetime(2026, 11, 20, tzinfo=UTC)
+    # (state, drafted, filed): ids in drafting order; filing order differs
+    rows = [
+        ("awaiting_supplier", day, day.replace(hour=5)),  # id 1, filed second
+        ("closed", day.replace(hour=1), None),  # id 2, a draft that expired
+        ("negotiation", day.replace(hour=2), day.replace(hour=3)),  # id 3, filed first
+        ("draft", day.replace(hour=4), None),  # id 4, still a draft
+        ("closed", day.replace(hour=6), day.replace(hour=7)),  # id 5, filed third, closed
+    ]
+    try:
+        await run_migrations(engine, "0007")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO users (id, first_name, created_at, updated_at)"
+                    " VALUES (1, 'Bea', :t, :t)"
+                ),
+                {"t": day},
+            )
+            for state, drafted, filed in rows:
+                await conn.execute(
+                    text(
+                        "INSERT INTO cases (buyer_id, state, claim, created_at, submitted_at,"
+                        " updated_at, last_activity_at, version)"
+                        " VALUES (1, :state, '{}', :t, :filed, :t, :t, 1)"
+                    ),
+                    {"state": state, "filed": filed, "t": drafted},
+                )
+    finally:
+        await engine.dispose()
+    db = await Database.connect(empty_url)
+    try:
+        cases = await db.cases.list_for_user(1, include_closed_drafts=True)
+        numbers = {case.id: case.number for case in cases}
+        assert numbers == {1: 2, 2: None, 3: 1, 4: None, 5: 3}
+        draft = await db.cases.get(4)
+        assert draft is not None
+        filed = await db.cases.transition(
+            4, Action.SUBMIT, 1, Role.BUYER, day.replace(hour=8), claim={"product": "Tea"}
+        )
+        assert filed.number == 4
+        assert await db.cases.by_number(4) == filed
     finally:
         await db.dispose()

@@ -71,6 +71,7 @@ PENDING_STEPS: dict[str, DeadlineKind] = {
 # Messages with a {due} that ask nobody to act, and why.
 NOT_ASKING = {
     "cases.line_due": "a line of /cases: the deadline's label and time, the case's own view",
+    "cases.draft_due": "a draft's line of /cases: the deadline's label and time, as above",
     "obligation.refund": "a term inside settlement.reached, which states the outcome",
     "obligation.grant_discount": "a term inside settlement.reached",
     "obligation.grant_discount_open": "a term inside settlement.reached",
