@@ -27,10 +27,13 @@ from flows.proposals import paid_of, submit_proposal
 from flows.rules import validation as v
 from flows.rules.lifecycle import CaseState, Role
 from flows.rules.proposals import (
+    OTHER_MAX_LEN,
     Discount,
     FullRefund,
     Other,
     PartialRefund,
+    PartialReturn,
+    Party,
     Proposal,
     Replacement,
     ReturnAndRefund,
@@ -49,12 +52,15 @@ TERM_BUTTONS = (
     ("full", N_("outcome.full_refund")),
     ("partial", N_("outcome.partial_refund")),
     ("return", N_("outcome.return_and_refund")),
+    ("preturn", N_("outcome.partial_return")),
     ("replacement", N_("outcome.replacement")),
     ("discount", N_("outcome.discount")),
     ("other", N_("outcome.other")),
 )
 TEXT_STEPS = {
     "partial": N_("builder.ask.partial"),
+    "preturn_items": N_("builder.ask.return_items"),
+    "preturn_refund": N_("builder.ask.return_refund"),
     "replacement_qty": N_("builder.ask.replacement_qty"),
     "replacement_date": N_("builder.ask.replacement_date"),
     "discount": N_("builder.ask.discount"),
@@ -111,9 +117,11 @@ async def start(
 async def _show(
     services: Services, bot: Bot, case: Case, pending: PendingInput, tr: Translator
 ) -> None:
+    paid, currency = paid_of(case)
     if pending.step in TEXT_STEPS:
         rows = [[(tr.t("button.cancel"), pack(BUILD, case.id, "cancel"))]]
-        await send(bot, pending.user_id, tr.t(TEXT_STEPS[pending.step]), keyboard(rows))
+        ask = tr.t(TEXT_STEPS[pending.step], currency=currency)
+        await send(bot, pending.user_id, ask, keyboard(rows))
         return
     if pending.step == "freight":
         rows = [
@@ -125,7 +133,6 @@ async def _show(
         await send(bot, pending.user_id, tr.t(N_("builder.ask.freight")), keyboard(rows))
         return
     proposal = _proposal(pending.data)
-    paid, currency = paid_of(case)
     lines = [tr.t("builder.intro", number=case_number(case.id))]
     if proposal.terms:
         lines.append(tr.t("builder.terms_so_far") + "\n" + terms_text(proposal, tr, paid, currency))
@@ -173,11 +180,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if action == "full":
             data = _with(data, FullRefund(), case, services, tr)
-        elif action in ("fb", "fs"):
-            term = ReturnAndRefund("buyer" if action == "fb" else "supplier")
+        elif action in ("fb", "fs") and pending.step == "freight":
+            party: Party = "buyer" if action == "fb" else "supplier"
+            part = data.pop("preturn", None)  # the freight of a partial return, if one is built
+            term: Term = ReturnAndRefund(party) if part is None else _part(part, party)
             data = _with(data, term, case, services, tr)
         elif action == "return":
+            data.pop("preturn", None)
             step = "freight"
+        elif action == "preturn":
+            step = "preturn_items"
         elif action == "replacement":
             step = "replacement_qty"
         elif action in TEXT_STEPS:
@@ -211,14 +223,27 @@ async def on_text(
     try:
         if pending.step == "partial":
             data = _with(data, _partial(text, paid, currency), case, services, tr)
+        elif pending.step == "preturn_items":
+            data["preturn"] = {"items": v.parse_text(text, max_len=OTHER_MAX_LEN)}
+            step = "preturn_refund"
+        elif pending.step == "preturn_refund":
+            refund = _partial(text, paid, currency)
+            part = {**data["preturn"], "amount": refund.amount, "percent": refund.percent}
+            _with(data, _part(part, "supplier"), case, services, tr)  # checked before the freight
+            data["preturn"] = {
+                key: None if value is None else str(value) for key, value in part.items()
+            }
+            step = "freight"
         elif pending.step == "replacement_qty":
             data["quantity"] = v.parse_quantity(text)
             step = "replacement_date"
         elif pending.step == "replacement_date":
-            term = Replacement(int(data.pop("quantity")), _future_date(text, services, tr))
+            # The date the proposer means, in their zone: due at the end of that day there.
+            day = _future_date(text, services, tr)
+            term = Replacement(int(data.pop("quantity")), day, tr.tz.key)
             data = _with(data, term, case, services, tr)
         elif pending.step == "discount":
-            data = _with(data, Discount(_percent(text)), case, services, tr)
+            data = _with(data, _discount(text, currency), case, services, tr)
         elif pending.step == "other":
             data = _with(data, Other(v.parse_text(text, max_len=2000)), case, services, tr)
     except ValidationError as error:
@@ -256,6 +281,24 @@ def _partial(text: str, paid: Decimal, currency: str) -> PartialRefund:
     if amount > paid:
         raise ValidationError("refund.exceeds_paid")
     return PartialRefund(amount=amount)
+
+
+def _discount(text: str, currency: str) -> Discount:
+    """A discount on a future order: a percentage ("10%") or an amount in the claim's currency."""
+    if text.strip().replace("％", "%").endswith("%"):
+        return Discount(percent=_percent(text))
+    return Discount(amount=v.parse_amount(text, currency))
+
+
+def _part(part: dict[str, Any], party: Party) -> PartialReturn:
+    """The partial return being built (`data["preturn"]`), with who pays its freight."""
+    amount, percent = part.get("amount"), part.get("percent")
+    return PartialReturn(
+        str(part["items"]),
+        party,
+        None if amount is None else Decimal(str(amount)),
+        None if percent is None else Decimal(str(percent)),
+    )
 
 
 def _future_date(text: str, services: Services, tr: Translator) -> Any:
