@@ -25,7 +25,7 @@ from flows.messaging import send
 from flows.proposal_render import terms_text
 from flows.proposals import paid_of, submit_proposal
 from flows.rules import validation as v
-from flows.rules.lifecycle import CaseState, Role
+from flows.rules.lifecycle import CaseState, ClosingReason, Role
 from flows.rules.proposals import (
     OTHER_MAX_LEN,
     Discount,
@@ -94,6 +94,17 @@ def may_propose(case: Case, role: Role) -> bool:
     return case.state is not CaseState.AWAITING_SUPPLIER or role is Role.SUPPLIER
 
 
+def refusal(tr: Translator, case: Case) -> str:
+    """Why no proposal can be made in `case` now, with the real reason when the case closed
+    (a withdrawn claim is not "at this stage")."""
+    number = case_number(case.id)
+    if case.state is CaseState.CLOSED:
+        if case.closed_reason is ClosingReason.WITHDRAWN:
+            return tr.t("builder.not_now_withdrawn", number=number)
+        return tr.t("builder.not_now_closed", number=number)
+    return tr.t("builder.not_now", number=number)
+
+
 async def start(
     services: Services,
     bot: Bot,
@@ -105,7 +116,7 @@ async def start(
 ) -> None:
     """Open the builder in the caller's private chat."""
     if not may_propose(case, role):
-        await send(bot, user_id, tr.t("builder.not_now", number=case_number(case.id)))
+        await send(bot, user_id, refusal(tr, case))
         return
     data: dict[str, Any] = {"terms": [], "reply_to": reply_to}
     pending = await services.db.inputs.put(
@@ -322,7 +333,7 @@ async def _send(
     case = await services.db.cases.get(case.id) or case
     if not may_propose(case, role):  # the case moved on while the proposal was being built
         await services.db.inputs.clear(user.id, user.id)
-        await send(bot, user.id, tr.t("builder.not_now", number=case_number(case.id)))
+        await send(bot, user.id, refusal(tr, case))
         return
     proposal = _proposal(pending.data)
     paid, currency = paid_of(case)
@@ -360,7 +371,12 @@ async def on_propose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     if message is not None and message.chat.type != "private":
         # Said in the shared chat to one person, in their language: named, so that the others
-        # (who may read another language) see it is not for them.
+        # (who may read another language) see it is not for them. A refusal is said there
+        # instead, with its reason: no private message is sent then.
+        if not may_propose(caller.case, caller.role):
+            text = refusal(caller.tr, caller.case)
+            await send(context.bot, message.chat_id, text, follow=follower(services))
+            return
         text = caller.tr.t("builder.in_private", name=caller.user.first_name)
         await send(context.bot, message.chat_id, text, follow=follower(services))
     await start(services, context.bot, caller.case, caller.user.id, caller.role, caller.tr)
