@@ -159,6 +159,9 @@ async def resolve(services: Services, update: Update, args: list[str] | None) ->
     found = await party_of(services, case_id, user.id) if case_id is not None else None
     if found is None:
         text = tr.t("case.not_found", number=shown)
+        if case_id is not None and message.chat.type != "private":
+            # In another case's chat: that is the reason, whatever cases the caller has.
+            text = tr.t("help.group.stranger", number=shown)
         await send(message.get_bot(), message.chat_id, text, follow=follower(services))
         return None
     case, role = found

@@ -23,12 +23,15 @@ from flows.messaging import send
 from flows.proposal_render import terms_text
 from flows.proposal_submit import paid_of, submit_proposal
 from flows.rules import validation as v
-from flows.rules.lifecycle import CaseState, Role
+from flows.rules.lifecycle import CaseState, ClosingReason, Role
 from flows.rules.proposals import (
+    OTHER_MAX_LEN,
     Discount,
     FullRefund,
     Other,
     PartialRefund,
+    PartialReturn,
+    Party,
     Proposal,
     Replacement,
     ReturnAndRefund,
@@ -49,12 +52,15 @@ TERM_BUTTONS = (
     ("full", N_("outcome.full_refund")),
     ("partial", N_("outcome.partial_refund")),
     ("return", N_("outcome.return_and_refund")),
+    ("preturn", N_("outcome.partial_return")),
     ("replacement", N_("outcome.replacement")),
     ("discount", N_("outcome.discount")),
     ("other", N_("outcome.other")),
 )
 TEXT_STEPS = {
     "partial": N_("builder.ask.partial"),
+    "preturn_items": N_("builder.ask.return_items"),
+    "preturn_refund": N_("builder.ask.return_refund"),
     "replacement_qty": N_("builder.ask.replacement_qty"),
     "replacement_date": N_("builder.ask.replacement_date"),
     "discount": N_("builder.ask.discount"),
@@ -88,6 +94,17 @@ def may_propose(case: Case, role: Role) -> bool:
     return case.state is not CaseState.AWAITING_SUPPLIER or role is Role.SUPPLIER
 
 
+def refusal(tr: Translator, case: Case) -> str:
+    """Why no proposal can be made in `case` now, with the real reason when the case closed
+    (a withdrawn claim is not "at this stage")."""
+    number = case_number(case)
+    if case.state is CaseState.CLOSED:
+        if case.closed_reason is ClosingReason.WITHDRAWN:
+            return tr.t("builder.not_now_withdrawn", number=number)
+        return tr.t("builder.not_now_closed", number=number)
+    return tr.t("builder.not_now", number=number)
+
+
 async def start(
     services: Services,
     bot: Bot,
@@ -99,7 +116,7 @@ async def start(
 ) -> None:
     """Open the builder in the caller's private chat."""
     if not may_propose(case, role):
-        await send(bot, user_id, tr.t("builder.not_now", number=case_number(case)))
+        await send(bot, user_id, refusal(tr, case))
         return
     data: dict[str, Any] = {"terms": [], "reply_to": reply_to}
     pending = await services.db.inputs.put(
@@ -111,9 +128,11 @@ async def start(
 async def _show(
     services: Services, bot: Bot, case: Case, pending: PendingInput, tr: Translator
 ) -> None:
+    paid, currency = paid_of(case)
     if pending.step in TEXT_STEPS:
         rows = [[(tr.t("button.cancel"), pack(BUILD, case.id, "cancel"))]]
-        await send(bot, pending.user_id, tr.t(TEXT_STEPS[pending.step]), keyboard(rows))
+        ask = tr.t(TEXT_STEPS[pending.step], currency=currency)
+        await send(bot, pending.user_id, ask, keyboard(rows))
         return
     if pending.step == "freight":
         rows = [
@@ -125,7 +144,6 @@ async def _show(
         await send(bot, pending.user_id, tr.t(N_("builder.ask.freight")), keyboard(rows))
         return
     proposal = _proposal(pending.data)
-    paid, currency = paid_of(case)
     lines = [tr.t("builder.intro", number=case_number(case))]
     if proposal.terms:
         lines.append(tr.t("builder.terms_so_far") + "\n" + terms_text(proposal, tr, paid, currency))
@@ -173,11 +191,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if action == "full":
             data = _with(data, FullRefund(), case, services, tr)
-        elif action in ("fb", "fs"):
-            term = ReturnAndRefund("buyer" if action == "fb" else "supplier")
+        elif action in ("fb", "fs") and pending.step == "freight":
+            party: Party = "buyer" if action == "fb" else "supplier"
+            part = data.pop("preturn", None)  # the freight of a partial return, if one is built
+            term: Term = ReturnAndRefund(party) if part is None else _part(part, party)
             data = _with(data, term, case, services, tr)
         elif action == "return":
+            data.pop("preturn", None)
             step = "freight"
+        elif action == "preturn":
+            step = "preturn_items"
         elif action == "replacement":
             step = "replacement_qty"
         elif action in TEXT_STEPS:
@@ -211,14 +234,27 @@ async def on_text(
     try:
         if pending.step == "partial":
             data = _with(data, _partial(text, paid, currency), case, services, tr)
+        elif pending.step == "preturn_items":
+            data["preturn"] = {"items": v.parse_text(text, max_len=OTHER_MAX_LEN)}
+            step = "preturn_refund"
+        elif pending.step == "preturn_refund":
+            refund = _partial(text, paid, currency)
+            part = {**data["preturn"], "amount": refund.amount, "percent": refund.percent}
+            _with(data, _part(part, "supplier"), case, services, tr)  # checked before the freight
+            data["preturn"] = {
+                key: None if value is None else str(value) for key, value in part.items()
+            }
+            step = "freight"
         elif pending.step == "replacement_qty":
             data["quantity"] = v.parse_quantity(text)
             step = "replacement_date"
         elif pending.step == "replacement_date":
-            term = Replacement(int(data.pop("quantity")), _future_date(text, services, tr))
+            # The date the proposer means, in their zone: due at the end of that day there.
+            day = _future_date(text, services, tr)
+            term = Replacement(int(data.pop("quantity")), day, tr.tz.key)
             data = _with(data, term, case, services, tr)
         elif pending.step == "discount":
-            data = _with(data, Discount(_percent(text)), case, services, tr)
+            data = _with(data, _discount(text, currency), case, services, tr)
         elif pending.step == "other":
             data = _with(data, Other(v.parse_text(text, max_len=2000)), case, services, tr)
     except ValidationError as error:
@@ -258,6 +294,24 @@ def _partial(text: str, paid: Decimal, currency: str) -> PartialRefund:
     return PartialRefund(amount=amount)
 
 
+def _discount(text: str, currency: str) -> Discount:
+    """A discount on a future order: a percentage ("10%") or an amount in the claim's currency."""
+    if text.strip().replace("％", "%").endswith("%"):
+        return Discount(percent=_percent(text))
+    return Discount(amount=v.parse_amount(text, currency))
+
+
+def _part(part: dict[str, Any], party: Party) -> PartialReturn:
+    """The partial return being built (`data["preturn"]`), with who pays its freight."""
+    amount, percent = part.get("amount"), part.get("percent")
+    return PartialReturn(
+        str(part["items"]),
+        party,
+        None if amount is None else Decimal(str(amount)),
+        None if percent is None else Decimal(str(percent)),
+    )
+
+
 def _future_date(text: str, services: Services, tr: Translator) -> Any:
     """A ship-by date: today or later (dates are typed like every other date)."""
     far = services.clock.now() + timedelta(days=3650)
@@ -279,7 +333,7 @@ async def _send(
     case = await services.db.cases.get(case.id) or case
     if not may_propose(case, role):  # the case moved on while the proposal was being built
         await services.db.inputs.clear(user.id, user.id)
-        await send(bot, user.id, tr.t("builder.not_now", number=case_number(case)))
+        await send(bot, user.id, refusal(tr, case))
         return
     proposal = _proposal(pending.data)
     paid, currency = paid_of(case)
@@ -317,7 +371,12 @@ async def on_propose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     if message is not None and message.chat.type != "private":
         # Said in the shared chat to one person, in their language: named, so that the others
-        # (who may read another language) see it is not for them.
+        # (who may read another language) see it is not for them. A refusal is said there
+        # instead, with its reason: no private message is sent then.
+        if not may_propose(caller.case, caller.role):
+            text = refusal(caller.tr, caller.case)
+            await send(context.bot, message.chat_id, text, follow=follower(services))
+            return
         text = caller.tr.t("builder.in_private", name=caller.user.first_name)
         await send(context.bot, message.chat_id, text, follow=follower(services))
     await start(services, context.bot, caller.case, caller.user.id, caller.role, caller.tr)

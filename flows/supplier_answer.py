@@ -50,8 +50,9 @@ CONTEST = "contest"
 REPLACEMENT_DAYS = 14  # a replacement the supplier accepts is due to ship within this
 
 
-def requested_proposal(case: Case, today: Any) -> Proposal:
-    """The buyer's requested outcome as a proposal the supplier can accept."""
+def requested_proposal(case: Case, today: Any, tz: str = "UTC") -> Proposal:
+    """The buyer's requested outcome as a proposal the supplier can accept; a replacement ships
+    within `REPLACEMENT_DAYS` of `today`, the date in the accepting supplier's zone `tz`."""
     claim = case.claim
     outcome = DesiredOutcome(claim["outcome"])
     term: Term
@@ -65,7 +66,8 @@ def requested_proposal(case: Case, today: Any) -> Proposal:
     elif outcome is DesiredOutcome.RETURN_AND_REFUND:
         term = ReturnAndRefund("supplier")
     elif outcome is DesiredOutcome.REPLACEMENT:
-        term = Replacement(int(claim["quantity"]), today + timedelta(days=REPLACEMENT_DAYS))
+        ship_by = today + timedelta(days=REPLACEMENT_DAYS)
+        term = Replacement(int(claim["quantity"]), ship_by, tz)
     elif outcome is DesiredOutcome.DISCOUNT:
         # A structured term, so that the settlement reads it in each reader's language (it
         # was an "other" term whose text was the raw value "discount").
@@ -130,7 +132,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = tr.t(
             "supplier.confirm_accept",
             case=case_number(case),
-            terms=terms_text(requested_proposal(case, today), tr, paid, currency),
+            terms=terms_text(requested_proposal(case, today, tr.tz.key), tr, paid, currency),
         )
         yes = (tr.t("button.accept_request_yes"), pack(ANSWER, case.id, "y"))
         no = (tr.t("button.not_now"), pack(ANSWER, case.id, "n"))
@@ -145,7 +147,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             services,
             context.bot,
             case,
-            requested_proposal(case, today),
+            requested_proposal(case, today, tr.tz.key),
             author_id=case.buyer_id,
             author_role=Role.BUYER,
             acceptor_id=user.id,

@@ -85,6 +85,7 @@ FREE = frozenset(
         "contact",
         "description",
         "detail",
+        "items",
         "kind",
         "label",
         "line",

@@ -98,14 +98,16 @@ async def open_case(
     group_type: str = "supergroup",
     before_supplier: BeforeSupplier | None = None,
     outcome: str = "outcome.partial_refund",
+    supplier_language: str = "zh-hans",
 ) -> Case:
     """English buyer files the scripted claim, makes the dispute chat, invites the Chinese
     supplier, who joins the chat (the case waits for the supplier's answer). Without the chat
     (`with_chat=False`), `Case.group` is the buyer's private chat and nobody uses it as a group.
     `before_supplier(buyer, group)` runs once the chat is bound, before the supplier is invited,
-    and returns the group the case goes on in (a test may upgrade it to a supergroup there)."""
+    and returns the group the case goes on in (a test may upgrade it to a supergroup there).
+    `supplier_language` makes the supplier speak another language (English: "en")."""
     buyer = sandbox.user(buyer_name, language_code="en")
-    supplier = sandbox.user(supplier_name, language_code="zh-hans")
+    supplier = sandbox.user(supplier_name, language_code=supplier_language)
     btr, str_ = translator(catalogs, buyer), translator(catalogs, supplier)
     await file_claim(buyer, btr, SCRIPTS["en"], clock, outcome=outcome)
     group = buyer.private_chat
@@ -122,7 +124,7 @@ async def open_case(
     else:
         # The supplier's join rewrites the pinned claim in both languages; wait for it, so
         # that what a test does next (such as upgrading the group) does not race it.
-        label = " / ".join([btr.t("button.my_actions"), str_.t("button.my_actions")])
+        label = " / ".join(dict.fromkeys([btr.t("button.my_actions"), str_.t("button.my_actions")]))
         await sandbox.wait_until(
             lambda: any(
                 group.messages[pinned].callback_data_for(label) for pinned in sandbox.pinned(group)

@@ -57,7 +57,7 @@ async def test_an_accepted_discount_request_reads_as_a_discount_in_both_language
     [obligation] = await bot.services.db.obligations.list(case.case_id)
     assert (obligation.party_role, obligation.kind) == ("supplier", "grant_discount")
     [proposal] = await bot.services.db.proposals.list(case.case_id)
-    assert proposal.terms["terms"] == [{"kind": "discount", "percent": None}]
+    assert proposal.terms["terms"] == [{"kind": "discount", "percent": None, "amount": None}]
 
 
 async def test_a_new_proposal_says_until_when_it_can_be_accepted_and_what_happens_then(

@@ -74,10 +74,11 @@ NOT_ASKING = {
     "cases.draft_due": "a draft's line of /cases: the deadline's label and time, as above",
     "obligation.refund": "a term inside settlement.reached, which states the outcome",
     "obligation.grant_discount": "a term inside settlement.reached",
+    "obligation.grant_discount_amount": "a term inside settlement.reached",
     "obligation.grant_discount_open": "a term inside settlement.reached",
     "obligation.other": "a term inside settlement.reached",
     "obligation.return_goods": "a term inside settlement.reached",
-    "obligation.ship_replacement": "a term inside settlement.reached",
+    "obligation.return_part": "a term inside settlement.reached",
     "outcome_applied.claim_lapsed": "says what happened when the deadline passed",
     "outcome_applied.supplier_silent": "says what happened when the deadline passed",
 }

@@ -19,10 +19,12 @@ from flows.rules.proposals import (
     ObligationKind,
     Other,
     PartialRefund,
+    PartialReturn,
     Proposal,
     Replacement,
     ReturnAndRefund,
     Term,
+    TermKind,
     obligations,
 )
 from flows.rules.validation import DesiredOutcome, ValidationError
@@ -146,10 +148,11 @@ def test_bad_party_is_refused_at_construction() -> None:
         Other("x", by="nobody")  # type: ignore[arg-type]
 
 
-def test_term_kinds_are_the_desired_outcomes() -> None:
+def test_term_kinds_are_the_desired_outcomes_and_the_partial_return() -> None:
     kinds = {t.kind for t in (FullRefund, PartialRefund, ReturnAndRefund, Replacement)}
     kinds |= {Discount.kind, Other.kind}
     assert kinds == set(DesiredOutcome)
+    assert {*kinds, PartialReturn.kind} == set(TermKind)
 
 
 # ---------------------------------------------------------------- JSON storage
@@ -165,14 +168,14 @@ def test_json_round_trip(proposal: Proposal) -> None:
 def test_json_shape() -> None:
     proposal = p(
         PartialRefund(amount=D("12.50")),
-        Replacement(3, date(2026, 12, 1)),
+        Replacement(3, date(2026, 12, 1), "Asia/Shanghai"),
         Other("说明书", by="buyer"),
     )
     assert json.loads(proposal.to_json()) == {
         "version": 1,
         "terms": [
             {"kind": "partial_refund", "amount": "12.50", "percent": None},
-            {"kind": "replacement", "quantity": 3, "ship_by": "2026-12-01"},
+            {"kind": "replacement", "quantity": 3, "ship_by": "2026-12-01", "tz": "Asia/Shanghai"},
             {"kind": "other", "description": "说明书", "by": "buyer"},
         ],
     }
@@ -297,7 +300,7 @@ def test_obligations_for_replacement_discount_and_other() -> None:
     replacement = by_kind[ObligationKind.SHIP_REPLACEMENT]
     assert replacement.party is Role.SUPPLIER
     assert replacement.due == datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC)
-    assert replacement.details == {"quantity": "10", "ship_by": "2026-12-01"}
+    assert replacement.details == {"quantity": "10", "ship_by": "2026-12-01", "ship_by_tz": "UTC"}
     discount = by_kind[ObligationKind.GRANT_DISCOUNT]
     assert (discount.party, discount.details) == (Role.SUPPLIER, {"percent": "5"})
     other = by_kind[ObligationKind.OTHER]
