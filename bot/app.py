@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.errors import on_error
 from bot.i18n import Catalogs
 from bot.ledger import stamp_update, then_checkpoint
+from bot.metrics import count_error
 from bot.outbox import deliver_pending
 from bot.scheduler import start_scheduler
 from bot.services import SERVICES_KEY, Services
@@ -85,6 +86,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
     application.add_handlers(start.fallback_handlers(), group=FLOWS)
     application.add_handlers(unknown_buttons.handlers(), group=FLOWS)  # after every flow
     application.add_error_handler(on_error)
+    application.add_error_handler(count_error)  # for /metrics
 
 
 def build_application(
