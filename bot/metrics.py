@@ -70,6 +70,15 @@ DATABASE_UP = Gauge(
 )
 
 
+# Series exist (at 0) before the first event, so a dashboard or an alert sees them at once.
+for _kind in ("message", "edited_message", "callback_query", "my_chat_member", "chat_member"):
+    UPDATES.labels(_kind)
+    LATENCY.labels(_kind)
+    ERRORS.labels(_kind)
+for _reason in ("missing", "wrong"):
+    WEBHOOK_REFUSED.labels(_reason)
+
+
 def update_kind(update: object) -> str:
     """The update's type as the Bot API names it (`message`, `callback_query`, ...)."""
     if not isinstance(update, Update):

@@ -92,3 +92,111 @@ async def test_a_claim_is_filed_and_the_supplier_answers_it_by_webhook(
     assert await webhook_bot.stop() == 0
     assert "webhook worker stopped" in webhook_bot.log()
     assert sandbox.webhook.active, "a stopping worker leaves the webhook to the others"
+
+
+async def test_a_request_without_the_right_secret_gets_403_and_changes_nothing(
+    webhook_bot: WebhookProcess, sandbox: Sandbox, catalogs: Catalogs, tmp_path: Path
+) -> None:
+    await webhook_bot.start()
+    eve = sandbox.user("小红", language_code="zh-hans")
+    eve.started = True  # she opened the bot: what the posted "/start" says
+    before = await webhook_bot.metrics()
+    sent = len(sandbox.requests)
+
+    assert await webhook_bot.post(start_command(9001, eve.id, "小红", "zh-hans"), None) == 403
+    assert await webhook_bot.post(start_command(9002, eve.id, "小红", "zh-hans"), "guess") == 403
+    assert await webhook_bot.post(start_command(9003, eve.id, "小红", "zh-hans"), "") == 403
+
+    after = await webhook_bot.metrics()
+    missing = ("disputebot_webhook_refused_total", (("reason", "missing"),))
+    wrong = ("disputebot_webhook_refused_total", (("reason", "wrong"),))
+    assert (after[missing], after[wrong]) == (before[missing] + 1, before[wrong] + 2)
+    assert sandbox.requests[sent:] == [], "nothing was sent to Telegram"
+    assert eve.transcript() == []
+    assert rows(tmp_path, "handled_updates") == rows(tmp_path, "users") == 0
+    log = webhook_bot.log()
+    assert "refused (403): missing secret token" in log
+    assert "refused (403): wrong secret token" in log
+    assert "guess" not in log, "a wrong secret is never written to the log"
+
+    # The same update with the secret is handled: the 403 was the secret's doing.
+    assert await webhook_bot.post(start_command(9004, eve.id, "小红", "zh-hans"), SECRET) == 200
+    welcome = await eve.next_message(timeout=20)
+    assert welcome.text == catalogs.translator("zh_Hans").t("start.welcome", name="小红")
+    assert rows(tmp_path, "users") == 1
+
+
+async def test_a_redelivered_update_changes_nothing_and_the_metrics_move(
+    webhook_bot: WebhookProcess, sandbox: Sandbox, catalogs: Catalogs
+) -> None:
+    await webhook_bot.start()
+    before = await webhook_bot.metrics()
+    for name in (
+        "disputebot_updates_total",
+        "disputebot_update_handling_seconds_count",
+        "disputebot_update_errors_total",
+        "disputebot_deadlines_pending",
+        "disputebot_deadlines_overdue",
+        "disputebot_outbox_undelivered",
+        "disputebot_outbox_failed",
+        "disputebot_updates_redelivered_total",
+    ):
+        assert any(key[0] == name for key in before), name
+    buyer = sandbox.user("Anna", language_code="en")
+    tr = catalogs.translator("en")
+    await buyer.send("/new")
+    await buyer.next_message(timeout=20)  # let's file your claim
+    await buyer.next_message(timeout=20)  # order number?
+    answer = await buyer.send("PO-77")
+    asked = await buyer.next_message(timeout=20)  # the next question
+    await sandbox.wait_until(lambda: not sandbox.updates.pending, timeout=20)
+    transcript = list(buyer.transcript())
+
+    update_id = next(
+        u["update_id"]
+        for u in sandbox.updates.log
+        if u.get("message", {}).get("message_id") == answer["message_id"]
+    )
+    sandbox.updates.redeliver(update_id)
+    await sandbox.wait_until(
+        lambda: [s for u, s in sandbox.webhook.deliveries if u == update_id] == [200, 200],
+        timeout=20,
+    )
+    assert buyer.transcript() == transcript, "nothing was said again"
+    assert asked.text != tr.t("claim.ask.order_number")
+    assert "update delivered again after it was handled: skipped" in webhook_bot.log()
+
+    after = await webhook_bot.metrics()
+    messages = ("disputebot_updates_total", (("type", "message"),))
+    assert after[messages] >= before[messages] + 3  # /new, the answer, its copy
+    latency = ("disputebot_update_handling_seconds_count", (("type", "message"),))
+    assert after[latency] >= before[latency] + 3
+    redelivered = ("disputebot_updates_redelivered_total", ())
+    assert after[redelivered] == before[redelivered] + 1
+    pending = ("disputebot_deadlines_pending", ())
+    assert after[pending] == before[pending] + 1  # the draft's expiry
+    assert after[("disputebot_deadlines_overdue", ())] == 0
+    assert after[("disputebot_database_up", ())] == 1
+
+
+async def test_healthz_and_switching_back_to_polling(
+    webhook_bot: WebhookProcess, sandbox: Sandbox, catalogs: Catalogs
+) -> None:
+    await webhook_bot.start()
+    assert await webhook_bot.get("/healthz") == (200, '{"status":"ok","database":"ok"}')
+    assert await webhook_bot.stop() == 0
+    assert sandbox.webhook.active
+
+    await webhook_bot.start(webhook=False)
+    assert not sandbox.webhook.active, "polling removed the webhook"
+    assert sandbox.webhook.info()["url"] == ""
+    user = sandbox.user("李伟", language_code="zh-hans")
+    await user.send("/start")
+    welcome = await user.next_message(timeout=20)
+    assert welcome.text == catalogs.translator("zh_Hans").t("start.welcome", name="李伟")
+    assert await webhook_bot.stop() == 0
+
+    await webhook_bot.start()  # and by webhook again
+    await user.send("/start")
+    again = await user.next_message(timeout=20)
+    assert again.text == welcome.text
