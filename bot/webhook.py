@@ -103,11 +103,12 @@ def webhook_app(application: AnyApplication, secret: str, path: str) -> Starlett
 
 def listen(host: str, port: int) -> socket.socket:
     """A listening socket on WEBHOOK_LISTEN:WEBHOOK_PORT, or `ConfigError` naming the setting."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        return socket.create_server((host, port), family=family)
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
     except socket.gaierror as exc:
         raise ConfigError(f"WEBHOOK_LISTEN: cannot listen on {host}: {exc.strerror}") from None
+    try:
+        return socket.create_server((host, port), family=family)
     except OSError as exc:
         where = f"{host}:{port}"
         if exc.errno == errno.EADDRINUSE:
