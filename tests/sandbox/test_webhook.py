@@ -5,7 +5,8 @@ is set, and what was not delivered is polled after deleteWebhook."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
@@ -20,22 +21,24 @@ from bot.sandbox import Sandbox, SandboxServer
 class Endpoint:
     """A bot's webhook that accepts only `secret` (403 otherwise), as `run --webhook` does."""
 
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
+    def __init__(self, secret: str, notify: Callable[[], None]) -> None:
+        self.secret, self.notify = secret, notify
         self.accepted: list[dict[str, Any]] = []
         self.refused = 0
 
     async def handle(self, request: web.Request) -> web.Response:
         if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != self.secret:
             self.refused += 1
+            self.notify()
             return web.Response(status=403)
         self.accepted.append(await request.json())
+        self.notify()  # wakes the test's sandbox.wait_until
         return web.Response(text="ok")
 
 
 @pytest.fixture
-async def endpoint() -> AsyncIterator[tuple[Endpoint, str]]:
-    hook = Endpoint("right-secret")
+async def endpoint(sandbox: Sandbox) -> AsyncIterator[tuple[Endpoint, str]]:
+    hook = Endpoint("right-secret", sandbox.notify)
     app = web.Application()
     app.router.add_post("/hook", hook.handle)
     runner = web.AppRunner(app)
@@ -141,3 +144,72 @@ async def test_polling_is_refused_while_a_webhook_is_set_and_gets_what_was_left(
     await bot.set_webhook("http://127.0.0.1:9/hook", drop_pending_updates=True)
     assert (await bot.get_webhook_info()).pending_update_count == 0
     assert await bot.delete_webhook()
+
+
+class HoldingEndpoint:
+    """Accepts everything, but holds the answer to any update whose text is "hold" until
+    released: what a bot still handling an update looks like to Telegram."""
+
+    def __init__(self, notify: Callable[[], None]) -> None:
+        self.notify = notify
+        self.arrived: list[str] = []
+        self.release = asyncio.Event()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        update = await request.json()
+        message = update.get("message") or {}
+        self.arrived.append(message.get("text") or next(k for k in update if k != "update_id"))
+        self.notify()  # wakes the test's sandbox.wait_until
+        if message.get("text", "").startswith("hold"):
+            await self.release.wait()
+        return web.Response(text="ok")
+
+
+@pytest.fixture
+async def holding(sandbox: Sandbox) -> AsyncIterator[tuple[HoldingEndpoint, str]]:
+    hook = HoldingEndpoint(sandbox.notify)
+    app = web.Application()
+    app.router.add_post("/hook", hook.handle)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield hook, f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    hook.release.set()
+    await runner.cleanup()
+
+
+async def test_one_chat_waits_for_its_answer_while_other_chats_go_on(
+    bot: Bot, sandbox: Sandbox, holding: tuple[HoldingEndpoint, str]
+) -> None:
+    hook, url = holding
+    alice, bob = sandbox.user("Alice"), sandbox.user("Bob")
+    await bot.set_webhook(url, max_connections=10)
+    await alice.send("hold: first")
+    await sandbox.wait_until(lambda: hook.arrived == ["hold: first"], timeout=10)
+    await alice.send("second")  # the same chat: not before the first is answered
+    await bob.send("bob's")  # another chat: at once
+    await sandbox.wait_until(lambda: "bob's" in hook.arrived, timeout=10)
+    assert "second" not in hook.arrived
+    assert (await bot.get_webhook_info()).pending_update_count == 2  # held, and waiting
+
+    hook.release.set()
+    await sandbox.wait_until(lambda: "second" in hook.arrived, timeout=10)
+    assert hook.arrived == ["hold: first", "bob's", "second"]
+    await sandbox.wait_until(lambda: not sandbox.updates.pending, timeout=10)
+
+
+async def test_max_connections_bounds_the_requests_in_flight(
+    bot: Bot, sandbox: Sandbox, holding: tuple[HoldingEndpoint, str]
+) -> None:
+    hook, url = holding
+    alice, bob, carol = sandbox.user("Alice"), sandbox.user("Bob"), sandbox.user("Carol")
+    await bot.set_webhook(url, max_connections=2)
+    await alice.send("hold a")
+    await bob.send("hold b")
+    await carol.send("carol")
+    await sandbox.wait_until(lambda: len(hook.arrived) == 2, timeout=10)
+    assert sorted(hook.arrived) == ["hold a", "hold b"]  # both connections are busy
+    hook.release.set()
+    await sandbox.wait_until(lambda: "carol" in hook.arrived, timeout=10)
+    await sandbox.wait_until(lambda: not sandbox.updates.pending, timeout=10)
