@@ -53,28 +53,36 @@ class WebhookProcess:
             **settings,
         }
 
-    async def start(self, *, webhook: bool = True) -> None:
+    async def start(self, *, webhook: bool = True, crash_at: str = "") -> None:
+        """Start the bot; it has started once it set the webhook (or polls)."""
         self.runs += 1
-        polls = self._polls()
+        calls = self._calls("setWebhook" if webhook else "getUpdates")
         log = (self.tmp / f"run{self.runs}.log").open("wb")
         args = ["run", "--webhook"] if webhook else ["run"]
+        env = self.env(DISPUTEBOT_CRASH_AT=crash_at)
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", *args, env=self.env(), cwd=self.tmp, stdout=log, stderr=log
+            sys.executable, "-m", "bot", *args, env=env, cwd=self.tmp, stdout=log, stderr=log
         )
         log.close()
 
         def started() -> bool:
             if self.process is None or self.process.returncode is not None:
                 return True
-            if webhook:
-                return self.sandbox.webhook.active
-            return self._polls() > polls
+            return self._calls("setWebhook" if webhook else "getUpdates") > calls
 
         await self.sandbox.wait_until(started, timeout=60)
         assert self.process.returncode is None, self.log()[-3000:]
 
-    def _polls(self) -> int:
-        return sum(1 for method, _ in self.sandbox.requests if method == "getUpdates")
+    def _calls(self, method: str) -> int:
+        return sum(1 for called, _ in self.sandbox.requests if called == method)
+
+    async def killed(self) -> None:
+        """Wait until the crash point killed the process (SIGKILL, nothing cleaned up)."""
+        assert self.process is not None
+        async with asyncio.timeout(60):
+            code = await self.process.wait()
+        assert code == -signal.SIGKILL, self.log()[-3000:]
+        self.process = None
 
     def log(self) -> str:
         return (self.tmp / f"run{self.runs}.log").read_text(errors="replace")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.clock import FrozenClock
-from bot.demo import SCRIPTS, file_claim
+from bot.demo import JPEG, SCRIPTS, add_evidence, answer_questions, file_claim, press
 from bot.demo_dispute import invite_supplier, showing, supplier_accepts_invitation
 from bot.i18n import Catalogs
 from bot.sandbox import Sandbox, SandboxServer
@@ -200,3 +200,33 @@ async def test_healthz_and_switching_back_to_polling(
     await user.send("/start")
     again = await user.next_message(timeout=20)
     assert again.text == welcome.text
+
+
+async def test_a_worker_killed_before_its_answer_gets_the_update_again_and_nothing_doubles(
+    webhook_bot: WebhookProcess, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    """Killed after the filing committed, before the 200: Telegram posts the Submit press again
+    to the restarted worker, whose ledger skips it; the news of the filing, committed in the
+    outbox, goes out once at start-up."""
+    buyer = sandbox.user("小明", language_code="zh-hans")
+    tr = catalogs.translator("zh_Hans")
+    script = SCRIPTS["zh_Hans"]
+    await webhook_bot.start(crash_at="outbox.after_commit:filed")
+    await answer_questions(buyer, tr, script, clock, 20)
+    await add_evidence(buyer, tr, buyer.send_photo(JPEG), script.photo_label, "tag.defect", 20)
+    await press(buyer, tr.t("button.done"), 20)
+    await buyer.next_message(timeout=20)  # the summary to confirm
+    await press(buyer, tr.t("button.submit"), 20)
+    await webhook_bot.killed()
+    submit = sandbox.updates.pending[0]["update_id"]
+    assert "callback_query" in sandbox.updates.pending[0], "the press was never answered 2xx"
+    create_chat = showing(tr.t("button.create_chat"))
+    assert not any(create_chat(e) for e in buyer.transcript())
+
+    await webhook_bot.start()
+    await buyer.wait_for(create_chat, timeout=30)
+    await sandbox.wait_until(lambda: not sandbox.updates.pending, timeout=30)
+    assert [s for u, s in sandbox.webhook.deliveries if u == submit][-1] == 200
+    assert "update delivered again after it was handled: skipped" in webhook_bot.log()
+    assert sum(1 for e in buyer.transcript() if e.from_bot and create_chat(e)) == 1
+    assert await webhook_bot.stop() == 0
