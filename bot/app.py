@@ -45,6 +45,7 @@ from flows import (
 )
 from flows.clock import Clock, SystemClock
 from flows.ledger import stamp_update, then_checkpoint
+from flows.metrics import count_error
 from flows.outbox import deliver_pending
 from flows.services import SERVICES_KEY, Services
 from locales.i18n import Catalogs
@@ -98,6 +99,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
     application.add_handlers(start.fallback_handlers(), group=FLOWS)
     application.add_handlers(unknown_buttons.handlers(), group=FLOWS)  # after every flow
     application.add_error_handler(on_error)
+    application.add_error_handler(count_error)  # for /metrics
 
 
 def build_application(

@@ -41,7 +41,7 @@ def sandbox_extra(command: str) -> Iterator[None]:
         ) from None
 
 
-def _run(_: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> int:
     from telegram import Update
 
     from bot.app import build_application
@@ -49,8 +49,16 @@ def _run(_: argparse.Namespace) -> int:
 
     settings = load_settings()
     settings.require_token()
+    if args.webhook:
+        from bot.webhook import run_webhook
+
+        settings.require_webhook()
+        setup_logging(settings.log_level)
+        asyncio.run(run_webhook(settings, run_clock()))
+        return 0
     setup_logging(settings.log_level)
     application = build_application(settings, run_clock())
+    # PTB deletes any webhook before the first getUpdates: the switch back from --webhook.
     application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 
@@ -91,7 +99,13 @@ def _demo(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="disputebot", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot (long polling)").set_defaults(func=_run)
+    run = commands.add_parser("run", help="run the bot (long polling, or --webhook)")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook at WEBHOOK_URL (see docs/OPERATIONS.md)",
+    )
+    run.set_defaults(func=_run)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
     sandbox = commands.add_parser("sandbox", help="start the local Bot API sandbox")
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -24,6 +25,10 @@ SUPPORTED_LANGUAGES = ("en", "zh_Hans")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # What @BotFather hands out: the bot's numeric id, a colon, then letters, digits, - and _.
 _BOT_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
+# setWebhook's secret_token: 1-256 characters, A-Z, a-z, 0-9, _ and -.
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Telegram posts only to HTTPS; plain http is for a Bot API server on this machine (the sandbox).
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class ConfigError(Exception):
@@ -68,6 +73,13 @@ class Settings(BaseSettings):
     rate_limit_per_second: float = Field(30, gt=0)  # Telegram's overall limit for a bot
     rate_limit_group_per_minute: float = Field(20, gt=0)  # Telegram's limit per group
     sweep_interval_seconds: float = Field(30, ge=0)  # 0: no scheduler (tests sweep by hand)
+    # `disputebot run --webhook` (bot/webhook.py): Telegram posts to WEBHOOK_URL (public, behind
+    # a reverse proxy) and the bot listens on WEBHOOK_LISTEN:WEBHOOK_PORT at the URL's path.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(8443, ge=0, le=65535)  # 0: any free port (tests)
+    webhook_secret_token: SecretStr | None = None
+    webhook_max_connections: int = Field(40, ge=1, le=100)  # setWebhook's limit
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -89,6 +101,31 @@ class Settings(BaseSettings):
                 "(123456:ABC-DEF...), as @BotFather gives it"
             )
         return SecretStr(token)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if not parts.hostname or parts.scheme not in ("http", "https"):
+            raise ValueError("must be a URL such as https://bot.example.com/telegram")
+        if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+            raise ValueError("must start with https:// (Telegram posts updates only over HTTPS)")
+        return value.strip()
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        secret = value.get_secret_value().strip() if value is not None else ""
+        if not secret:
+            return None
+        if not _SECRET_TOKEN.fullmatch(secret):
+            raise ValueError(  # never echo it
+                "must be 1 to 256 characters, each a letter A-Z or a-z, a digit, _ or - "
+                "(Telegram's rule for the secret token)"
+            )
+        return SecretStr(secret)
 
     @field_validator("log_level")
     @classmethod
@@ -176,6 +213,23 @@ class Settings(BaseSettings):
                 "sandbox: 123456:SANDBOX-TOKEN)"
             )
         return self.telegram_bot_token.get_secret_value()
+
+    def require_webhook(self) -> tuple[str, str]:
+        """The webhook's public URL and secret token, both needed for `run --webhook`."""
+        missing = []
+        if self.webhook_url is None:
+            missing.append(
+                "WEBHOOK_URL: not set; the public HTTPS URL Telegram posts updates to "
+                "(https://bot.example.com/telegram)"
+            )
+        if self.webhook_secret_token is None:
+            missing.append(
+                "WEBHOOK_SECRET_TOKEN: not set; a random string of letters, digits, _ and - "
+                "(e.g. from `openssl rand -hex 32`) that every update must carry"
+            )
+        if missing or self.webhook_url is None or self.webhook_secret_token is None:
+            raise ConfigError("; ".join(missing))
+        return self.webhook_url, self.webhook_secret_token.get_secret_value()
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -15,6 +15,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from flows.metrics import measured
+
 
 def _key(update: object) -> int | None:
     if not isinstance(update, Update):
@@ -35,13 +37,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
         if key is None:
-            await coroutine
+            await measured(update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                await measured(update, coroutine)  # counted and timed for /metrics
         finally:
             self._users[key] -= 1
             if self._users[key] == 0:  # nobody waits on it: forget the lock

@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, ContextTypes
 
 from flows.logs import bind_update
+from flows.metrics import REDELIVERED
 from flows.services import SERVICES_KEY, Services
 from storage.ledger import HandledUpdate, begin_update, current_update
 
@@ -69,6 +70,7 @@ async def stamp_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     begin_update(HandledUpdate(bot_id, update.update_id, services.clock.now()))
     if await services.db.updates.handled(bot_id, update.update_id):
         log.info("update delivered again after it was handled: skipped")
+        REDELIVERED.inc()
         raise ApplicationHandlerStop
 
 

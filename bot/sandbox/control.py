@@ -11,6 +11,8 @@
     POST /_sandbox/users/{id}/add_bot       {"chat_id", "start_payload"?, "admin_rights"?}
     POST /_sandbox/users/{id}/join          {"chat_id", "invite_link"?}
     GET  /_sandbox/violations               Bot API violations so far
+    GET  /_sandbox/webhook                  getWebhookInfo, with every delivery's status
+    POST /_sandbox/updates/{id}/redeliver   deliver an update again (same update_id)
     POST /_sandbox/faults                   {"method"?, "kind", "chat_id"?, "after"?, ...}
 
 A fault also takes "retry_after", "times" and "reason" (see ``bot.sandbox.faults``).
@@ -139,6 +141,13 @@ def add_control_routes(app: web.Application, sb: Sandbox) -> None:
     async def violations(request: web.Request) -> web.StreamResponse:
         return _ok(list(sb.violations))
 
+    async def webhook(request: web.Request) -> web.StreamResponse:
+        deliveries = [{"update_id": u, "status": s} for u, s in sb.webhook.deliveries]
+        return _ok({**sb.webhook.info(), "deliveries": deliveries})
+
+    async def redeliver(request: web.Request) -> web.StreamResponse:
+        return _ok(sb.updates.redeliver(int(request.match_info["update_id"])))
+
     async def faults(request: web.Request) -> web.StreamResponse:
         data = await body(request)
         sb.faults.inject(
@@ -164,6 +173,8 @@ def add_control_routes(app: web.Application, sb: Sandbox) -> None:
         ("POST", "/_sandbox/users/{user_id}/add_bot", add_bot),
         ("POST", "/_sandbox/users/{user_id}/join", join),
         ("GET", "/_sandbox/violations", violations),
+        ("GET", "/_sandbox/webhook", webhook),
+        ("POST", "/_sandbox/updates/{update_id}/redeliver", redeliver),
         ("POST", "/_sandbox/faults", faults),
     ]
     for method, path, route in routes:

@@ -20,7 +20,7 @@ import aiohttp
 
 from bot.sandbox.state import Notifier
 
-__all__ = ["DEFAULT_EXCLUDED", "UpdateQueue", "Webhook"]
+__all__ = ["DEFAULT_EXCLUDED", "UpdateQueue", "Webhook", "queue_key"]
 
 DEFAULT_EXCLUDED = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _log = logging.getLogger(__name__)
@@ -119,8 +119,32 @@ class WebhookSettings:
     has_custom_certificate: bool = False
 
 
+def queue_key(update: dict[str, Any]) -> tuple[str, int]:
+    """The delivery queue of an update, as the Bot API server keys it (telegram-bot-api's
+    `webhook_queue_id`): messages and the bot's own membership by chat, button presses and
+    other members' changes by user. Updates of one queue are posted one at a time, in order."""
+    kind = next(k for k in update if k != "update_id")
+    body = update[kind]
+    if kind in ("message", "edited_message", "channel_post", "edited_channel_post"):
+        return ("chat", int(body["chat"]["id"]))
+    if kind == "my_chat_member":
+        return ("my_chat_member", int(body["chat"]["id"]))
+    if kind == "chat_member":
+        return ("member", int(body["new_chat_member"]["user"]["id"]))
+    if kind == "chat_join_request":
+        return ("member", int(body["from"]["id"]))
+    if kind in ("message_reaction", "message_reaction_count"):
+        return (kind, int(body["chat"]["id"]))
+    if isinstance(body, dict) and isinstance(body.get("from"), dict):
+        return (kind, int(body["from"]["id"]))
+    return ("update", int(update["update_id"]))
+
+
 class Webhook:
-    """Pushes pending updates to the webhook URL, one at a time, in order."""
+    """Pushes pending updates to the webhook URL as the Bot API server does: up to
+    ``max_connections`` requests at once, one at a time per queue (``queue_key``) and in order
+    within it; a delivery that is not answered 2xx is retried (with a growing delay) before the
+    next update of its queue, while other queues go on."""
 
     def __init__(self, queue: UpdateQueue, notifier: Notifier, clock: Callable[[], float]) -> None:
         self._queue = queue
@@ -131,7 +155,9 @@ class Webhook:
         self.last_error_message: str | None = None
         self.deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status)
         self._task: asyncio.Task[None] | None = None
-        self._generation = 0
+        self._busy: set[tuple[str, int]] = set()  # queues with a request in flight
+        self._retry_at: dict[tuple[str, int], float] = {}  # loop time a failed queue may retry
+        self._delay: dict[tuple[str, int], float] = {}
 
     @property
     def active(self) -> bool:
@@ -141,7 +167,8 @@ class Webhook:
     def set(self, settings: WebhookSettings) -> None:
         """Install a webhook and start delivering."""
         self.settings = settings
-        self._generation += 1
+        self._retry_at.clear()  # a new webhook is tried at once
+        self._delay.clear()
         self.last_error_date = self.last_error_message = None
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
@@ -150,7 +177,8 @@ class Webhook:
     def delete(self) -> None:
         """Remove the webhook; delivery stops."""
         self.settings = WebhookSettings()
-        self._generation += 1
+        self._retry_at.clear()
+        self._delay.clear()
         self._notifier.notify()
 
     def info(self) -> dict[str, Any]:
@@ -184,31 +212,75 @@ class Webhook:
         if self.active and (self._task is None or self._task.done()):
             self._task = asyncio.get_running_loop().create_task(self._run())
 
-    async def _run(self) -> None:
-        backoff = 0.05
-        async with aiohttp.ClientSession() as session:
-            while not self._queue.closed:
-                with contextlib.suppress(TimeoutError):
-                    await self._notifier.wait_until(
-                        lambda: (self.active and bool(self._queue.pending)) or self._queue.closed,
-                        timeout=3600,
-                    )
-                if self._queue.closed or not self.active or not self._queue.pending:
-                    continue
-                update = self._queue.pending[0]
-                if await self._deliver(session, update):
-                    if self._queue.pending and self._queue.pending[0] is update:
-                        self._queue.pending.pop(0)
-                    backoff = 0.05
-                    self._notifier.notify()
-                    continue
-                with contextlib.suppress(TimeoutError):
-                    # retry later, or at once when the webhook changes
-                    await self._notifier.wait_until(self._changed_since(self._generation), backoff)
-                backoff = min(backoff * 2, 1.0)
+    def _ready(self) -> list[tuple[tuple[str, int], dict[str, Any]]]:
+        """The head update of each queue that may be posted now, within max_connections."""
+        if not self.active or self._queue.closed:
+            return []
+        now = asyncio.get_running_loop().time()
+        free = self.settings.max_connections - len(self._busy)
+        ready: list[tuple[tuple[str, int], dict[str, Any]]] = []
+        seen: set[tuple[str, int]] = set()
+        for update in self._queue.pending:
+            if len(ready) >= free:
+                break
+            key = queue_key(update)
+            if key in seen:
+                continue
+            seen.add(key)
+            if key not in self._busy and self._retry_at.get(key, 0.0) <= now:
+                ready.append((key, update))
+        return ready
 
-    def _changed_since(self, generation: int) -> Callable[[], bool]:
-        return lambda: self._generation != generation or self._queue.closed
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        requests: set[asyncio.Task[None]] = set()
+        self._busy.clear()
+        try:
+            async with aiohttp.ClientSession() as session:
+                while not self._queue.closed:
+                    version = self._notifier.version  # any change after this wakes the wait
+                    ready = self._ready()
+                    for key, update in ready:
+                        self._busy.add(key)
+                        request = loop.create_task(self._post(session, key, update))
+                        requests.add(request)
+                        request.add_done_callback(requests.discard)
+                    if ready:
+                        continue
+                    now = loop.time()
+                    waits = [at - now for at in self._retry_at.values() if at > now]
+                    timeout = min(waits, default=3600.0)
+                    with contextlib.suppress(TimeoutError):
+                        await self._notifier.wait_until(
+                            self._changed_since(version),
+                            timeout,
+                        )
+        finally:
+            for request in list(requests):
+                request.cancel()
+            if requests:
+                await asyncio.gather(*requests, return_exceptions=True)
+            self._busy.clear()
+
+    def _changed_since(self, version: int) -> Callable[[], bool]:
+        return lambda: self._notifier.version != version or self._queue.closed
+
+    async def _post(
+        self, session: aiohttp.ClientSession, key: tuple[str, int], update: dict[str, Any]
+    ) -> None:
+        try:
+            delivered = await self._deliver(session, update)
+        finally:
+            self._busy.discard(key)
+        if delivered:
+            self._queue.pending = [u for u in self._queue.pending if u is not update]
+            self._retry_at.pop(key, None)
+            self._delay.pop(key, None)
+        else:
+            delay = min(self._delay.get(key, 0.025) * 2, 1.0)
+            self._delay[key] = delay
+            self._retry_at[key] = asyncio.get_running_loop().time() + delay
+        self._notifier.notify()
 
     async def _deliver(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> bool:
         headers = {}
