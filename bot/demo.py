@@ -106,10 +106,12 @@ async def answer_questions(
     clock: Clock,
     timeout: float = 10.0,  # noqa: ASYNC109 - how long the bot may take per answer
     outcome: str = "outcome.partial_refund",
+    discount: str = "10%",
 ) -> None:
     """Play the claim form from /new up to its evidence question (the last message read).
-    `outcome` is the requested outcome's button key: a partial refund (the script's figure)
-    or one that asks nothing more (a discount on a future order)."""
+    `outcome` is the requested outcome's button key: a partial refund (the script's figure),
+    a discount on a future order (`discount`, a percentage or an amount) or one that asks
+    nothing more."""
     ordered, received = dates(clock)
     await user.send("/new")
     await user.next_message(timeout=timeout)  # "let's file your claim"
@@ -131,6 +133,8 @@ async def answer_questions(
     await user.next_message(timeout=timeout)
     if outcome == "outcome.partial_refund":
         await answer(user, script.refund, timeout)
+    elif outcome == "outcome.discount":
+        await answer(user, discount, timeout)
 
 
 async def add_evidence(
@@ -157,9 +161,10 @@ async def file_claim(
     clock: Clock,
     timeout: float = 10.0,  # noqa: ASYNC109 - how long the bot may take per answer
     outcome: str = "outcome.partial_refund",
+    discount: str = "10%",
 ) -> str:
     """Play a whole claim with a photo and a PDF as evidence; returns the bot's last message."""
-    await answer_questions(user, tr, script, clock, timeout, outcome)
+    await answer_questions(user, tr, script, clock, timeout, outcome, discount)
     photo = user.send_photo(JPEG)
     await add_evidence(user, tr, photo, script.photo_label, "tag.defect", timeout)
     document = user.send_document(PDF, "inspection.pdf", "application/pdf")

@@ -10,8 +10,9 @@ little bookkeeping under keys starting with "_" (never part of the filed claim):
   it; after a shorter one, text at the outcome question is a mistake, not a continuation;
 - `_change`: while a part of the summary is being changed, which part and the back stack the
   summary had, so the form returns to the summary when the part is done;
-- `_amount_currency`, `_refund_currency`: the currency an amount was given in, so a saved
-  amount reads right, and a refund in another currency than the one paid is asked again.
+- `_amount_currency`, `_refund_currency`, `_discount_currency`: the currency an amount was
+  given in, so a saved amount reads right, and a refund or a discount in another currency than
+  the one paid is asked again.
 """
 
 from __future__ import annotations
@@ -78,20 +79,29 @@ def following(step: Step, answers: dict[str, Any]) -> Step:
     change = answers.get("_change")
     if not change or target in PARTS[change["part"]]:
         return target
-    if change["part"] == "paid" and _refund_needs_asking(answers):
-        return Step.OUTCOME_AMOUNT  # then back to the summary (not part of "paid")
+    if change["part"] == "paid" and _size_needs_asking(answers):
+        # The refund or discount asked again, then back to the summary (not part of "paid").
+        return next_step(Step.OUTCOME, answers)
     return Step.CONFIRM
 
 
-def _refund_needs_asking(answers: dict[str, Any]) -> bool:
-    """A partial refund as an amount no longer fits when the currency or the amount paid
-    changed under it: a refund can never exceed what was paid."""
-    if answers.get("outcome") != DesiredOutcome.PARTIAL_REFUND or not answers.get("outcome_amount"):
+# The outcomes sized by an amount: the answer that holds it, and the currency it was given in.
+_SIZED: dict[str, tuple[str, str]] = {
+    DesiredOutcome.PARTIAL_REFUND: ("outcome_amount", "_refund_currency"),
+    DesiredOutcome.DISCOUNT: ("discount_amount", "_discount_currency"),
+}
+
+
+def _size_needs_asking(answers: dict[str, Any]) -> bool:
+    """A partial refund or a discount given as an amount no longer fits when the currency or
+    the amount paid changed under it: neither can exceed what was paid."""
+    sized = _SIZED.get(str(answers.get("outcome")))
+    if sized is None or not answers.get(sized[0]):
         return False
     currency = answers.get("currency")
-    if answers.get("_refund_currency", currency) != currency:
+    if answers.get(sized[1], currency) != currency:
         return True
-    return Decimal(answers["outcome_amount"]) > Decimal(answers["amount"])
+    return Decimal(answers[sized[0]]) > Decimal(answers["amount"])
 
 
 async def advance(

@@ -113,6 +113,9 @@ def _question_text(step: Step, answers: dict[str, Any], tr: Translator, items: i
     if step is Step.OUTCOME_AMOUNT:
         paid = tr.money(Decimal(answers["amount"]), answers["currency"])
         return tr.t("claim.ask.outcome_amount", currency=answers["currency"], paid=paid)
+    if step is Step.OUTCOME_DISCOUNT:
+        paid = tr.money(Decimal(answers["amount"]), answers["currency"])
+        return tr.t("claim.ask.outcome_discount", currency=answers["currency"], paid=paid)
     if step is Step.EVIDENCE:
         lines = [tr.t("claim.ask.evidence")]
         if Category(answers["category"]) in (Category.QUALITY_DEFECT, Category.NOT_AS_DESCRIBED):
@@ -151,6 +154,13 @@ def saved_answer(step: Step, answers: dict[str, Any], tr: Translator) -> str | N
         if answers.get("outcome_amount"):
             currency = answers.get("_refund_currency", answers["currency"])
             return tr.money(Decimal(answers["outcome_amount"]), currency)
+        return None
+    if step is Step.OUTCOME_DISCOUNT:
+        if answers.get("discount_percent"):
+            return f"{tr.number(Decimal(answers['discount_percent']))}%"
+        if answers.get("discount_amount"):
+            currency = answers.get("_discount_currency", answers["currency"])
+            return tr.money(Decimal(answers["discount_amount"]), currency)
         return None
     raw = answers.get(str(step))
     if raw is None or step in (Step.EVIDENCE, Step.EVIDENCE_LABEL, Step.EVIDENCE_TAG):
@@ -205,6 +215,14 @@ def outcome_text(claim: dict[str, Any], tr: Translator) -> str:
             return tr.t("outcome.partial_refund_percent", percent=claim["outcome_percent"])
         amount = tr.money(Decimal(claim["outcome_amount"]), claim["currency"])
         return tr.t("outcome.partial_refund_amount", amount=amount)
+    if outcome is DesiredOutcome.DISCOUNT:
+        # A claim filed before the form asked for the size has neither: "a discount".
+        if claim.get("discount_percent"):
+            percent = tr.number(Decimal(claim["discount_percent"]))
+            return tr.t("outcome.discount_percent", percent=percent)
+        if claim.get("discount_amount"):
+            amount = tr.money(Decimal(claim["discount_amount"]), claim["currency"])
+            return tr.t("outcome.discount_amount", amount=amount)
     if outcome is DesiredOutcome.OTHER:
         return tr.t("outcome.other_text", text=claim.get("outcome_text", ""))
     return tr.t(OUTCOME_KEYS[outcome])

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.rules import validation as v
+from flows.rules.term_input import is_percent, parse_discount, parse_percent
 from flows.rules.validation import Category, ClaimPolicy, DesiredOutcome, ValidationError
 
 
@@ -32,6 +33,7 @@ class Step(StrEnum):
     DESCRIPTION = "description"
     OUTCOME = "outcome"
     OUTCOME_AMOUNT = "outcome_amount"
+    OUTCOME_DISCOUNT = "outcome_discount"  # a discount on a future order: its size
     OUTCOME_TEXT = "outcome_text"
     EVIDENCE = "evidence"
     EVIDENCE_LABEL = "evidence_label"
@@ -61,6 +63,7 @@ MAIN_STEPS: tuple[Step, ...] = (
 PARENT = {
     Step.AGREED_DATE: Step.KEY_DATE,
     Step.OUTCOME_AMOUNT: Step.OUTCOME,
+    Step.OUTCOME_DISCOUNT: Step.OUTCOME,
     Step.OUTCOME_TEXT: Step.OUTCOME,
     Step.EVIDENCE_LABEL: Step.EVIDENCE,
     Step.EVIDENCE_TAG: Step.EVIDENCE,
@@ -77,7 +80,7 @@ PARTS: dict[str, tuple[Step, ...]] = {
     "supplier": (Step.SUPPLIER_NAME, Step.SUPPLIER_CONTACT),
     "category": (Step.CATEGORY, Step.KEY_DATE, Step.AGREED_DATE),
     "description": (Step.DESCRIPTION,),
-    "outcome": (Step.OUTCOME, Step.OUTCOME_AMOUNT, Step.OUTCOME_TEXT),
+    "outcome": (Step.OUTCOME, Step.OUTCOME_AMOUNT, Step.OUTCOME_DISCOUNT, Step.OUTCOME_TEXT),
     "evidence": (Step.EVIDENCE, Step.EVIDENCE_LABEL, Step.EVIDENCE_TAG),
 }
 COMMON_CURRENCIES = ("USD", "EUR", "CNY", "GBP", "HKD", "JPY")
@@ -94,10 +97,12 @@ def next_step(step: Step, answers: dict[str, Any]) -> Step:
         outcome = answers.get("outcome")
         if outcome == DesiredOutcome.PARTIAL_REFUND:
             return Step.OUTCOME_AMOUNT
+        if outcome == DesiredOutcome.DISCOUNT:
+            return Step.OUTCOME_DISCOUNT
         if outcome == DesiredOutcome.OTHER:
             return Step.OUTCOME_TEXT
         return Step.EVIDENCE
-    if step in (Step.OUTCOME_AMOUNT, Step.OUTCOME_TEXT):
+    if step in (Step.OUTCOME_AMOUNT, Step.OUTCOME_DISCOUNT, Step.OUTCOME_TEXT):
         return Step.EVIDENCE
     if step is Step.EVIDENCE_LABEL:
         return Step.EVIDENCE_TAG
@@ -126,23 +131,31 @@ def _date(answers: dict[str, Any], key: str) -> date | None:
     return date.fromisoformat(raw) if raw else None
 
 
-def parse_partial_refund(text: str, ctx: FormContext) -> dict[str, str]:
-    """A partial refund is an amount in the claim's currency or a percentage of what was paid."""
-    stripped = text.strip().replace("％", "%")
-    if stripped.endswith("%"):
-        try:
-            percent = Decimal(stripped[:-1].strip())
-        except InvalidOperation:
-            raise ValidationError("percent.invalid") from None
-        if not Decimal(0) < percent < Decimal(100):
-            raise ValidationError("percent.range")
-        return {"outcome_percent": str(percent)}
+def parse_partial_refund(text: str, ctx: FormContext) -> dict[str, Any]:
+    """A partial refund is an amount in the claim's currency or a percentage of what was paid
+    (the other of the two is cleared: a new answer replaces the saved one whatever its form)."""
+    if is_percent(text):
+        return {"outcome_percent": str(parse_percent(text)), "outcome_amount": None}
     currency = ctx.answers["currency"]
     amount = v.parse_amount(text, currency)
     paid = Decimal(ctx.answers["amount"])
     if amount > paid:
         raise ValidationError("refund.exceeds_paid")
-    return {"outcome_amount": str(amount), "_refund_currency": currency}
+    return {"outcome_amount": str(amount), "outcome_percent": None, "_refund_currency": currency}
+
+
+def parse_discount_size(text: str, ctx: FormContext) -> dict[str, Any]:
+    """The discount on a future order: a percentage or an amount in the claim's currency, read
+    as the proposal builder reads it (at most what was paid); the other of the two is cleared."""
+    currency = ctx.answers["currency"]
+    discount = parse_discount(text, currency, Decimal(ctx.answers["amount"]))
+    if discount.percent is not None:
+        return {"discount_percent": str(discount.percent), "discount_amount": None}
+    return {
+        "discount_amount": str(discount.amount),
+        "discount_percent": None,
+        "_discount_currency": currency,
+    }
 
 
 def parse_answer(step: Step, text: str, ctx: FormContext) -> dict[str, Any]:
@@ -174,6 +187,8 @@ def parse_answer(step: Step, text: str, ctx: FormContext) -> dict[str, Any]:
         return {"description": v.parse_text(text, max_len=policy.max_description)}
     if step is Step.OUTCOME_AMOUNT:
         return parse_partial_refund(text, ctx)
+    if step is Step.OUTCOME_DISCOUNT:
+        return parse_discount_size(text, ctx)
     if step is Step.OUTCOME_TEXT:
         return {"outcome_text": v.parse_text(text, max_len=policy.max_statement)}
     if step is Step.EVIDENCE_LABEL:
@@ -188,9 +203,18 @@ def recheck_saved(step: Step, ctx: FormContext) -> None:
     answers = ctx.answers
     if step in (Step.KEY_DATE, Step.AGREED_DATE, Step.AMOUNT):
         parse_answer(step, str(answers[str(step)]), ctx)
-    elif step is Step.OUTCOME_AMOUNT:
-        percent = answers.get("outcome_percent")
-        parse_answer(step, f"{percent}%" if percent else str(answers["outcome_amount"]), ctx)
+    elif step in (Step.OUTCOME_AMOUNT, Step.OUTCOME_DISCOUNT):
+        refund = step is Step.OUTCOME_AMOUNT
+        percent = answers.get("outcome_percent" if refund else "discount_percent")
+        if percent:
+            parse_answer(step, f"{percent}%", ctx)
+            return
+        # An amount given in another currency is not the same amount in this one.
+        currency = answers["currency"]
+        given_in = answers.get("_refund_currency" if refund else "_discount_currency", currency)
+        if given_in != currency:
+            raise ValidationError("amount.currency_mismatch", currency=currency)
+        parse_answer(step, str(answers["outcome_amount" if refund else "discount_amount"]), ctx)
 
 
 def parse_key_date(text: str, ctx: FormContext) -> date:

@@ -7,7 +7,7 @@ restart. Every button names the case and is checked against the caller's own pen
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from telegram import Bot, Message, Update
@@ -26,7 +26,6 @@ from flows.rules import validation as v
 from flows.rules.lifecycle import CaseState, ClosingReason, Role
 from flows.rules.proposals import (
     OTHER_MAX_LEN,
-    Discount,
     FullRefund,
     Other,
     PartialRefund,
@@ -37,6 +36,7 @@ from flows.rules.proposals import (
     ReturnAndRefund,
     Term,
 )
+from flows.rules.term_input import is_percent, parse_discount, parse_percent
 from flows.rules.validation import ValidationError
 from flows.services import Services, get_services
 from locales.i18n import N_, Translator
@@ -254,7 +254,7 @@ async def on_text(
             term = Replacement(int(data.pop("quantity")), day, tr.tz.key)
             data = _with(data, term, case, services, tr)
         elif pending.step == "discount":
-            data = _with(data, _discount(text, currency), case, services, tr)
+            data = _with(data, parse_discount(text, currency, paid), case, services, tr)
         elif pending.step == "other":
             data = _with(data, Other(v.parse_text(text, max_len=2000)), case, services, tr)
     except ValidationError as error:
@@ -274,31 +274,13 @@ async def on_text(
     await _show(services, context.bot, case, pending, tr)
 
 
-def _percent(text: str) -> Decimal:
-    cleaned = text.strip().replace("％", "%").rstrip("%").strip()
-    try:
-        percent = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationError("percent.invalid") from None
-    if not Decimal(0) < percent < Decimal(100):
-        raise ValidationError("percent.range")
-    return percent
-
-
 def _partial(text: str, paid: Decimal, currency: str) -> PartialRefund:
-    if text.strip().replace("％", "%").endswith("%"):
-        return PartialRefund(percent=_percent(text))
+    if is_percent(text):
+        return PartialRefund(percent=parse_percent(text))
     amount = v.parse_amount(text, currency)
     if amount > paid:
         raise ValidationError("refund.exceeds_paid")
     return PartialRefund(amount=amount)
-
-
-def _discount(text: str, currency: str) -> Discount:
-    """A discount on a future order: a percentage ("10%") or an amount in the claim's currency."""
-    if text.strip().replace("％", "%").endswith("%"):
-        return Discount(percent=_percent(text))
-    return Discount(amount=v.parse_amount(text, currency))
 
 
 def _part(part: dict[str, Any], party: Party) -> PartialReturn:

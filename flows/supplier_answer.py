@@ -71,8 +71,13 @@ def requested_proposal(case: Case, today: Any, tz: str = "UTC") -> Proposal:
     elif outcome is DesiredOutcome.DISCOUNT:
         # A structured term, so that the settlement reads it in each reader's language (it
         # was an "other" term whose text was the raw value "discount").
-        percent = claim.get("outcome_percent")
-        term = Discount(Decimal(str(percent)) if percent else None)
+        # Its size as the buyer gave it; a claim filed before the form asked for it has none,
+        # and the supplier who accepts it confirms the size in writing.
+        percent, amount = claim.get("discount_percent"), claim.get("discount_amount")
+        term = Discount(
+            percent=Decimal(str(percent)) if percent else None,
+            amount=Decimal(str(amount)) if amount else None,
+        )
     else:
         term = Other(str(claim.get("outcome_text", "")))
     return Proposal((term,))

@@ -98,6 +98,7 @@ async def open_case(
     group_type: str = "supergroup",
     before_supplier: BeforeSupplier | None = None,
     outcome: str = "outcome.partial_refund",
+    discount: str = "10%",
     supplier_language: str = "zh-hans",
 ) -> Case:
     """English buyer files the scripted claim, makes the dispute chat, invites the Chinese
@@ -109,7 +110,7 @@ async def open_case(
     buyer = sandbox.user(buyer_name, language_code="en")
     supplier = sandbox.user(supplier_name, language_code=supplier_language)
     btr, str_ = translator(catalogs, buyer), translator(catalogs, supplier)
-    await file_claim(buyer, btr, SCRIPTS["en"], clock, outcome=outcome)
+    await file_claim(buyer, btr, SCRIPTS["en"], clock, outcome=outcome, discount=discount)
     group = buyer.private_chat
     if with_chat:
         group = await create_dispute_chat(

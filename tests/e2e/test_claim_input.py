@@ -170,6 +170,7 @@ async def test_restart_mid_form_and_after_submission_loses_nothing(
     await _answer(buyer, "Arrived three weeks late.")
     await buyer.press(tr.t("outcome.discount"))
     await buyer.next_message()
+    await _answer(buyer, "5%")  # the discount on a future order
     await _answer(buyer, "Shipping notice says 1 Nov, delivered 25 Nov.")  # a written statement
     await _answer(buyer, "My statement")
     await buyer.press(tr.t("tag.delivery"))
