@@ -117,9 +117,9 @@ def zone(name: str) -> ZoneInfo:
 class Discount:
     """The supplier grants `percent` off a future order, or `amount` (in the claim's currency).
 
-    Both are None only for a claim's requested discount whose size was not asked: a supplier
-    who accepts the request commits to a discount whose size they confirm in writing. A
-    proposal built by a party always names it (the builder asks for it).
+    Both are None only for a claim's requested discount drafted before the claim form asked
+    for its size: a supplier who accepts that request commits to a discount whose size they
+    confirm in writing. The claim form and the proposal builder always name it.
     """
 
     kind: ClassVar[TermKind] = TermKind.DISCOUNT

@@ -106,7 +106,8 @@ async def open_case(
     (`with_chat=False`), `Case.group` is the buyer's private chat and nobody uses it as a group.
     `before_supplier(buyer, group)` runs once the chat is bound, before the supplier is invited,
     and returns the group the case goes on in (a test may upgrade it to a supergroup there).
-    `supplier_language` makes the supplier speak another language (English: "en")."""
+    `supplier_language` makes the supplier speak another language (English: "en"); `discount`
+    is the size typed when `outcome` is a discount on a future order."""
     buyer = sandbox.user(buyer_name, language_code="en")
     supplier = sandbox.user(supplier_name, language_code=supplier_language)
     btr, str_ = translator(catalogs, buyer), translator(catalogs, supplier)

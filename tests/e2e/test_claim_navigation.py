@@ -224,6 +224,7 @@ async def test_late_delivery_asks_for_the_agreed_date(
     await _answer(buyer, "Twelve days late.")
     await buyer.press(tr.t("outcome.discount"))
     await buyer.next_message()
+    await _answer(buyer, "5%")  # the discount's size
     await buyer.press(tr.t("button.done"))
     summary = (await buyer.next_message()).text
     assert tr.t("claim.summary.agreed_date", date=tr.date(agreed)) in summary

@@ -1,8 +1,8 @@
 """Every term of a settlement reads as words in each reader's language, never as a raw key,
 and a new proposal says until when it can be accepted and what happens if nobody does.
 
-An English buyer asks for a discount on a future order (the claim form asks for no size); the
-Chinese supplier accepts the request. The obligation is the discount, stated in English for the
+An English buyer asks for a 10% discount on a future order; the Chinese supplier accepts the
+request. The obligation is the discount, stated in English for the
 buyer and in Chinese for the supplier (and both in the shared chat), not "the supplier:
 discount" as an "other" term whose text was the outcome's stored value.
 """
@@ -29,10 +29,11 @@ async def test_an_accepted_discount_request_reads_as_a_discount_in_both_language
 
     def duty(tr: Translator) -> str:
         return tr.t(
-            "obligation.grant_discount_open",
+            "obligation.grant_discount",
             number="O1",
             party=tr.t("role.supplier"),
             due=tr.datetime(due),
+            percent="10",
         )
 
     def settled(tr: Translator) -> str:
@@ -57,7 +58,7 @@ async def test_an_accepted_discount_request_reads_as_a_discount_in_both_language
     [obligation] = await bot.services.db.obligations.list(case.case_id)
     assert (obligation.party_role, obligation.kind) == ("supplier", "grant_discount")
     [proposal] = await bot.services.db.proposals.list(case.case_id)
-    assert proposal.terms["terms"] == [{"kind": "discount", "percent": None, "amount": None}]
+    assert proposal.terms["terms"] == [{"kind": "discount", "percent": "10", "amount": None}]
 
 
 async def test_a_new_proposal_says_until_when_it_can_be_accepted_and_what_happens_then(

@@ -167,8 +167,16 @@ async def test_a_discount_on_a_future_order_can_be_an_amount(
     await _counter(case)
     await case.supplier.press(str_.t("outcome.discount"))
     await case.supplier.wait_for(saying(str_.t("builder.ask.discount", currency="USD")))
-    await case.supplier.send("abc")
-    await case.supplier.wait_for(saying(str_.t("builder.ask.discount", currency="USD")))
+    # Read and refused as the claim form does (flows/rules/term_input), each with its reason.
+    paid = str_.money(Decimal("4250"), "USD")
+    for typed, error in (
+        ("abc", str_.t("error.discount.invalid", currency="USD")),
+        ("100%", str_.t("error.discount.percent_range")),
+        ("5000", str_.t("error.discount.exceeds_paid", paid=paid)),
+    ):
+        await case.supplier.send(typed)
+        await case.supplier.wait_for(saying(error))
+        await case.supplier.wait_for(saying(str_.t("builder.ask.discount", currency="USD")))
     await case.supplier.send("300")
 
     def term(tr: Translator) -> str:
