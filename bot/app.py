@@ -8,10 +8,12 @@ application's context; `on_startup`/`on_shutdown` open and close them (they run 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
+from bot.buttons_off import ButtonsOff
 from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
@@ -22,7 +24,7 @@ from bot.outbox import deliver_pending
 from bot.scheduler import start_scheduler
 from bot.services import SERVICES_KEY, Services
 from bot.startup import evidence_files, open_database, where
-from bot.telegram_bot import build_bot
+from bot.telegram_bot import DisputeBot, build_bot
 from bot.update_processor import PerChatUpdateProcessor
 from flows import (
     blind_bidding,
@@ -131,16 +133,28 @@ async def on_startup(
         lifecycle=lifecycle,
     )
     application.bot_data[SERVICES_KEY] = services
+    buttons_off = ButtonsOff(services, application.bot)
+    if isinstance(application.bot, DisputeBot):
+        application.bot.recorder = partial(_record_buttons, services)
+    if isinstance(application.update_processor, PerChatUpdateProcessor):
+        application.update_processor.after_update = buttons_off.run
     await register_commands(application.bot, catalogs)
     try:  # what a killed process committed but never sent goes out before anything new
         await deliver_pending(services, application.bot)
     except Exception:  # the sweep tries again; the rows are safe in the outbox
         log.exception("delivering the outbox at start-up failed")
+    await buttons_off.run()  # buttons a killed process left on messages they no longer apply to
     if settings.sweep_interval_seconds > 0:
         application.bot_data[SCHEDULER_KEY] = start_scheduler(
             services, application.bot, settings.sweep_interval_seconds
         )
     log.info("bot @%s started", application.bot.username)
+
+
+async def _record_buttons(
+    services: Services, chat_id: int, message_id: int, rows: list[list[tuple[str, str]]]
+) -> None:
+    await services.db.buttons.record(chat_id, message_id, rows, services.clock.now())
 
 
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

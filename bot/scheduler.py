@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
 from bot import ledger
+from bot.buttons_off import take_off
 from bot.crash import crash_point
 from bot.i18n import N_
 from bot.logs import bind_case
@@ -184,6 +185,10 @@ async def sweep(services: Services, bot: Bot) -> SweepReport:
         await deliver_pending(services, bot)
     except Exception:  # the next sweep tries again; the rows are safe in the outbox
         log.exception("delivering the outbox failed")
+    try:
+        await take_off(services, bot)
+    except Exception:  # the next pass tries again; the record is in the database
+        log.exception("taking stale buttons off failed")
     return report
 
 
