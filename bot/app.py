@@ -135,7 +135,7 @@ async def on_startup(
     application.bot_data[SERVICES_KEY] = services
     buttons_off = ButtonsOff(services, application.bot)
     if isinstance(application.bot, DisputeBot):
-        application.bot.recorder = partial(_record_buttons, services)
+        application.bot.record_buttons_with(partial(_record_buttons, services))
     if isinstance(application.update_processor, PerChatUpdateProcessor):
         application.update_processor.after_update = buttons_off.run
     await register_commands(application.bot, catalogs)

@@ -46,7 +46,10 @@ class DisputeBot(ExtBot[Any]):
     """`ExtBot` that notes, for the update being handled, the press it answered, and which
     message shows which buttons."""
 
-    recorder: Recorder | None = None
+    _recorder: Recorder | None = None  # "_": PTB freezes the bot's public attributes
+
+    def record_buttons_with(self, recorder: Recorder) -> None:
+        self._recorder = recorder
 
     async def answer_callback_query(
         self, callback_query_id: str, *args: Any, **kwargs: Any
@@ -81,14 +84,14 @@ class DisputeBot(ExtBot[Any]):
     async def _record(
         self, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
     ) -> None:
-        if self.recorder is None:
+        if self._recorder is None:
             return
         rows = [
             [(b.text, str(b.callback_data or b.url or "")) for b in line]
             for line in (markup.inline_keyboard if markup is not None else ())
         ]
         try:
-            await self.recorder(chat_id, message_id, [line for line in rows if line])
+            await self._recorder(chat_id, message_id, [line for line in rows if line])
         except Exception:
             log.exception("could not record the buttons of message %s in %s", message_id, chat_id)
 
