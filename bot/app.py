@@ -47,6 +47,7 @@ from flows import (
     timezone,
     unknown_buttons,
 )
+from flows.stale_buttons import managed
 
 log = logging.getLogger(__name__)
 
@@ -152,9 +153,18 @@ async def on_startup(
 
 
 async def _record_buttons(
-    services: Services, chat_id: int, message_id: int, rows: list[list[tuple[str, str]]]
+    services: Services,
+    chat_id: int,
+    message_id: int,
+    rows: list[list[tuple[str, str]]],
+    edited: bool,
 ) -> None:
-    await services.db.buttons.record(chat_id, message_id, rows, services.clock.now())
+    """Keep the record of a message that shows buttons which may stop applying (and only
+    while it does: bot/buttons_off.py)."""
+    if any(managed(data) for line in rows for _, data in line):
+        await services.db.buttons.record(chat_id, message_id, rows, services.clock.now())
+    elif edited:
+        await services.db.buttons.forget(chat_id, message_id)
 
 
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

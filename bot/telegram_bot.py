@@ -31,8 +31,9 @@ from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
-# recorder(chat id, message id, rows of (label, callback data or link)); no rows: none left.
-Recorder = Callable[[int, int, list[list[tuple[str, str]]]], Awaitable[None]]
+# recorder(chat id, message id, rows of (label, callback data or link), edited): what the
+# message shows now (no rows: none left), and whether it was edited rather than sent.
+Recorder = Callable[[int, int, list[list[tuple[str, str]]], bool], Awaitable[None]]
 
 _answered: ContextVar[str | None] = ContextVar("answered_callback_query", default=None)
 
@@ -62,7 +63,7 @@ class DisputeBot(ExtBot[Any]):
         sent = await super().send_message(*args, **kwargs)
         markup = kwargs.get("reply_markup")
         if isinstance(markup, InlineKeyboardMarkup):
-            await self._record(sent.chat_id, sent.message_id, markup)
+            await self._record(sent.chat_id, sent.message_id, markup, edited=False)
         return sent
 
     async def edit_message_text(self, *args: Any, **kwargs: Any) -> Message | bool:
@@ -79,10 +80,15 @@ class DisputeBot(ExtBot[Any]):
         # An edit without a keyboard takes the message's keyboard off (as Telegram does).
         if isinstance(edited, Message):
             keyboard = markup if isinstance(markup, InlineKeyboardMarkup) else None
-            await self._record(edited.chat_id, edited.message_id, keyboard)
+            await self._record(edited.chat_id, edited.message_id, keyboard, edited=True)
 
     async def _record(
-        self, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
+        self,
+        chat_id: int,
+        message_id: int,
+        markup: InlineKeyboardMarkup | None,
+        *,
+        edited: bool,
     ) -> None:
         if self._recorder is None:
             return
@@ -91,7 +97,7 @@ class DisputeBot(ExtBot[Any]):
             for line in (markup.inline_keyboard if markup is not None else ())
         ]
         try:
-            await self._recorder(chat_id, message_id, [line for line in rows if line])
+            await self._recorder(chat_id, message_id, [line for line in rows if line], edited)
         except Exception:
             log.exception("could not record the buttons of message %s in %s", message_id, chat_id)
 

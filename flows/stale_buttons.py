@@ -40,6 +40,13 @@ CASE_CODES = frozenset(
     }
 )
 TO_DO = (ObligationStatus.PENDING, ObligationStatus.DISPUTED)
+MANAGED = frozenset({DECIDE, FULFIL, supplier_join.JOIN, *CASE_CODES})
+
+
+def managed(data: str) -> bool:
+    """Whether a button with `data` may ever be taken off here (only such messages are
+    recorded: a message of the claim form or a language choice is not)."""
+    return unpack(data)[0] in MANAGED if data and not data.startswith(LINK_PREFIXES) else False
 
 
 class Judge:
