@@ -4,8 +4,9 @@ A button applies while pressing it could still do what it says: a proposal's Acc
 Counter while the proposal is open; the supplier's answers while the case waits for them; the
 invitation's Yes / No while its token is live; "Invite the supplier" until a supplier accepted;
 "Replace supplier" while that supplier has not answered; an obligation's "Mark done" while it
-is to do, its "Confirm" / "Not done" while it is marked done, and none of them once the case is
-closed; a proposal builder's buttons only on its newest message, while the builder is open.
+is to do, its "Confirm" / "Not done" while it is marked done, and none of them once the case
+left fulfilment (closed, or gone to mediation); a proposal builder's buttons only on its newest
+message, while the builder is open.
 Buttons of other kinds (the claim form, languages, zones, links) are never taken off here.
 
 `bot/buttons_off.py` asks `Judge.stale` about each recorded message; the handlers still check
@@ -22,7 +23,7 @@ from flows.case_context import OPEN_STATES
 from flows.common import LINK_PREFIXES, parse_id, unpack
 from flows.proposals import DECIDE
 from flows.rules.lifecycle import CaseState
-from flows.settlement import FULFIL
+from flows.settlement import FULFIL, FULFILMENT_STATES
 from flows.supplier_answer import ANSWER
 from storage import Case, ObligationStatus, ProposalStatus
 
@@ -115,8 +116,11 @@ class Judge:
             if obligation_id is not None
             else None
         )
-        if duty is None or await self._open_case(duty.case_id) is None:
+        if duty is None:
             return True
+        case = await self._case(duty.case_id)
+        if case is None or case.state not in FULFILMENT_STATES:
+            return True  # closed, or gone to mediation: the mediator takes over
         if action in ("d", "n"):
             return duty.status not in TO_DO
         if action in ("c", "x", "k"):
