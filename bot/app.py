@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
-from bot.buttons_off import ButtonsOff
+from bot.buttons_off import BUTTONS_OFF_KEY, ButtonsOff
 from bot.clock import Clock, SystemClock
 from bot.commands import register_commands
 from bot.config import Settings
@@ -134,7 +134,7 @@ async def on_startup(
         lifecycle=lifecycle,
     )
     application.bot_data[SERVICES_KEY] = services
-    buttons_off = ButtonsOff(services, application.bot)
+    buttons_off = application.bot_data[BUTTONS_OFF_KEY] = ButtonsOff(services, application.bot)
     if isinstance(application.bot, DisputeBot):
         application.bot.record_buttons_with(partial(_record_buttons, services))
     if isinstance(application.update_processor, PerChatUpdateProcessor):

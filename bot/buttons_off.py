@@ -32,6 +32,8 @@ from flows.stale_buttons import Judge, newest_builders
 
 log = logging.getLogger(__name__)
 
+BUTTONS_OFF_KEY = "buttons_off"  # bot_data: this process's ButtonsOff
+
 
 class ButtonsOff:
     """One per process: coalesces the passes asked for while one runs."""
@@ -41,6 +43,11 @@ class ButtonsOff:
         self.bot = bot
         self._lock = asyncio.Lock()
         self._again = False
+
+    @property
+    def idle(self) -> bool:
+        """No pass is running."""
+        return not self._lock.locked()
 
     async def run(self) -> None:
         """A pass now, or (when one is running) one more after it. Never raises."""

@@ -9,11 +9,12 @@ them. An English buyer and a Chinese supplier, so each language's labels are che
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import pytest
 
-from bot import app as bot_app
+from bot import buttons_off, scheduler
 from bot.clock import FrozenClock
 from bot.demo_dispute import (
     accept_proposal,
@@ -156,11 +157,16 @@ async def test_buttons_made_stale_before_a_restart_are_taken_off_after_it(
     await counter_propose_partial_refund(case.supplier, str_, "800")
     await case.buyer.wait_for(showing(btr.t("button.accept")))
 
-    # As if the process died after the change's commit, before any edit: no pass runs.
-    async def no_pass(self: object) -> None:
-        return None
+    # As if the process died after the change's commit, before any edit: no pass runs (none
+    # after an update, none in a sweep), once the one under way is over.
+    async def no_take_off(*args: object) -> int:
+        return 0
 
-    monkeypatch.setattr(bot_app.ButtonsOff, "run", no_pass)
+    monkeypatch.setattr(buttons_off, "take_off", no_take_off)
+    monkeypatch.setattr(scheduler, "take_off", no_take_off)
+    assert bot.app is not None
+    passes = bot.app.bot_data[buttons_off.BUTTONS_OFF_KEY]
+    await sandbox.wait_until(lambda: passes.idle, 10)
     await accept_proposal(case.buyer, btr, "P1")
     assert await case.state() is CaseState.SETTLED
     assert _with_prefix(case.buyer, [PROPOSAL], case.group)  # still shown: nothing edited yet
@@ -171,3 +177,47 @@ async def test_buttons_made_stale_before_a_restart_are_taken_off_after_it(
     await _gone(case, case.buyer, [PROPOSAL])
     await _gone(case, case.buyer, [PROPOSAL], chat=case.group)
     assert case.both("button.accept") not in _labels(case.buyer, case.group)
+
+
+async def test_an_edit_that_fails_is_logged_and_never_stops_the_flow(
+    bot: BotHarness,
+    sandbox: Sandbox,
+    catalogs: Catalogs,
+    clock: FrozenClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.buttons_off")
+    case = await open_case(bot, sandbox, catalogs, clock)
+    btr, str_ = case.btr, case.str_
+    await counter_propose_partial_refund(case.supplier, str_, "800")
+    await case.buyer.wait_for(showing(btr.t("button.accept")))
+    await _gone(case, case.buyer, [SUPPLIER_ANSWER], chat=case.group)  # (edited before)
+    await _gone(case, case.buyer, [REPLACE])
+    # The shared chat's copy cannot be edited any more (deleted by an admin, say); the edit in
+    # the buyer's chat meets a server error once.
+    sandbox.faults.inject(
+        "editMessageReplyMarkup", "400", chat_id=case.group.id, reason="message to edit not found"
+    )
+    sandbox.faults.inject("editMessageReplyMarkup", "502", chat_id=case.buyer.id)
+    answer = await accept_proposal(case.buyer, btr, "P1")
+    assert answer.text == btr.t("proposal.accepted_ack")
+    assert await case.state() is CaseState.SETTLED
+    await case.supplier.wait_for(showing(str_.t("button.mark_done", number="O1")))
+    # Given up on the shared chat's copy (logged); the failure that may pass is tried again on
+    # the next pass (the next update), and then the buyer's buttons go.
+    await sandbox.wait_until(lambda: "message to edit not found" in caplog.text.lower(), 10)
+    await case.buyer.send("/cases")
+    await _gone(case, case.buyer, [PROPOSAL])
+    assert _with_prefix(case.buyer, [PROPOSAL], case.group)  # the edit refused there
+    assert not await bot.services.db.buttons.get(
+        case.group.id, _message_with(case.buyer, PROPOSAL, case.group)
+    )
+
+
+def _message_with(user: SandboxUser, prefix: str, chat: SandboxChat | None = None) -> int:
+    [entry] = [
+        e
+        for e in user.transcript(chat)
+        if any(data and data.startswith(prefix) for line in e.buttons for _, data in line)
+    ]
+    return entry.message_id
