@@ -68,7 +68,8 @@ async def take_off(services: Services, bot: Bot) -> int:
     """One pass over every recorded message; the number of messages edited."""
     messages = await services.db.buttons.all()
     judge = Judge(
-        services,
+        services.db,
+        services.clock.now(),
         newest_builders(
             [
                 (m.chat_id, m.message_id, [data for line in m.buttons for _, data in line])

@@ -24,7 +24,7 @@ from functools import partial
 from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,3 @@ async def clear_buttons(
     except BadRequest as exc:
         # Already without buttons, or too old to edit: the server-side checks still hold.
         log.info("could not clear buttons of message %s: %s", message_id, exc.message)
-    except TelegramError as exc:
-        # A network or server error: the step is done all the same; the buttons that no
-        # longer apply are taken off by the next pass (bot/buttons_off.py).
-        log.warning("could not clear buttons of message %s: %s", message_id, exc.message)

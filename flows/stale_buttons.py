@@ -16,8 +16,8 @@ every press on the server, so a button that is slow to go is refused as before.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from bot.services import Services
 from flows import blind_bidding, escalation, proposal_builder, supplier_join, supplier_replace
 from flows.case_context import OPEN_STATES
 from flows.common import LINK_PREFIXES, parse_id, unpack
@@ -25,7 +25,7 @@ from flows.proposals import DECIDE
 from flows.rules.lifecycle import CaseState
 from flows.settlement import FULFIL, FULFILMENT_STATES
 from flows.supplier_answer import ANSWER
-from storage import Case, ObligationStatus, ProposalStatus
+from storage import Case, Database, ObligationStatus, ProposalStatus
 
 # Codes whose second part is a case id, and which go when the case is closed.
 CASE_CODES = frozenset(
@@ -53,15 +53,18 @@ def managed(data: str) -> bool:
 class Judge:
     """Decides for one pass, reading each case, proposal, obligation or token once."""
 
-    def __init__(self, services: Services, newest_builders: dict[tuple[int, int], int]) -> None:
-        self.services = services
+    def __init__(
+        self, db: Database, now: datetime, newest_builders: dict[tuple[int, int], int]
+    ) -> None:
+        self.db = db
+        self.now = now
         # (chat id, case id) -> the message id of the newest builder message there
         self.newest_builders = newest_builders
         self._cases: dict[int, Case | None] = {}
 
     async def _case(self, case_id: int) -> Case | None:
         if case_id not in self._cases:
-            self._cases[case_id] = await self.services.db.cases.get(case_id)
+            self._cases[case_id] = await self.db.cases.get(case_id)
         return self._cases[case_id]
 
     async def _open_case(self, case_id: int) -> Case | None:
@@ -81,8 +84,8 @@ class Judge:
         if code == FULFIL:
             return await self._obligation_stale(subject, parts[2] if len(parts) > 2 else "")
         if code == supplier_join.JOIN:
-            token = await self.services.db.tokens.get(subject)
-            return token is None or not token.live(self.services.clock.now())
+            token = await self.db.tokens.get(subject)
+            return token is None or not token.live(self.now)
         if code not in CASE_CODES:
             return False
         case_id = parse_id(subject)
@@ -102,20 +105,14 @@ class Judge:
 
     async def _proposal_stale(self, subject: str) -> bool:
         proposal_id = parse_id(subject)
-        proposal = (
-            await self.services.db.proposals.get(proposal_id) if proposal_id is not None else None
-        )
+        proposal = await self.db.proposals.get(proposal_id) if proposal_id is not None else None
         if proposal is None or proposal.status != ProposalStatus.OPEN:
             return True
         return await self._open_case(proposal.case_id) is None
 
     async def _obligation_stale(self, subject: str, action: str) -> bool:
         obligation_id = parse_id(subject)
-        duty = (
-            await self.services.db.obligations.get(obligation_id)
-            if obligation_id is not None
-            else None
-        )
+        duty = await self.db.obligations.get(obligation_id) if obligation_id is not None else None
         if duty is None:
             return True
         case = await self._case(duty.case_id)
@@ -131,7 +128,7 @@ class Judge:
         """Only the builder's newest message in its chat is live, and only while it is open."""
         if self.newest_builders.get((chat_id, case_id)) != message_id:
             return True
-        pending = await self.services.db.inputs.get(chat_id, chat_id)
+        pending = await self.db.inputs.get(chat_id, chat_id)
         return (
             pending is None or pending.kind != proposal_builder.KIND or pending.case_id != case_id
         )
