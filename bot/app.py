@@ -8,16 +8,18 @@ application's context; `on_startup`/`on_shutdown` open and close them (they run 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
+from bot.buttons_off import BUTTONS_OFF_KEY, ButtonsOff
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.errors import on_error
 from bot.scheduler import start_scheduler
 from bot.startup import evidence_files, open_database, where
-from bot.telegram_bot import build_bot
+from bot.telegram_bot import DisputeBot, build_bot
 from bot.update_processor import PerChatUpdateProcessor
 from flows import (
     blind_bidding,
@@ -48,6 +50,7 @@ from flows.ledger import stamp_update, then_checkpoint
 from flows.metrics import count_error
 from flows.outbox import deliver_pending
 from flows.services import SERVICES_KEY, Services
+from flows.stale_buttons import managed
 from locales.i18n import Catalogs
 
 log = logging.getLogger(__name__)
@@ -146,16 +149,37 @@ async def on_startup(
         lifecycle=lifecycle,
     )
     application.bot_data[SERVICES_KEY] = services
+    buttons_off = application.bot_data[BUTTONS_OFF_KEY] = ButtonsOff(services, application.bot)
+    if isinstance(application.bot, DisputeBot):
+        application.bot.record_buttons_with(partial(_record_buttons, services))
+    if isinstance(application.update_processor, PerChatUpdateProcessor):
+        application.update_processor.after_update = buttons_off.run
     await register_commands(application.bot, catalogs)
     try:  # what a killed process committed but never sent goes out before anything new
         await deliver_pending(services, application.bot)
     except Exception:  # the sweep tries again; the rows are safe in the outbox
         log.exception("delivering the outbox at start-up failed")
+    await buttons_off.run()  # buttons a killed process left on messages they no longer apply to
     if settings.sweep_interval_seconds > 0:
         application.bot_data[SCHEDULER_KEY] = start_scheduler(
             services, application.bot, settings.sweep_interval_seconds
         )
     log.info("bot @%s started", application.bot.username)
+
+
+async def _record_buttons(
+    services: Services,
+    chat_id: int,
+    message_id: int,
+    rows: list[list[tuple[str, str]]],
+    edited: bool,
+) -> None:
+    """Keep the record of a message that shows buttons which may stop applying (and only
+    while it does: bot/buttons_off.py)."""
+    if any(managed(data) for line in rows for _, data in line):
+        await services.db.buttons.record(chat_id, message_id, rows, services.clock.now())
+    elif edited:
+        await services.db.buttons.forget(chat_id, message_id)
 
 
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -230,6 +230,9 @@ async def run_demo(languages: list[str] | None = None) -> int:
                 database_url=f"sqlite:///{Path(workdir) / 'demo.db'}",
                 evidence_dir=Path(workdir) / "evidence",
                 sweep_interval_seconds=0,
+                # the sandbox does not throttle; at Telegram's 20 a minute per group, the
+                # group's news waits behind the edits that take stale buttons off
+                rate_limit_group_per_minute=600,
             )
             async with running_bot(settings, clock):
                 await sandbox.wait_until(lambda: "getUpdates" in [m for m, _ in sandbox.requests])

@@ -8,19 +8,32 @@ request that is meant to fail and relies on the wording of an error; knowing is 
 error handler still falls back to a message when an answer fails, for the press answered by a
 request whose reply was lost (a timeout after Telegram took it).
 
+It also tells `recorder` (set at start-up: `storage/repos/buttons.py`) which message it sent or
+edited with which inline buttons, so buttons that no longer apply can be taken off later
+(`bot/buttons_off.py`), whichever flow sent them. A failure to record is logged, never the send's.
+
 The flag is a context variable: PTB handles each update in a task of its own, and the error
 handler runs in that task, so the flag is per update without any bookkeeping.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
+from telegram import InlineKeyboardMarkup, Message
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+# recorder(chat id, message id, rows of (label, callback data or link), edited): what the
+# message shows now (no rows: none left), and whether it was edited rather than sent.
+Recorder = Callable[[int, int, list[list[tuple[str, str]]], bool], Awaitable[None]]
 
 _answered: ContextVar[str | None] = ContextVar("answered_callback_query", default=None)
 
@@ -31,7 +44,13 @@ GET_UPDATES_POOL_SIZE = 2
 
 
 class DisputeBot(ExtBot[Any]):
-    """`ExtBot` that notes, for the update being handled, the press it answered."""
+    """`ExtBot` that notes, for the update being handled, the press it answered, and which
+    message shows which buttons."""
+
+    _recorder: Recorder | None = None  # "_": PTB freezes the bot's public attributes
+
+    def record_buttons_with(self, recorder: Recorder) -> None:
+        self._recorder = recorder
 
     async def answer_callback_query(
         self, callback_query_id: str, *args: Any, **kwargs: Any
@@ -39,6 +58,48 @@ class DisputeBot(ExtBot[Any]):
         answered = await super().answer_callback_query(callback_query_id, *args, **kwargs)
         _answered.set(callback_query_id)
         return answered
+
+    async def send_message(self, *args: Any, **kwargs: Any) -> Message:
+        sent = await super().send_message(*args, **kwargs)
+        markup = kwargs.get("reply_markup")
+        if isinstance(markup, InlineKeyboardMarkup):
+            await self._record(sent.chat_id, sent.message_id, markup, edited=False)
+        return sent
+
+    async def edit_message_text(self, *args: Any, **kwargs: Any) -> Message | bool:
+        edited = await super().edit_message_text(*args, **kwargs)
+        await self._record_edit(edited, kwargs.get("reply_markup"))
+        return edited
+
+    async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Message | bool:
+        edited = await super().edit_message_reply_markup(*args, **kwargs)
+        await self._record_edit(edited, kwargs.get("reply_markup"))
+        return edited
+
+    async def _record_edit(self, edited: Message | bool, markup: object) -> None:
+        # An edit without a keyboard takes the message's keyboard off (as Telegram does).
+        if isinstance(edited, Message):
+            keyboard = markup if isinstance(markup, InlineKeyboardMarkup) else None
+            await self._record(edited.chat_id, edited.message_id, keyboard, edited=True)
+
+    async def _record(
+        self,
+        chat_id: int,
+        message_id: int,
+        markup: InlineKeyboardMarkup | None,
+        *,
+        edited: bool,
+    ) -> None:
+        if self._recorder is None:
+            return
+        rows = [
+            [(b.text, str(b.callback_data or b.url or "")) for b in line]
+            for line in (markup.inline_keyboard if markup is not None else ())
+        ]
+        try:
+            await self._recorder(chat_id, message_id, [line for line in rows if line], edited)
+        except Exception:
+            log.exception("could not record the buttons of message %s in %s", message_id, chat_id)
 
 
 def was_answered(callback_query_id: str) -> bool:

@@ -9,7 +9,7 @@ Several workers on PostgreSQL are still safe: the repositories compare-and-set e
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -29,12 +29,23 @@ def _key(update: object) -> int | None:
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """`after_update`, when set, runs once an update is handled (outside its chat's turn):
+    taking off the buttons it made stale (`bot/buttons_off.py`). It must not raise."""
+
     def __init__(self, max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
+        self.after_update: Callable[[], Awaitable[None]] | None = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await self._in_turn(update, coroutine)
+        finally:
+            if self.after_update is not None:
+                await self.after_update()
+
+    async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
         if key is None:
             await measured(update, coroutine)

@@ -390,3 +390,20 @@ counters = Table(
     Column("name", String(32), primary_key=True),
     Column("value", Integer, nullable=False),
 )
+
+# ---------------------------------------------------------------- 0009: messages carrying buttons
+
+button_messages = Table(
+    "button_messages",
+    metadata,
+    # Every message the bot sent (or edited) with inline buttons, and its buttons now, so that
+    # buttons that no longer apply (an accepted proposal, an answered invitation, a closed case's
+    # obligations) can be taken off it (bot/buttons_off.py), also after a restart. A row goes
+    # once its message has no button left that could apply.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    Column("buttons", JSONDocument, nullable=False),  # [[[label, data], ...], ...]
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("chat_id", "message_id"),
+)

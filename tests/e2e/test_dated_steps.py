@@ -18,7 +18,7 @@ from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
 from locales.i18n import Catalogs, Translator
 from storage import Deadline
-from tests.e2e.conftest import BotHarness, translator
+from tests.e2e.conftest import BotHarness, press_data, translator
 from tests.e2e.dispute_steps import (
     Case,
     bid,
@@ -137,9 +137,19 @@ async def test_answering_a_withdrawn_claim_is_told_it_was_withdrawn(
     await case.buyer.press(case.btr.t("button.withdraw_yes"), message=confirm.message_id)
     await case.supplier.wait_for(saying(str_.t("withdraw.done", number=case.number)))
 
-    # Not "this claim has already been answered": nobody answered it.
+    # The claim's answers are taken off; a press on its way (the same data) is answered, and
+    # not "this claim has already been answered": nobody answered it.
+    await sandbox.wait_until(
+        lambda: (
+            not any(
+                e.buttons for e in case.supplier.transcript() if e.message_id == claim.message_id
+            )
+        ),
+        10,
+    )
+    data = dict(b for line in claim.buttons for b in line)
     for label in (str_.t("button.counter"), str_.t("button.contest")):
-        answer = await case.supplier.press(label, message=claim.message_id)
+        answer = await press_data(case.supplier, claim.message_id, data[label])
         assert answer.text == str_.t("supplier.answer_withdrawn", number=case.number)
     assert await bot.services.db.proposals.list(case.case_id) == []
 

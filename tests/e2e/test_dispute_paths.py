@@ -18,7 +18,7 @@ from bot.sandbox import Sandbox
 from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
 from locales.i18n import Catalogs, Translator
-from tests.e2e.conftest import BotHarness, translator
+from tests.e2e.conftest import BotHarness, press_data, translator
 from tests.e2e.dispute_steps import (
     STATEMENT,
     Case,
@@ -345,6 +345,8 @@ async def test_after_a_disputed_obligation_the_settlement_buttons_do_nothing(
     await case.supplier.wait_for(showing(str_.t("button.no_proof")))
     await case.supplier.press(str_.t("button.no_proof"))
     question = await case.buyer.wait_for(showing(btr.t("button.not_done")))
+    confirm_data = dict(question.buttons[0])[btr.t("button.confirm_done")]
+    done_data = dict(b for line in settlement.buttons for b in line)[done]
     await _not_done(case, question.message_id)
     await _told(
         case,
@@ -358,9 +360,21 @@ async def test_after_a_disputed_obligation_the_settlement_buttons_do_nothing(
     assert await case.state() is CaseState.MEDIATION
 
     # In mediation the settlement's buttons decide nothing any more: the mediator takes over.
-    answer = await case.supplier.press(done, message=settlement.message_id)
+    # They are taken off; a press that was on its way (the same data) is still answered.
+    await sandbox.wait_until(
+        lambda: (
+            not any(
+                e.buttons
+                for user, message in ((case.supplier, settlement), (case.buyer, question))
+                for e in user.transcript()
+                if e.message_id == message.message_id
+            )
+        ),
+        10,
+    )
+    answer = await press_data(case.supplier, settlement.message_id, done_data)
     assert answer.text == str_.t("obligation.case_moved")
-    answer = await case.buyer.press(btr.t("button.confirm_done"), message=question.message_id)
+    answer = await press_data(case.buyer, question.message_id, confirm_data)
     assert answer.text == btr.t("obligation.case_moved")
     [duty] = await bot.services.db.obligations.list(case.case_id)
     assert duty.status == "disputed"

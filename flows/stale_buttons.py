@@ -1,0 +1,158 @@
+"""Which buttons no longer apply: decided from the database alone, by their callback data.
+
+A button applies while pressing it could still do what it says: a proposal's Accept / Reject /
+Counter while the proposal is open; the supplier's answers while the case waits for them; the
+invitation's Yes / No while its token is live; "Invite the supplier" until a supplier accepted;
+"Replace supplier" while that supplier has not answered; an obligation's "Mark done" while it
+is to do, its "Confirm" / "Not done" while it is marked done, and none of them once the case
+left fulfilment (closed, or gone to mediation); a proposal builder's buttons only on its newest
+message, while the builder is open.
+Buttons of other kinds (the claim form, languages, zones, links) are never taken off here.
+
+`bot/buttons_off.py` asks `Judge.stale` about each recorded message; the handlers still check
+every press on the server, so a button that is slow to go is refused as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from flows import (
+    blind_bidding,
+    escalation,
+    proposal_builder,
+    supplier_invite,
+    supplier_join,
+    supplier_replace,
+)
+from flows.case_context import OPEN_STATES
+from flows.common import LINK_PREFIXES, parse_id, unpack
+from flows.proposal_submit import DECIDE
+from flows.rules.lifecycle import CaseState
+from flows.settlement import FULFIL, FULFILMENT_STATES
+from flows.supplier_answer import ANSWER
+from storage import Case, Database, ObligationStatus, ProposalStatus
+
+# Codes whose second part is a case id, and which go when the case is closed.
+CASE_CODES = frozenset(
+    {
+        ANSWER,
+        supplier_invite.INVITE,
+        supplier_replace.REPLACE,
+        escalation.WITHDRAW,
+        escalation.MEDIATOR,
+        blind_bidding.JOIN,
+        blind_bidding.MIDPOINT,
+        proposal_builder.BUILD,
+    }
+)
+TO_DO = (ObligationStatus.PENDING, ObligationStatus.DISPUTED)
+MANAGED = frozenset({DECIDE, FULFIL, supplier_join.JOIN, *CASE_CODES})
+
+
+def managed(data: str) -> bool:
+    """Whether a button with `data` may ever be taken off here (only such messages are
+    recorded: a message of the claim form or a language choice is not)."""
+    return unpack(data)[0] in MANAGED if data and not data.startswith(LINK_PREFIXES) else False
+
+
+class Judge:
+    """Decides for one pass, reading each case, proposal, obligation or token once."""
+
+    def __init__(
+        self, db: Database, now: datetime, newest_builders: dict[tuple[int, int], int]
+    ) -> None:
+        self.db = db
+        self.now = now
+        # (chat id, case id) -> the message id of the newest builder message there
+        self.newest_builders = newest_builders
+        self._cases: dict[int, Case | None] = {}
+
+    async def _case(self, case_id: int) -> Case | None:
+        if case_id not in self._cases:
+            self._cases[case_id] = await self.db.cases.get(case_id)
+        return self._cases[case_id]
+
+    async def _open_case(self, case_id: int) -> Case | None:
+        case = await self._case(case_id)
+        return case if case is not None and case.state in OPEN_STATES else None
+
+    async def stale(self, chat_id: int, message_id: int, data: str) -> bool:
+        """Whether the button with `data` on this message no longer applies."""
+        if data.startswith(LINK_PREFIXES):
+            return False
+        parts = unpack(data)
+        if len(parts) < 2:
+            return False
+        code, subject = parts[0], parts[1]
+        if code == DECIDE:
+            return await self._proposal_stale(subject)
+        if code == FULFIL:
+            return await self._obligation_stale(subject, parts[2] if len(parts) > 2 else "")
+        if code == supplier_join.JOIN:
+            token = await self.db.tokens.get(subject)
+            return token is None or not token.live(self.now)
+        if code not in CASE_CODES:
+            return False
+        case_id = parse_id(subject)
+        case = await self._open_case(case_id) if case_id is not None else None
+        if case is None:
+            return True
+        waiting = case.state is CaseState.AWAITING_SUPPLIER
+        if code == ANSWER:
+            return not waiting
+        if code == supplier_invite.INVITE:
+            return not waiting or case.supplier_id is not None
+        if code == supplier_replace.REPLACE:
+            return not waiting or str(case.supplier_id) != (parts[2] if len(parts) > 2 else "")
+        if code == proposal_builder.BUILD:
+            return await self._builder_stale(chat_id, message_id, case.id)
+        return False
+
+    async def _proposal_stale(self, subject: str) -> bool:
+        proposal_id = parse_id(subject)
+        proposal = await self.db.proposals.get(proposal_id) if proposal_id is not None else None
+        if proposal is None or proposal.status != ProposalStatus.OPEN:
+            return True
+        return await self._open_case(proposal.case_id) is None
+
+    async def _obligation_stale(self, subject: str, action: str) -> bool:
+        obligation_id = parse_id(subject)
+        duty = await self.db.obligations.get(obligation_id) if obligation_id is not None else None
+        if duty is None:
+            return True
+        case = await self._case(duty.case_id)
+        if case is None or case.state not in FULFILMENT_STATES:
+            return True  # closed, or gone to mediation: the mediator takes over
+        if action in ("d", "n"):
+            return duty.status not in TO_DO
+        if action in ("c", "x", "k"):
+            return duty.status != ObligationStatus.DONE
+        return False
+
+    async def _builder_stale(self, chat_id: int, message_id: int, case_id: int) -> bool:
+        """Only the builder's newest message in its chat is live, and only while it is open."""
+        if self.newest_builders.get((chat_id, case_id)) != message_id:
+            return True
+        pending = await self.db.inputs.get(chat_id, chat_id)
+        return (
+            pending is None or pending.kind != proposal_builder.KIND or pending.case_id != case_id
+        )
+
+
+def newest_builders(
+    messages: Sequence[tuple[int, int, Sequence[str]]],
+) -> dict[tuple[int, int], int]:
+    """(chat id, case id) -> the newest message id carrying a builder button there, from
+    (chat id, message id, callback data of its buttons)."""
+    newest: dict[tuple[int, int], int] = {}
+    for chat_id, message_id, datas in messages:
+        for data in datas:
+            parts = unpack(data)
+            if len(parts) >= 2 and parts[0] == proposal_builder.BUILD:
+                case_id = parse_id(parts[1])
+                if case_id is not None:
+                    key = (chat_id, case_id)
+                    newest[key] = max(newest.get(key, 0), message_id)
+    return newest

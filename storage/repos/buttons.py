@@ -1,0 +1,106 @@
+"""Which sent message carries which buttons now (`button_messages`).
+
+The bot's client records every message it sends or edits with inline buttons
+(`bot/telegram_bot.py`); `bot/buttons_off.py` reads the record, decides from the database which
+buttons no longer apply and edits them off. These writes are bookkeeping about Telegram, not an
+effect of the update being handled, so they never take the update's ledger row (`ledger=False`).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+
+from storage.repos.base import Repo, dialect_insert
+from storage.tables import button_messages
+
+__all__ = ["ButtonMessage", "ButtonRepo", "Rows"]
+
+Rows = list[list[tuple[str, str]]]  # (label, callback data or link)
+
+
+@dataclass(frozen=True)
+class ButtonMessage:
+    id: int
+    chat_id: int
+    message_id: int
+    buttons: Rows
+
+
+def _rows(value: object) -> Rows:
+    assert isinstance(value, list)
+    return [[(str(b[0]), str(b[1])) for b in line] for line in value]
+
+
+class ButtonRepo(Repo):
+    """Recording, reading and forgetting the buttons of sent messages."""
+
+    async def record(
+        self,
+        chat_id: int,
+        message_id: int,
+        buttons: Sequence[Sequence[tuple[str, str]]],
+        now: datetime,
+    ) -> None:
+        """The message now shows `buttons` (none: it is forgotten)."""
+        rows = [[list(b) for b in line] for line in buttons if line]
+        if not rows:
+            await self.forget(chat_id, message_id)
+            return
+        async with self._write(ledger=False) as conn:
+            changed = await conn.execute(
+                update(button_messages)
+                .where(
+                    button_messages.c.chat_id == chat_id,
+                    button_messages.c.message_id == message_id,
+                )
+                .values(buttons=rows)
+            )
+            if changed.rowcount == 0:
+                await conn.execute(
+                    dialect_insert(conn, button_messages)
+                    .values(chat_id=chat_id, message_id=message_id, buttons=rows, created_at=now)
+                    .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
+                )
+
+    async def forget(self, chat_id: int, message_id: int) -> None:
+        async with self._write(ledger=False) as conn:
+            await conn.execute(
+                delete(button_messages).where(
+                    button_messages.c.chat_id == chat_id,
+                    button_messages.c.message_id == message_id,
+                )
+            )
+
+    async def all(self) -> builtins.list[ButtonMessage]:
+        """Every recorded message, oldest first."""
+        async with self._read() as conn:
+            result = await conn.execute(select(button_messages).order_by(button_messages.c.id))
+            return [
+                ButtonMessage(row["id"], row["chat_id"], row["message_id"], _rows(row["buttons"]))
+                for row in result.mappings()
+            ]
+
+    async def get(self, chat_id: int, message_id: int) -> ButtonMessage | None:
+        async with self._read() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        select(button_messages).where(
+                            button_messages.c.chat_id == chat_id,
+                            button_messages.c.message_id == message_id,
+                        )
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                return None
+            return ButtonMessage(
+                row["id"], row["chat_id"], row["message_id"], _rows(row["buttons"])
+            )
