@@ -45,10 +45,12 @@ def _run(args: argparse.Namespace) -> int:
     from telegram import Update
 
     from bot.app import build_application
+    from bot.token_check import check_token
     from flows.crash import run_clock
 
     settings = load_settings()
     settings.require_token()
+    asyncio.run(check_token(settings))
     if args.webhook:
         from bot.webhook import run_webhook
 

@@ -132,6 +132,28 @@ async def test_a_bad_value_is_refused_in_one_line(
         assert value not in line.removeprefix(f"configuration error: {variable}: ")
 
 
+async def test_a_token_the_server_rejects_is_refused_in_one_line_without_the_token(
+    sandbox: Sandbox, server: SandboxServer, tmp_path: Path
+) -> None:
+    rejected = "987654:NOT-THIS-BOTS-TOKEN"
+    outcome = await run_bot(sandbox, server, tmp_path, TELEGRAM_BOT_TOKEN=rejected)
+    line = assert_refused(outcome, "TELEGRAM_BOT_TOKEN")
+    assert "rejected the token" in line
+    assert rejected not in outcome.stderr and "NOT-THIS" not in outcome.stderr
+
+
+async def test_an_address_that_is_no_bot_api_server_is_refused_in_one_line(
+    sandbox: Sandbox, server: SandboxServer, tmp_path: Path
+) -> None:
+    # The sandbox's control API answers 404 pages, not Bot API JSON: as a wrong address would.
+    outcome = await run_bot(
+        sandbox, server, tmp_path, TELEGRAM_API_URL=f"{server.url}/_sandbox/nothing"
+    )
+    line = assert_refused(outcome, "TELEGRAM_BOT_TOKEN")
+    assert "TELEGRAM_API_URL" in line
+    assert TOKEN not in outcome.stderr
+
+
 async def test_an_evidence_folder_that_cannot_be_written_is_refused(
     sandbox: Sandbox, server: SandboxServer, tmp_path: Path
 ) -> None:
