@@ -278,8 +278,8 @@ def _partial(text: str, paid: Decimal, currency: str) -> PartialRefund:
     if is_percent(text):
         return PartialRefund(percent=parse_percent(text))
     amount = v.parse_amount(text, currency)
-    if amount > paid:
-        raise ValidationError("refund.exceeds_paid")
+    if amount > paid:  # said to either party: the amount the buyer paid, not "you paid"
+        raise ValidationError("proposal.refund_exceeds_paid", paid=paid, currency=currency)
     return PartialRefund(amount=amount)
 
 

@@ -126,9 +126,14 @@ async def test_a_partial_return_is_proposed_checked_and_owed_by_both_sides(
     await case.supplier.send("有裂纹的 120 件")
     ask_refund = str_.t("builder.ask.return_refund", currency="USD")
     await case.supplier.wait_for(saying(ask_refund))
-    # More than was paid is refused, with the reason, and asked again.
+    # More than was paid is refused, naming what the buyer paid (not "you paid": the supplier
+    # types this), and asked again.
     await case.supplier.send("5000")
-    refused = validation_message(ValidationError("refund.exceeds_paid"), str_)
+    paid = Decimal("4250")
+    refused = validation_message(
+        ValidationError("proposal.refund_exceeds_paid", paid=paid, currency="USD"), str_
+    )
+    assert str_.money(paid, "USD") in refused
     await case.supplier.wait_for(saying(refused))
     await case.supplier.send("1200")
     await case.supplier.wait_for(saying(str_.t("builder.ask.freight")))
