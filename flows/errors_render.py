@@ -61,7 +61,6 @@ ERROR_KEYS: dict[str, str] = {
     "proposal.ship_by_past": N_("error.proposal.ship_by_past"),
     "bid.exceeds_paid": N_("error.bid.exceeds_paid"),
     "bid.not_positive": N_("error.bid.not_positive"),
-    "proof.file_expected": N_("error.proof.file_expected"),
     "evidence.duplicate": N_("error.evidence.duplicate"),
     "evidence.duplicate_draft": N_("error.evidence.duplicate_draft"),
     "evidence.download_failed": N_("error.evidence.download_failed"),

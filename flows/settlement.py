@@ -31,7 +31,7 @@ from flows.rules.lifecycle import (
     IllegalTransition,
     Role,
 )
-from flows.rules.validation import EvidenceTag, ValidationError
+from flows.rules.validation import EvidenceKind, EvidenceTag
 from flows.services import Services
 from locales.i18n import N_, Translator
 from storage import (
@@ -47,6 +47,8 @@ from storage import (
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
+
+PROOF_REFERENCE_MAX_LEN = 500  # a transfer or tracking reference, with a word or two around it
 
 FULFIL = "ob"  # ob:<id>:d (done) | n (done, no proof) | c (confirm) | x (not done) | k (keep)
 PROOF = "proof"
@@ -206,22 +208,43 @@ async def on_proof(
     user: User,
     tr: Translator,
 ) -> None:
-    """The proof of fulfilment: a photo or document (a refund receipt, a tracking slip)."""
+    """The proof of fulfilment: a photo or document (a refund receipt, a tracking slip), or a
+    typed reference (a transfer or tracking number), which is recorded as a written statement."""
+    reference = None
     if message.text is not None:
-        raise ValidationError("proof.file_expected")
+        reference = inputs.typed_text(message, PROOF_REFERENCE_MAX_LEN)
     duty = await services.db.obligations.get(int(pending.data["obligation_id"]))
     case = await services.db.cases.get(pending.case_id)
     if duty is None or case is None or case.state not in FULFILMENT_STATES:
         await services.db.inputs.clear(user.id, user.id)
         await send(context.bot, user.id, tr.t("obligation.case_moved"))
         return
-    item = checked_file(message, services.settings.claim_policy())
     role = await services.db.cases.role_of(case.id, user.id)
     assert role is not None
-    label = message.caption or tr.t("obligation.proof_label", number=obligation_number(duty.number))
-    evidence = await record_file(
-        services, context.bot, case.id, user.id, role, item, label[:100], EvidenceTag.PAYMENT
-    )
+    label = tr.t("obligation.proof_label", number=obligation_number(duty.number))
+    if reference is not None:
+        evidence = await services.db.evidence.add(
+            case.id,
+            user.id,
+            role,
+            str(EvidenceKind.STATEMENT),
+            label[:100],
+            str(EvidenceTag.PAYMENT),
+            services.clock.now(),
+            text=reference,
+        )
+    else:
+        item = checked_file(message, services.settings.claim_policy())
+        evidence = await record_file(
+            services,
+            context.bot,
+            case.id,
+            user.id,
+            role,
+            item,
+            (message.caption or label)[:100],
+            EvidenceTag.PAYMENT,
+        )
     await _mark_done(services, context.bot, case, duty, user.id, evidence.number)
 
 
