@@ -22,6 +22,7 @@ from flows import (
     blind_bidding,
     escalation,
     proposal_builder,
+    proposal_reasons,
     supplier_invite,
     supplier_join,
     supplier_replace,
@@ -87,6 +88,8 @@ class Judge:
             return False
         code, subject = parts[0], parts[1]
         if code == DECIDE:
+            if len(parts) > 2 and parts[2] == "s":  # Skip the reason: while it is asked
+                return await self._reason_stale(chat_id, subject)
             return await self._proposal_stale(subject)
         if code == FULFIL:
             return await self._obligation_stale(subject, parts[2] if len(parts) > 2 else "")
@@ -116,6 +119,16 @@ class Judge:
         if proposal is None or proposal.status != ProposalStatus.OPEN:
             return True
         return await self._open_case(proposal.case_id) is None
+
+    async def _reason_stale(self, chat_id: int, subject: str) -> bool:
+        """A rejection's reason is asked of a proposal no longer open: its Skip applies until
+        the reason is given or skipped (the pending input in that private chat)."""
+        pending = await self.db.inputs.get(chat_id, chat_id)
+        return (
+            pending is None
+            or pending.kind != proposal_reasons.REJECT_REASON
+            or str(pending.data.get("proposal_id")) != subject
+        )
 
     async def _obligation_stale(self, subject: str, action: str) -> bool:
         obligation_id = parse_id(subject)

@@ -140,6 +140,11 @@ async def test_a_rejected_and_a_countered_proposal_lose_their_buttons(
     assert p1  # P1 had its buttons in the shared chat before
     # The supplier rejects P2: its buttons go too, in Chinese privately and in the shared chat.
     await case.supplier.press(str_.t("button.reject"))
+    # Skip (the reason for the rejection) applies while the reason is asked; once skipped, no
+    # proposal button is left.
+    skip = str_.t("button.skip_reason")
+    await case.supplier.wait_for(showing(skip))
+    await case.supplier.press(skip)
     await _gone(case, case.supplier, [PROPOSAL])
     await _gone(case, case.buyer, [PROPOSAL], chat=case.group)
     assert str_.t("button.accept") not in _labels(case.supplier)
