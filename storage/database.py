@@ -14,6 +14,7 @@ from storage.engine import connect_engine
 from storage.migrator import run_migrations
 from storage.repos import (
     BidRepo,
+    BlobRepo,
     CaseRepo,
     ChatLinkRepo,
     ChatRepo,
@@ -58,6 +59,7 @@ class Database:
         self.bids = BidRepo(engine)
         self.updates = UpdateRepo(engine)
         self.outbox = OutboxRepo(engine)
+        self.blobs = BlobRepo(engine)
         self.sweep = SweepRepo(engine, lifecycle_policy)
 
     @classmethod

@@ -1,6 +1,7 @@
 """Repositories: one class per aggregate, named methods, each call its own transaction."""
 
 from storage.repos.bids import BidRepo
+from storage.repos.blobs import BlobRepo, LegacyFile
 from storage.repos.cases import CaseRepo
 from storage.repos.chat_links import ChatLinkRepo
 from storage.repos.chats import ChatRepo
@@ -20,6 +21,7 @@ from storage.repos.users import UserRepo
 
 __all__ = [
     "BidRepo",
+    "BlobRepo",
     "CaseRepo",
     "ChatLinkRepo",
     "ChatRepo",
@@ -28,6 +30,7 @@ __all__ = [
     "EvidenceRepo",
     "HistoryRepo",
     "InputRepo",
+    "LegacyFile",
     "ObligationRepo",
     "OutboxMessage",
     "OutboxRepo",
