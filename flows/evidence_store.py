@@ -264,7 +264,14 @@ def open_store(spec: StoreSpec, db: Database) -> EvidenceStore:
             raise StoreError(
                 "s3:// needs boto3: pip install 'disputebot[s3]' (or pip install boto3)"
             ) from None
-        client = boto3.client("s3", endpoint_url=spec.endpoint, region_name=spec.region)
+        from botocore.config import Config
+
+        # A few quick retries, not botocore's minute-long connect timeout: a store that does
+        # not answer is a start-up refusal or a failed send, not a hung worker.
+        config = Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3})
+        client = boto3.client(
+            "s3", endpoint_url=spec.endpoint, region_name=spec.region, config=config
+        )
         return S3Store(spec.bucket, spec.prefix, client, spec.endpoint)
     assert spec.folder is not None
     return FolderStore(spec.folder)
