@@ -136,7 +136,7 @@ async def on_startup(
     log.info("starting: %s", where(settings))
     db = await open_database(settings, lifecycle)
     try:
-        files = await evidence_files(settings, db)
+        files = await evidence_files(settings, db, clock)
     except BaseException:
         await db.dispose()
         raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from bot.config import ConfigError, Settings
+from flows.clock import Clock
 from flows.evidence_files import EvidenceFiles
 from flows.evidence_store import EvidenceStore, StoreError, move_legacy_files, open_store
 from flows.rules.lifecycle import LifecyclePolicy
@@ -20,10 +21,10 @@ __all__ = ["evidence_files", "migrate_database", "open_database", "where"]
 log = logging.getLogger(__name__)
 
 
-async def evidence_files(settings: Settings, db: Database) -> EvidenceFiles:
+async def evidence_files(settings: Settings, db: Database, clock: Clock) -> EvidenceFiles:
     """The evidence store, proven usable (a folder created and written to, a bucket reached),
     with the files of rows stored before migration 0010 moved into it."""
-    store = await _store(settings, db)
+    store = await _store(settings, db, clock)
     await _move_legacy(db, store)
     return EvidenceFiles(store)
 
@@ -36,7 +37,7 @@ async def open_database(settings: Settings, lifecycle: LifecyclePolicy) -> Datab
         raise ConfigError(f"DATABASE_URL: {exc}") from None
 
 
-async def migrate_database(settings: Settings) -> None:
+async def migrate_database(settings: Settings, clock: Clock) -> None:
     """`disputebot migrate`: bring the database up to date, and move the evidence files of rows
     stored before migration 0010 (a path on one machine) into the configured store."""
     try:
@@ -45,7 +46,7 @@ async def migrate_database(settings: Settings) -> None:
         raise ConfigError(f"DATABASE_URL: {exc}") from None
     db = await Database.connect(settings.database_url, migrate=False)
     try:
-        await _move_legacy(db, await _store(settings, db))
+        await _move_legacy(db, await _store(settings, db, clock))
     finally:
         await db.dispose()
 
@@ -62,10 +63,10 @@ def where(settings: Settings) -> str:
     return f"database {display_url(settings.database_url)}, {store}"
 
 
-async def _store(settings: Settings, db: Database) -> EvidenceStore:
+async def _store(settings: Settings, db: Database, clock: Clock) -> EvidenceStore:
     name = "EVIDENCE_STORE" if settings.evidence_store else "EVIDENCE_DIR"
     try:
-        store = open_store(settings.store_spec(), db)
+        store = open_store(settings.store_spec(), db, clock)
         await store.check()
     except StoreError as exc:
         raise ConfigError(f"{name}: {exc}") from None

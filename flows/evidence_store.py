@@ -22,11 +22,11 @@ import hashlib
 import logging
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from flows.clock import Clock
 from storage import Database
 
 __all__ = [
@@ -129,8 +129,8 @@ class FolderStore:
 class DatabaseStore:
     """Files in the bot's own database (`evidence_blobs`)."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db, self.clock = db, clock
 
     def describe(self) -> str:
         return "evidence in the database"
@@ -143,7 +143,7 @@ class DatabaseStore:
 
     async def put(self, data: bytes) -> str:
         key = key_of(data)
-        await self.db.blobs.put(key, data, datetime.now(UTC))
+        await self.db.blobs.put(key, data, self.clock.now())
         return key
 
     async def get(self, key: str) -> bytes | None:
@@ -253,10 +253,10 @@ def parse_store_url(value: str | None, default_folder: Path) -> StoreSpec:
     return StoreSpec("folder", folder=Path(text))
 
 
-def open_store(spec: StoreSpec, db: Database) -> EvidenceStore:
+def open_store(spec: StoreSpec, db: Database, clock: Clock) -> EvidenceStore:
     """The store a spec names (not yet checked: see `EvidenceStore.check`)."""
     if spec.kind == "database":
-        return DatabaseStore(db)
+        return DatabaseStore(db, clock)
     if spec.kind == "s3":
         try:
             import boto3

@@ -284,7 +284,7 @@ async def _send_evidence_files(services: Services, bot: Bot, case: Case, tr: Tra
     for item in await services.db.evidence.list(case.id, include_mediator_only=False):
         caption = evidence_line(item, tr)
         try:
-            if item.telegram_file_id is None:
+            if item.telegram_file_id is None and item.store_key is None:
                 await send(bot, case.supplier_id, caption + "\n\n" + (item.text or ""))
             else:
                 await send_evidence_file(services, bot, case.supplier_id, item, caption)

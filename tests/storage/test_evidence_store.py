@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from flows.clock import SystemClock
 from flows.evidence_files import EvidenceFiles
 from flows.evidence_store import (
     DatabaseStore,
@@ -52,7 +53,7 @@ async def store(
     else:
         endpoint = request.getfixturevalue("s3_endpoint")
         url = f"s3://evidence/{tmp_path.name}?endpoint={endpoint}&region={REGION}"
-    opened = open_store(parse_store_url(url, tmp_path / "unused"), db)
+    opened = open_store(parse_store_url(url, tmp_path / "unused"), db, SystemClock())
     await opened.check()
     yield opened
 
@@ -133,16 +134,20 @@ async def test_unreachable_stores_say_why(db: Database, tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="it is a file, not a folder"):
         await FolderStore(blocker).check()
     with s3_server() as endpoint:
-        s3 = open_store(parse_store_url(f"s3://missing?endpoint={endpoint}", tmp_path), db)
+        s3 = open_store(
+            parse_store_url(f"s3://missing?endpoint={endpoint}", tmp_path), db, SystemClock()
+        )
         with pytest.raises(StoreError, match="bucket 'missing' cannot be reached"):
             await s3.check()
-    assert isinstance(open_store(parse_store_url("database:", tmp_path), db), DatabaseStore)
+    assert isinstance(
+        open_store(parse_store_url("database:", tmp_path), db, SystemClock()), DatabaseStore
+    )
 
 
 def test_s3_objects_are_under_the_prefix(s3_endpoint: str, tmp_path: Path) -> None:
     async def put() -> str:
         spec = parse_store_url(f"s3://evidence/cases/?endpoint={s3_endpoint}", tmp_path)
-        return await open_store(spec, None).put(PDF)  # type: ignore[arg-type]
+        return await open_store(spec, None, SystemClock()).put(PDF)  # type: ignore[arg-type]
 
     key = asyncio.run(put())
     listed = client(s3_endpoint).list_objects_v2(Bucket="evidence", Prefix="cases/")
