@@ -131,14 +131,18 @@ async def on_startup(
 ) -> None:
     """Open the database (migrating it), load the catalogs, register the command menus.
 
-    A database or evidence folder the bot cannot use raises `ConfigError` (one line naming
+    A database or evidence store the bot cannot use raises `ConfigError` (one line naming
     the variable) before any update is handled.
     """
     catalogs = Catalogs()
     lifecycle = settings.lifecycle_policy()
-    files = evidence_files(settings)
     log.info("starting: %s", where(settings))
     db = await open_database(settings, lifecycle)
+    try:
+        files = await evidence_files(settings, db, clock)
+    except BaseException:
+        await db.dispose()
+        raise
     services = Services(
         settings=settings,
         db=db,

@@ -67,11 +67,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def _migrate(_: argparse.Namespace) -> int:
     from bot.startup import migrate_database
+    from flows.crash import run_clock
     from storage import display_url
 
     settings = load_settings()
     setup_logging(settings.log_level)
-    asyncio.run(migrate_database(settings))
+    asyncio.run(migrate_database(settings, run_clock()))
     print(f"database is up to date: {display_url(settings.database_url)}")
     return 0
 

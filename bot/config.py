@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from flows.evidence_store import StoreSpec, parse_store_url
 from flows.rules.deadlines import DeadlinePolicy
 from flows.rules.lifecycle import LifecyclePolicy
 from flows.rules.validation import ClaimPolicy
@@ -44,6 +45,9 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     database_url: str = "sqlite:///data/disputebot.db"
     evidence_dir: Path = Path("data/evidence")
+    # Where evidence files are kept (flows/evidence_store.py): a folder (a path or file://...;
+    # unset: EVIDENCE_DIR), `database:` (the bot's own database) or s3://bucket/prefix?endpoint=...
+    evidence_store: str | None = None
     default_language: str = "en"
     default_timezone: str = "UTC"
     log_level: str = "INFO"
@@ -140,6 +144,14 @@ class Settings(BaseSettings):
     def _database(cls, value: str) -> str:
         return to_async_url(value)
 
+    @field_validator("evidence_store")
+    @classmethod
+    def _evidence_store(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parse_store_url(value, Path("."))  # ValueError naming the problem
+        return value.strip()
+
     @field_validator("default_language")
     @classmethod
     def _language(cls, value: str) -> str:
@@ -205,6 +217,10 @@ class Settings(BaseSettings):
             buyer_mediation_after=timedelta(days=self.buyer_mediation_after_days),
             reconsideration_window=timedelta(days=self.reconsideration_days),
         )
+
+    def store_spec(self) -> StoreSpec:
+        """EVIDENCE_STORE parsed (validated at load), EVIDENCE_DIR when it is unset."""
+        return parse_store_url(self.evidence_store, self.evidence_dir)
 
     def require_token(self) -> str:
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():

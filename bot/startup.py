@@ -7,26 +7,26 @@ problem, the database shown without its password.
 
 from __future__ import annotations
 
-from pathlib import Path
+import logging
 
 from bot.config import ConfigError, Settings
+from flows.clock import Clock
 from flows.evidence_files import EvidenceFiles
+from flows.evidence_store import EvidenceStore, StoreError, move_legacy_files, open_store
 from flows.rules.lifecycle import LifecyclePolicy
 from storage import Database, DatabaseUnavailable, display_url, migrate
 
 __all__ = ["evidence_files", "migrate_database", "open_database", "where"]
 
+log = logging.getLogger(__name__)
 
-def evidence_files(settings: Settings) -> EvidenceFiles:
-    """The evidence store, its folder created and proven writable."""
-    files = EvidenceFiles(settings.evidence_dir)
-    try:
-        files.check_writable()
-    except OSError as exc:
-        raise ConfigError(
-            f"EVIDENCE_DIR: cannot write to {files.root.absolute()}: {_why(exc, files.root)}"
-        ) from None
-    return files
+
+async def evidence_files(settings: Settings, db: Database, clock: Clock) -> EvidenceFiles:
+    """The evidence store, proven usable (a folder created and written to, a bucket reached),
+    with the files of rows stored before migration 0010 moved into it."""
+    store = await _store(settings, db, clock)
+    await _move_legacy(db, store)
+    return EvidenceFiles(store)
 
 
 async def open_database(settings: Settings, lifecycle: LifecyclePolicy) -> Database:
@@ -37,26 +37,48 @@ async def open_database(settings: Settings, lifecycle: LifecyclePolicy) -> Datab
         raise ConfigError(f"DATABASE_URL: {exc}") from None
 
 
-async def migrate_database(settings: Settings) -> None:
-    """`disputebot migrate`: bring the database up to date."""
+async def migrate_database(settings: Settings, clock: Clock) -> None:
+    """`disputebot migrate`: bring the database up to date, and move the evidence files of rows
+    stored before migration 0010 (a path on one machine) into the configured store."""
     try:
         await migrate(settings.database_url)
     except DatabaseUnavailable as exc:
         raise ConfigError(f"DATABASE_URL: {exc}") from None
+    db = await Database.connect(settings.database_url, migrate=False)
+    try:
+        await _move_legacy(db, await _store(settings, db, clock))
+    finally:
+        await db.dispose()
 
 
 def where(settings: Settings) -> str:
-    """The database (password hidden) and the evidence folder, for the start-up log."""
-    return (
-        f"database {display_url(settings.database_url)}, "
-        f"evidence folder {settings.evidence_dir.absolute()}"
-    )
+    """The database (password hidden) and the evidence store, for the start-up log."""
+    spec = settings.store_spec()
+    if spec.kind == "folder" and spec.folder is not None:
+        store = f"evidence folder {spec.folder.absolute()}"
+    elif spec.kind == "s3":
+        store = f"evidence in s3://{spec.bucket}/{spec.prefix}"
+    else:
+        store = "evidence in the database"
+    return f"database {display_url(settings.database_url)}, {store}"
 
 
-def _why(exc: OSError, root: Path) -> str:
-    if root.exists() and not root.is_dir():
-        return "it is a file, not a folder"
-    reason = exc.strerror or str(exc)
-    if exc.filename and Path(exc.filename) != root:
-        return f"{reason}: {exc.filename}"
-    return reason
+async def _store(settings: Settings, db: Database, clock: Clock) -> EvidenceStore:
+    name = "EVIDENCE_STORE" if settings.evidence_store else "EVIDENCE_DIR"
+    try:
+        store = open_store(settings.store_spec(), db, clock)
+        await store.check()
+    except StoreError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+    return store
+
+
+async def _move_legacy(db: Database, store: EvidenceStore) -> None:
+    moved, left = await move_legacy_files(db, store)
+    if moved:
+        log.info("moved %d evidence file(s) into the %s", moved, store.describe())
+    if left:
+        log.error(
+            "%d evidence file(s) stored before the evidence store could not be moved (see above)",
+            left,
+        )

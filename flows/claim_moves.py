@@ -182,7 +182,7 @@ async def add_pending_evidence(
             mime_type=pending.get("mime_type"),
             size=stored.size if stored is not None else pending.get("size"),
             sha256=stored.sha256 if stored is not None else None,
-            stored_path=str(stored.path) if stored is not None else None,
+            store_key=stored.key if stored is not None else None,
         )
     except DuplicateEvidence as duplicate:
         # The same file became evidence since it arrived: drop this copy, keep the rest.

@@ -44,7 +44,7 @@ async def store_evidence_files(services: Services, bot: Any, case: Case) -> list
             failed.append(item.number)
             continue
         await services.db.evidence.mark_stored(
-            item.id, stored.sha256, stored.size, str(stored.path), services.clock.now()
+            item.id, stored.sha256, stored.size, stored.key, services.clock.now()
         )
     return failed
 

@@ -1,61 +1,47 @@
-"""Stored copies of evidence files: downloaded from Telegram, kept content-addressed.
+"""Stored copies of evidence files: downloaded from Telegram, kept in the evidence store.
 
-The path of a file is derived from its SHA-256, so the same file stored twice takes the place
-of one, and a stored copy can always be checked against the hash in the case history.
-`check_writable` runs at start-up: a folder the bot cannot write to would otherwise be found
-only when a buyer's evidence fails to save.
+The store (`flows/evidence_store.py`, chosen by EVIDENCE_STORE) is content-addressed: a file's
+key is its SHA-256, so the same file stored twice takes the place of one, and a stored copy is
+checked against the hash in the case history whenever it is read back (`load`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from telegram import Bot
+
+from flows.evidence_store import EvidenceStore, key_of
+
+__all__ = ["EvidenceFiles", "StoredFile"]
 
 
 @dataclass(frozen=True)
 class StoredFile:
     sha256: str
     size: int
-    path: Path
+    key: str  # the file's key in the store (its SHA-256)
 
 
 class EvidenceFiles:
-    """Content-addressed storage under `EVIDENCE_DIR`: `<root>/ab/abcdef...`."""
+    """The bot's evidence files, in one store shared by every worker."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def check_writable(self) -> None:
-        """Create the folder if needed and write (and remove) a file in it; OSError if not."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=self.root, prefix=".write-check-"):
-            pass
-
-    def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256
+    def __init__(self, store: EvidenceStore) -> None:
+        self.store = store
 
     async def store_bytes(self, data: bytes) -> StoredFile:
-        digest = hashlib.sha256(data).hexdigest()
-        target = self.path_for(digest)
-        await asyncio.to_thread(self._write, target, data)
-        return StoredFile(digest, len(data), target)
-
-    @staticmethod
-    def _write(target: Path, data: bytes) -> None:
-        if target.exists():
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(target)
+        key = await self.store.put(data)
+        return StoredFile(key_of(data), len(data), key)
 
     async def download(self, bot: Bot, file_id: str) -> StoredFile:
         """Fetch a file from Telegram (at most 20 MB, the Bot API's limit) and store it."""
         telegram_file = await bot.get_file(file_id)
         data = bytes(await telegram_file.download_as_bytearray())
         return await self.store_bytes(data)
+
+    async def load(self, key: str, sha256: str) -> bytes | None:
+        """The stored file, or None if the store lacks it or holds other bytes under its key."""
+        data = await self.store.get(key)
+        if data is None or key_of(data) != sha256.lower():
+            return None
+        return data

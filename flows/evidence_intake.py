@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from telegram import Bot, Message
@@ -93,11 +92,12 @@ def checked_file(message: Message, policy: ClaimPolicy) -> IncomingFile:
 
 def stored_to_json(stored: StoredFile) -> dict[str, Any]:
     """A stored copy, for a pending input or a draft answer (kept until the item is added)."""
-    return {"sha256": stored.sha256, "size": stored.size, "path": str(stored.path)}
+    return {"sha256": stored.sha256, "size": stored.size, "key": stored.key}
 
 
 def stored_from_json(data: dict[str, Any]) -> StoredFile:
-    return StoredFile(str(data["sha256"]), int(data["size"]), Path(data["path"]))
+    # Inputs saved before the evidence store held a "path" instead: the key is the SHA-256.
+    return StoredFile(str(data["sha256"]), int(data["size"]), str(data.get("key", data["sha256"])))
 
 
 def already_evidence(case: Case | None, number: int) -> ValidationError:
@@ -157,7 +157,7 @@ async def record_file(
             mime_type=item.mime_type,
             size=stored.size,
             sha256=stored.sha256,
-            stored_path=str(stored.path),
+            store_key=stored.key,
         )
     except DuplicateEvidence as duplicate:  # added by someone else since it was fetched
         case = await services.db.cases.get(case_id)

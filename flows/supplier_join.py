@@ -29,6 +29,7 @@ from flows.audience import for_case, for_user, to_user
 from flows.chat_links import send_chat_link_if_waiting
 from flows.claim_render import case_number, evidence_line, render_summary
 from flows.common import keyboard, pack, parse_id, unpack
+from flows.evidence_send import send_evidence_file
 from flows.logs import bind_case
 from flows.messaging import clear_buttons, send
 from flows.outbox import after_commit, deliver_pending
@@ -283,15 +284,13 @@ async def _send_evidence_files(services: Services, bot: Bot, case: Case, tr: Tra
     for item in await services.db.evidence.list(case.id, include_mediator_only=False):
         caption = evidence_line(item, tr)
         try:
-            if item.telegram_file_id is None:
+            if item.telegram_file_id is None and item.store_key is None:
                 await send(bot, case.supplier_id, caption + "\n\n" + (item.text or ""))
-            elif item.kind == "photo":
-                await bot.send_photo(case.supplier_id, item.telegram_file_id, caption=caption)
             else:
-                await bot.send_document(case.supplier_id, item.telegram_file_id, caption=caption)
-        except TelegramError as exc:
+                await send_evidence_file(services, bot, case.supplier_id, item, caption)
+        except (TelegramError, LookupError) as exc:
             # One file that cannot be sent must not keep back the others, nor the buyer's news.
-            log.warning("evidence E%s not delivered to the supplier: %s", item.number, exc.message)
+            log.warning("evidence E%s not delivered to the supplier: %s", item.number, exc)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:

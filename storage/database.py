@@ -14,6 +14,7 @@ from storage.engine import connect_engine
 from storage.migrator import run_migrations
 from storage.repos import (
     BidRepo,
+    BlobRepo,
     ButtonRepo,
     CaseRepo,
     ChatLinkRepo,
@@ -60,6 +61,7 @@ class Database:
         self.updates = UpdateRepo(engine)
         self.outbox = OutboxRepo(engine)
         self.buttons = ButtonRepo(engine)
+        self.blobs = BlobRepo(engine)
         self.sweep = SweepRepo(engine, lifecycle_policy)
 
     @classmethod

@@ -138,7 +138,7 @@ class Evidence:
     mime_type: str | None
     size: int | None
     sha256: str | None  # set once the file is stored
-    stored_path: str | None
+    store_key: str | None  # its key in the evidence store (the SHA-256), once stored
     mediator_only: bool
     created_at: datetime
     stored_at: datetime | None

@@ -170,7 +170,7 @@ def evidence_from_row(row: Row) -> Evidence:
         mime_type=_opt_str(row["mime_type"]),
         size=_opt_int(row["size"]),
         sha256=_opt_str(row["sha256"]),
-        stored_path=_opt_str(row["stored_path"]),
+        store_key=_opt_str(row["store_key"]),
         mediator_only=bool(row["mediator_only"]),
         created_at=_dt(row["created_at"]),
         stored_at=_opt_dt(row["stored_at"]),

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -36,6 +37,7 @@ __all__ = [
     "deadlines",
     "drafts",
     "evidence",
+    "evidence_blobs",
     "handled_updates",
     "history_events",
     "invite_tokens",
@@ -129,7 +131,10 @@ evidence = Table(
     Column("mime_type", Text, nullable=True),
     Column("size", BigInteger, nullable=True),
     Column("sha256", String(64), nullable=True),
+    # Before 0010: the file's path on the machine that stored it; `disputebot migrate` moves
+    # the file into the evidence store and clears it. New rows never set it.
     Column("stored_path", Text, nullable=True),
+    Column("store_key", String(64), nullable=True),  # 0010: the file's key in the store
     Column("mediator_only", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("stored_at", UTCDateTime, nullable=True),
@@ -406,4 +411,17 @@ button_messages = Table(
     Column("buttons", JSONDocument, nullable=False),  # [[[label, data], ...], ...]
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("chat_id", "message_id"),
+)
+
+# ---------------------------------------------------------------- 0010: the evidence store
+
+evidence_blobs = Table(
+    "evidence_blobs",
+    metadata,
+    # The evidence files themselves when EVIDENCE_STORE is `database:` (flows/evidence_store.py):
+    # content-addressed, the key is the SHA-256 of `data`; written once, never changed.
+    Column("key", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )

@@ -19,8 +19,16 @@ DAY = 24 * 3600
 class BotProcess:
     """`python -m bot run` against the in-test sandbox, on one database, started many times."""
 
-    def __init__(self, sandbox: Sandbox, server: SandboxServer, url: str, tmp: Path) -> None:
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        server: SandboxServer,
+        url: str,
+        tmp: Path,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.sandbox, self.server, self.url, self.tmp = sandbox, server, url, tmp
+        self.env = env or {}  # more settings, e.g. EVIDENCE_STORE
         self.process: asyncio.subprocess.Process | None = None
         self.runs = 0
 
@@ -36,6 +44,7 @@ class BotProcess:
             "SWEEP_INTERVAL_SECONDS": "1",
             "DISPUTEBOT_CRASH_AT": crash_at,
             "DISPUTEBOT_CLOCK_OFFSET_SECONDS": str(offset_days * DAY),
+            **self.env,
         }
         log = (self.tmp / f"run{self.runs}.log").open("wb")  # a pipe could fill up and block
         self.process = await asyncio.create_subprocess_exec(

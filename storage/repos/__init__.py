@@ -1,6 +1,7 @@
 """Repositories: one class per aggregate, named methods, each call its own transaction."""
 
 from storage.repos.bids import BidRepo
+from storage.repos.blobs import BlobRepo, LegacyFile
 from storage.repos.buttons import ButtonRepo
 from storage.repos.cases import CaseRepo
 from storage.repos.chat_links import ChatLinkRepo
@@ -21,6 +22,7 @@ from storage.repos.users import UserRepo
 
 __all__ = [
     "BidRepo",
+    "BlobRepo",
     "ButtonRepo",
     "CaseRepo",
     "ChatLinkRepo",
@@ -30,6 +32,7 @@ __all__ = [
     "EvidenceRepo",
     "HistoryRepo",
     "InputRepo",
+    "LegacyFile",
     "ObligationRepo",
     "OutboxMessage",
     "OutboxRepo",

@@ -48,17 +48,17 @@ class EvidenceRepo(Repo):
         size: int | None = None,
         mediator_only: bool = False,
         sha256: str | None = None,
-        stored_path: str | None = None,
+        store_key: str | None = None,
     ) -> Evidence:
         """Record a new item with the next number of the case (event "evidence.added").
 
-        With `sha256` and `stored_path` the file is already stored: the item is recorded as
+        With `sha256` and `store_key` the file is already stored: the item is recorded as
         stored in the same transaction (event "evidence.stored"), unless that file is already
         evidence of the case (DuplicateEvidence, nothing recorded). The event carries no
         statement text for mediator-only items.
         """
-        if (sha256 is None) != (stored_path is None):
-            raise ValueError("sha256 and stored_path come together")
+        if (sha256 is None) != (store_key is None):
+            raise ValueError("sha256 and store_key come together")
         digest = sha256.lower() if sha256 is not None else None
 
         async def attempt() -> Evidence:
@@ -91,7 +91,7 @@ class EvidenceRepo(Repo):
                                 mime_type=mime_type,
                                 size=size,
                                 sha256=digest,
-                                stored_path=stored_path,
+                                store_key=store_key,
                                 mediator_only=mediator_only,
                                 created_at=now,
                                 stored_at=now if digest is not None else None,
@@ -197,7 +197,7 @@ class EvidenceRepo(Repo):
             return evidence_from_row(row)
 
     async def mark_stored(
-        self, evidence_id: int, sha256: str, size: int, stored_path: str, now: datetime
+        self, evidence_id: int, sha256: str, size: int, store_key: str, now: datetime
     ) -> Evidence:
         """Record that the file is stored, with its hash (event "evidence.stored").
 
@@ -215,7 +215,7 @@ class EvidenceRepo(Repo):
                             evidence.c.sha256.is_(None),
                             evidence.c.removed_at.is_(None),
                         )
-                        .values(sha256=sha256, size=size, stored_path=stored_path, stored_at=now)
+                        .values(sha256=sha256, size=size, store_key=store_key, stored_at=now)
                         .returning(*evidence.c)
                     )
                 )

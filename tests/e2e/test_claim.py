@@ -7,7 +7,6 @@ import hashlib
 import re
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -55,8 +54,8 @@ async def test_full_claim_is_filed_with_stored_evidence(
         (2, "document", "contract"),
     ]
     for item in evidence:
-        assert item.sha256 and item.stored_path and item.telegram_file_id
-        data = Path(item.stored_path).read_bytes()
+        assert item.sha256 and item.store_key == item.sha256 and item.telegram_file_id
+        data = (bot.settings.evidence_dir / item.sha256[:2] / item.sha256).read_bytes()
         assert hashlib.sha256(data).hexdigest() == item.sha256 and len(data) == item.size
     assert (await db.history.verify(case.id)).ok
 

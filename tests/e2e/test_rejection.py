@@ -7,14 +7,12 @@ reason goes on the record and to the supplier in Chinese; Skip leaves none.
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.buttons_off import take_off
 from bot.demo_dispute import counter_propose_partial_refund
 from bot.sandbox import Sandbox
 from flows.clock import FrozenClock
 from locales.i18n import Catalogs
-from tests.e2e.conftest import BotHarness
+from tests.e2e.conftest import BotHarness, eventually
 from tests.e2e.dispute_steps import Case, open_case, saying, showing
 
 REASON = "800 does not cover the 120 broken speakers."
@@ -53,9 +51,7 @@ async def test_a_rejection_is_answered_and_its_optional_reason_reaches_the_propo
         rows = await bot.services.db.buttons.all()
         return any(r.message_id == question.message_id for r in rows)
 
-    async with asyncio.timeout(10):
-        while not await recorded():
-            await asyncio.sleep(0.02)
+    await eventually(recorded)
     await take_off(bot.services, bot.app.bot)
     [now] = [e for e in case.buyer.transcript() if e.message_id == question.message_id]
     assert now.button_texts == [btr.t("button.skip_reason")]

@@ -19,6 +19,7 @@ import pytest
 
 from bot.sandbox import Sandbox, SandboxServer
 from tests.e2e.conftest import TOKEN
+from tests.s3_server import s3_server
 from tests.storage.dbs import (
     fresh_postgres_url,
     in_ci,
@@ -120,6 +121,8 @@ def _with_password(url: str) -> str:
         ("TELEGRAM_BOT_TOKEN", "not-a-token", "digits"),
         ("TELEGRAM_BOT_TOKEN", "987654:", "digits"),
         ("NEGOTIATION_DAYS", "9", "NEGOTIATION_CAP_DAYS (8)"),
+        ("EVIDENCE_STORE", "ftp://files/evidence", "unknown kind 'ftp'"),
+        ("EVIDENCE_STORE", "s3://?endpoint=http://127.0.0.1:1", "s3:// needs a bucket"),
     ],
 )
 async def test_a_bad_value_is_refused_in_one_line(
@@ -164,6 +167,22 @@ async def test_an_evidence_folder_that_cannot_be_written_is_refused(
     )
     line = assert_refused(outcome, "EVIDENCE_DIR")
     assert str(tmp_path / "taken" / "evidence") in line
+
+
+async def test_an_unreachable_evidence_store_is_refused(
+    sandbox: Sandbox, server: SandboxServer, tmp_path: Path
+) -> None:
+    # Nothing listens on port 1; then a server that answers but has no such bucket.
+    outcome = await run_bot(
+        sandbox, server, tmp_path, EVIDENCE_STORE="s3://evidence?endpoint=http://127.0.0.1:1"
+    )
+    line = assert_refused(outcome, "EVIDENCE_STORE")
+    assert "bucket 'evidence' cannot be reached" in line
+    with s3_server() as endpoint:
+        store = f"s3://missing/cases?endpoint={endpoint}"
+        outcome = await run_bot(sandbox, server, tmp_path, EVIDENCE_STORE=store)
+    line = assert_refused(outcome, "EVIDENCE_STORE")
+    assert "bucket 'missing' cannot be reached" in line
 
 
 async def test_a_sqlite_path_that_cannot_be_created_is_refused(

@@ -103,7 +103,7 @@ async def test_stored_items_stay(db: Database, now: datetime) -> None:
     case = await draft_case(db, now)
     item = await db.evidence.add(case.id, BUYER, Role.BUYER, "photo", "x", "defect", now)
     stored = await db.evidence.mark_stored(item.id, SHA.upper(), 2048, "cases/1/E1.jpg", now)
-    assert (stored.sha256, stored.size, stored.stored_path, stored.stored_at) == (
+    assert (stored.sha256, stored.size, stored.store_key, stored.stored_at) == (
         SHA,
         2048,
         "cases/1/E1.jpg",
@@ -156,9 +156,9 @@ async def test_a_stored_file_is_evidence_of_a_case_once(db: Database, now: datet
     case = await submitted_case(db, now)
     other = await submitted_case(db, now)
     first = await db.evidence.add(
-        case.id, BUYER, Role.BUYER, "photo", "x", "defect", now, sha256=SHA.upper(), stored_path="p"
+        case.id, BUYER, Role.BUYER, "photo", "x", "defect", now, sha256=SHA.upper(), store_key="p"
     )
-    assert (first.sha256, first.stored_path, first.stored_at) == (SHA, "p", now)
+    assert (first.sha256, first.store_key, first.stored_at) == (SHA, "p", now)
     kinds = [e.kind for e in await db.history.list(case.id)][-2:]
     assert kinds == ["evidence.added", "evidence.stored"]
     assert await db.evidence.with_file(case.id, SHA.upper()) == first
@@ -174,13 +174,13 @@ async def test_a_stored_file_is_evidence_of_a_case_once(db: Database, now: datet
             "other",
             now,
             sha256=SHA,
-            stored_path="p",
+            store_key="p",
         )
     assert refused.value.number == 1 and refused.value.case_id == case.id
     assert len(await db.history.list(case.id)) == before  # nothing recorded
     # Another case may hold the same file; statements (no file) are never duplicates.
     await db.evidence.add(
-        other.id, BUYER, Role.BUYER, "photo", "x", "defect", now, sha256=SHA, stored_path="p"
+        other.id, BUYER, Role.BUYER, "photo", "x", "defect", now, sha256=SHA, store_key="p"
     )
     await db.evidence.add(case.id, BUYER, Role.BUYER, "statement", "s", "other", now, text="t")
     with pytest.raises(ValueError, match="together"):
@@ -195,7 +195,7 @@ async def test_two_workers_adding_one_file_at_once_get_one_item(
     outcomes = await asyncio.gather(
         *(
             worker.evidence.add(
-                case.id, who, role, "photo", "same", "defect", now, sha256=SHA, stored_path="p"
+                case.id, who, role, "photo", "same", "defect", now, sha256=SHA, store_key="p"
             )
             for worker, who, role in [
                 (db, BUYER, Role.BUYER),
