@@ -16,7 +16,7 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.errors import on_error
 from bot.scheduler import start_scheduler
-from bot.startup import evidence_files, open_database, where
+from bot.startup import check_staff_chat, evidence_files, open_database, where
 from bot.telegram_bot import build_bot
 from bot.update_processor import PerChatUpdateProcessor
 from flows import (
@@ -31,6 +31,7 @@ from flows import (
     group_evidence,
     group_help,
     inputs,
+    mediator_pool,
     obligation_dispute,
     proposal_builder,
     proposal_reasons,
@@ -88,6 +89,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         proposals,
         settlement,
         escalation,
+        mediator_pool,
         blind_bidding,
         cases,
         group_help,
@@ -135,6 +137,7 @@ async def on_startup(
     lifecycle = settings.lifecycle_policy()
     files = evidence_files(settings)
     log.info("starting: %s", where(settings))
+    await check_staff_chat(application.bot, settings)
     db = await open_database(settings, lifecycle)
     services = Services(
         settings=settings,

@@ -24,6 +24,7 @@ from storage.repos import (
     InputRepo,
     ObligationRepo,
     OutboxRepo,
+    PoolRepo,
     ProposalRepo,
     SupplierRepo,
     SweepRepo,
@@ -59,6 +60,7 @@ class Database:
         self.updates = UpdateRepo(engine)
         self.outbox = OutboxRepo(engine)
         self.sweep = SweepRepo(engine, lifecycle_policy)
+        self.pool = PoolRepo(engine)
 
     @classmethod
     async def connect(

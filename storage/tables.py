@@ -43,6 +43,7 @@ __all__ = [
     "obligations",
     "outbox",
     "pending_inputs",
+    "pool_posts",
     "proposals",
     "users",
 ]
@@ -389,4 +390,17 @@ counters = Table(
     # database sequence, so that a filing rolled back gives its number back: no gaps.
     Column("name", String(32), primary_key=True),
     Column("value", Integer, nullable=False),
+)
+
+pool_posts = Table(  # 0012: an escalated case's post in the mediators' staff chat
+    "pool_posts",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True, autoincrement=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("thread_id", BigInteger, nullable=True),  # its forum topic, when the chat is a forum
+    Column("message_id", BigInteger, nullable=True),
+    Column("posted_at", UTCDateTime, nullable=True),
+    # The case's version when posted: a case handed back since (a newer version, untaken) is
+    # owed a new post.
+    Column("case_version", Integer, nullable=True),
 )

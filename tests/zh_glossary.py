@@ -36,7 +36,9 @@ SPACED = frozenset(
         "case",
         "currency",
         "current",
+        "count",
         "date",
+        "days",
         "decimals",
         "due",
         "example",
@@ -69,6 +71,7 @@ SPACED = frozenset(
         "round",
         "rounds",
         "size",
+        "supplier",
         "symbol",
         "total",
         "update",
@@ -88,9 +91,11 @@ FREE = frozenset(
         "items",
         "kind",
         "label",
+        "languages",
         "line",
         "obligations",
         "outcome",
+        "outcomes",
         "product",
         "reason",
         "state",
@@ -100,6 +105,7 @@ FREE = frozenset(
         "text",
         "title",
         "what",
+        "why",
     }
 )
 
