@@ -18,7 +18,7 @@ from typing import ClassVar, TypeVar
 
 from flows.common import CALLBACK_LIMIT, ROW_ID_MAX, SEPARATOR, parse_id
 
-__all__ = ["Callback", "MediatorCard", "TakeCase", "button", "decode", "encode", "pattern"]
+__all__ = ["Callback", "TakeCase", "button", "decode", "encode", "pattern"]
 
 
 class Callback:
@@ -85,13 +85,5 @@ def pattern(kind: type[Callback]) -> str:
 @dataclasses.dataclass(frozen=True)
 class TakeCase(Callback):
     """A mediator of the pool takes an escalated case (the staff chat's Take button)."""
-
-    case_id: int
-
-
-@button("mcd")
-@dataclasses.dataclass(frozen=True)
-class MediatorCard(Callback):
-    """The case's mediator asks for the context card (and a new link into the chat) again."""
 
     case_id: int

@@ -3,12 +3,13 @@ typed callback codec of the mediators' buttons."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.config import ConfigError, load_settings
-from flows.callbacks import MediatorCard, TakeCase, decode, encode, pattern
+from flows.callbacks import Callback, TakeCase, button, decode, encode, pattern
 from flows.rules.deadlines import DeadlinePolicy
 from flows.rules.lifecycle import DeadlineKind
 from flows.rules.working_days import WorkingDays
@@ -66,7 +67,25 @@ def test_staff_chat_settings() -> None:
 def test_callback_codec_round_trip_and_refusals() -> None:
     assert encode(TakeCase(42)) == "mt:42"
     assert decode("mt:42", TakeCase) == TakeCase(42)
-    assert decode(encode(MediatorCard(7)), MediatorCard) == MediatorCard(7)
-    for bad in ("mt:", "mt:x", "mt:²", "mt:-1", "mt:1:2", "mcd:42", "", None, "mt:" + "9" * 30):
+    assert decode(encode(_Pair(7, 8)), _Pair) == _Pair(7, 8)
+    for bad in ("mt:", "mt:x", "mt:²", "mt:-1", "mt:1:2", "zzt:42", "", None, "mt:" + "9" * 30):
         assert decode(bad, TakeCase) is None, bad
+    assert decode("mt:42", _Pair) is None  # another kind's data is not this kind's
     assert pattern(TakeCase) == "^mt:"
+    with pytest.raises(ValueError, match="duplicate"):
+        button("mt")(_Pair)
+    with pytest.raises(ValueError, match="64 bytes"):
+        encode(_Long(10**70))
+
+
+@button("zzt")
+@dataclasses.dataclass(frozen=True)
+class _Pair(Callback):
+    first: int
+    second: int
+
+
+@button("zzl")
+@dataclasses.dataclass(frozen=True)
+class _Long(Callback):
+    value: int
