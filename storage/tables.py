@@ -400,7 +400,5 @@ pool_posts = Table(  # 0012: an escalated case's post in the mediators' staff ch
     Column("thread_id", BigInteger, nullable=True),  # its forum topic, when the chat is a forum
     Column("message_id", BigInteger, nullable=True),
     Column("posted_at", UTCDateTime, nullable=True),
-    # The case's version when posted: a case handed back since (a newer version, untaken) is
-    # owed a new post.
-    Column("case_version", Integer, nullable=True),
+    Column("case_version", Integer, nullable=True),  # older than the case's: a post is owed
 )

@@ -218,3 +218,39 @@ async def test_an_untaken_case_reminds_the_pool_and_then_tells_the_parties(
     )
     await maria.send("/queue", staff)
     await maria.wait_for(containing(line), chat=staff)
+
+
+async def test_a_stranger_with_the_mediators_link_is_refused_and_the_mediator_gets_a_new_one(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case = await _escalated(bot, sandbox, catalogs, clock)
+    staff = _staff(sandbox)
+    li = _mediator(sandbox, "Li")
+    ltr = translator(catalogs, li)
+    take = " / ".join(
+        t.t("button.take_case") for t in (translator(catalogs, _mediator(sandbox, "Maria")), ltr)
+    )
+    await li.wait_for(lambda e: take in e.button_texts, chat=staff)
+    await li.press(take, staff)
+    first = LINK.search((await li.wait_for(lambda e: "t.me/+" in e.text)).text)
+    assert first is not None
+    eve = sandbox.user("Eve", language_code="en")
+    await eve.open_link(first.group(0))
+    await case.buyer.wait_for(
+        lambda e: case.btr.t("group.stranger_removed", name="Eve") in e.text, chat=case.group
+    )
+    assert eve.id not in case.group.members
+    told = ltr.t("chatlink.used_by_other", name="Eve", number=case.number, id=case.filed_number)
+    notice = await li.wait_for(saying(told))
+    await li.press(ltr.t("button.chat_link"), message=notice.message_id)
+    second = await li.wait_for(lambda e: e.message_id > notice.message_id and "t.me/+" in e.text)
+    url = LINK.search(second.text)
+    assert url is not None and url.group(0) != first.group(0)
+    assert await li.open_link(url.group(0)) == "joined"
+
+    def joined(tr: Translator) -> str:
+        return tr.t("mediator.joined_chat", name=li.full_name, number=case.number)
+
+    await case.supplier.wait_for(
+        lambda e: joined(case.btr) in e.text and joined(case.str_) in e.text, chat=case.group
+    )
