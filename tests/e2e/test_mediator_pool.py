@@ -28,10 +28,8 @@ from flows.rules.lifecycle import CaseState, DeadlineKind
 from flows.rules.validation import Category
 from flows.sweep import sweep
 from locales.i18n import Catalogs, Translator
-from tests.e2e.conftest import TOKEN, BotHarness, press_data, translator
+from tests.e2e.conftest import STAFF_TITLE, TOKEN, BotHarness, press_data, staff_chat, translator
 from tests.e2e.dispute_steps import Case, containing, open_case, recorded, saying
-
-STAFF_TITLE = "Mediators"
 
 
 def _staff(sandbox: Sandbox) -> SandboxChat:
@@ -45,11 +43,10 @@ def _mediator(sandbox: Sandbox, name: str) -> SandboxUser:
 @pytest.fixture
 def settings(server: SandboxServer, sandbox: Sandbox, tmp_path: Path) -> Settings:
     """A forum staff chat with two mediators, the bot an administrator who manages topics."""
-    li = sandbox.user("Li", language_code="zh-hans")
-    maria = sandbox.user("Maria", language_code="en")
-    staff = sandbox.group(STAFF_TITLE, li, members=[maria], forum=True)
-    rights = staff.full_rights({"can_manage_topics": True, "can_invite_users": True})
-    staff.member_states[sandbox.bot_id] = MemberState(sandbox.bot_id, "administrator", rights)
+    staff = staff_chat(sandbox, forum=True)
+    for name, language in (("Li", "zh-hans"), ("Maria", "en")):
+        user = sandbox.user(name, language_code=language)
+        staff.member_states[user.id] = MemberState(user.id, "member")
     return load_settings(
         telegram_bot_token=TOKEN,
         telegram_api_url=server.url,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.config import Settings
 from bot.sandbox import Sandbox, SandboxServer
 from bot.sandbox.state import MemberState
 from flows.clock import FrozenClock
@@ -38,6 +39,17 @@ async def test_a_forum_staff_chat_needs_the_right_to_manage_topics(
 
 
 async def test_without_a_staff_chat_escalation_says_nobody_will_mediate(
+    settings: Settings, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    harness = BotHarness(settings.model_copy(update={"mediator_chat_id": None}), clock, sandbox)
+    await harness.start()
+    try:
+        await _nobody_will_mediate(harness, sandbox, catalogs, clock)
+    finally:
+        await harness.stop()
+
+
+async def _nobody_will_mediate(
     bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
 ) -> None:
     case = await in_negotiation(bot, sandbox, catalogs, clock)
