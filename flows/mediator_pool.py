@@ -90,7 +90,7 @@ async def _post_text(services: Services, case: Case, due: datetime | None) -> An
             number=case_number(case),
             category=tr.t(CATEGORY_KEYS[Category(claim["category"])]),
             amount=tr.money(Decimal(str(claim["amount"])), str(claim["currency"])),
-            days=age,
+            age=tr.tn("pool.age", "pool.age.plural", age),
             why=why_text(tr, events),
             languages=languages,
             due=tr.datetime(due) if due else "—",

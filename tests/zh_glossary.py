@@ -30,6 +30,7 @@ LABEL, TAG = "标签", "分类"  # the two words the claim form must never mix u
 # Asia/Shanghai) and user names, which may be Latin (Anna): one space next to Chinese.
 SPACED = frozenset(
     {
+        "age",
         "amount",
         "available_from",
         "buyer",
