@@ -20,7 +20,13 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
 
 from flows.audience import DIVIDER, for_case, parties
 from flows.callbacks import TakeCase, decode, encode, pattern
@@ -41,6 +47,9 @@ log = logging.getLogger(__name__)
 STAFF_LANGUAGES = ("en", "zh_Hans")  # the staff chat is shared: its posts carry both
 MEMBERS = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 REASON_LIMIT = 500
+# The mediators' own commands: not in the parties' menus and help (they are told of them in
+# the staff chat's posts and the hand-back usage line).
+MEDIATOR_COMMANDS = frozenset({"handback", "queue"})
 LANGUAGE_KEYS = {"en": N_("language.name.en"), "zh_Hans": N_("language.name.zh_Hans")}
 
 
@@ -331,6 +340,6 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CallbackQueryHandler(on_take, pattern=pattern(TakeCase)),
-        CommandHandler("handback", on_hand_back),
-        CommandHandler("queue", on_queue),
+        CommandHandler("handback", on_hand_back, filters.ChatType.PRIVATE),
+        CommandHandler("queue", on_queue, filters.ChatType.GROUPS),
     ]
