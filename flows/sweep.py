@@ -101,7 +101,9 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
     now = services.clock.now()
     key = REMINDER_KEYS[deadline.kind]
     moment = deadline.next_reminder_at
-    pooled = deadline.kind in POOL_REMINDER_KEYS
+    # A case back in mediation that still has its mediator (a settlement they brokered, then
+    # disputed) is not the pool's to take.
+    pooled = deadline.kind in POOL_REMINDER_KEYS and case.mediator_id is None
     news = [
         await for_user(  # each party reminded privately
             services,
@@ -202,7 +204,7 @@ async def _recorded_news(services: Services, case: Case, deadline: Deadline) -> 
     """The news of a deadline that passed without moving the case (`RECORDED_NEWS`): the pool
     in the staff chat, the parties privately and in their chat."""
     chat_id = services.settings.mediator_chat_id
-    if deadline.kind not in RECORDED_NEWS or chat_id is None:
+    if deadline.kind not in RECORDED_NEWS or chat_id is None or case.mediator_id is not None:
         return []
     pool_key, parties_key = RECORDED_NEWS[deadline.kind]
     days = services.policy.mediator_assignment_working_days
