@@ -137,7 +137,6 @@ async def on_startup(
     lifecycle = settings.lifecycle_policy()
     files = evidence_files(settings)
     log.info("starting: %s", where(settings))
-    await check_staff_chat(application.bot, settings)
     db = await open_database(settings, lifecycle)
     services = Services(
         settings=settings,
@@ -149,6 +148,9 @@ async def on_startup(
         lifecycle=lifecycle,
     )
     application.bot_data[SERVICES_KEY] = services
+    # After the database: a setting refused before it says only that (one line); a refusal
+    # here closes the database through post_shutdown.
+    await check_staff_chat(application.bot, settings)
     await register_commands(application.bot, catalogs)
     try:  # what a killed process committed but never sent goes out before anything new
         await deliver_pending(services, application.bot)
