@@ -18,7 +18,7 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.errors import on_error
 from bot.scheduler import start_scheduler
-from bot.startup import evidence_files, open_database, where
+from bot.startup import check_staff_chat, evidence_files, open_database, where
 from bot.telegram_bot import DisputeBot, build_bot
 from bot.update_processor import PerChatUpdateProcessor
 from flows import (
@@ -33,6 +33,7 @@ from flows import (
     group_evidence,
     group_help,
     inputs,
+    mediator_pool,
     obligation_dispute,
     proposal_builder,
     proposal_reasons,
@@ -91,6 +92,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         proposals,
         settlement,
         escalation,
+        mediator_pool,
         blind_bidding,
         cases,
         group_help,
@@ -158,6 +160,9 @@ async def on_startup(
         application.bot.record_buttons_with(partial(_record_buttons, services))
     if isinstance(application.update_processor, PerChatUpdateProcessor):
         application.update_processor.after_update = buttons_off.run
+    # After the database: a setting refused before it says only that (one line); a refusal
+    # here closes the database through post_shutdown.
+    await check_staff_chat(application.bot, settings)
     await register_commands(application.bot, catalogs)
     try:  # what a killed process committed but never sent goes out before anything new
         await deliver_pending(services, application.bot)

@@ -9,17 +9,18 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from flows.evidence_store import StoreSpec, parse_store_url
 from flows.rules.deadlines import DeadlinePolicy
 from flows.rules.lifecycle import LifecyclePolicy
 from flows.rules.validation import ClaimPolicy
+from flows.rules.working_days import WorkingDays, supported_countries
 from storage import to_async_url
 
 SUPPORTED_LANGUAGES = ("en", "zh_Hans")
@@ -54,6 +55,14 @@ class Settings(BaseSettings):
     # A chat (usually a group the bot was added to) where every unhandled error is reported in
     # one short line; None: the logs only.
     error_chat_id: int | None = None
+    # The mediators' staff chat (a group, a forum where possible): escalated cases are posted
+    # there and every member is a mediator, narrowed to MEDIATOR_IDS (comma-separated Telegram
+    # user ids) when set. None: the service has no mediators, and escalation says so.
+    mediator_chat_id: int | None = None
+    mediator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # Whose public holidays the mediators' working days skip (ISO 3166 code, e.g. CN); None:
+    # weekends only.
+    mediator_holidays_country: str | None = None
 
     draft_expiry_days: float = Field(7, gt=0)
     invitation_make_days: float = Field(7, gt=0)  # filing to the first supplier invitation
@@ -131,6 +140,37 @@ class Settings(BaseSettings):
             )
         return SecretStr(secret)
 
+    @field_validator("mediator_ids", mode="before")
+    @classmethod
+    def _mediator_ids(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        ids = set()
+        for part in value.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isascii() or not part.isdigit():
+                raise ValueError(
+                    f"{part!r} is not a Telegram user id: give ids separated by commas "
+                    "(123456789,987654321)"
+                )
+            ids.add(int(part))
+        return frozenset(ids)
+
+    @field_validator("mediator_holidays_country")
+    @classmethod
+    def _holidays_country(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        code = value.strip().upper()
+        if code not in supported_countries():
+            raise ValueError(
+                f"{value.strip()!r} is not a country the holidays calendar knows; give an "
+                "ISO 3166 code such as CN, DE or US"
+            )
+        return code
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -197,6 +237,7 @@ class Settings(BaseSettings):
             negotiation=timedelta(days=self.negotiation_days),
             negotiation_cap_after_filing=timedelta(days=self.negotiation_cap_days),
             mediator_assignment_working_days=self.mediator_assignment_working_days,
+            working_days=WorkingDays(self.mediator_holidays_country),
             mediation=timedelta(days=self.mediation_days),
             arbitration_statements=timedelta(days=self.arbitration_statements_days),
             arbitration_decision=timedelta(days=self.arbitration_decision_days),

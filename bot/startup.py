@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import logging
 
+from telegram import Bot, ChatMemberAdministrator
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+
 from bot.config import ConfigError, Settings
 from flows.clock import Clock
 from flows.evidence_files import EvidenceFiles
@@ -16,7 +20,9 @@ from flows.evidence_store import EvidenceStore, StoreError, move_legacy_files, o
 from flows.rules.lifecycle import LifecyclePolicy
 from storage import Database, DatabaseUnavailable, display_url, migrate
 
-__all__ = ["evidence_files", "migrate_database", "open_database", "where"]
+__all__ = ["check_staff_chat", "evidence_files", "migrate_database", "open_database", "where"]
+
+log = logging.getLogger(__name__)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,41 @@ async def migrate_database(settings: Settings, clock: Clock) -> None:
         await _move_legacy(db, await _store(settings, db, clock))
     finally:
         await db.dispose()
+
+
+async def check_staff_chat(bot: Bot, settings: Settings) -> None:
+    """The mediators' staff chat is a group the bot is in, with the rights it needs there: to
+    post (a member), and in a forum to open a topic per case (an administrator who may manage
+    topics). Without one, the bot runs and says so: nobody is promised a mediator."""
+    chat_id = settings.mediator_chat_id
+    if chat_id is None:
+        log.warning(
+            "MEDIATOR_CHAT_ID is not set: escalated cases have no mediators; the parties are "
+            "told so plainly (set it to the mediators' staff group)"
+        )
+        return
+    name = "MEDIATOR_CHAT_ID"
+    try:
+        chat = await bot.get_chat(chat_id)
+        member = await bot.get_chat_member(chat_id, bot.id)
+    except TelegramError as exc:
+        raise ConfigError(
+            f"{name}: the bot cannot reach chat {chat_id} ({exc.message}); add the bot to the "
+            "mediators' staff group"
+        ) from None
+    if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        raise ConfigError(f"{name}: chat {chat_id} is a {chat.type}, not a group")
+    if member.status not in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
+        raise ConfigError(
+            f"{name}: the bot is not a member of chat {chat_id} ({member.status}); add it"
+        )
+    if chat.is_forum and not (
+        isinstance(member, ChatMemberAdministrator) and member.can_manage_topics
+    ):
+        raise ConfigError(
+            f"{name}: chat {chat_id} is a forum; make the bot an administrator with the right "
+            "to manage topics, so that each case gets its own topic"
+        )
 
 
 def where(settings: Settings) -> str:

@@ -206,6 +206,19 @@ async def on_member_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             used.chat_id,
             lambda tr: tr.t("supplier.joined_chat", name=name, number=case_number(case)),
         )
+    if joiner.id == used.user_id and role is Role.MEDIATOR:
+        # Announced by the bot, by name and role, so that nobody can pose as the mediator.
+        name = joiner.full_name
+        await services.db.history.append(
+            case.id, joiner.id, Role.MEDIATOR, "mediator.joined", {"name": name}, now
+        )
+        await to_chat(
+            services,
+            context.bot,
+            case,
+            used.chat_id,
+            lambda tr: tr.t("mediator.joined_chat", name=name, number=case_number(case)),
+        )
     if joiner.id != used.user_id:
         log.info("a chat link meant for user %s was used by someone else", used.user_id)
         number, case_id, name = case_number(case), case.id, joiner.full_name

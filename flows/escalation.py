@@ -1,8 +1,9 @@
 """Leaving negotiation: asking for a mediator, or the buyer withdrawing the claim.
 
 The supplier may ask for a mediator at once; the buyer from day 4 after filing (the case rules
-decide, with the reason given back). Mediators come in a later flow: until then a case in
-mediation waits, and the parties are told so plainly.
+decide, with the reason given back). The case is then posted to the mediators' pool
+(`flows/mediator_pool.py`); a service with no staff chat says plainly that no mediator will
+come.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from flows.case_context import PARTY_ROLES, case_button, resolve
 from flows.chat_migration import follower
 from flows.claim_render import case_number
 from flows.common import Button, keyboard, pack
+from flows.mediator_pool import has_pool, post_owed
 from flows.messaging import send
 from flows.outbox import after_commit
 from flows.proposal_render import role_name
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role, check_transition
 from flows.services import Services, get_services
-from locales.i18n import Translator
+from locales.i18n import N_, Translator
 from storage import Case, ConcurrentUpdate
 
 log = logging.getLogger(__name__)
@@ -119,11 +121,15 @@ async def request_mediation(
         await send(bot, chat_id, text, follow=follower(services))
         return
     assignment = services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
+    # Without a staff chat nobody will come: said plainly, nothing promised.
+    requested = (
+        N_("mediation.requested") if has_pool(services) else N_("mediation.requested_no_pool")
+    )
     news = await for_case(
         services,
         case,
         lambda t: t.t(
-            "mediation.requested",
+            requested,
             number=case_number(case),
             by=role_name(t, role),
             due=t.datetime(assignment.due_at),
@@ -149,6 +155,7 @@ async def request_mediation(
         return
     log.info("mediation requested by the %s", role)
     await after_commit(services, bot)
+    await post_owed(services, bot)
 
 
 async def on_withdraw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,6 +14,7 @@ from flows import inputs
 from flows.audience import for_case, parties
 from flows.claim_render import case_number
 from flows.common import keyboard
+from flows.mediator_pool import has_pool, post_owed
 from flows.messaging import send
 from flows.outbox import after_commit
 from flows.proposal_render import obligation_number, role_name
@@ -26,7 +27,7 @@ from flows.rules.lifecycle import (
     check_transition,
 )
 from flows.services import Services
-from locales.i18n import Translator
+from locales.i18n import N_, Translator
 from storage import Case, ConcurrentUpdate, Conflict, Move, Obligation, PendingInput, User
 
 FULFILMENT_STATES = frozenset({CaseState.SETTLED, CaseState.DECIDED})
@@ -97,11 +98,17 @@ async def dispute(
     no longer possible (already handled, or the case moved on): nothing changed."""
     now = services.clock.now()
     assignment = services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
+    # Without a staff chat nobody will come: said plainly, nothing promised.
+    told = (
+        N_("mediation.waiting_fulfilment")
+        if has_pool(services)
+        else N_("mediation.disputed_no_pool")
+    )
     news = await for_case(
         services,
         case,
         lambda t: t.t(
-            "mediation.waiting_fulfilment",
+            told,
             number=case_number(case),
             obligation=obligation_number(duty.number),
             by=role_name(t, role),
@@ -129,6 +136,7 @@ async def dispute(
     except (Conflict, IllegalTransition, ConcurrentUpdate):
         return False
     await after_commit(services, bot)
+    await post_owed(services, bot)
     return True
 
 

@@ -24,6 +24,7 @@ from flows.audience import RenderRows, for_case, for_user, parties
 from flows.claim_render import case_number
 from flows.crash import crash_point
 from flows.logs import bind_case
+from flows.mediator_pool import has_pool, post_owed, staff_text
 from flows.outbox import deliver_pending
 from flows.rules.lifecycle import (
     DEADLINE_OUTCOMES,
@@ -38,7 +39,7 @@ from flows.rules.lifecycle import (
 from flows.services import Services
 from flows.supplier_invite import invite_button
 from locales.i18n import N_
-from storage import Case, ConcurrentUpdate, Deadline
+from storage import Case, ConcurrentUpdate, Deadline, OutboxMessage
 from storage.repos.deadlines import next_reminder_after
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,22 @@ OUTCOME_KEYS: dict[DeadlineKind, str] = {
     DeadlineKind.MEDIATION: N_("outcome_applied.arbitration"),
     DeadlineKind.FULFILMENT: N_("outcome_applied.unfulfilled"),
 }
+# The same outcomes where the service has no mediators (no MEDIATOR_CHAT_ID): said plainly,
+# with no promise of a mediator.
+OUTCOME_KEYS_NO_POOL: dict[DeadlineKind, str] = {
+    DeadlineKind.SUPPLIER_RESPONSE: N_("outcome_applied.supplier_silent_no_pool"),
+    DeadlineKind.NEGOTIATION: N_("outcome_applied.escalated_no_pool"),
+    DeadlineKind.FULFILMENT: N_("outcome_applied.unfulfilled_no_pool"),
+}
+# Deadlines whose reminders and passing concern the mediators' pool (the staff chat) as well
+# as the parties; with no pool, the parties are not reminded of a mediator who will not come.
+POOL_REMINDER_KEYS: dict[DeadlineKind, str] = {
+    DeadlineKind.MEDIATOR_ASSIGNMENT: N_("pool.reminder"),
+}
+# Deadlines that leave the case where it is but tell someone: (the pool's, the parties') news.
+RECORDED_NEWS: dict[DeadlineKind, tuple[str, str]] = {
+    DeadlineKind.MEDIATOR_ASSIGNMENT: (N_("pool.overdue"), N_("pool.overdue_parties")),
+}
 
 
 @dataclass
@@ -84,6 +101,9 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
     now = services.clock.now()
     key = REMINDER_KEYS[deadline.kind]
     moment = deadline.next_reminder_at
+    # A case back in mediation that still has its mediator (a settlement they brokered, then
+    # disputed) is not the pool's to take.
+    pooled = deadline.kind in POOL_REMINDER_KEYS and case.mediator_id is None
     news = [
         await for_user(  # each party reminded privately
             services,
@@ -94,7 +114,17 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
             key=f"reminder:{deadline.id}:{moment.isoformat() if moment else ''}",
         )
         for user_id in parties(case)
+        if has_pool(services) or not pooled
     ]
+    chat_id = services.settings.mediator_chat_id
+    if pooled and chat_id is not None:
+        pool_key = POOL_REMINDER_KEYS[deadline.kind]
+        text = staff_text(
+            services,
+            lambda tr: tr.t(pool_key, number=case_number(case), due=tr.datetime(deadline.due_at)),
+        )
+        stamp = moment.isoformat() if moment else ""
+        news.append(OutboxMessage(chat_id, text, f"reminder:{deadline.id}:{stamp}|pool", case.id))
     following = next_reminder_after(deadline.reminder_times, now, deadline.due_at)
     if not await services.db.sweep.remind(deadline, following, now, news):
         return False
@@ -130,7 +160,8 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
     )
     if action is None:
         log.info("deadline %s passed; outcome %s recorded", deadline.kind, outcome)
-        return await fire(action=None, passed_event=passed) is not None
+        told = await _recorded_news(services, case, deadline)
+        return await fire(action=None, passed_event=passed, outbox=told) is not None
     try:
         move = check_transition(case.facts, action, Role.SYSTEM, now)
     except IllegalTransition as exc:
@@ -141,6 +172,8 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
     if move.starts is not None:
         new_deadline = services.deadline(move.starts, now, filed_at=case.submitted_at)
     outcome_key = OUTCOME_KEYS[deadline.kind]
+    if not has_pool(services):
+        outcome_key = OUTCOME_KEYS_NO_POOL.get(deadline.kind, outcome_key)
     # News for everyone: the shared chat when there is one, and each party privately.
     news = await for_case(
         services,
@@ -167,6 +200,31 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
     return True
 
 
+async def _recorded_news(services: Services, case: Case, deadline: Deadline) -> list[OutboxMessage]:
+    """The news of a deadline that passed without moving the case (`RECORDED_NEWS`): the pool
+    in the staff chat, the parties privately and in their chat."""
+    chat_id = services.settings.mediator_chat_id
+    if deadline.kind not in RECORDED_NEWS or chat_id is None or case.mediator_id is not None:
+        return []
+    pool_key, parties_key = RECORDED_NEWS[deadline.kind]
+    days = services.policy.mediator_assignment_working_days
+    number = case_number(case)
+    pool = OutboxMessage(
+        chat_id,
+        staff_text(services, lambda tr: tr.t(pool_key, number=number)),
+        f"deadline:{deadline.id}|pool",
+        case.id,
+    )
+    told = await for_case(
+        services,
+        case,
+        lambda tr: tr.t(parties_key, number=number, days=days),
+        key=f"deadline:{deadline.id}",
+        private_to=parties(case),
+    )
+    return [pool, *told]
+
+
 async def sweep(services: Services, bot: Bot) -> SweepReport:
     """One pass: reminders first, then outcomes, then whatever the outbox holds that can go
     (news just queued, and news a crashed worker left). Safe from several workers at once."""
@@ -178,6 +236,10 @@ async def sweep(services: Services, bot: Bot) -> SweepReport:
     for deadline in await services.db.sweep.due_deadlines(now):
         if await _guarded(_fire, services, bot, deadline):
             report.fired.append(deadline)
+    try:
+        await post_owed(services, bot)
+    except Exception:  # the next sweep tries again; the cases stay owed
+        log.exception("posting to the mediators' staff chat failed")
     try:
         await deliver_pending(services, bot)
     except Exception:  # the next sweep tries again; the rows are safe in the outbox

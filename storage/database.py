@@ -26,6 +26,7 @@ from storage.repos import (
     InputRepo,
     ObligationRepo,
     OutboxRepo,
+    PoolRepo,
     ProposalRepo,
     SupplierRepo,
     SweepRepo,
@@ -63,6 +64,7 @@ class Database:
         self.buttons = ButtonRepo(engine)
         self.blobs = BlobRepo(engine)
         self.sweep = SweepRepo(engine, lifecycle_policy)
+        self.pool = PoolRepo(engine)
 
     @classmethod
     async def connect(

@@ -103,6 +103,7 @@ class Case:
             submitted_at=self.submitted_at,
             invited_at=self.invited_at,
             closed_at=self.closed_at,
+            mediator_id=self.mediator_id,
         )
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "obligations",
     "outbox",
     "pending_inputs",
+    "pool_posts",
     "proposals",
     "users",
 ]
@@ -424,4 +425,15 @@ evidence_blobs = Table(
     Column("size", BigInteger, nullable=False),
     Column("data", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+pool_posts = Table(  # 0011: an escalated case's post in the mediators' staff chat
+    "pool_posts",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True, autoincrement=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("thread_id", BigInteger, nullable=True),  # its forum topic, when the chat is a forum
+    Column("message_id", BigInteger, nullable=True),
+    Column("posted_at", UTCDateTime, nullable=True),
+    Column("case_version", Integer, nullable=True),  # older than the case's: a post is owed
 )

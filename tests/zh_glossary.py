@@ -30,13 +30,16 @@ LABEL, TAG = "标签", "分类"  # the two words the claim form must never mix u
 # Asia/Shanghai) and user names, which may be Latin (Anna): one space next to Chinese.
 SPACED = frozenset(
     {
+        "age",
         "amount",
         "available_from",
         "buyer",
         "case",
         "currency",
         "current",
+        "count",
         "date",
+        "days",
         "decimals",
         "due",
         "example",
@@ -69,6 +72,7 @@ SPACED = frozenset(
         "round",
         "rounds",
         "size",
+        "supplier",
         "symbol",
         "total",
         "update",
@@ -88,9 +92,11 @@ FREE = frozenset(
         "items",
         "kind",
         "label",
+        "languages",
         "line",
         "obligations",
         "outcome",
+        "outcomes",
         "product",
         "reason",
         "state",
@@ -100,6 +106,7 @@ FREE = frozenset(
         "text",
         "title",
         "what",
+        "why",
     }
 )
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from bot.sandbox.dispatch import api
 from bot.sandbox.errors import bad_request, forbidden
 from bot.sandbox.formatting import parse_formatted, strip_formatted
+from bot.sandbox.forums import thread_fields
 from bot.sandbox.groups import post_service
 from bot.sandbox.state import SERVICE_KINDS, MessageRecord
 
@@ -113,6 +114,7 @@ def post_in_chat(
 ) -> MessageRecord:
     """Store a bot message after the checks were made."""
     reply_to = _reply_target(sb, chat, params)
+    content = {**content, **thread_fields(chat, params)}
     if params.get("protect_content"):
         content = {**content, "has_protected_content": True}
     markup = params.get("reply_markup")

@@ -76,6 +76,8 @@ class SandboxChat:
         # deactivated (see bot.sandbox.supergroups).
         self.migrated_to: int | None = None
         self.migrated_from: int | None = None
+        self.is_forum = False  # a supergroup with topics (bot.sandbox.forums)
+        self.topics: dict[int, str] = {}  # thread id -> name
 
     def __repr__(self) -> str:
         return f"SandboxChat(id={self.id}, type={self.type!r}, title={self.title!r})"
@@ -94,6 +96,8 @@ class SandboxChat:
         chat: dict[str, Any] = {"id": self.id, "type": self.type, "title": self.title or ""}
         if self.username:
             chat["username"] = self.username
+        if self.is_forum:
+            chat["is_forum"] = True
         return chat
 
     def full_info(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from bot.sandbox import (  # noqa: F401 - the modules register their handlers
     api_chats,
     api_media,
     api_messages,
+    forums,
     interaction,
     supergroups,
 )
@@ -160,13 +161,18 @@ class Sandbox:
         type: str = "supergroup",
         members: tuple[SandboxUser, ...] | list[SandboxUser] = (),
         username: str | None = None,
+        forum: bool = False,
     ) -> SandboxChat:
         """A new group created by a user (bots cannot create groups). Members are added
-        silently (no updates): use ``user.join`` for joins the bot should see."""
+        silently (no updates): use ``user.join`` for joins the bot should see. ``forum``: a
+        supergroup with topics (``bot.sandbox.forums``)."""
         if type not in ("group", "supergroup"):
             raise ValueError("type must be 'group' or 'supergroup'")
+        if forum and type != "supergroup":
+            raise ValueError("only a supergroup can be a forum")
         chat_id = self.next_group_id(type)
         chat = SandboxChat(self, chat_id, type, title=title, username=username)
+        chat.is_forum = forum
         chat.member_states[creator.id] = chat.member(creator.id)
         chat.member_states[creator.id].status = "creator"
         for member in members:

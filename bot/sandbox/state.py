@@ -36,6 +36,7 @@ SERVICE_KINDS = frozenset(
         "supergroup_chat_created",
         "migrate_to_chat_id",
         "migrate_from_chat_id",
+        "forum_topic_created",
     }
 )
 

@@ -10,17 +10,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flows.rules.lifecycle import DeadlineKind
+from flows.rules.working_days import WorkingDays
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """`start` plus `days` working days (Monday to Friday), keeping the time of day."""
-    current = start
-    remaining = days
-    while remaining > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            remaining -= 1
-    return current
+def add_working_days(start: datetime, days: int, calendar: WorkingDays | None = None) -> datetime:
+    """`start` plus `days` working days (Monday to Friday, less `calendar`'s public holidays),
+    keeping the time of day."""
+    return (calendar or WorkingDays()).add(start, days)
 
 
 @dataclass(frozen=True)
@@ -33,6 +29,7 @@ class DeadlinePolicy:
     negotiation: timedelta = timedelta(days=7)
     negotiation_cap_after_filing: timedelta = timedelta(days=8)
     mediator_assignment_working_days: int = 2
+    working_days: WorkingDays = field(default_factory=WorkingDays)  # weekends and holidays
     mediation: timedelta = timedelta(days=7)
     arbitration_statements: timedelta = timedelta(days=3)
     arbitration_decision: timedelta = timedelta(days=5)
@@ -48,7 +45,7 @@ class DeadlinePolicy:
     ) -> datetime:
         """When a deadline of `kind` that starts at `start` is due."""
         if kind is DeadlineKind.MEDIATOR_ASSIGNMENT:
-            return add_working_days(start, self.mediator_assignment_working_days)
+            return add_working_days(start, self.mediator_assignment_working_days, self.working_days)
         lengths = {
             DeadlineKind.DRAFT_EXPIRY: self.draft_expiry,
             DeadlineKind.SUPPLIER_INVITATION: self.supplier_invitation,

@@ -43,7 +43,8 @@ class Action(StrEnum):
     ACCEPT_PROPOSAL = "accept_proposal"
     REQUEST_MEDIATION = "request_mediation"
     ESCALATE = "escalate"  # a deadline passed with nobody acting
-    ASSIGN_MEDIATOR = "assign_mediator"
+    ASSIGN_MEDIATOR = "assign_mediator"  # a mediator of the pool takes the case (first wins)
+    RELEASE_MEDIATOR = "release_mediator"  # the mediator hands the case back to the pool
     MEDIATION_SETTLE = "mediation_settle"
     TO_ARBITRATION = "to_arbitration"
     DECIDE = "decide"
@@ -177,6 +178,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         DeadlineKind.MEDIATOR_ASSIGNMENT,
     ),
     _t(Action.ASSIGN_MEDIATOR, {S.MEDIATION}, S.MEDIATION, {R.MEDIATOR}, DeadlineKind.MEDIATION),
+    # Handed back: the pool's time to assign someone starts again.
+    _t(
+        Action.RELEASE_MEDIATOR,
+        {S.MEDIATION},
+        S.MEDIATION,
+        {R.MEDIATOR},
+        DeadlineKind.MEDIATOR_ASSIGNMENT,
+    ),
     _t(Action.MEDIATION_SETTLE, {S.MEDIATION}, S.SETTLED, PARTIES, DeadlineKind.FULFILMENT),
     _t(
         Action.TO_ARBITRATION,
@@ -279,6 +288,7 @@ class CaseFacts:
     invited_at: datetime | None = None  # the buyer's first invitation to the supplier
     closed_at: datetime | None = None
     reconsiderations: int = 0  # how many times the case was already reconsidered
+    mediator_id: int | None = None  # the mediator who took the case, if one has
 
 
 @dataclass(frozen=True)
@@ -327,6 +337,11 @@ def check_transition(
         and facts.invited_at is None
     ):
         raise IllegalTransition(facts.state, action, actor, "the supplier was never invited")
+    # First Take wins: a case with a mediator is not taken again until it is handed back.
+    if action is Action.ASSIGN_MEDIATOR and facts.mediator_id is not None:
+        raise IllegalTransition(facts.state, action, actor, "a mediator has the case")
+    if action is Action.RELEASE_MEDIATOR and facts.mediator_id is None:
+        raise IllegalTransition(facts.state, action, actor, "no mediator has the case")
     if action is Action.RECONSIDER:
         if facts.previous_state is not S.DECIDED:
             raise IllegalTransition(facts.state, action, actor, "only decided cases")

@@ -13,6 +13,7 @@ from storage.repos.history import HistoryRepo
 from storage.repos.inputs import InputRepo
 from storage.repos.obligations import ObligationRepo
 from storage.repos.outbox import OutboxMessage, OutboxRepo, OutboxRow
+from storage.repos.pool import PoolRepo
 from storage.repos.proposals import ProposalRepo
 from storage.repos.suppliers import SupplierRepo
 from storage.repos.sweep import SweepRepo
@@ -37,6 +38,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxRepo",
     "OutboxRow",
+    "PoolRepo",
     "ProposalRepo",
     "SupplierRepo",
     "SweepRepo",

@@ -163,6 +163,8 @@ async def apply_transition(
         values["invited_at"] = now  # once: check_transition refuses a second start
     if action is Action.ASSIGN_MEDIATOR and actor_id is not None:
         values["mediator_id"] = actor_id
+    if action is Action.RELEASE_MEDIATOR:
+        values["mediator_id"] = None
     if move.target is CaseState.CLOSED:
         values["closed_at"] = now
         values["closed_reason"] = CLOSING_REASONS[action].value
@@ -228,4 +230,13 @@ def _check_party(case: Case, action: Action, actor_id: int | None, role: Role) -
     if role in party and (actor_id is None or actor_id != party[role]):
         raise IllegalTransition(
             case.state, action, role, f"user {actor_id} is not this case's {role}"
+        )
+    # A mediator acts only on their own case; taking it is how one becomes its mediator, and
+    # neither party may mediate their own dispute.
+    if role is Role.MEDIATOR and action is Action.ASSIGN_MEDIATOR:
+        if actor_id is None or actor_id in (case.buyer_id, case.supplier_id):
+            raise IllegalTransition(case.state, action, role, "a party cannot mediate")
+    elif role is Role.MEDIATOR and (actor_id is None or actor_id != case.mediator_id):
+        raise IllegalTransition(
+            case.state, action, role, f"user {actor_id} is not this case's mediator"
         )

@@ -15,7 +15,8 @@ from telegram.ext import Application
 
 from bot.config import Settings, load_settings
 from bot.runner import running_bot
-from bot.sandbox import CallbackAnswer, Sandbox, SandboxServer, SandboxUser
+from bot.sandbox import CallbackAnswer, Sandbox, SandboxChat, SandboxServer, SandboxUser
+from bot.sandbox.state import MemberState
 from flows.clock import FrozenClock
 from flows.services import LANGUAGE_TIMEZONES, SERVICES_KEY, Services
 from locales.i18n import Catalogs, Translator
@@ -57,8 +58,23 @@ async def server(sandbox: Sandbox) -> AsyncIterator[SandboxServer]:
     sandbox.assert_no_violations()
 
 
+STAFF_TITLE = "Mediators"
+
+
+def staff_chat(sandbox: Sandbox, *, forum: bool = False) -> SandboxChat:
+    """The mediators' staff group, the bot a member (an administrator who manages topics in a
+    forum), made silently before the bot starts: its start-up checks it."""
+    owner = sandbox.user("Mediator team", language_code="en")
+    staff = sandbox.group(STAFF_TITLE, owner, forum=forum)
+    rights = staff.full_rights({"can_manage_topics": True}) if forum else {}
+    status = "administrator" if forum else "member"
+    staff.member_states[sandbox.bot_id] = MemberState(sandbox.bot_id, status, rights)
+    return staff
+
+
 @pytest.fixture
-def settings(server: SandboxServer, tmp_path: Path) -> Settings:
+def settings(server: SandboxServer, sandbox: Sandbox, tmp_path: Path) -> Settings:
+    """A service with mediators (a staff chat); tests of one without set their own."""
     return load_settings(
         telegram_bot_token=TOKEN,
         telegram_api_url=server.url,
@@ -66,6 +82,7 @@ def settings(server: SandboxServer, tmp_path: Path) -> Settings:
         evidence_dir=tmp_path / "evidence",
         sweep_interval_seconds=0,
         rate_limit_group_per_minute=600,  # the sandbox does not throttle; keep tests quick
+        mediator_chat_id=staff_chat(sandbox).id,
     )
 
 

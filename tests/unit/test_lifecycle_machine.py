@@ -92,6 +92,9 @@ acceptable = st.builds(
 ).filter(lambda proposal: bool(proposal.terms))
 
 
+MEDIATOR_ID = 3_000_000_003
+
+
 class CaseLifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -155,6 +158,11 @@ class CaseLifecycle(RuleBasedStateMachine):
             invited_at=self.now if first_invitation else before.invited_at,
             closed_at=self.now if target is S.CLOSED else None,
             reconsiderations=before.reconsiderations + (transition.action is A.RECONSIDER),
+            mediator_id=MEDIATOR_ID
+            if transition.action is A.ASSIGN_MEDIATOR
+            else None
+            if transition.action is A.RELEASE_MEDIATOR
+            else before.mediator_id,
         )
         if transition.starts is not None:
             due = DEADLINES.due_at(transition.starts, self.now, filed_at=before.submitted_at)
@@ -225,6 +233,8 @@ class CaseLifecycle(RuleBasedStateMachine):
                 assert not self._reconsideration_open()
             if action is A.REQUEST_MEDIATION and actor is R.BUYER:
                 assert not self._buyer_mediation_open()
+            if action is A.ASSIGN_MEDIATOR and actor is R.MEDIATOR and before.state is S.MEDIATION:
+                assert before.mediator_id is not None  # refused only while someone has it
             return
         assert before.state in transition.sources
         assert actor in transition.actors
@@ -236,6 +246,10 @@ class CaseLifecycle(RuleBasedStateMachine):
             assert self._reconsideration_open()
         if action is A.REQUEST_MEDIATION and actor is R.BUYER:
             assert self._buyer_mediation_open()  # never before day 4 after filing
+        if action is A.ASSIGN_MEDIATOR:
+            assert before.mediator_id is None  # the first Take wins; nobody takes it twice
+        if action is A.RELEASE_MEDIATOR:
+            assert before.mediator_id is not None  # only a case someone has is handed back
         self._apply(transition, proposal)
 
     @precondition(lambda self: self.facts.state is S.AWAITING_SUPPLIER)

@@ -51,6 +51,10 @@ PENDING_STEPS: dict[str, DeadlineKind] = {
     "group.next_step_mediator": K.MEDIATOR_ASSIGNMENT,
     "bids.midpoint_offer_assignment": K.MEDIATOR_ASSIGNMENT,
     "reminder.mediator_assignment": K.MEDIATOR_ASSIGNMENT,
+    "pool.post": K.MEDIATOR_ASSIGNMENT,
+    "pool.reminder": K.MEDIATOR_ASSIGNMENT,
+    "pool.handed_back_news": K.MEDIATOR_ASSIGNMENT,
+    "pool.taken_news": K.MEDIATION,
     "bids.midpoint_offer_mediation": K.MEDIATION,
     "reminder.mediation": K.MEDIATION,
     "reminder.arbitration_statements": K.ARBITRATION_STATEMENTS,
@@ -81,6 +85,8 @@ NOT_ASKING = {
     "obligation.return_part": "a term inside settlement.reached",
     "outcome_applied.claim_lapsed": "says what happened when the deadline passed",
     "outcome_applied.supplier_silent": "says what happened when the deadline passed",
+    "outcome_applied.supplier_silent_no_pool": "says what happened when the deadline passed",
+    "pool.queue_line": "a line of /queue: the case and when it must be taken, for mediators",
 }
 
 # What each deadline's default outcome is called, by language (flows/rules/lifecycle.py

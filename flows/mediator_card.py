@@ -1,0 +1,218 @@
+"""What a mediator is given on taking a case: a private context card, then a one-time link
+into the case's dispute chat. Everything is rendered in the mediator's own language.
+
+The card shows the claim, the state before escalation and why, both sides' statements, the
+evidence index, every proposal and its fate, the blind bidding's outcome (only that it took
+place and how it ended: the figures are never shown, to the mediator neither), the
+obligations and their status, and each party's history with the service.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from telegram import Bot
+
+from flows import chat_links
+from flows.audience import to_user
+from flows.claim_render import case_number, evidence_line, render_summary
+from flows.proposal_render import obligation_text, proposal_number, role_name, terms_text
+from flows.rules.lifecycle import Action, CaseState, ClosingReason, Role
+from flows.services import Services
+from locales.i18n import N_, Translator
+from storage import Case, HistoryEvent
+from storage.records import BlindBidding, Obligation, Proposal
+
+log = logging.getLogger(__name__)
+
+# Why a case came to mediation, by the transition that brought it there.
+WHY_KEYS = {
+    "supplier_silent": N_("pool.why.supplier_silent"),
+    "negotiation_ran_out": N_("pool.why.negotiation_ran_out"),
+    "requested": N_("pool.why.requested"),
+    "obligation_disputed": N_("pool.why.obligation_disputed"),
+    "unfulfilled": N_("pool.why.unfulfilled"),
+    "handed_back": N_("pool.why.handed_back"),
+}
+PROPOSAL_FATE_KEYS = {
+    "open": N_("card.proposal.open"),
+    "superseded": N_("card.proposal.superseded"),
+    "accepted": N_("card.proposal.accepted"),
+    "rejected": N_("card.proposal.rejected"),
+    "withdrawn": N_("card.proposal.withdrawn"),
+}
+OBLIGATION_STATUS_KEYS = {
+    "pending": N_("card.obligation.pending"),
+    "done": N_("card.obligation.done"),
+    "confirmed": N_("card.obligation.confirmed"),
+    "disputed": N_("card.obligation.disputed"),
+}
+# As flows/cases.py shows them (that module sits above this one: importing it would be a cycle).
+STATE_KEYS = {
+    CaseState.AWAITING_SUPPLIER: N_("state.awaiting_supplier"),
+    CaseState.NEGOTIATION: N_("state.negotiation"),
+    CaseState.MEDIATION: N_("state.mediation"),
+    CaseState.SETTLED: N_("state.settled"),
+}
+CLOSED_KEYS = {
+    ClosingReason.FULFILLED: N_("closed.fulfilled"),
+    ClosingReason.UNFULFILLED: N_("closed.unfulfilled"),
+    ClosingReason.WITHDRAWN: N_("closed.withdrawn"),
+    ClosingReason.DISMISSED: N_("closed.dismissed"),
+    ClosingReason.EXPIRED: N_("closed.expired"),
+    ClosingReason.ABANDONED: N_("closed.abandoned"),
+}
+BIDDING_KEYS = {
+    "offered": N_("card.bidding.offered"),
+    "active": N_("card.bidding.active"),
+    "settled": N_("card.bidding.settled"),
+    "exhausted": N_("card.bidding.exhausted"),
+    "declined": N_("card.bidding.declined"),
+}
+
+
+def escalation_of(events: list[HistoryEvent]) -> tuple[str, HistoryEvent | None]:
+    """Why the case is in mediation now (a `WHY_KEYS` key) and the event that moved it."""
+    for event in reversed(events):
+        if event.kind != "case.transition":
+            continue
+        action, source = event.payload.get("action"), event.payload.get("from")
+        if action == Action.RELEASE_MEDIATOR:
+            return "handed_back", event
+        if event.payload.get("to") != CaseState.MEDIATION or source == CaseState.MEDIATION:
+            continue
+        if action == Action.ESCALATE:
+            silent = source == CaseState.AWAITING_SUPPLIER
+            return ("supplier_silent" if silent else "negotiation_ran_out"), event
+        if action == Action.REQUEST_MEDIATION:
+            return "requested", event
+        if action == Action.DISPUTE_FULFILMENT:
+            return "obligation_disputed", event
+        return "unfulfilled", event
+    return "requested", None
+
+
+def why_text(tr: Translator, events: list[HistoryEvent]) -> str:
+    why, event = escalation_of(events)
+    reason = ""
+    if event is not None and why == "handed_back":
+        reason = str(event.payload.get("reason") or "")
+    by = role_name(tr, event.actor_role) if event is not None else ""
+    source = event.payload.get("from") if event is not None else None
+    before = tr.t(STATE_KEYS[CaseState(source)]) if source in STATE_KEYS else ""
+    return tr.t(WHY_KEYS[why], by=by, reason=reason, state=before)
+
+
+def _statements(tr: Translator, events: list[HistoryEvent]) -> list[str]:
+    lines = []
+    for event in events:
+        statement = event.payload.get("statement") if event.kind == "case.transition" else None
+        if statement:
+            lines.append(
+                tr.t("card.statement", by=role_name(tr, event.actor_role), text=str(statement))
+            )
+    return lines
+
+
+def _proposals(tr: Translator, case: Case, proposals: list[Proposal]) -> list[str]:
+    paid, currency = case.claim.get("amount", "0"), case.claim.get("currency", "")
+    return [
+        tr.t(
+            PROPOSAL_FATE_KEYS.get(p.status, "card.proposal.open"),
+            number=proposal_number(p.number),
+            by=role_name(tr, p.author_role),
+        )
+        + "\n"
+        + terms_text(p.rule(), tr, Decimal(str(paid)), str(currency))
+        for p in proposals
+    ]
+
+
+def _obligations(tr: Translator, duties: list[Obligation]) -> list[str]:
+    return [
+        obligation_text(
+            tr, o.number, o.party_role, o.kind, o.amount, o.currency, o.due_at, o.details
+        )
+        + " — "
+        + tr.t(OBLIGATION_STATUS_KEYS.get(o.status, "card.obligation.pending"))
+        for o in duties
+    ]
+
+
+def _bidding(tr: Translator, bidding: BlindBidding | None) -> str:
+    if bidding is None:
+        return tr.t("card.bidding.none")
+    return tr.t(BIDDING_KEYS.get(bidding.status, "card.bidding.active"))
+
+
+async def _history(services: Services, tr: Translator, user_id: int | None, role: Role) -> str:
+    """A party's cases with the service: how many, and how the closed ones ended."""
+    if user_id is None:
+        return tr.t("card.history.unknown", party=role_name(tr, role))
+    cases = [c for c in await services.db.cases.list_for_user(user_id) if c.submitted_at]
+    ended = Counter(c.closed_reason for c in cases if c.closed_reason is not None)
+    outcomes = ", ".join(
+        tr.t("card.history.outcome", reason=tr.t(CLOSED_KEYS[reason]), count=count)
+        for reason, count in sorted(ended.items())
+    )
+    return tr.t(
+        "card.history",
+        party=role_name(tr, role),
+        count=len(cases),
+        outcomes=outcomes or tr.t("card.history.none_closed"),
+    )
+
+
+async def render_card(services: Services, case: Case, tr: Translator) -> str:
+    """The context card, for one mediator (`tr`)."""
+    db = services.db
+    events = await db.history.list(case.id)
+    evidence = await db.evidence.list(case.id)
+    parts: list[Any] = [
+        tr.t("card.title", number=case_number(case)),
+        render_summary(case.claim, [], tr),
+        tr.t("card.why", why=why_text(tr, events)),
+        tr.t("card.statements_header"),
+        *(_statements(tr, events) or [tr.t("card.none")]),
+        tr.t("card.evidence_header"),
+        *([evidence_line(item, tr) for item in evidence] or [tr.t("card.none")]),
+        tr.t("card.proposals_header"),
+        *(_proposals(tr, case, await db.proposals.list(case.id)) or [tr.t("card.none")]),
+        tr.t("card.bidding_header"),
+        _bidding(tr, await db.bids.get(case.id)),
+        tr.t("card.obligations_header"),
+        *(_obligations(tr, await db.obligations.list(case.id)) or [tr.t("card.none")]),
+        tr.t("card.history_header"),
+        await _history(services, tr, case.buyer_id, Role.BUYER),
+        await _history(services, tr, case.supplier_id, Role.SUPPLIER),
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+async def brief_mediator(services: Services, bot: Bot, case: Case, mediator_id: int) -> None:
+    """The card privately, then a one-time link into the dispute chat (or why there is none)."""
+    tr = await services.translator_for_id(mediator_id)
+    text = await render_card(services, case, tr)
+    await to_user(services, bot, case, mediator_id, lambda _tr: text)
+    outcome = await chat_links.issue(services, bot, case, mediator_id)
+    if outcome is chat_links.Outcome.NO_CHAT:
+        await to_user(
+            services,
+            bot,
+            case,
+            mediator_id,
+            lambda t: t.t("card.no_chat", number=case_number(case)),
+        )
+    elif outcome is chat_links.Outcome.NO_RIGHT:
+        await chat_links.report_no_right(services, bot, case, mediator_id)
+    await services.db.history.append(
+        case.id,
+        mediator_id,
+        Role.MEDIATOR,
+        "mediator.briefed",
+        {"link": outcome.value},
+        services.clock.now(),
+    )
