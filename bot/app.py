@@ -146,6 +146,8 @@ async def on_startup(
         lifecycle=lifecycle,
     )
     application.bot_data[SERVICES_KEY] = services
+    if isinstance(application.update_processor, PerChatUpdateProcessor) and db.chat_locks.shared:
+        application.update_processor.use_shared_locks(db.chat_locks.hold)
     await register_commands(application.bot, catalogs)
     try:  # what a killed process committed but never sent goes out before anything new
         await deliver_pending(services, application.bot)
@@ -162,6 +164,8 @@ async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) ->
     scheduler = application.bot_data.pop(SCHEDULER_KEY, None)
     if scheduler is not None:
         scheduler.shutdown(wait=False)
+    if isinstance(application.update_processor, PerChatUpdateProcessor):
+        application.update_processor.use_shared_locks(None)
     services = application.bot_data.pop(SERVICES_KEY, None)
     if isinstance(services, Services):
         await services.db.dispose()
