@@ -65,6 +65,7 @@ def settings(server: SandboxServer, tmp_path: Path) -> Settings:
         evidence_dir=tmp_path / "evidence",
         sweep_interval_seconds=0,
         rate_limit_group_per_minute=600,  # the sandbox does not throttle; keep tests quick
+        rate_limit_private_per_second=100,
     )
 
 
