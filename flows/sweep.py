@@ -22,7 +22,7 @@ from telegram import Bot
 from flows import chat_links
 from flows.audience import RenderRows, for_case, for_user, parties
 from flows.claim_render import case_number
-from flows.crash import crash_point
+from flows.crash import crash_point, hold_point
 from flows.logs import bind_case
 from flows.outbox import deliver_pending
 from flows.rules.lifecycle import (
@@ -141,6 +141,9 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
     if move.starts is not None:
         new_deadline = services.deadline(move.starts, now, filed_at=case.submitted_at)
     outcome_key = OUTCOME_KEYS[deadline.kind]
+    # A party who acts from here on (before the transaction below) keeps their action: the
+    # case's version moves, or their change closes the deadline, and the outcome is not applied.
+    await hold_point("sweep.deadline_claimed")
     # News for everyone: the shared chat when there is one, and each party privately.
     news = await for_case(
         services,
