@@ -225,6 +225,7 @@ async def run_demo(languages: list[str] | None = None) -> int:
                 database_url=f"sqlite:///{Path(workdir) / 'demo.db'}",
                 evidence_dir=Path(workdir) / "evidence",
                 sweep_interval_seconds=0,
+                rate_limit_private_per_second=100,  # the sandbox does not throttle
             )
             async with running_bot(settings, clock):
                 await sandbox.wait_until(lambda: "getUpdates" in [m for m, _ in sandbox.requests])
