@@ -2,13 +2,15 @@
 per private chat, 20 a minute per group (the settings `RATE_LIMIT_PER_SECOND`,
 `RATE_LIMIT_PRIVATE_PER_SECOND`, `RATE_LIMIT_GROUP_PER_MINUTE`).
 
-Each request that names a chat takes a place in two sliding windows at once, the bot's and the
-chat's (a private chat's or a group's), or waits until both have room. Where the windows live:
+Each request that names a chat takes a place in two windows at once, the bot's and the chat's
+(a private chat's or a group's), or waits until both have room. A window lets its `count`
+through at once and then one every `period / count` (a leaky bucket, as Telegram measures and
+as PTB's own limiter did), computed by GCRA: one number per window. Where the windows live:
 
 - `LocalWindows`: in this process (one worker, SQLite: no Redis needed).
 - `RedisWindows` (`RATE_LIMIT_REDIS_URL`): in Redis, shared by every worker. One Lua script
   checks and takes both places atomically on Redis' own clock, in one round trip; each window
-  is a sorted set that expires by itself. Redis rather than PostgreSQL: every outgoing message
+  is one key that expires by itself. Redis rather than PostgreSQL: every outgoing message
   would otherwise be a write transaction on one hot row of the database the cases live in,
   serialising all workers' sends behind row locks. If Redis cannot be reached, the worker says
   so in the log and counts in its own process until Redis answers again (limits then hold per
@@ -24,8 +26,6 @@ import contextlib
 import itertools
 import logging
 import time
-import uuid
-from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -42,11 +42,21 @@ JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
 @dataclass(frozen=True)
 class Window:
-    """At most `count` requests in any `period` seconds, for `key`."""
+    """`count` requests per `period` seconds for `key`: a burst of `count` at once, then one
+    every `period / count` seconds (a leaky bucket, as GCRA computes it: each window is only
+    its theoretical arrival time, the moment it would be empty again)."""
 
     key: str
     count: int
     period: float
+
+    @property
+    def interval(self) -> float:
+        return self.period / self.count
+
+    @property
+    def tolerance(self) -> float:
+        return self.period - self.interval
 
     @classmethod
     def of(cls, key: str, rate: float, per: float) -> Window:
@@ -63,54 +73,59 @@ class Windows(Protocol):
 
 
 class LocalWindows:
-    """Sliding windows in this process's memory."""
+    """The windows in this process's memory."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._taken: dict[str, deque[float]] = {}
+        self._tat: dict[str, float] = {}  # each window's theoretical arrival time
 
     async def take(self, windows: Sequence[Window]) -> float:
         now = self._clock()
         wait = 0.0
+        following: list[float] = []
         for window in windows:
-            taken = self._taken.setdefault(window.key, deque())
-            while taken and taken[0] <= now - window.period:
-                taken.popleft()
-            if len(taken) >= window.count:
-                wait = max(wait, taken[0] + window.period - now)
-        if wait > 0:
+            tat = max(self._tat.get(window.key, now), now)
+            following.append(tat + window.interval)
+            wait = max(wait, tat - window.tolerance - now)
+        if wait > 1e-9:  # (not float rounding)
             return wait
-        for window in windows:
-            self._taken[window.key].append(now)
-        if len(self._taken) > 4096:  # forget chats whose windows are empty
-            for key in [k for k, v in self._taken.items() if not v or v[-1] <= now - 3600]:
-                del self._taken[key]
+        for window, tat in zip(windows, following, strict=True):
+            self._tat[window.key] = tat
+        if len(self._tat) > 4096:  # forget the windows that are empty again
+            for key in [k for k, tat in self._tat.items() if tat <= now]:
+                del self._tat[key]
         return 0.0
 
     async def close(self) -> None:
         return None
 
 
-# KEYS: the windows; ARGV: a unique member, then count and period (microseconds) per key.
+# GCRA, as `LocalWindows.take`, for every key at once. KEYS: the windows; ARGV: per key its
+# interval and its period (microseconds). Each key holds its theoretical arrival time.
 _TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local wait = 0
+local following = {}
 for i, key in ipairs(KEYS) do
-  local count = tonumber(ARGV[2 * i])
-  local period = tonumber(ARGV[2 * i + 1])
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
-  if redis.call('ZCARD', key) >= count then
-    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    wait = math.max(wait, tonumber(oldest[2]) + period - now)
+  local interval = tonumber(ARGV[2 * i - 1])
+  local period = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat < now then
+    tat = now
+  end
+  following[i] = tat + interval
+  local over = tat - (period - interval) - now
+  if over > wait then
+    wait = over
   end
 end
 if wait > 0 then
   return wait
 end
 for i, key in ipairs(KEYS) do
-  redis.call('ZADD', key, now, ARGV[1])
-  redis.call('PEXPIRE', key, math.ceil(tonumber(ARGV[2 * i + 1]) / 1000) + 1000)
+  local ttl = math.ceil(tonumber(ARGV[2 * i]) / 1000) + 1000
+  redis.call('SET', key, string.format('%.0f', following[i]), 'PX', ttl)
 end
 return 0
 """
@@ -128,9 +143,9 @@ class RedisWindows:
         self._down = False
 
     async def take(self, windows: Sequence[Window]) -> float:
-        args: list[str | int] = [uuid.uuid4().hex]
+        args: list[int] = []
         for window in windows:
-            args += [window.count, int(window.period * 1_000_000)]
+            args += [int(window.interval * 1_000_000), int(window.period * 1_000_000)]
         try:
             micros = await self._script(keys=[w.key for w in windows], args=args)
         except Exception as exc:  # redis' errors and OSError: count here until it answers
@@ -183,7 +198,8 @@ class SharedRateLimiter(BaseRateLimiter[int]):
             chat = int(chat)
         windows = [Window.of(f"{self._prefix}:all", self._overall, 1)]
         if isinstance(chat, int) and chat > 0:
-            windows.append(Window.of(f"{self._prefix}:chat:{chat}", self._private, 1))
+            # Telegram lets a private chat have a short burst: three at once, then the pace.
+            windows.append(Window.of(f"{self._prefix}:chat:{chat}", self._private * 3, 3))
         else:  # a group, a supergroup or a channel (@name)
             windows.append(Window.of(f"{self._prefix}:chat:{chat}", self._group, 60))
         return windows

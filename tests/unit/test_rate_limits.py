@@ -24,16 +24,24 @@ class FakeClock:
         return self.now
 
 
-async def test_local_window_counts_and_frees_places() -> None:
+async def test_local_window_a_burst_then_an_even_pace() -> None:
     clock = FakeClock()
     windows = LocalWindows(clock)
     w = [Window("all", 3, 1.0)]
-    assert [await windows.take(w) for _ in range(3)] == [0, 0, 0]
-    assert await windows.take(w) == pytest.approx(1.0)
-    clock.now += 0.4
-    assert await windows.take(w) == pytest.approx(0.6)
-    clock.now += 0.6
+    assert [await windows.take(w) for _ in range(3)] == [0, 0, 0]  # the burst
+    assert await windows.take(w) == pytest.approx(1 / 3)  # then one every third of a second
+    clock.now += 0.2
+    assert await windows.take(w) == pytest.approx(1 / 3 - 0.2)
+    clock.now += 1 / 3 - 0.2
     assert await windows.take(w) == 0
+    assert await windows.take(w) == pytest.approx(1 / 3)
+    clock.now += 10  # idle: the whole burst is back
+    assert [await windows.take(w) for _ in range(3)] == [0, 0, 0]
+
+
+def test_twenty_a_minute_in_a_group_is_one_every_three_seconds_after_the_burst() -> None:
+    window = Window.of("g", 20, 60)
+    assert (window.count, window.interval, window.tolerance) == (20, 3.0, 57.0)
 
 
 async def test_both_windows_or_none() -> None:
@@ -53,7 +61,10 @@ def test_windows_of_a_request() -> None:
         private_per_second=1,
         group_per_minute=20,
     )
-    assert limiter.windows_for({"chat_id": 5}) == [Window("p:all", 30, 1), Window("p:chat:5", 1, 1)]
+    assert limiter.windows_for({"chat_id": 5}) == [
+        Window("p:all", 30, 1),
+        Window("p:chat:5", 3, 3),  # a burst of three, then one a second
+    ]
     assert limiter.windows_for({"chat_id": "-100"}) == [
         Window("p:all", 30, 1),
         Window("p:chat:-100", 20, 60),
@@ -83,9 +94,9 @@ async def test_two_workers_share_one_window_in_redis() -> None:
     try:
         w = [Window(f"{prefix}:all", 5, 2.0)]
         granted = [await (first if n % 2 else second).take(w) == 0 for n in range(8)]
-        assert granted == [True] * 5 + [False] * 3
+        assert granted == [True] * 5 + [False] * 3  # the burst, over both workers
         wait = await first.take(w)
-        assert 1.0 < wait <= 2.0
+        assert 0.2 < wait <= 0.4  # then one every 0.4 s
     finally:
         await first.close()
         await second.close()
@@ -114,12 +125,13 @@ async def test_one_private_chat_one_message_a_second_over_two_workers() -> None:
     await asyncio.gather(
         *(
             limiters[n % 2].process_request(send, (), {}, "sendMessage", {"chat_id": 7}, None)
-            for n in range(5)
+            for n in range(8)
         )
     )
-    # 2 a second per chat, over both workers: the 5th waits for two full windows
-    assert time.monotonic() - start >= 1.9
-    assert len(sent) == 5
+    # 2 a second per chat, over both workers: a burst of six, then one every half second
+    assert time.monotonic() - start >= 0.9
+    assert len(sent) == 8
+    assert sent[5] - sent[0] < 0.4 and sent[7] - sent[5] >= 0.9
     for limiter in limiters:
         await limiter.shutdown()
 
