@@ -1,6 +1,6 @@
 """Telegram's rate limits for every worker together: 30 messages a second overall, one a second
-per private chat, 20 a minute per group (the settings `RATE_LIMIT_PER_SECOND`,
-`RATE_LIMIT_PRIVATE_PER_SECOND`, `RATE_LIMIT_GROUP_PER_MINUTE`).
+per private chat (after a burst of three), 20 a minute per group (the settings
+`RATE_LIMIT_PER_SECOND`, `RATE_LIMIT_PRIVATE_PER_SECOND`, `RATE_LIMIT_GROUP_PER_MINUTE`).
 
 Each request that names a chat takes a place in two windows at once, the bot's and the chat's
 (a private chat's or a group's), or waits until both have room. A window lets its `count`
