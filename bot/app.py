@@ -163,6 +163,8 @@ async def on_startup(
     # After the database: a setting refused before it says only that (one line); a refusal
     # here closes the database through post_shutdown.
     await check_staff_chat(application.bot, settings)
+    if isinstance(application.update_processor, PerChatUpdateProcessor) and db.chat_locks.shared:
+        application.update_processor.use_shared_locks(db.chat_locks.hold)
     await register_commands(application.bot, catalogs)
     try:  # what a killed process committed but never sent goes out before anything new
         await deliver_pending(services, application.bot)
@@ -195,6 +197,8 @@ async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) ->
     scheduler = application.bot_data.pop(SCHEDULER_KEY, None)
     if scheduler is not None:
         scheduler.shutdown(wait=False)
+    if isinstance(application.update_processor, PerChatUpdateProcessor):
+        application.update_processor.use_shared_locks(None)
     services = application.bot_data.pop(SERVICES_KEY, None)
     if isinstance(services, Services):
         await services.db.dispose()

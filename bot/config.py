@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     invitation_days: float = Field(7, gt=0)
     rate_limit_per_second: float = Field(30, gt=0)  # Telegram's overall limit for a bot
     rate_limit_group_per_minute: float = Field(20, gt=0)  # Telegram's limit per group
+    rate_limit_private_per_second: float = Field(1, gt=0)  # Telegram's limit per private chat
+    # Where the rate limits are counted for every worker together (bot/rate_limits.py); none:
+    # in each process (one worker).
+    rate_limit_redis_url: str | None = None
     sweep_interval_seconds: float = Field(30, ge=0)  # 0: no scheduler (tests sweep by hand)
     # `disputebot run --webhook` (bot/webhook.py): Telegram posts to WEBHOOK_URL (public, behind
     # a reverse proxy) and the bot listens on WEBHOOK_LISTEN:WEBHOOK_PORT at the URL's path.
@@ -125,6 +129,15 @@ class Settings(BaseSettings):
             raise ValueError("must be a URL such as https://bot.example.com/telegram")
         if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
             raise ValueError("must start with https:// (Telegram posts updates only over HTTPS)")
+        return value.strip()
+
+    @field_validator("rate_limit_redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if urlsplit(value.strip()).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a Redis URL such as redis://127.0.0.1:6379/0")
         return value.strip()
 
     @field_validator("webhook_secret_token")

@@ -233,6 +233,7 @@ async def run_demo(languages: list[str] | None = None) -> int:
                 # the sandbox does not throttle; at Telegram's 20 a minute per group, the
                 # group's news waits behind the edits that take stale buttons off
                 rate_limit_group_per_minute=600,
+                rate_limit_private_per_second=100,  # the sandbox does not throttle
             )
             async with running_bot(settings, clock):
                 await sandbox.wait_until(lambda: "getUpdates" in [m for m, _ in sandbox.requests])

@@ -24,10 +24,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings
+from bot.rate_limits import LocalWindows, RedisWindows, SharedRateLimiter, Windows
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +116,19 @@ def build_bot(settings: Settings, token: str) -> DisputeBot:
         base_file_url=settings.bot_file_base_url,
         request=HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE),
         get_updates_request=HTTPXRequest(connection_pool_size=GET_UPDATES_POOL_SIZE),
-        rate_limiter=AIORateLimiter(
-            overall_max_rate=settings.rate_limit_per_second,
-            group_max_rate=settings.rate_limit_group_per_minute,
-            max_retries=5,
-        ),
+        rate_limiter=rate_limiter(settings, token),
+    )
+
+
+def rate_limiter(settings: Settings, token: str) -> SharedRateLimiter:
+    """Telegram's limits, counted in Redis for all workers when RATE_LIMIT_REDIS_URL is set."""
+    url = settings.rate_limit_redis_url
+    windows: Windows = RedisWindows(url) if url is not None else LocalWindows()
+    return SharedRateLimiter(
+        windows,
+        prefix=f"disputebot:rate:{token.split(':')[0]}",
+        overall_per_second=settings.rate_limit_per_second,
+        private_per_second=settings.rate_limit_private_per_second,
+        group_per_minute=settings.rate_limit_group_per_minute,
+        max_retries=5,
     )

@@ -12,6 +12,13 @@ process with SIGKILL: no cleanup, no flush, exactly like the OOM killer or a pow
 - `sweep.deadline_in_transaction`: a due deadline is claimed and its outcome applied, but the
   transaction has not committed.
 
+`hold_point(<point>)` is the in-process twin for tests that must act in a moment rather than
+die there: a test installs a coroutine with `holding(<point>, hold)` and the code awaits it at
+that point (nothing installed: nothing happens). The points:
+
+- `sweep.deadline_claimed`: the sweep took a due deadline and read its case, and is about to
+  apply the outcome (a party who acts now keeps their action: the outcome is not applied).
+
 `DISPUTEBOT_CLOCK_OFFSET_SECONDS` (test-only too) runs `disputebot run` that far ahead of the
 wall clock, so a crash test can bring a bot process to a reminder or a due deadline without
 waiting days. Unset, the bot runs on the plain wall clock.
@@ -22,6 +29,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flows.clock import Clock, SystemClock
@@ -37,6 +46,27 @@ def crash_point(name: str, step: str = "") -> None:
     if CRASH_AT and (name == CRASH_AT or (step and f"{name}:{step}" == CRASH_AT)):
         log.warning("crash point %s reached: killing the process", CRASH_AT)
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+Hold = Callable[[], Awaitable[None]]
+_holds: dict[str, Hold] = {}
+
+
+async def hold_point(name: str) -> None:
+    """Wait here for the test that installed a hold at this point (see the module docstring)."""
+    hold = _holds.get(name)
+    if hold is not None:
+        await hold()
+
+
+@contextmanager
+def holding(name: str, hold: Hold) -> Iterator[None]:
+    """Install `hold` at the point `name` for the block (tests only)."""
+    _holds[name] = hold
+    try:
+        yield
+    finally:
+        del _holds[name]
 
 
 class OffsetClock(SystemClock):

@@ -22,7 +22,7 @@ from telegram import Bot
 from flows import chat_links
 from flows.audience import RenderRows, for_case, for_user, parties
 from flows.claim_render import case_number
-from flows.crash import crash_point
+from flows.crash import crash_point, hold_point
 from flows.logs import bind_case
 from flows.mediator_pool import has_pool, post_owed, staff_text
 from flows.outbox import deliver_pending
@@ -174,6 +174,9 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
     outcome_key = OUTCOME_KEYS[deadline.kind]
     if not has_pool(services):
         outcome_key = OUTCOME_KEYS_NO_POOL.get(deadline.kind, outcome_key)
+    # A party who acts from here on (before the transaction below) keeps their action: the
+    # case's version moves, or their change closes the deadline, and the outcome is not applied.
+    await hold_point("sweep.deadline_claimed")
     # News for everyone: the shared chat when there is one, and each party privately.
     news = await for_case(
         services,

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flows.rules.lifecycle import LifecyclePolicy
+from storage.chat_locks import ChatLocks
 from storage.engine import connect_engine
 from storage.migrator import run_migrations
 from storage.repos import (
@@ -65,6 +66,7 @@ class Database:
         self.blobs = BlobRepo(engine)
         self.sweep = SweepRepo(engine, lifecycle_policy)
         self.pool = PoolRepo(engine)
+        self.chat_locks = ChatLocks(engine)  # one chat's updates one at a time, all workers
 
     @classmethod
     async def connect(
@@ -102,4 +104,5 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        await self.chat_locks.dispose()
         await self.engine.dispose()

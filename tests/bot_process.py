@@ -42,6 +42,7 @@ class BotProcess:
             "DATABASE_URL": self.url,
             "EVIDENCE_DIR": str(self.tmp / "evidence"),
             "SWEEP_INTERVAL_SECONDS": "1",
+            "RATE_LIMIT_PRIVATE_PER_SECOND": "100",
             "DISPUTEBOT_CRASH_AT": crash_at,
             "DISPUTEBOT_CLOCK_OFFSET_SECONDS": str(offset_days * DAY),
             **self.env,

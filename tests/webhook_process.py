@@ -46,6 +46,7 @@ class WebhookProcess:
             "EVIDENCE_DIR": str(self.tmp / "evidence"),
             "SWEEP_INTERVAL_SECONDS": "0",
             "RATE_LIMIT_GROUP_PER_MINUTE": "600",
+            "RATE_LIMIT_PRIVATE_PER_SECOND": "100",
             "WEBHOOK_URL": self.hook,
             "WEBHOOK_LISTEN": "127.0.0.1",
             "WEBHOOK_PORT": str(self.port),

@@ -20,13 +20,14 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flows.rules.lifecycle import Action, LifecyclePolicy, Role
+from storage.errors import ConcurrentUpdate
 from storage.records import Case, Deadline, DeadlineStatus, NewDeadline
 from storage.repos.base import Repo
 from storage.repos.history import append_event
 from storage.repos.outbox import OutboxMessage, enqueue
 from storage.repos.transitions import apply_transition
 from storage.rows import deadline_from_row
-from storage.tables import deadlines, drafts
+from storage.tables import cases, deadlines, drafts
 from storage.types import to_utc
 
 __all__ = ["SweepRepo"]
@@ -114,6 +115,17 @@ class SweepRepo(Repo):
         IllegalTransition / ConcurrentUpdate roll everything back: the deadline stays pending.
         """
         async with self._write() as conn:
+            # The case first, as a party's change takes it (case, then its deadlines): a party
+            # whose change is under way holds it, so the sweep waits for it and then finds the
+            # case moved on (never a deadlock of case against deadline, which PostgreSQL would
+            # break by failing either side, maybe the party's).
+            version = await conn.scalar(
+                select(cases.c.version).where(cases.c.id == deadline.case_id).with_for_update()
+            )
+            if action is not None and version != case_version:
+                raise ConcurrentUpdate(
+                    f"case {deadline.case_id} is at version {version}, expected {case_version}"
+                )
             claimed = await conn.execute(
                 update(deadlines)
                 .where(deadlines.c.id == deadline.id, deadlines.c.status == _PENDING)

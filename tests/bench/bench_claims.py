@@ -51,6 +51,7 @@ async def main(buyers: int, telegram_limits: bool) -> None:
                 # Telegram allows about 30 messages a second overall; by default the bench
                 # measures the bot itself, with --telegram-limits it measures under them.
                 rate_limit_per_second=30 if telegram_limits else 100_000,
+                rate_limit_private_per_second=1 if telegram_limits else 100_000,
             )
             async with running_bot(settings, SystemClock()):
                 await sandbox.wait_until(lambda: "getUpdates" in [m for m, _ in sandbox.requests])

@@ -83,6 +83,7 @@ def settings(server: SandboxServer, sandbox: Sandbox, tmp_path: Path) -> Setting
         sweep_interval_seconds=0,
         rate_limit_group_per_minute=600,  # the sandbox does not throttle; keep tests quick
         mediator_chat_id=staff_chat(sandbox).id,
+        rate_limit_private_per_second=100,
     )
 
 

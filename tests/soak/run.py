@@ -16,17 +16,22 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import select
+
 from bot.demo import SCRIPTS, file_claim
 from bot.sandbox import Sandbox, SandboxServer, SandboxUser
 from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
 from locales.i18n import Catalogs
-from storage import Database
+from storage import Database, DeadlineStatus
 from storage.hashing import canonical_json
+from storage.records import HistoryEvent
+from storage.tables import deadlines
 from tests.bot_process import BotProcess
 from tests.e2e.conftest import TOKEN, translator
 from tests.soak.people import Person, wait_done
 from tests.soak.plays import VARIANTS, Play, Referee
+from tests.soak.workers import WorkerPool
 
 
 @dataclass
@@ -38,6 +43,7 @@ class Config:
     step_limit: float = 240.0  # a step not done by then: the case is stuck
     min_gap: int = 10  # Bot API requests between two kills, drawn from [min_gap, max_gap]
     max_gap: int = 60
+    workers: int = 1  # more: webhook workers behind a round-robin proxy (tests/soak/workers.py)
 
 
 @dataclass
@@ -78,7 +84,11 @@ async def soak(config: Config, url: str, tmp: Path) -> Summary:
     catalogs = Catalogs()
     summary = Summary(cases=config.buyers)
     async with SandboxServer(sandbox) as server:
-        process = BotProcess(sandbox, server, url, tmp)
+        process: BotProcess | WorkerPool
+        if config.workers > 1:
+            process = WorkerPool(sandbox, server, url, tmp, config.workers, rng)
+        else:
+            process = BotProcess(sandbox, server, url, tmp)
         await process.start()
         db = await Database.connect(url, migrate=False)
         try:
@@ -149,7 +159,7 @@ async def _killer(
     config: Config,
     rng: random.Random,
     sandbox: Sandbox,
-    process: BotProcess,
+    process: BotProcess | WorkerPool,
     finished: asyncio.Event,
     summary: Summary,
 ) -> None:
@@ -205,6 +215,7 @@ async def _check(db: Database, sandbox: Sandbox, case_ids: list[int], summary: S
         summary.problems += [
             f"case #{case_id}: event twice: {c}" for c, n in contents.items() if n > 1
         ]
+        summary.problems += await _deadlines_fired_once(db, case_id, events)
         if not (await db.history.verify(case_id)).ok:
             summary.problems.append(f"case #{case_id}: the hash chain does not verify")
         for row in await db.outbox.for_case(case_id):
@@ -220,3 +231,29 @@ async def _check(db: Database, sandbox: Sandbox, case_ids: list[int], summary: S
             summary.problems.append(f"chat {chat_id} got {shown}x (queued {rows}x): {text[:80]!r}")
         else:
             summary.resent += max(0, shown - rows)
+
+
+async def _deadlines_fired_once(
+    db: Database, case_id: int, events: list[HistoryEvent]
+) -> list[str]:
+    """Each fired deadline has exactly one outcome on the case's record, and no outcome is
+    recorded for a deadline that did not fire."""
+    async with db.engine.connect() as conn:
+        kinds = (
+            await conn.execute(
+                select(deadlines.c.kind).where(
+                    deadlines.c.case_id == case_id, deadlines.c.status == DeadlineStatus.FIRED
+                )
+            )
+        ).scalars()
+        fired = Counter(str(kind) for kind in kinds)
+    outcomes: Counter[str] = Counter()
+    for event in events:
+        if event.kind == "deadline.passed":
+            outcomes[str(event.payload.get("kind"))] += 1
+        reason = str(event.payload.get("reason") or "")
+        if event.kind == "case.transition" and reason.endswith(" deadline passed"):
+            outcomes[reason.removesuffix(" deadline passed")] += 1
+    if fired == outcomes:
+        return []
+    return [f"case #{case_id}: deadlines fired {dict(fired)}, outcomes {dict(outcomes)}"]
