@@ -15,12 +15,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from flows import case_actions
 from flows.case_context import PARTY_ROLES, by_number, case_button
-from flows.claim_render import case_number, render_summary
+from flows.claim_render import CLOSED_KEYS, case_number, render_summary
 from flows.common import is_number, keyboard, shown_number
 from flows.logs import bind_case
 from flows.messaging import send
 from flows.pinned_claim import MY_ACTIONS
-from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
+from flows.rules.lifecycle import CaseState, DeadlineKind
 from flows.services import Services, get_services
 from locales.i18n import N_, Translator
 from storage import Case
@@ -34,16 +34,6 @@ STATE_KEYS = {
     CaseState.SETTLED: N_("state.settled"),
     CaseState.DECIDED: N_("state.decided"),
     CaseState.CLOSED: N_("state.closed"),
-}
-# A closed case says why it closed (PRODUCT.md: fulfilled, withdrawn, dismissed or expired);
-# cases closed before the reason was recorded show plain "Closed".
-CLOSED_KEYS = {
-    ClosingReason.FULFILLED: N_("closed.fulfilled"),
-    ClosingReason.UNFULFILLED: N_("closed.unfulfilled"),
-    ClosingReason.WITHDRAWN: N_("closed.withdrawn"),
-    ClosingReason.DISMISSED: N_("closed.dismissed"),
-    ClosingReason.EXPIRED: N_("closed.expired"),
-    ClosingReason.ABANDONED: N_("closed.abandoned"),
 }
 DEADLINE_KEYS = {
     DeadlineKind.DRAFT_EXPIRY: N_("deadline.draft_expiry"),

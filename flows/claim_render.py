@@ -15,11 +15,23 @@ from telegram import InlineKeyboardMarkup
 
 from flows.claim_steps import COMMON_CURRENCIES, Step, progress
 from flows.common import Button, chunk, keyboard, pack
+from flows.rules.lifecycle import ClosingReason
 from flows.rules.validation import Category, DesiredOutcome, EvidenceKind, EvidenceTag
 from locales.i18n import N_, Translator
 from storage import Case, Evidence
 
 FORM = "f"  # callback prefix of the claim form
+
+# A closed case says why it closed (PRODUCT.md: fulfilled, withdrawn, dismissed or expired);
+# cases closed before the reason was recorded show plain "Closed".
+CLOSED_KEYS = {
+    ClosingReason.FULFILLED: N_("closed.fulfilled"),
+    ClosingReason.UNFULFILLED: N_("closed.unfulfilled"),
+    ClosingReason.WITHDRAWN: N_("closed.withdrawn"),
+    ClosingReason.DISMISSED: N_("closed.dismissed"),
+    ClosingReason.EXPIRED: N_("closed.expired"),
+    ClosingReason.ABANDONED: N_("closed.abandoned"),
+}
 
 CATEGORY_KEYS = {
     Category.NOT_RECEIVED: N_("category.not_received"),

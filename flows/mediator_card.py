@@ -18,9 +18,9 @@ from telegram import Bot
 
 from flows import chat_links
 from flows.audience import to_user
-from flows.claim_render import case_number, evidence_line, render_summary
+from flows.claim_render import CLOSED_KEYS, case_number, evidence_line, render_summary
 from flows.proposal_render import obligation_text, proposal_number, role_name, terms_text
-from flows.rules.lifecycle import Action, CaseState, ClosingReason, Role
+from flows.rules.lifecycle import Action, CaseState, Role
 from flows.services import Services
 from locales.i18n import N_, Translator
 from storage import Case, HistoryEvent
@@ -56,14 +56,6 @@ STATE_KEYS = {
     CaseState.NEGOTIATION: N_("state.negotiation"),
     CaseState.MEDIATION: N_("state.mediation"),
     CaseState.SETTLED: N_("state.settled"),
-}
-CLOSED_KEYS = {
-    ClosingReason.FULFILLED: N_("closed.fulfilled"),
-    ClosingReason.UNFULFILLED: N_("closed.unfulfilled"),
-    ClosingReason.WITHDRAWN: N_("closed.withdrawn"),
-    ClosingReason.DISMISSED: N_("closed.dismissed"),
-    ClosingReason.EXPIRED: N_("closed.expired"),
-    ClosingReason.ABANDONED: N_("closed.abandoned"),
 }
 BIDDING_KEYS = {
     "offered": N_("card.bidding.offered"),

@@ -31,10 +31,8 @@ from tests.bot_process import BotProcess
 from tests.e2e.dispute_steps import containing, showing
 from tests.storage.dbs import (
     fresh_postgres_url,
-    in_ci,
-    postgres_admin_url,
-    postgres_unavailable_reason,
     sqlite_url,
+    usable_postgres_admin,
 )
 
 DAY = 24 * 3600
@@ -45,12 +43,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield sqlite_url(tmp_path / "data")
         return
-    admin = postgres_admin_url()
-    reason = await postgres_unavailable_reason(admin)
-    if reason is not None:
-        if in_ci():
-            pytest.fail(f"CI=true but PostgreSQL is unusable: {reason}")
-        pytest.skip(reason)
+    admin = await usable_postgres_admin()
     async with fresh_postgres_url(admin) as url:
         yield url
 

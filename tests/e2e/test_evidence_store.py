@@ -32,9 +32,7 @@ from tests.e2e.dispute_steps import showing
 from tests.s3_server import client, make_bucket, s3_server
 from tests.storage.dbs import (
     fresh_postgres_url,
-    in_ci,
-    postgres_admin_url,
-    postgres_unavailable_reason,
+    usable_postgres_admin,
 )
 
 pytestmark = pytest.mark.postgres
@@ -44,12 +42,7 @@ WRONG_FILE_ID = "wrong file identifier/HTTP URL specified"
 
 @pytest.fixture
 async def database_url() -> AsyncIterator[str]:
-    admin = postgres_admin_url()
-    reason = await postgres_unavailable_reason(admin)
-    if reason is not None:
-        if in_ci():
-            pytest.fail(f"CI=true but PostgreSQL is unusable: {reason}")
-        pytest.skip(reason)
+    admin = await usable_postgres_admin()
     async with fresh_postgres_url(admin) as url:
         yield url
 

@@ -23,10 +23,8 @@ import pytest
 from tests.soak.run import Config, soak
 from tests.storage.dbs import (
     fresh_postgres_url,
-    in_ci,
-    postgres_admin_url,
-    postgres_unavailable_reason,
     sqlite_url,
+    usable_postgres_admin,
 )
 
 FULL = os.environ.get("DISPUTEBOT_SOAK", "") == "full"
@@ -43,12 +41,7 @@ async def test_random_kills_leave_every_case_finished_and_nothing_twice(
     if database == "sqlite":
         summary = await soak(CONFIG, sqlite_url(tmp_path), tmp_path)
     else:
-        admin = postgres_admin_url()
-        reason = await postgres_unavailable_reason(admin)
-        if reason is not None:
-            if in_ci():
-                pytest.fail(f"CI=true but PostgreSQL is unusable: {reason}")
-            pytest.skip(reason)
+        admin = await usable_postgres_admin()
         async with fresh_postgres_url(admin) as url:
             summary = await soak(CONFIG, url, tmp_path)
     print("\n".join(summary.lines()))
@@ -66,12 +59,7 @@ WORKERS = Config(buyers=2, kills=10 if FULL else 3, seed=SEED, workers=3, min_ga
 
 @pytest.mark.postgres
 async def test_three_webhook_workers_one_killed_at_random_nothing_twice(tmp_path: Path) -> None:
-    admin = postgres_admin_url()
-    reason = await postgres_unavailable_reason(admin)
-    if reason is not None:
-        if in_ci():
-            pytest.fail(f"CI=true but PostgreSQL is unusable: {reason}")
-        pytest.skip(reason)
+    admin = await usable_postgres_admin()
     async with fresh_postgres_url(admin) as url:
         summary = await soak(WORKERS, url, tmp_path)
     print("\n".join(summary.lines()))

@@ -22,10 +22,8 @@ from tests.e2e.conftest import TOKEN
 from tests.s3_server import s3_server
 from tests.storage.dbs import (
     fresh_postgres_url,
-    in_ci,
-    postgres_admin_url,
-    postgres_unavailable_reason,
     postgres_url_for,
+    usable_postgres_admin,
 )
 
 PASSWORD = "s3cret-pw"
@@ -99,12 +97,7 @@ def assert_refused(outcome: Outcome, variable: str) -> str:
 @pytest.fixture
 async def postgres_admin() -> AsyncIterator[str]:
     """The test PostgreSQL server's admin URL (skips without one, fails under CI=true)."""
-    admin = postgres_admin_url()
-    reason = await postgres_unavailable_reason(admin)
-    if reason is not None:
-        if in_ci():
-            pytest.fail(f"CI=true but PostgreSQL is unusable: {reason}")
-        pytest.skip(reason)
+    admin = await usable_postgres_admin()
     yield admin
 
 

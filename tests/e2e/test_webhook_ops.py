@@ -17,10 +17,9 @@ from sqlalchemy.engine import make_url
 from bot.sandbox import Sandbox, SandboxServer
 from tests.storage.dbs import (
     fresh_postgres_url,
-    in_ci,
     postgres_admin_url,
-    postgres_unavailable_reason,
     sqlite_url,
+    usable_postgres_admin,
 )
 from tests.webhook_process import WebhookProcess
 
@@ -31,12 +30,7 @@ def _dsn(url: str) -> str:
 
 @pytest.fixture
 async def postgres_url() -> AsyncIterator[str]:
-    admin = postgres_admin_url()
-    reason = await postgres_unavailable_reason(admin)
-    if reason is not None:
-        if in_ci():
-            pytest.fail(f"CI=true but PostgreSQL is unusable: {reason}")
-        pytest.skip(reason)
+    admin = await usable_postgres_admin()
     async with fresh_postgres_url(admin) as url:
         yield url
 

@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
+import pytest
 from sqlalchemy.engine import make_url
 
 from storage.tables import metadata
@@ -70,6 +71,18 @@ def postgres_url_for(database: str, admin_url: str | None = None) -> str:
     """The URL of `database` on the admin URL's server, with the same credentials."""
     admin = admin_url or postgres_admin_url()
     return make_url(admin).set(database=database).render_as_string(hide_password=False)
+
+
+async def usable_postgres_admin() -> str:
+    """The admin URL of a PostgreSQL server the tests may use: the test is skipped without
+    one, and fails under CI=true, where both databases must be tested."""
+    admin = postgres_admin_url()
+    reason = await postgres_unavailable_reason(admin)
+    if reason is not None:
+        if in_ci():
+            pytest.fail(f"CI=true but PostgreSQL is unusable: {reason}")
+        pytest.skip(reason)
+    return admin
 
 
 async def postgres_unavailable_reason(admin_url: str | None = None) -> str | None:
