@@ -28,6 +28,7 @@ from flows import (
     claim_form,
     dispute_chat,
     escalation,
+    evidence_confirm,
     group_evidence,
     group_help,
     inputs,
@@ -74,12 +75,14 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         obligation_dispute.pending_inputs(),
         blind_bidding.pending_inputs(),
         group_evidence.pending_inputs(),
+        evidence_confirm.pending_inputs(),
     )
     application.add_handlers(pending_inputs, group=PENDING_INPUT)
     for flow in (
         start,
         dispute_chat,
         group_evidence,
+        evidence_confirm,
         supplier_join,
         supplier_replace,
         chat_links,
