@@ -33,6 +33,7 @@ from flows import (
     group_help,
     inputs,
     obligation_dispute,
+    private_evidence,
     proposal_builder,
     proposal_reasons,
     proposals,
@@ -76,6 +77,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         blind_bidding.pending_inputs(),
         group_evidence.pending_inputs(),
         evidence_confirm.pending_inputs(),
+        private_evidence.pending_inputs(),
     )
     application.add_handlers(pending_inputs, group=PENDING_INPUT)
     for flow in (
@@ -83,6 +85,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         dispute_chat,
         group_evidence,
         evidence_confirm,
+        private_evidence,
         supplier_join,
         supplier_replace,
         chat_links,
