@@ -27,6 +27,7 @@ SECRET = "ICBC statement 6222-0212 March"
 SHOT_OK = JPEG.replace(b"\x08" * 64, b"\x09" * 64)
 SHOT_BAD = JPEG.replace(b"\x08" * 64, b"\x0a" * 64)
 REASON = "The dates were edited"
+LOADING = PDF.replace(b"1 0 obj", b"1 0 obj % loading list")
 
 
 async def _mark_private_and_tag(buyer: SandboxUser, btr: Translator) -> None:
@@ -195,3 +196,80 @@ async def test_a_mediator_only_item_never_reaches_the_supplier_and_screenshots_a
     pinned = [group.messages[m].text for m in sandbox.pinned(group)]
     assert pinned and all(SECRET not in text for text in pinned)
     assert any(hidden in text.splitlines() for text in pinned)
+
+
+async def test_private_evidence_after_filing_and_a_screenshot_confirmed_in_the_chat(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    """After filing: the Chinese supplier gives a bank statement privately, for the mediator
+    only; the English buyer gives a chat screenshot privately, which the supplier confirms with
+    one tap in the dispute chat."""
+    from tests.e2e.dispute_steps import open_case
+
+    case = await open_case(bot, sandbox, catalogs, clock)
+    btr, str_ = case.btr, case.str_
+    # In the dispute chat, /evidence says that private items go to the bot privately.
+    await case.supplier.send_document(LOADING, "loading.pdf", "application/pdf", chat=case.group)
+    file_message = [e for e in case.supplier.transcript(case.group) if e.kind == "document"][-1]
+    await case.supplier.send("/evidence", chat=case.group, reply_to=file_message.message_id)
+    await case.supplier.wait_for(
+        containing(str_.t("evidence.group.ask_label", name="王芳")), chat=case.group, timeout=10
+    )
+    await case.supplier.send("装车单", chat=case.group)
+    tag_question = await case.supplier.wait_for(
+        containing(str_.t("evidence.group.private_hint")), chat=case.group, timeout=10
+    )
+    assert "/evidence" in tag_question.text
+    await case.supplier.press(str_.t("tag.delivery"), chat=case.group, timeout=10)
+    await case.buyer.wait_for(containing("E3"), chat=case.group, timeout=10)
+
+    # The supplier, privately: the file, a label, for the mediator only, the tag.
+    await case.supplier.send("/evidence")
+    await case.supplier.wait_for(
+        saying(str_.t("evidence.private.ask_file", case=case.number)), timeout=10
+    )
+    await case.supplier.send_document(BANK, "icbc-statement.pdf", "application/pdf")
+    await case.supplier.wait_for(saying(str_.t("evidence.private.ask_label")), timeout=10)
+    await case.supplier.send(SECRET)
+    await case.supplier.wait_for(containing(str_.t("evidence.private.hint")), timeout=10)
+    await case.supplier.press(str_.t("button.evidence_private"), timeout=10)
+    await case.supplier.wait_for(containing(str_.t("evidence.private.marked")), timeout=10)
+    await case.supplier.press(str_.t("tag.payment"), timeout=10)
+    added = await case.supplier.wait_for(
+        containing(str_.t("evidence.private.added", case=case.number, line="E4")), timeout=10
+    )
+    assert SECRET in added.text and str_.t("evidence.mark.mediator_only") in added.text
+    hidden = btr.t("evidence.line_hidden", number="E4", tag=btr.t("tag.payment"))
+    assert hidden == "E4 · Payment · for the mediator only"
+    news = btr.t("evidence.private.news", by=btr.t("role.supplier"), line=hidden)
+    await case.buyer.wait_for(containing(news), chat=case.group, timeout=10)
+    bank = await bot.services.db.evidence.get(case.case_id, 4)
+    assert bank is not None and bank.mediator_only and bank.submitter_role == "supplier"
+    assert _leaks(case.buyer.transcript(case.group), bank.telegram_file_unique_id or "-") == []
+    assert _leaks(case.buyer.transcript(), bank.telegram_file_unique_id or "-") == []
+
+    # The buyer, privately: a chat screenshot; the supplier confirms it in the chat.
+    await case.buyer.send(f"/evidence {case.number.lstrip('#')}")
+    await case.buyer.wait_for(
+        saying(btr.t("evidence.private.ask_file", case=case.number)), timeout=10
+    )
+    await case.buyer.send_photo(SHOT_OK)
+    await case.buyer.wait_for(saying(btr.t("evidence.private.ask_label")), timeout=10)
+    await case.buyer.send("WeChat with Mr Wang")
+    await case.buyer.wait_for(containing(btr.t("evidence.private.hint")), timeout=10)
+    await case.buyer.press(btr.t("tag.chat_screenshot"), timeout=10)
+    confirm = case.both("button.evidence_confirm", number="E5")
+    await case.supplier.wait_for(showing(confirm), chat=case.group, timeout=10)
+    own = await case.buyer.press(confirm, chat=case.group, timeout=10)
+    assert own.show_alert and own.text == btr.t("evidence.answer.own", number="E5")
+    done = await case.supplier.press(confirm, chat=case.group, timeout=10)
+    assert not done.show_alert
+    confirmed = str_.t(
+        "evidence.answer.confirmed_news",
+        by=str_.t("role.supplier"),
+        number="E5",
+        label="WeChat with Mr Wang",
+    )
+    await case.supplier.wait_for(containing(confirmed), chat=case.group, timeout=10)
+    shot = await bot.services.db.evidence.get(case.case_id, 5)
+    assert shot is not None and shot.authenticity == "confirmed"
