@@ -188,7 +188,9 @@ async def test_a_file_in_the_chat_becomes_numbered_evidence(
     await supplier.send("装箱单", chat=group)
     # The questions go to the supplier by name, in Chinese; the buyer's English is not used.
     tags = await supplier.wait_for(lambda e: str_.t("tag.delivery") in e.button_texts, chat=group)
-    assert tags.text == str_.t("evidence.group.ask_tag", name="王芳")
+    # ... and say that private items (for the mediator only) go to the bot privately.
+    hint = str_.t("evidence.group.private_hint")
+    assert tags.text == str_.t("evidence.group.ask_tag", name="王芳") + "\n\n" + hint
     await supplier.press(str_.t("tag.delivery"), chat=group)
     added = await buyer.wait_for(lambda e: "E3" in e.text and "装箱单" in e.text, chat=group)
     assert added
