@@ -53,7 +53,13 @@ async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """`/evidence [case number]` in the private chat: the file is asked for."""
     services = get_services(context)
     message = update.effective_message
-    assert message is not None
+    assert message is not None and update.effective_user is not None
+    if not context.args:
+        mine = await services.db.cases.list_for_user(update.effective_user.id)
+        if not any(case.state in OPEN_STATES for case in mine):
+            _, tr = await services.reader(update.effective_user)
+            await send(context.bot, message.chat_id, tr.t("evidence.private.no_case"))
+            return
     caller = await resolve(services, update, context.args)
     if caller is None:
         return
