@@ -16,6 +16,7 @@ COMMAND_KEYS = (
     ("new", N_("command.new")),
     ("cases", N_("command.cases")),
     ("case", N_("command.case")),
+    ("evidence", N_("command.evidence")),
     ("propose", N_("command.propose")),
     ("blindbid", N_("command.blindbid")),
     ("mediator", N_("command.mediator")),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from telegram import Bot
 
-from flows import chat_links, dispute_chat, supplier_replace
+from flows import chat_links, dispute_chat, evidence_confirm, supplier_replace
 from flows.blind_bidding import JOIN, MIDPOINT, ask_render
 from flows.case_context import OPEN_STATES
 from flows.common import Button, pack
@@ -55,6 +55,8 @@ async def actions_for(
     await _proposal(services, case, role, tr, found)
     await _obligations(services, case, role, tr, found)
     await _bidding(services, case, role, tr, found)
+    for item in await evidence_confirm.open_answers(services, case.id, role):
+        found.rows.append(evidence_confirm.answer_row(tr, case.id, item.number))
     if may_request_mediation(services, case, role):
         found.rows.append([mediator_button(tr, case.id)])
     if may_withdraw(services, case, role):

@@ -131,10 +131,10 @@ async def _send_card(
     header = await _case_line(services, case, tr)
     if not case.claim:
         return await send(bot, user_id, header + "\n\n" + tr.t("case.draft_hint"))
-    evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
-    parts = [header, render_summary(case.claim, evidence, tr)]
     role = await services.db.cases.role_of(case.id, user_id)
     assert role is not None  # only parties get here
+    evidence = await services.db.evidence.list(case.id)
+    parts = [header, render_summary(case.claim, evidence, tr, role)]
     found = await case_actions.actions_for(services, bot, case, user_id, role, tr)
     parts.extend(found.notes)
     if found.rows:

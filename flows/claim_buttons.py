@@ -7,7 +7,7 @@ to a category, an outcome or a tag).
 
 from __future__ import annotations
 
-from flows.claim_render import CHANGE_PREFIX, KEEP_ANSWER
+from flows.claim_render import CHANGE_PREFIX, KEEP_ANSWER, PRIVATE_VALUE, SHARED_VALUE
 from flows.claim_steps import PARTS, Step
 from flows.rules.validation import Category, DesiredOutcome, EvidenceTag
 
@@ -17,7 +17,7 @@ NAVIGATION = frozenset({"cancel", "discard", "keep", "back", KEEP_ANSWER})
 CHOICES: dict[Step, frozenset[str]] = {
     Step.CATEGORY: frozenset(Category),
     Step.OUTCOME: frozenset(DesiredOutcome),
-    Step.EVIDENCE_TAG: frozenset(EvidenceTag),
+    Step.EVIDENCE_TAG: frozenset(EvidenceTag) | {PRIVATE_VALUE, SHARED_VALUE},
     Step.EVIDENCE: frozenset({"done"}),
     Step.CONFIRM: frozenset({"submit"} | {CHANGE_PREFIX + part for part in PARTS}),
 }

@@ -27,7 +27,9 @@ from flows.claim_render import (
     CHANGE_PREFIX,
     FORM,
     KEEP_ANSWER,
-    TAG_KEYS,
+    MEDIATOR_ONLY,
+    PRIVATE_VALUE,
+    SHARED_VALUE,
     evidence_number,
     render_confirmation,
     render_question,
@@ -44,6 +46,7 @@ from flows.claim_steps import (
 )
 from flows.common import keyboard, pack, parse_id, unpack
 from flows.errors_render import validation_message
+from flows.evidence_index import TAG_KEYS
 from flows.evidence_intake import (
     checked_file,
     fetch_new_file,
@@ -65,7 +68,7 @@ from flows.rules.validation import (
     requires_evidence,
 )
 from flows.services import Services, get_services
-from locales.i18n import Translator
+from locales.i18n import N_, Translator
 from storage import Case, Draft, User
 
 log = logging.getLogger(__name__)
@@ -328,13 +331,18 @@ async def _press(
         await ask_current(services, context.bot, chat_id, case, draft, tr)
         return
     await query.answer()
-    if step is Step.EVIDENCE_TAG:
+    if step is Step.EVIDENCE_TAG and value not in (PRIVATE_VALUE, SHARED_VALUE):
         added = (await services.db.evidence.list(case.id))[-1]
+        added_key = (
+            N_("claim.evidence.added_private")
+            if added.mediator_only
+            else N_("claim.evidence.added")
+        )
         await send(
             context.bot,
             chat_id,
             tr.t(
-                "claim.evidence.added",
+                added_key,
                 number=evidence_number(added.number),
                 label=added.label,
                 tag=tr.t(TAG_KEYS[EvidenceTag(added.tag)]),
@@ -351,6 +359,10 @@ async def _choose(services: Services, case: Case, draft: Draft, step: Step, valu
         updates = {"category": str(Category(value))}
     elif step is Step.OUTCOME:
         updates = {"outcome": str(DesiredOutcome(value))}
+    elif step is Step.EVIDENCE_TAG and value in (PRIVATE_VALUE, SHARED_VALUE):
+        # For the mediator only (or not, again): marked as the item is added, asked again.
+        marked = {MEDIATOR_ONLY: value == PRIVATE_VALUE}
+        return await claim_moves.replace_answer(services, draft, marked)
     elif step is Step.EVIDENCE_TAG:
         return await claim_moves.add_pending_evidence(services, case, draft, EvidenceTag(value))
     elif step is Step.EVIDENCE and value == "done":

@@ -20,6 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flows.claim_render import MEDIATOR_ONLY
 from flows.claim_steps import FIRST_STEP, PARTS, Step, next_step
 from flows.evidence_intake import already_evidence, stored_from_json
 from flows.rules.lifecycle import Role
@@ -29,7 +30,7 @@ from storage import Case, Draft, DuplicateEvidence
 
 EVIDENCE_SUBSTEPS = frozenset({Step.EVIDENCE_LABEL, Step.EVIDENCE_TAG})
 BOOKKEEPING = ("_last_answer", "_open")
-ITEM_IN_PROGRESS = ("pending_evidence", "pending_label")
+ITEM_IN_PROGRESS = ("pending_evidence", "pending_label", MEDIATOR_ONLY)
 # A description at least this long may have been cut by the client (4,096 at most per message,
 # less when it cuts at a line or word break): the next message may continue it.
 CUT_LENGTH = 3500
@@ -183,6 +184,7 @@ async def add_pending_evidence(
             size=stored.size if stored is not None else pending.get("size"),
             sha256=stored.sha256 if stored is not None else None,
             store_key=stored.key if stored is not None else None,
+            mediator_only=bool(draft.answers.get(MEDIATOR_ONLY)),
         )
     except DuplicateEvidence as duplicate:
         # The same file became evidence since it arrived: drop this copy, keep the rest.

@@ -15,12 +15,17 @@ from telegram import InlineKeyboardMarkup
 
 from flows.claim_steps import COMMON_CURRENCIES, Step, progress
 from flows.common import Button, chunk, keyboard, pack
-from flows.rules.lifecycle import ClosingReason
-from flows.rules.validation import Category, DesiredOutcome, EvidenceKind, EvidenceTag
+from flows.evidence_index import TAG_KEYS, index_lines
+from flows.evidence_index import evidence_number as evidence_number  # re-exported
+from flows.rules.lifecycle import ClosingReason, Role
+from flows.rules.validation import Category, DesiredOutcome
 from locales.i18n import N_, Translator
 from storage import Case, Evidence
 
 FORM = "f"  # callback prefix of the claim form
+# The item in progress is for the mediator only: its answer key, and the tag step's toggle.
+MEDIATOR_ONLY = "pending_mediator_only"
+PRIVATE_VALUE, SHARED_VALUE = "private", "shared"
 
 # A closed case says why it closed (PRODUCT.md: fulfilled, withdrawn, dismissed or expired);
 # cases closed before the reason was recorded show plain "Closed".
@@ -51,21 +56,6 @@ OUTCOME_KEYS = {
     DesiredOutcome.DISCOUNT: N_("outcome.discount"),
     DesiredOutcome.OTHER: N_("outcome.other"),
 }
-TAG_KEYS = {
-    EvidenceTag.DEFECT: N_("tag.defect"),
-    EvidenceTag.DELIVERY: N_("tag.delivery"),
-    EvidenceTag.CONTRACT: N_("tag.contract"),
-    EvidenceTag.PAYMENT: N_("tag.payment"),
-    EvidenceTag.COMMUNICATION: N_("tag.communication"),
-    EvidenceTag.OTHER: N_("tag.other"),
-}
-KIND_KEYS = {
-    EvidenceKind.PHOTO: N_("kind.photo"),
-    EvidenceKind.DOCUMENT: N_("kind.document"),
-    EvidenceKind.VIDEO: N_("kind.video"),
-    EvidenceKind.VOICE: N_("kind.voice"),
-    EvidenceKind.STATEMENT: N_("kind.statement"),
-}
 QUESTION_KEYS = {
     Step.ORDER_NUMBER: N_("claim.ask.order_number"),
     Step.ORDER_DATE: N_("claim.ask.order_date"),
@@ -95,11 +85,6 @@ CHANGE_KEYS = {
 CHANGE_PREFIX = "chg_"  # callback value of a Change button: chg_<part>
 KEEP_ANSWER = "same"  # callback value of "keep the saved answer"
 SAVED_PREVIEW = 300  # a long saved answer is shown cut, so the question stays one message
-
-
-def evidence_number(number: int) -> str:
-    """Evidence items are cited as E1, E2, ... in every language."""
-    return f"E{number}"
 
 
 def case_number(case: Case) -> str:
@@ -137,7 +122,13 @@ def _question_text(step: Step, answers: dict[str, Any], tr: Translator, items: i
     if step is Step.EVIDENCE_LABEL:
         return tr.t("claim.ask.evidence_label", number=evidence_number(items + 1))
     if step is Step.EVIDENCE_TAG:
-        return tr.t("claim.ask.evidence_tag", number=evidence_number(items + 1))
+        number = evidence_number(items + 1)
+        private = (
+            tr.t("claim.evidence.private_marked", number=number)
+            if answers.get(MEDIATOR_ONLY)
+            else tr.t("claim.evidence.private_hint")
+        )
+        return tr.t("claim.ask.evidence_tag", number=number) + "\n\n" + private
     raise ValueError(f"no question for step {step}")
 
 
@@ -205,6 +196,13 @@ def render_question(
         + _question_text(step, answers, tr, items)
     )
     rows = _choices(step, case_id, tr)
+    if step is Step.EVIDENCE_TAG:  # marking happens as the item is added, before its tag
+        toggle = (
+            (N_("button.evidence_shared"), SHARED_VALUE)
+            if answers.get(MEDIATOR_ONLY)
+            else (N_("button.evidence_private"), PRIVATE_VALUE)
+        )
+        rows.append([(tr.t(toggle[0]), pack(FORM, case_id, step, toggle[1]))])
     saved = saved_answer(step, answers, tr)
     if saved is not None:
         text += "\n\n" + tr.t("claim.saved", answer=saved)
@@ -240,21 +238,14 @@ def outcome_text(claim: dict[str, Any], tr: Translator) -> str:
     return tr.t(OUTCOME_KEYS[outcome])
 
 
-def evidence_line(item: Evidence, tr: Translator) -> str:
-    key = N_("evidence.line") if item.size is None else N_("evidence.line_sized")
-    size = "" if item.size is None else tr.file_size(item.size)
-    return tr.t(
-        key,
-        number=evidence_number(item.number),
-        kind=tr.t(KIND_KEYS[EvidenceKind(item.kind)]),
-        label=item.label,
-        tag=tr.t(TAG_KEYS[EvidenceTag(item.tag)]),
-        size=size,
-    )
-
-
-def render_summary(claim: dict[str, Any], evidence: Sequence[Evidence], tr: Translator) -> str:
-    """The claim as the parties read it; used for the confirmation and for /case."""
+def render_summary(
+    claim: dict[str, Any],
+    evidence: Sequence[Evidence],
+    tr: Translator,
+    reader: Role | None = Role.BUYER,
+) -> str:
+    """The claim as `reader` reads it (see flows/evidence_index.py: SHARED for the dispute
+    chat); used for the confirmation, for /case and for the supplier's view."""
     category = Category(claim["category"])
     date_key = (
         N_("claim.summary.delivery_due")
@@ -290,7 +281,7 @@ def render_summary(claim: dict[str, Any], evidence: Sequence[Evidence], tr: Tran
     ]
     if evidence:
         lines.append(tr.t("claim.summary.evidence_header"))
-        lines.extend(evidence_line(item, tr) for item in evidence)
+        lines.extend(index_lines(evidence, reader, tr))
     else:
         lines.append(tr.t("claim.summary.no_evidence"))
     return "\n".join(lines)

@@ -151,7 +151,7 @@ async def bind_group(
         product = str(case.claim.get("product", ""))
         title = f"{case_number(case)} · {product}"[:TITLE_LIMIT]
         await _quietly(group.call(partial(bot.set_chat_title, title=title)))
-    evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
+    evidence = await services.db.evidence.list(case.id)  # rendered for the shared chat
 
     def bound_text(tr: Translator) -> str:
         return pinned_claim.claim_text(case, evidence, tr)

@@ -137,6 +137,8 @@ async def record_file(
     label: str,
     tag: EvidenceTag,
     stored: StoredFile | None = None,
+    *,
+    mediator_only: bool = False,
 ) -> Evidence:
     """Add a file as numbered evidence, stored (`stored`, or fetched now) and hashed in the same
     step; ValidationError when it is evidence of the case already (the claim form stores its
@@ -158,6 +160,7 @@ async def record_file(
             size=stored.size,
             sha256=stored.sha256,
             store_key=stored.key,
+            mediator_only=mediator_only,
         )
     except DuplicateEvidence as duplicate:  # added by someone else since it was fetched
         case = await services.db.cases.get(case_id)

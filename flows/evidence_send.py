@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InputFile, Message
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest
 
 from flows.services import Services
@@ -22,12 +22,17 @@ log = logging.getLogger(__name__)
 
 
 async def send_evidence_file(
-    services: Services, bot: Bot, chat_id: int, item: Evidence, caption: str
+    services: Services,
+    bot: Bot,
+    chat_id: int,
+    item: Evidence,
+    caption: str,
+    markup: InlineKeyboardMarkup | None = None,
 ) -> Message:
     """Send a file item with its caption; TelegramError if neither way gets it there."""
     if item.telegram_file_id is not None:
         try:
-            return await _send(bot, chat_id, item, item.telegram_file_id, caption)
+            return await _send(bot, chat_id, item, item.telegram_file_id, caption, markup)
         except BadRequest as exc:
             if item.store_key is None or item.sha256 is None:
                 raise
@@ -46,12 +51,17 @@ async def send_evidence_file(
             " matching its SHA-256"
         )
     name = item.file_name or f"E{item.number}"
-    return await _send(bot, chat_id, item, InputFile(data, filename=name), caption)
+    return await _send(bot, chat_id, item, InputFile(data, filename=name), caption, markup)
 
 
 async def _send(
-    bot: Bot, chat_id: int, item: Evidence, file: str | InputFile, caption: str
+    bot: Bot,
+    chat_id: int,
+    item: Evidence,
+    file: str | InputFile,
+    caption: str,
+    markup: InlineKeyboardMarkup | None,
 ) -> Message:
     if item.kind == "photo":
-        return await bot.send_photo(chat_id, file, caption=caption)
-    return await bot.send_document(chat_id, file, caption=caption)
+        return await bot.send_photo(chat_id, file, caption=caption, reply_markup=markup)
+    return await bot.send_document(chat_id, file, caption=caption, reply_markup=markup)

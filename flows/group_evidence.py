@@ -17,9 +17,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 from flows import inputs
 from flows.audience import to_chat
 from flows.chat_migration import follower
-from flows.claim_render import TAG_KEYS, evidence_line
 from flows.common import Button, chunk, keyboard, pack, unpack
 from flows.errors_render import validation_message
+from flows.evidence_confirm import answer_row, may_answer
+from flows.evidence_index import SHARED, TAG_KEYS, index_line
 from flows.evidence_intake import (
     IncomingFile,
     checked_file,
@@ -108,7 +109,10 @@ async def on_label(
     await send(
         context.bot,
         message.chat_id,
-        tr.t("evidence.group.ask_tag", name=user.first_name),  # named, as the label question
+        # named, as the label question; private items go to the bot privately, never here
+        tr.t("evidence.group.ask_tag", name=user.first_name)
+        + "\n\n"
+        + tr.t("evidence.group.private_hint"),
         keyboard(chunk(buttons, 3)),
         follow=follower(services),
     )
@@ -158,12 +162,15 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await services.db.inputs.clear(user.id, chat_id)
     log.info("evidence E%s added from the dispute chat", item.number)
+    other = Role.SUPPLIER if role is Role.BUYER else Role.BUYER
+    rows = (lambda t: [answer_row(t, case.id, item.number)]) if may_answer(item, other) else None
     await to_chat(
         services,
         context.bot,
         case,
         chat_id,
-        lambda t: t.t("evidence.group.added", line=evidence_line(item, t)),
+        lambda t: t.t("evidence.group.added", line=index_line(item, SHARED, t)),
+        rows,
     )
 
 

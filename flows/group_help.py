@@ -24,6 +24,7 @@ from flows.case_context import OPEN_STATES
 from flows.cases import case_line
 from flows.chat_migration import follower
 from flows.claim_render import case_number, render_summary
+from flows.evidence_index import SHARED
 from flows.logs import bind_case
 from flows.messaging import send
 from flows.proposal_builder import PROPOSING_STATES
@@ -136,11 +137,11 @@ async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = DIVIDER.join(r.t("help.group.stranger", number=case_number(case)) for r in readers)
         await _answer(services, update, context, text)
         return
-    evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
+    evidence = await services.db.evidence.list(case.id)
     texts = []
     for reader in await _readers(services, case, tr):
         header = await case_line(services, case, reader)
-        texts.append(header + "\n\n" + render_summary(case.claim, evidence, reader))
+        texts.append(header + "\n\n" + render_summary(case.claim, evidence, reader, SHARED))
     await _answer(services, update, context, DIVIDER.join(texts))
 
 

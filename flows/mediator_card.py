@@ -18,7 +18,8 @@ from telegram import Bot
 
 from flows import chat_links
 from flows.audience import to_user
-from flows.claim_render import CLOSED_KEYS, case_number, evidence_line, render_summary
+from flows.claim_render import CLOSED_KEYS, case_number, render_summary
+from flows.evidence_index import index_lines
 from flows.proposal_render import obligation_text, proposal_number, role_name, terms_text
 from flows.rules.lifecycle import Action, CaseState, Role
 from flows.services import Services
@@ -165,12 +166,12 @@ async def render_card(services: Services, case: Case, tr: Translator) -> str:
     evidence = await db.evidence.list(case.id)
     parts: list[Any] = [
         tr.t("card.title", number=case_number(case)),
-        render_summary(case.claim, [], tr),
+        render_summary(case.claim, [], tr, Role.MEDIATOR),
         tr.t("card.why", why=why_text(tr, events)),
         tr.t("card.statements_header"),
         *(_statements(tr, events) or [tr.t("card.none")]),
         tr.t("card.evidence_header"),
-        *([evidence_line(item, tr) for item in evidence] or [tr.t("card.none")]),
+        *(index_lines(evidence, Role.MEDIATOR, tr) or [tr.t("card.none")]),
         tr.t("card.proposals_header"),
         *(_proposals(tr, case, await db.proposals.list(case.id)) or [tr.t("card.none")]),
         tr.t("card.bidding_header"),

@@ -17,6 +17,7 @@ from telegram.error import BadRequest, Forbidden
 from flows.audience import DIVIDER, RenderRows, combine_rows, translators_for
 from flows.claim_render import case_number, render_summary
 from flows.common import Button, keyboard, pack
+from flows.evidence_index import SHARED
 from flows.messaging import ChatTarget
 from flows.services import Services
 from locales.i18n import Translator
@@ -36,7 +37,7 @@ def claim_text(case: Case, evidence: Sequence[Evidence], tr: Translator) -> str:
     return (
         tr.t("group.bound", number=case_number(case))
         + "\n\n"
-        + render_summary(case.claim, evidence, tr)
+        + render_summary(case.claim, evidence, tr, SHARED)
     )
 
 
@@ -59,7 +60,7 @@ async def refresh(services: Services, bot: Bot, case: Case, group: ChatTarget) -
         (pinned.text or "").startswith(tr.t("group.bound", number=number)) for tr in translators
     ):
         return  # not the claim as the bot posted it in one piece
-    evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
+    evidence = await services.db.evidence.list(case.id)  # rendered for the shared chat
     text = DIVIDER.join(claim_text(case, evidence, tr) for tr in translators)
     if len(text) > TEXT_LIMIT or text == pinned.text:
         return

@@ -27,8 +27,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 from flows import supplier_answer, supplier_clock, supplier_replace
 from flows.audience import for_case, for_user, to_user
 from flows.chat_links import send_chat_link_if_waiting
-from flows.claim_render import case_number, evidence_line, render_summary
+from flows.claim_render import case_number, render_summary
 from flows.common import keyboard, pack, parse_id, unpack
+from flows.evidence_confirm import answer_row, may_answer
+from flows.evidence_index import files_for, index_line
 from flows.evidence_send import send_evidence_file
 from flows.logs import bind_case
 from flows.messaging import clear_buttons, send
@@ -103,11 +105,11 @@ async def open_invitation(update: Update, context: ContextTypes.DEFAULT_TYPE, to
     if refusal is not None:
         await send(context.bot, user.id, tr.t(refusal, number=case_number(case)))
         return True
-    evidence = await services.db.evidence.list(case.id, include_mediator_only=False)
+    evidence = await services.db.evidence.list(case.id)
     text = "\n\n".join(
         [
             tr.t("invite.intro", buyer=await _buyer_name(services, case), number=case_number(case)),
-            render_summary(case.claim, evidence, tr),
+            render_summary(case.claim, evidence, tr, Role.SUPPLIER),
             *await supplier_clock.respond_by(services, case, tr),
             tr.t("invite.confirm_question"),
         ]
@@ -281,13 +283,17 @@ async def _joined_news(services: Services, case: Case, token: str) -> list[Outbo
 
 async def _send_evidence_files(services: Services, bot: Bot, case: Case, tr: Translator) -> None:
     assert case.supplier_id is not None
-    for item in await services.db.evidence.list(case.id, include_mediator_only=False):
-        caption = evidence_line(item, tr)
+    # Mediator-only items are not sent: the supplier read that they exist in the claim.
+    for item in files_for(await services.db.evidence.list(case.id), Role.SUPPLIER):
+        caption = index_line(item, Role.SUPPLIER, tr)
+        rows = [answer_row(tr, case.id, item.number)] if may_answer(item, Role.SUPPLIER) else []
+        markup = keyboard(rows)
         try:
             if item.telegram_file_id is None and item.store_key is None:
-                await send(bot, case.supplier_id, caption + "\n\n" + (item.text or ""))
+                text = caption + "\n\n" + (item.text or "")
+                await send(bot, case.supplier_id, text, markup)
             else:
-                await send_evidence_file(services, bot, case.supplier_id, item, caption)
+                await send_evidence_file(services, bot, case.supplier_id, item, caption, markup)
         except (TelegramError, LookupError) as exc:
             # One file that cannot be sent must not keep back the others, nor the buyer's news.
             log.warning("evidence E%s not delivered to the supplier: %s", item.number, exc)

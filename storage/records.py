@@ -144,6 +144,10 @@ class Evidence:
     created_at: datetime
     stored_at: datetime | None
     removed_at: datetime | None = None  # removed while still a draft item; hidden from lists
+    authenticity: str | None = None  # a chat screenshot: "confirmed" / "disputed" by the other side
+    authenticity_by: int | None = None
+    authenticity_at: datetime | None = None
+    authenticity_reason: str | None = None  # why it is disputed, when the party said
 
 
 @dataclass(frozen=True)

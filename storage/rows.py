@@ -175,6 +175,10 @@ def evidence_from_row(row: Row) -> Evidence:
         created_at=_dt(row["created_at"]),
         stored_at=_opt_dt(row["stored_at"]),
         removed_at=_opt_dt(row["removed_at"]),
+        authenticity=_opt_str(row["authenticity"]),
+        authenticity_by=_opt_int(row["authenticity_by"]),
+        authenticity_at=_opt_dt(row["authenticity_at"]),
+        authenticity_reason=_opt_str(row["authenticity_reason"]),
     )
 
 

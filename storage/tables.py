@@ -140,6 +140,11 @@ evidence = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("stored_at", UTCDateTime, nullable=True),
     Column("removed_at", UTCDateTime, nullable=True),
+    # A screenshot of an outside chat, answered by the other party (migration 0012):
+    Column("authenticity", String(16), nullable=True),  # "confirmed" / "disputed"
+    Column("authenticity_by", BigInteger, nullable=True),
+    Column("authenticity_at", UTCDateTime, nullable=True),
+    Column("authenticity_reason", Text, nullable=True),
     UniqueConstraint("case_id", "number"),
 )
 

@@ -55,6 +55,7 @@ class EvidenceTag(StrEnum):
     CONTRACT = "contract"  # contract or specification
     PAYMENT = "payment"
     COMMUNICATION = "communication"
+    CHAT_SCREENSHOT = "chat_screenshot"  # of an outside chat: the other party may confirm it
     OTHER = "other"
 
 

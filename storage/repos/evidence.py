@@ -10,6 +10,7 @@ succeed.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from storage.errors import Conflict, DuplicateEvidence, NotFound
 from storage.records import Evidence
 from storage.repos.base import Repo, lock_case
 from storage.repos.history import append_event
+from storage.repos.outbox import OutboxMessage, enqueue
 from storage.rows import evidence_from_row
 from storage.tables import evidence
 
@@ -237,6 +239,95 @@ class EvidenceRepo(Repo):
             item = evidence_from_row(row)
             await _stored_event(conn, item, now)
             return item
+
+    async def judge_authenticity(
+        self,
+        case_id: int,
+        number: int,
+        actor_id: int,
+        actor_role: Role,
+        verdict: str,
+        now: datetime,
+        *,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> Evidence:
+        """The other party's answer to a chat screenshot: "confirmed" or "disputed" (event
+        "evidence.confirmed" / "evidence.disputed"). Once only: an item answered already raises
+        Conflict (a dispute is never flipped silently); NotFound for an unknown item. Who may
+        answer is the caller's check (flows/evidence_confirm.py). `outbox`: the news of it,
+        queued in the same transaction."""
+        if verdict not in ("confirmed", "disputed"):
+            raise ValueError(f"unknown verdict {verdict!r}")
+        async with self._write() as conn:
+            await lock_case(conn, case_id)
+            item = await _fetch(conn, case_id, number)
+            if item is None:
+                raise NotFound(f"no evidence E{number} in case {case_id}")
+            if item.authenticity is not None:
+                raise Conflict(f"E{number} of case {case_id} is {item.authenticity} already")
+            row = (
+                (
+                    await conn.execute(
+                        update(evidence)
+                        .where(evidence.c.id == item.id, evidence.c.authenticity.is_(None))
+                        .values(authenticity=verdict, authenticity_by=actor_id, authenticity_at=now)
+                        .returning(*evidence.c)
+                    )
+                )
+                .mappings()
+                .one()
+            )
+            await append_event(
+                conn, case_id, actor_id, actor_role, f"evidence.{verdict}", {"number": number}, now
+            )
+            await enqueue(conn, outbox, now)
+            return evidence_from_row(row)
+
+    async def give_dispute_reason(
+        self,
+        case_id: int,
+        number: int,
+        actor_id: int,
+        actor_role: Role,
+        reason: str,
+        now: datetime,
+        *,
+        outbox: Sequence[OutboxMessage] = (),
+    ) -> Evidence:
+        """The reason for a dispute, given after it by the one who disputed (event
+        "evidence.dispute_reason"); once only: Conflict otherwise."""
+        async with self._write() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        update(evidence)
+                        .where(
+                            evidence.c.case_id == case_id,
+                            evidence.c.number == number,
+                            evidence.c.authenticity == "disputed",
+                            evidence.c.authenticity_by == actor_id,
+                            evidence.c.authenticity_reason.is_(None),
+                        )
+                        .values(authenticity_reason=reason)
+                        .returning(*evidence.c)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                raise Conflict(f"E{number} of case {case_id} takes no reason from {actor_id}")
+            await append_event(
+                conn,
+                case_id,
+                actor_id,
+                actor_role,
+                "evidence.dispute_reason",
+                {"number": number, "reason": reason},
+                now,
+            )
+            await enqueue(conn, outbox, now)
+            return evidence_from_row(row)
 
 
 async def _fetch(conn: AsyncConnection, case_id: int, number: int) -> Evidence | None:

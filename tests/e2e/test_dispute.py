@@ -188,7 +188,9 @@ async def test_a_file_in_the_chat_becomes_numbered_evidence(
     await supplier.send("装箱单", chat=group)
     # The questions go to the supplier by name, in Chinese; the buyer's English is not used.
     tags = await supplier.wait_for(lambda e: str_.t("tag.delivery") in e.button_texts, chat=group)
-    assert tags.text == str_.t("evidence.group.ask_tag", name="王芳")
+    # ... and say that private items (for the mediator only) go to the bot privately.
+    hint = str_.t("evidence.group.private_hint")
+    assert tags.text == str_.t("evidence.group.ask_tag", name="王芳") + "\n\n" + hint
     await supplier.press(str_.t("tag.delivery"), chat=group)
     added = await buyer.wait_for(lambda e: "E3" in e.text and "装箱单" in e.text, chat=group)
     assert added
@@ -196,10 +198,13 @@ async def test_a_file_in_the_chat_becomes_numbered_evidence(
     assert item is not None and item.submitter_role == "supplier" and item.tag == "delivery"
     assert item.sha256 and item.label == "装箱单"
 
-    # In a private chat the command means nothing: the reader is told what they can do.
+    # In a private chat it adds evidence privately, to an open case of the sender's: someone
+    # without one is told so, and how to file a claim.
     eve = sandbox.user("Eve", language_code="en")
     await eve.send("/evidence")
-    assert (await eve.next_message()).text == translator(catalogs, eve).t("private.unknown")
+    assert (await eve.next_message()).text == translator(catalogs, eve).t(
+        "evidence.private.no_case"
+    )
 
 
 async def test_a_group_added_by_hand_is_told_how_to_link_it(

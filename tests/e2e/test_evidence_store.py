@@ -23,8 +23,8 @@ from bot.demo_dispute import invite_supplier
 from bot.sandbox import Sandbox, SandboxServer
 from bot.sandbox.state import TranscriptEntry
 from bot.sandbox.users import SandboxUser
-from flows.claim_render import evidence_line
 from flows.clock import FrozenClock
+from flows.evidence_index import evidence_line
 from locales.i18n import Catalogs, Translator
 from storage import Database
 from tests.bot_process import BotProcess

@@ -208,3 +208,44 @@ async def test_two_workers_adding_one_file_at_once_get_one_item(
     refused = [o for o in outcomes if isinstance(o, DuplicateEvidence)]
     assert len(added) == 1 and len(refused) == 1 and refused[0].number == 1
     assert [i.number for i in await db.evidence.list(case.id)] == [1]
+
+
+async def test_a_screenshot_is_answered_once_and_on_the_record(db: Database, now: datetime) -> None:
+    case = await submitted_case(db, now)
+    shot = await db.evidence.add(
+        case.id, BUYER, Role.BUYER, "photo", "WeChat chat", "chat_screenshot", now
+    )
+    answered = await db.evidence.judge_authenticity(
+        case.id, shot.number, SUPPLIER, Role.SUPPLIER, "disputed", now + timedelta(minutes=1)
+    )
+    assert (answered.authenticity, answered.authenticity_by) == ("disputed", SUPPLIER)
+    assert answered.authenticity_at == now + timedelta(minutes=1)
+    # Never flipped: neither to "confirmed" nor disputed again.
+    for verdict in ("confirmed", "disputed"):
+        with pytest.raises(Conflict):
+            await db.evidence.judge_authenticity(
+                case.id, shot.number, SUPPLIER, Role.SUPPLIER, verdict, now
+            )
+    with pytest.raises(NotFound):
+        await db.evidence.judge_authenticity(case.id, 99, SUPPLIER, Role.SUPPLIER, "confirmed", now)
+    # The reason: only by whoever disputed, once.
+    with pytest.raises(Conflict):
+        await db.evidence.give_dispute_reason(case.id, shot.number, BUYER, Role.BUYER, "x", now)
+    reasoned = await db.evidence.give_dispute_reason(
+        case.id, shot.number, SUPPLIER, Role.SUPPLIER, "cropped, dates edited", now
+    )
+    assert reasoned.authenticity_reason == "cropped, dates edited"
+    with pytest.raises(Conflict):
+        await db.evidence.give_dispute_reason(
+            case.id, shot.number, SUPPLIER, Role.SUPPLIER, "again", now
+        )
+    assert (await db.evidence.get(case.id, shot.number)) == reasoned
+    events = [e for e in await db.history.list(case.id) if e.kind.startswith("evidence.dis")]
+    assert [(e.kind, e.actor_role, e.payload) for e in events] == [
+        ("evidence.disputed", Role.SUPPLIER, {"number": shot.number}),
+        (
+            "evidence.dispute_reason",
+            Role.SUPPLIER,
+            {"number": shot.number, "reason": "cropped, dates edited"},
+        ),
+    ]

@@ -35,10 +35,14 @@ class FakeBot:
         self.sent.append((method, chat_id, file, caption))
         return "message"
 
-    async def send_photo(self, chat_id: int, file: Any, caption: str) -> str:
+    async def send_photo(
+        self, chat_id: int, file: Any, caption: str, reply_markup: Any = None
+    ) -> str:
         return await self._sent("photo", chat_id, file, caption)
 
-    async def send_document(self, chat_id: int, file: Any, caption: str) -> str:
+    async def send_document(
+        self, chat_id: int, file: Any, caption: str, reply_markup: Any = None
+    ) -> str:
         return await self._sent("document", chat_id, file, caption)
 
 
