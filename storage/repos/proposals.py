@@ -247,6 +247,8 @@ class ProposalRepo(Repo):
         """
         async with self._write() as conn:
             proposal, _case = await self._open_locked(conn, proposal_id)
+            if proposal.author_role is Role.MEDIATOR:  # both parties: `accept_as_party`
+                raise Conflict("a mediator's proposal is accepted by both parties")
             return await self._accept_in(
                 conn,
                 proposal,
