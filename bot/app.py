@@ -35,6 +35,7 @@ from flows import (
     group_help,
     inputs,
     mediator_pool,
+    mediator_proposal,
     obligation_dispute,
     private_evidence,
     proposal_builder,
@@ -96,6 +97,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         supplier_answer,
         proposal_builder,
         proposals,
+        mediator_proposal,  # the mediator's proposal: each party's Accept / Reject
         settlement,
         escalation,
         mediator_pool,

@@ -18,7 +18,18 @@ from typing import ClassVar, TypeVar
 
 from flows.common import CALLBACK_LIMIT, ROW_ID_MAX, SEPARATOR, parse_id
 
-__all__ = ["Callback", "TakeCase", "button", "decode", "encode", "pattern"]
+__all__ = [
+    "Callback",
+    "MediatorProposalAccept",
+    "MediatorProposalConfirm",
+    "MediatorProposalKeep",
+    "MediatorProposalReject",
+    "TakeCase",
+    "button",
+    "decode",
+    "encode",
+    "pattern",
+]
 
 
 class Callback:
@@ -87,3 +98,36 @@ class TakeCase(Callback):
     """A mediator of the pool takes an escalated case (the staff chat's Take button)."""
 
     case_id: int
+
+
+# A mediator's proposal (flows/mediator_proposal.py): each party answers it; both must accept.
+@button("pma")
+@dataclasses.dataclass(frozen=True)
+class MediatorProposalAccept(Callback):
+    """Accept the mediator's proposal: asks the party to confirm, privately."""
+
+    proposal_id: int
+
+
+@button("pmy")
+@dataclasses.dataclass(frozen=True)
+class MediatorProposalConfirm(Callback):
+    """The "Yes, accept" press: the party's acceptance (the second one settles the case)."""
+
+    proposal_id: int
+
+
+@button("pmn")
+@dataclasses.dataclass(frozen=True)
+class MediatorProposalKeep(Callback):
+    """The confirmation's "Not now": nothing changes."""
+
+    proposal_id: int
+
+
+@button("pmr")
+@dataclasses.dataclass(frozen=True)
+class MediatorProposalReject(Callback):
+    """Reject the mediator's proposal (the reason is asked as for a party's proposal)."""
+
+    proposal_id: int

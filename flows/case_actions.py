@@ -6,7 +6,8 @@ a party without the button that moves the case on. So /case rebuilds, from the d
 every action open to its reader by role and state: the ways into the dispute chat, the
 supplier's invitation or replacement, the supplier's answer to the claim, the open proposal
 addressed to the reader, their obligations to mark done or the other side's to confirm, a
-blind-bidding step waiting for them, asking for a mediator and withdrawing.
+blind-bidding step waiting for them, asking for a mediator and withdrawing; a mediator's open
+proposal to each party who has not answered it.
 
 Each button carries the same callback data as the message it stands in for, so the handler
 that answers it is the one that answers the original, with all its server-side checks (role,
@@ -17,7 +18,13 @@ from __future__ import annotations
 
 from telegram import Bot
 
-from flows import chat_links, dispute_chat, evidence_confirm, supplier_replace
+from flows import (
+    chat_links,
+    dispute_chat,
+    evidence_confirm,
+    mediator_proposal_news,
+    supplier_replace,
+)
 from flows.blind_bidding import JOIN, MIDPOINT, ask_render
 from flows.case_context import OPEN_STATES
 from flows.common import Button, pack
@@ -87,6 +94,12 @@ async def _proposal(
     """The open proposal the other side made: its terms, and Accept / Reject / Counter."""
     stored = await services.db.proposals.open_for_case(case.id)
     if stored is None or Role(stored.author_role) is role:
+        return
+    if Role(stored.author_role) is Role.MEDIATOR:  # Accept / Reject, until this party answered
+        offered = await mediator_proposal_news.case_rows(services, case, role, tr, stored)
+        if offered is not None:
+            found.notes.append(offered[0])
+            found.rows.extend(offered[1])
         return
     paid, currency = paid_of(case)
     terms = terms_text(Proposal.from_dict(stored.terms), tr, paid, currency)

@@ -19,6 +19,7 @@ from flows.chat_migration import follower
 from flows.claim_render import case_number
 from flows.common import Button, chunk, keyboard, pack, parse_id, unpack
 from flows.errors_render import validation_message
+from flows.mediator_proposal_news import answer_first
 from flows.messaging import send
 from flows.proposal_render import terms_text
 from flows.proposal_submit import paid_of, submit_proposal
@@ -40,7 +41,7 @@ from flows.rules.term_input import is_percent, parse_discount, parse_percent
 from flows.rules.validation import ValidationError
 from flows.services import Services, get_services
 from locales.i18n import N_, Translator
-from storage import Case, OutboxMessage, PendingInput, User
+from storage import Case, Conflict, OutboxMessage, PendingInput, User
 from storage import Proposal as StoredProposal
 
 KIND = "proposal"
@@ -88,7 +89,10 @@ def _with(
 
 def may_propose(case: Case, role: Role) -> bool:
     """Proposals are made while the case is open for them; before the supplier answered, only
-    the supplier proposes (the claim is the buyer's proposal)."""
+    the supplier proposes (the claim is the buyer's proposal). The case's mediator proposes
+    in mediation (`flows/mediator_proposal.py`)."""
+    if role is Role.MEDIATOR:  # only the case's own mediator has this role in it
+        return case.state is CaseState.MEDIATION
     if case.state not in PROPOSING_STATES or role not in (Role.BUYER, Role.SUPPLIER):
         return False
     return case.state is not CaseState.AWAITING_SUPPLIER or role is Role.SUPPLIER
@@ -117,6 +121,10 @@ async def start(
     """Open the builder in the caller's private chat."""
     if not may_propose(case, role):
         await send(bot, user_id, refusal(tr, case))
+        return
+    blocked = await answer_first(services, case, role, tr)
+    if blocked is not None:
+        await send(bot, user_id, blocked)
         return
     data: dict[str, Any] = {"terms": [], "reply_to": reply_to}
     pending = await services.db.inputs.put(
@@ -332,16 +340,24 @@ async def _send(
 
     # The builder is consumed, and the author told, in the proposal's own transaction: a
     # crash loses none of it.
-    await submit_proposal(
-        services,
-        bot,
-        case,
-        user.id,
-        role,
-        proposal,
-        clear_input=(user.id, user.id),
-        author_note=sent,
-    )
+    try:
+        await submit_proposal(
+            services,
+            bot,
+            case,
+            user.id,
+            role,
+            proposal,
+            clear_input=(user.id, user.id),
+            author_note=sent,
+        )
+    except Conflict:
+        # The mediator proposed while this was being built: that proposal is answered first.
+        blocked = await answer_first(services, case, role, tr)
+        if blocked is None:
+            raise
+        await services.db.inputs.clear(user.id, user.id)
+        await send(bot, user.id, blocked)
 
 
 async def on_propose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -19,6 +19,7 @@ from flows.audience import readers
 from flows.claim_render import case_number
 from flows.common import Button, pack
 from flows.crash import crash_point
+from flows.mediator_proposal_news import made_news
 from flows.outbox import after_commit
 from flows.proposal_render import proposal_number, role_name, terms_text
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, Role
@@ -63,7 +64,10 @@ async def submit_proposal(
     """Record a proposal (superseding older ones) and show it to both parties. The supplier's
     counter-proposal to the claim is also their response (the case goes to negotiation), and
     `clear_input` the builder it came from: all of it one transaction, with its news and
-    `author_note` (the author's "sent", which names the new proposal)."""
+    `author_note` (the author's "sent", which names the new proposal). The case's mediator's
+    proposal (`role` MEDIATOR) is shown as one both parties must accept
+    (`flows/mediator_proposal_news.py`). A party's, while a mediator's is open, is refused
+    by the store (Conflict)."""
     now = services.clock.now()
     move = None
     if case.state is CaseState.AWAITING_SUPPLIER and role is Role.SUPPLIER:
@@ -78,7 +82,11 @@ async def submit_proposal(
             ),
             expected_version=case.version,
         )
-    show = await proposal_news(services, case, role, starts=move.new_deadline if move else None)
+    if role is Role.MEDIATOR:  # for both parties, each of whom must accept it
+        source = "mediator"
+        show = await made_news(services, case)
+    else:
+        show = await proposal_news(services, case, role, starts=move.new_deadline if move else None)
 
     def news(made: StoredProposal) -> list[OutboxMessage]:
         return [*show(made), *([author_note(made)] if author_note is not None else [])]

@@ -72,6 +72,11 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if Role(stored.author_role) is role:
         await query.answer(tr.t("proposal.not_yours_to_decide"), show_alert=True)
         return
+    if Role(stored.author_role) is Role.MEDIATOR and press.args[0] != "s":
+        # Both parties must accept a mediator's proposal: its own buttons answer it
+        # (flows/mediator_proposal.py); here only the rejection's Skip.
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+        return
     if press.args[0] == "s":  # the rejection needs no reason: the proposal is decided anyway
         await proposal_reasons.skip(services, user.id)
         await query.answer(tr.t("proposal.reason_skipped"))

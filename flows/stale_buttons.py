@@ -6,7 +6,8 @@ invitation's Yes / No while its token is live; "Invite the supplier" until a sup
 "Replace supplier" while that supplier has not answered; an obligation's "Mark done" while it
 is to do, its "Confirm" / "Not done" while it is marked done, and none of them once the case
 left fulfilment (closed, or gone to mediation); a proposal builder's buttons only on its newest
-message, while the builder is open.
+message, while the builder is open; a mediator's proposal's Accept / Reject while it is open and
+the case in mediation, and no longer in the private chat of a party who accepted it.
 Buttons of other kinds (the claim form, languages, zones, links) are never taken off here.
 
 `bot/buttons_off.py` asks `Judge.stale` about each recorded message; the handlers still check
@@ -26,6 +27,13 @@ from flows import (
     supplier_invite,
     supplier_join,
     supplier_replace,
+)
+from flows.callbacks import (
+    MediatorProposalAccept,
+    MediatorProposalConfirm,
+    MediatorProposalKeep,
+    MediatorProposalReject,
+    decode,
 )
 from flows.case_context import OPEN_STATES
 from flows.common import LINK_PREFIXES, parse_id, unpack
@@ -49,7 +57,15 @@ CASE_CODES = frozenset(
     }
 )
 TO_DO = (ObligationStatus.PENDING, ObligationStatus.DISPUTED)
-MANAGED = frozenset({DECIDE, FULFIL, supplier_join.JOIN, *CASE_CODES})
+# A mediator's proposal's Accept / Reject and the confirmation of an Accept.
+MEDIATOR_PROPOSAL_KINDS = (
+    MediatorProposalAccept,
+    MediatorProposalReject,
+    MediatorProposalConfirm,
+    MediatorProposalKeep,
+)
+MEDIATOR_PROPOSAL_CODES = frozenset(kind.CODE for kind in MEDIATOR_PROPOSAL_KINDS)
+MANAGED = frozenset({DECIDE, FULFIL, supplier_join.JOIN, *CASE_CODES, *MEDIATOR_PROPOSAL_CODES})
 
 
 def managed(data: str) -> bool:
@@ -91,6 +107,8 @@ class Judge:
             if len(parts) > 2 and parts[2] == "s":  # Skip the reason: while it is asked
                 return await self._reason_stale(chat_id, subject)
             return await self._proposal_stale(subject)
+        if code in MEDIATOR_PROPOSAL_CODES:
+            return await self._mediator_proposal_stale(chat_id, data)
         if code == FULFIL:
             return await self._obligation_stale(subject, parts[2] if len(parts) > 2 else "")
         if code == supplier_join.JOIN:
@@ -119,6 +137,21 @@ class Judge:
         if proposal is None or proposal.status != ProposalStatus.OPEN:
             return True
         return await self._open_case(proposal.case_id) is None
+
+    async def _mediator_proposal_stale(self, chat_id: int, data: str) -> bool:
+        """A mediator's proposal is answered while it is open and the case in mediation; a
+        party who accepted it has answered (their private copy's buttons go, the shared
+        chat's stay for the other party)."""
+        decoded = next((d for k in MEDIATOR_PROPOSAL_KINDS if (d := decode(data, k))), None)
+        proposal_id = getattr(decoded, "proposal_id", None)
+        proposal = await self.db.proposals.get(proposal_id) if proposal_id is not None else None
+        if proposal is None or proposal.status != ProposalStatus.OPEN:
+            return True
+        case = await self._case(proposal.case_id)
+        if case is None or case.state is not CaseState.MEDIATION:
+            return True
+        accepted = await self.db.mediator_proposals.acceptances(proposal.id)
+        return any(a.user_id == chat_id for a in accepted)
 
     async def _reason_stale(self, chat_id: int, subject: str) -> bool:
         """A rejection's reason is asked of a proposal no longer open: its Skip applies until

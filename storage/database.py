@@ -35,6 +35,7 @@ from storage.repos import (
     UpdateRepo,
     UserRepo,
 )
+from storage.repos.mediator_proposals import MediatorProposalRepo
 
 __all__ = ["Database"]
 
@@ -58,6 +59,8 @@ class Database:
         self.suppliers = SupplierRepo(engine)
         self.inputs = InputRepo(engine)
         self.proposals = ProposalRepo(engine, lifecycle_policy)
+        # a mediator's proposal: both parties' acceptances (flows/mediator_proposal.py)
+        self.mediator_proposals = MediatorProposalRepo(engine, lifecycle_policy)
         self.obligations = ObligationRepo(engine, lifecycle_policy)
         self.bids = BidRepo(engine)
         self.updates = UpdateRepo(engine)

@@ -442,3 +442,17 @@ pool_posts = Table(  # 0011: an escalated case's post in the mediators' staff ch
     Column("posted_at", UTCDateTime, nullable=True),
     Column("case_version", Integer, nullable=True),  # older than the case's: a post is owed
 )
+
+proposal_acceptances = Table(  # 0015: each party's acceptance of a mediator's proposal
+    "proposal_acceptances",
+    metadata,
+    # A mediator's proposal settles only once both parties accepted it: the first acceptance
+    # is kept here (one row per party and proposal), the second settles the case.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("proposal_id", Integer, ForeignKey("proposals.id"), nullable=False),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("party_role", String(16), nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("accepted_at", UTCDateTime, nullable=False),
+    UniqueConstraint("proposal_id", "party_role"),
+)

@@ -20,7 +20,14 @@ from storage.rows import proposal_from_row
 from storage.tables import proposals
 from storage.types import normalise_json
 
-__all__ = ["check_party", "fetch_proposal", "insert_proposal", "proposal_body", "read_case"]
+__all__ = [
+    "check_party",
+    "fetch_proposal",
+    "insert_proposal",
+    "mediators_open",
+    "proposal_body",
+    "read_case",
+]
 
 _S = ProposalStatus
 _P = proposals.c
@@ -112,3 +119,15 @@ async def read_case(conn: AsyncConnection, case_id: int) -> Case:
 async def fetch_proposal(conn: AsyncConnection, *where: Any) -> Proposal | None:
     row = (await conn.execute(select(proposals).where(*where))).mappings().first()
     return None if row is None else proposal_from_row(row)
+
+
+async def mediators_open(conn: AsyncConnection, case_id: int) -> bool:
+    """Whether the case's open proposal is a mediator's (the parties answer it first)."""
+    found = await conn.scalar(
+        select(_P.id).where(
+            _P.case_id == case_id,
+            _P.status == _S.OPEN,
+            _P.author_role == Role.MEDIATOR.value,
+        )
+    )
+    return found is not None

@@ -35,6 +35,7 @@ from storage.repos.proposal_rows import (
     check_party,
     fetch_proposal,
     insert_proposal,
+    mediators_open,
     proposal_body,
     read_case,
 )
@@ -86,7 +87,8 @@ class ProposalRepo(Repo):
 
         `terms` is `flows.rules.proposals.Proposal.to_dict()` (ValueError for anything else;
         the flows validate the figures). A buyer or supplier must be that party of the case
-        (Conflict). Events "proposal.made" {number, author_role, source, terms} and
+        (Conflict), and a party makes none while a mediator's proposal is open (Conflict).
+        Events "proposal.made" {number, author_role, source, terms} and
         "proposal.superseded" {number, superseded_by} for the one it replaces.
         """
         body = proposal_body(terms)
@@ -94,6 +96,9 @@ class ProposalRepo(Repo):
         async def attempt() -> Proposal:
             async with self._write() as conn:
                 await lock_case(conn, case_id)
+                if Role(author_role) is not Role.MEDIATOR and await mediators_open(conn, case_id):
+                    # The parties answer the mediator's proposal before making their own.
+                    raise Conflict("a mediator's proposal is open")
                 if move is not None:
                     await apply_move(conn, case_id, move, now, self._policy)
                 made = await insert_proposal(
@@ -242,6 +247,8 @@ class ProposalRepo(Repo):
         """
         async with self._write() as conn:
             proposal, _case = await self._open_locked(conn, proposal_id)
+            if proposal.author_role is Role.MEDIATOR:  # both parties: `accept_as_party`
+                raise Conflict("a mediator's proposal is accepted by both parties")
             return await self._accept_in(
                 conn,
                 proposal,
