@@ -18,44 +18,55 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from flows import (
-    blind_bidding,
-    escalation,
-    proposal_builder,
-    proposal_reasons,
-    supplier_invite,
-    supplier_join,
-    supplier_replace,
+from flows import proposal_builder, proposal_reasons
+from flows.buttons import (
+    AskMediator,
+    BidJoin,
+    BuildButton,
+    FulfilAction,
+    FulfilButton,
+    InviteSupplier,
+    Midpoint,
+    ProposalAction,
+    ProposalButton,
+    ReplaceSupplier,
+    SupplierAnswer,
+    SupplierJoin,
+    Withdraw,
 )
+from flows.callbacks import Callback, decode, kind_of, subject
 from flows.case_context import OPEN_STATES
-from flows.common import LINK_PREFIXES, parse_id, unpack
-from flows.proposal_submit import DECIDE
+from flows.common import LINK_PREFIXES
 from flows.rules.lifecycle import CaseState
-from flows.settlement import FULFIL, FULFILMENT_STATES
-from flows.supplier_answer import ANSWER
+from flows.settlement import FULFILMENT_STATES
 from storage import Case, Database, ObligationStatus, ProposalStatus
 
-# Codes whose second part is a case id, and which go when the case is closed.
-CASE_CODES = frozenset(
+# Kinds whose first field is a case id, and which go when the case is closed.
+CASE_KINDS: frozenset[type[Callback]] = frozenset(
     {
-        ANSWER,
-        supplier_invite.INVITE,
-        supplier_replace.REPLACE,
-        escalation.WITHDRAW,
-        escalation.MEDIATOR,
-        blind_bidding.JOIN,
-        blind_bidding.MIDPOINT,
-        proposal_builder.BUILD,
+        SupplierAnswer,
+        InviteSupplier,
+        ReplaceSupplier,
+        Withdraw,
+        AskMediator,
+        BidJoin,
+        Midpoint,
+        BuildButton,
     }
 )
 TO_DO = (ObligationStatus.PENDING, ObligationStatus.DISPUTED)
-MANAGED = frozenset({DECIDE, FULFIL, supplier_join.JOIN, *CASE_CODES})
+MANAGED: frozenset[type[Callback]] = frozenset(
+    {ProposalButton, FulfilButton, SupplierJoin, *CASE_KINDS}
+)
+# The obligation's own party marks it done; the other side confirms it or says it is not.
+MARKING = frozenset({FulfilAction.DONE, FulfilAction.DONE_NO_PROOF})
+ANSWERING = frozenset({FulfilAction.CONFIRM, FulfilAction.NOT_DONE, FulfilAction.KEEP})
 
 
 def managed(data: str) -> bool:
     """Whether a button with `data` may ever be taken off here (only such messages are
     recorded: a message of the claim form or a language choice is not)."""
-    return unpack(data)[0] in MANAGED if data and not data.startswith(LINK_PREFIXES) else False
+    return not data.startswith(LINK_PREFIXES) and kind_of(data) in MANAGED
 
 
 class Judge:
@@ -81,66 +92,62 @@ class Judge:
 
     async def stale(self, chat_id: int, message_id: int, data: str) -> bool:
         """Whether the button with `data` on this message no longer applies."""
-        if data.startswith(LINK_PREFIXES):
+        kind = kind_of(data)
+        if data.startswith(LINK_PREFIXES) or kind not in MANAGED:
             return False
-        parts = unpack(data)
-        if len(parts) < 2:
-            return False
-        code, subject = parts[0], parts[1]
-        if code == DECIDE:
-            if len(parts) > 2 and parts[2] == "s":  # Skip the reason: while it is asked
-                return await self._reason_stale(chat_id, subject)
-            return await self._proposal_stale(subject)
-        if code == FULFIL:
-            return await self._obligation_stale(subject, parts[2] if len(parts) > 2 else "")
-        if code == supplier_join.JOIN:
-            token = await self.db.tokens.get(subject)
+        assert kind is not None
+        pressed = decode(data, kind)
+        if pressed is None:
+            return True  # no handler would take it: nothing it says can happen
+        if isinstance(pressed, ProposalButton):
+            if pressed.action is ProposalAction.SKIP_REASON:  # while the reason is asked
+                return await self._reason_stale(chat_id, pressed.proposal_id)
+            return await self._proposal_stale(pressed.proposal_id)
+        if isinstance(pressed, FulfilButton):
+            return await self._obligation_stale(pressed.obligation_id, pressed.action)
+        if isinstance(pressed, SupplierJoin):
+            token = await self.db.tokens.get(pressed.token)
             return token is None or not token.live(self.now)
-        if code not in CASE_CODES:
-            return False
-        case_id = parse_id(subject)
-        case = await self._open_case(case_id) if case_id is not None else None
+        case = await self._open_case(subject(pressed))
         if case is None:
             return True
         waiting = case.state is CaseState.AWAITING_SUPPLIER
-        if code == ANSWER:
+        if isinstance(pressed, SupplierAnswer):
             return not waiting
-        if code == supplier_invite.INVITE:
+        if isinstance(pressed, InviteSupplier):
             return not waiting or case.supplier_id is not None
-        if code == supplier_replace.REPLACE:
-            return not waiting or str(case.supplier_id) != (parts[2] if len(parts) > 2 else "")
-        if code == proposal_builder.BUILD:
+        if isinstance(pressed, ReplaceSupplier):
+            return not waiting or case.supplier_id != pressed.supplier_id
+        if isinstance(pressed, BuildButton):
             return await self._builder_stale(chat_id, message_id, case.id)
         return False
 
-    async def _proposal_stale(self, subject: str) -> bool:
-        proposal_id = parse_id(subject)
-        proposal = await self.db.proposals.get(proposal_id) if proposal_id is not None else None
+    async def _proposal_stale(self, proposal_id: int) -> bool:
+        proposal = await self.db.proposals.get(proposal_id)
         if proposal is None or proposal.status != ProposalStatus.OPEN:
             return True
         return await self._open_case(proposal.case_id) is None
 
-    async def _reason_stale(self, chat_id: int, subject: str) -> bool:
+    async def _reason_stale(self, chat_id: int, proposal_id: int) -> bool:
         """A rejection's reason is asked of a proposal no longer open: its Skip applies until
         the reason is given or skipped (the pending input in that private chat)."""
         pending = await self.db.inputs.get(chat_id, chat_id)
         return (
             pending is None
             or pending.kind != proposal_reasons.REJECT_REASON
-            or str(pending.data.get("proposal_id")) != subject
+            or str(pending.data.get("proposal_id")) != str(proposal_id)
         )
 
-    async def _obligation_stale(self, subject: str, action: str) -> bool:
-        obligation_id = parse_id(subject)
-        duty = await self.db.obligations.get(obligation_id) if obligation_id is not None else None
+    async def _obligation_stale(self, obligation_id: int, action: FulfilAction) -> bool:
+        duty = await self.db.obligations.get(obligation_id)
         if duty is None:
             return True
         case = await self._case(duty.case_id)
         if case is None or case.state not in FULFILMENT_STATES:
             return True  # closed, or gone to mediation: the mediator takes over
-        if action in ("d", "n"):
+        if action in MARKING:
             return duty.status not in TO_DO
-        if action in ("c", "x", "k"):
+        if action in ANSWERING:
             return duty.status != ObligationStatus.DONE
         return False
 
@@ -162,10 +169,8 @@ def newest_builders(
     newest: dict[tuple[int, int], int] = {}
     for chat_id, message_id, datas in messages:
         for data in datas:
-            parts = unpack(data)
-            if len(parts) >= 2 and parts[0] == proposal_builder.BUILD:
-                case_id = parse_id(parts[1])
-                if case_id is not None:
-                    key = (chat_id, case_id)
-                    newest[key] = max(newest.get(key, 0), message_id)
+            pressed = decode(data, BuildButton)
+            if pressed is not None:
+                key = (chat_id, pressed.case_id)
+                newest[key] = max(newest.get(key, 0), message_id)
     return newest
