@@ -41,7 +41,6 @@ __all__ = [
     "encode",
     "kind_of",
     "kinds",
-    "largest",
     "pattern",
     "subject",
 ]
@@ -78,7 +77,6 @@ class _Field:
 
     name: str
     parse: Callable[[str], object | None]  # the wire text as the field's value, or None
-    largest: object  # the value with the longest wire text, for the 64-byte check
     width: int  # the most characters the field takes on the wire
 
 
@@ -98,15 +96,14 @@ def _int_field(name: str, limit: int) -> _Field:
         value = int(text)
         return value if 0 < value <= limit else None
 
-    return _Field(name, parse, limit, len(str(limit)))
+    return _Field(name, parse, len(str(limit)))
 
 
 def _enum_field(name: str, enum: type[StrEnum]) -> _Field:
     members = {member.value: member for member in enum}
     if not members or any(SEPARATOR in value or not value for value in members):
         raise TypeError(f"{enum.__name__}: values must be non-empty and without {SEPARATOR!r}")
-    longest = max(members.values(), key=lambda member: len(member.value.encode()))
-    return _Field(name, members.get, longest, len(longest.value.encode()))
+    return _Field(name, members.get, max(len(value.encode()) for value in members))
 
 
 def _str_field(name: str, shape: Matching) -> _Field:
@@ -119,7 +116,7 @@ def _str_field(name: str, shape: Matching) -> _Field:
 
     # A matching value is ASCII or not: count 4 bytes a character unless the regex is ASCII.
     width = shape.max_length * (1 if shape.regex.isascii() else 4)
-    return _Field(name, parse, None, width)
+    return _Field(name, parse, width)
 
 
 def _fields_of(cls: type[Callback]) -> tuple[_Field, ...]:
@@ -221,12 +218,6 @@ def pattern(kind: type[Callback]) -> str:
 def kinds() -> dict[str, type[Callback]]:
     """Every registered kind by its code."""
     return dict(_KINDS)
-
-
-def largest(kind: type[Callback]) -> dict[str, object]:
-    """The field values with the longest wire text, for the int and enum fields (the tests
-    fill string fields themselves)."""
-    return {field.name: field.largest for field in _FIELDS[kind] if field.largest is not None}
 
 
 def subject(data: Callback) -> int:

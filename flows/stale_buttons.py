@@ -8,6 +8,8 @@ is to do, its "Confirm" / "Not done" while it is marked done, and none of them o
 left fulfilment (closed, or gone to mediation); a proposal builder's buttons only on its newest
 message, while the builder is open.
 Buttons of other kinds (the claim form, languages, zones, links) are never taken off here.
+The data is read through the codec (flows/callbacks.py); a managed button whose data no
+handler would accept does not apply either.
 
 `bot/buttons_off.py` asks `Judge.stale` about each recorded message; the handlers still check
 every press on the server, so a button that is slow to go is refused as before.
@@ -38,7 +40,7 @@ from flows.callbacks import Callback, decode, kind_of, subject
 from flows.case_context import OPEN_STATES
 from flows.common import LINK_PREFIXES
 from flows.rules.lifecycle import CaseState
-from flows.settlement import FULFILMENT_STATES
+from flows.settlement import FULFILMENT_STATES, OBLIGATED_ACTIONS
 from storage import Case, Database, ObligationStatus, ProposalStatus
 
 # Kinds whose first field is a case id, and which go when the case is closed.
@@ -58,9 +60,6 @@ TO_DO = (ObligationStatus.PENDING, ObligationStatus.DISPUTED)
 MANAGED: frozenset[type[Callback]] = frozenset(
     {ProposalButton, FulfilButton, SupplierJoin, *CASE_KINDS}
 )
-# The obligation's own party marks it done; the other side confirms it or says it is not.
-MARKING = frozenset({FulfilAction.DONE, FulfilAction.DONE_NO_PROOF})
-ANSWERING = frozenset({FulfilAction.CONFIRM, FulfilAction.NOT_DONE, FulfilAction.KEEP})
 
 
 def managed(data: str) -> bool:
@@ -145,11 +144,9 @@ class Judge:
         case = await self._case(duty.case_id)
         if case is None or case.state not in FULFILMENT_STATES:
             return True  # closed, or gone to mediation: the mediator takes over
-        if action in MARKING:
+        if action in OBLIGATED_ACTIONS:  # marking it done
             return duty.status not in TO_DO
-        if action in ANSWERING:
-            return duty.status != ObligationStatus.DONE
-        return False
+        return duty.status != ObligationStatus.DONE  # confirming it, or saying it is not
 
     async def _builder_stale(self, chat_id: int, message_id: int, case_id: int) -> bool:
         """Only the builder's newest message in its chat is live, and only while it is open."""
