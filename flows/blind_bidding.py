@@ -20,9 +20,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from flows import inputs
 from flows.audience import for_case, for_user, parties, to_case, to_user
+from flows.buttons import BidChoice, BidJoin, Midpoint, YesNo
+from flows.callbacks import encode, pattern
 from flows.case_context import PARTY_ROLES, case_button, resolve
 from flows.claim_render import case_number
-from flows.common import Button, pack, parse_id
+from flows.common import Button
 from flows.logs import bind_case
 from flows.messaging import send
 from flows.outbox import after_commit
@@ -39,8 +41,6 @@ from storage import Case, Conflict, NotFound, OutboxMessage, PendingInput, User
 
 log = logging.getLogger(__name__)
 
-JOIN = "bb"  # bb:<case id>:in|out|again
-MIDPOINT = "bm"  # bm:<case id>:<round>:y|n
 BID = "bid"
 BIDDING_STATES = frozenset({CaseState.NEGOTIATION, CaseState.MEDIATION})
 ASK_KEYS = {Role.BUYER: N_("bids.ask_buyer"), Role.SUPPLIER: N_("bids.ask_supplier")}
@@ -90,8 +90,8 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     def rows(t: Translator) -> list[list[Button]]:
         return [
             [
-                (t.t("button.bids_join"), pack(JOIN, case.id, "in")),
-                (t.t("button.bids_decline"), pack(JOIN, case.id, "out")),
+                (t.t("button.bids_join"), encode(BidJoin(case.id, BidChoice.JOIN))),
+                (t.t("button.bids_decline"), encode(BidJoin(case.id, BidChoice.DECLINE))),
             ]
         ]
 
@@ -110,15 +110,15 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, PARTY_ROLES, 3, actions=("in", "out", "again"))
+    press = await case_button(update, context, BidJoin, PARTY_ROLES)
     if press is None:
         return
     services, query, tr = press.services, press.query, press.tr
-    case, role, args = press.case, press.role, press.args
+    case, role, choice = press.case, press.role, press.data.choice
     bind_case(case.id)
     now = services.clock.now()
     try:
-        if args[0] == "out":
+        if choice is BidChoice.DECLINE:
             offered = await services.db.bids.get(case.id)
             news = await for_case(
                 services,
@@ -130,7 +130,7 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer()
             await after_commit(services, context.bot)
             return
-        if args[0] == "again":
+        if choice is BidChoice.AGAIN:
             round_ = await services.db.bids.start_next_round(
                 case.id, now, _policy(services).max_rounds
             )
@@ -273,8 +273,8 @@ async def _round_news(
         def rows(t: Translator) -> list[list[Button]]:
             return [
                 [
-                    (t.t("button.accept_midpoint"), pack(MIDPOINT, case.id, round_no, "y")),
-                    (t.t("button.decline_midpoint"), pack(MIDPOINT, case.id, round_no, "n")),
+                    (t.t("button.accept_midpoint"), encode(Midpoint(case.id, round_no, YesNo.YES))),
+                    (t.t("button.decline_midpoint"), encode(Midpoint(case.id, round_no, YesNo.NO))),
                 ]
             ]
 
@@ -305,7 +305,7 @@ async def _round_news(
         )
 
     def again(t: Translator) -> list[list[Button]]:
-        return [[(t.t("button.bid_again"), pack(JOIN, case.id, "again"))]]
+        return [[(t.t("button.bid_again"), encode(BidJoin(case.id, BidChoice.AGAIN)))]]
 
     return await for_case(
         services,
@@ -343,7 +343,7 @@ async def _no_agreement(services: Services, bot: Bot, case: Case, round_no: int)
         return
 
     def rows(t: Translator) -> list[list[Button]]:
-        return [[(t.t("button.bid_again"), pack(JOIN, case.id, "again"))]]
+        return [[(t.t("button.bid_again"), encode(BidJoin(case.id, BidChoice.AGAIN)))]]
 
     await to_case(
         services,
@@ -356,21 +356,17 @@ async def _no_agreement(services: Services, bot: Bot, case: Case, round_no: int)
 
 
 async def on_midpoint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, PARTY_ROLES, 4, actions=("y", "n"))
+    press = await case_button(update, context, Midpoint, PARTY_ROLES)
     if press is None:
         return
     services, query, tr = press.services, press.query, press.tr
-    case, role, args = press.case, press.role, press.args
-    round_no = parse_id(args[0])
-    if round_no is None:  # not data this bot made
-        await query.answer(tr.t("callback.unavailable"), show_alert=True)
-        return
+    case, role, round_no = press.case, press.role, press.data.round_no
     try:
         round_ = await services.db.bids.answer_midpoint(
             case.id,
             round_no,
             role,
-            args[1] == "y",
+            press.data.answer is YesNo.YES,
             services.clock.now(),
             max_rounds=_policy(services).max_rounds,
         )
@@ -414,6 +410,6 @@ def pending_inputs() -> dict[str, inputs.InputHandler]:
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("blindbid", on_command),
-        CallbackQueryHandler(on_join, pattern=rf"^{JOIN}:"),
-        CallbackQueryHandler(on_midpoint, pattern=rf"^{MIDPOINT}:"),
+        CallbackQueryHandler(on_join, pattern=pattern(BidJoin)),
+        CallbackQueryHandler(on_midpoint, pattern=pattern(Midpoint)),
     ]

@@ -25,16 +25,25 @@ from flows import (
     mediator_proposal_news,
     supplier_replace,
 )
-from flows.blind_bidding import JOIN, MIDPOINT, ask_render
+from flows.blind_bidding import ask_render
+from flows.buttons import (
+    BidChoice,
+    BidJoin,
+    FulfilAction,
+    FulfilButton,
+    Midpoint,
+    YesNo,
+)
+from flows.callbacks import encode
 from flows.case_context import OPEN_STATES
-from flows.common import Button, pack
+from flows.common import Button
 from flows.escalation import may_request_mediation, may_withdraw, mediator_button, withdraw_button
 from flows.proposal_render import obligation_number, proposal_number, role_name, terms_text
 from flows.proposal_submit import decision_rows, paid_of
 from flows.rules.lifecycle import CaseState, Role
 from flows.rules.proposals import Proposal
 from flows.services import Services
-from flows.settlement import FULFIL, FULFILMENT_STATES
+from flows.settlement import FULFILMENT_STATES
 from flows.supplier_answer import answer_rows
 from flows.supplier_invite import invite_button
 from locales.i18n import Translator
@@ -125,13 +134,24 @@ async def _obligations(
         mine = Role(duty.party_role) is role
         if mine and duty.status in (ObligationStatus.PENDING, ObligationStatus.DISPUTED):
             found.rows.append(
-                [(tr.t("button.mark_done", number=number), pack(FULFIL, duty.id, "d"))]
+                [
+                    (
+                        tr.t("button.mark_done", number=number),
+                        encode(FulfilButton(duty.id, FulfilAction.DONE)),
+                    )
+                ]
             )
         elif not mine and duty.status == ObligationStatus.DONE:
             found.rows.append(
                 [
-                    (tr.t("button.confirm_numbered", number=number), pack(FULFIL, duty.id, "c")),
-                    (tr.t("button.not_done_numbered", number=number), pack(FULFIL, duty.id, "x")),
+                    (
+                        tr.t("button.confirm_numbered", number=number),
+                        encode(FulfilButton(duty.id, FulfilAction.CONFIRM)),
+                    ),
+                    (
+                        tr.t("button.not_done_numbered", number=number),
+                        encode(FulfilButton(duty.id, FulfilAction.NOT_DONE)),
+                    ),
                 ]
             )
 
@@ -147,8 +167,8 @@ async def _bidding(
     if bidding.status == BiddingStatus.OFFERED and Role(bidding.offered_by_role) is not role:
         found.rows.append(
             [
-                (tr.t("button.bids_join"), pack(JOIN, case.id, "in")),
-                (tr.t("button.bids_decline"), pack(JOIN, case.id, "out")),
+                (tr.t("button.bids_join"), encode(BidJoin(case.id, BidChoice.JOIN))),
+                (tr.t("button.bids_decline"), encode(BidJoin(case.id, BidChoice.DECLINE))),
             ]
         )
         return
@@ -160,7 +180,9 @@ async def _bidding(
     if current.status in RoundStatus.FINISHED:
         # No agreement in that round: either side may start the next, while rounds are left.
         if bidding.rounds_done < services.settings.blind_bid_rounds:
-            found.rows.append([(tr.t("button.bid_again"), pack(JOIN, case.id, "again"))])
+            found.rows.append(
+                [(tr.t("button.bid_again"), encode(BidJoin(case.id, BidChoice.AGAIN)))]
+            )
     elif current.status == RoundStatus.COLLECTING and role in current.waiting_for():
         # The figure is typed, not pressed: the prompt says what to type (the pending input
         # that takes it was stored with the round).
@@ -175,7 +197,13 @@ async def _bidding(
             round_no = current.round_no
             found.rows.append(
                 [
-                    (tr.t("button.accept_midpoint"), pack(MIDPOINT, case.id, round_no, "y")),
-                    (tr.t("button.decline_midpoint"), pack(MIDPOINT, case.id, round_no, "n")),
+                    (
+                        tr.t("button.accept_midpoint"),
+                        encode(Midpoint(case.id, round_no, YesNo.YES)),
+                    ),
+                    (
+                        tr.t("button.decline_midpoint"),
+                        encode(Midpoint(case.id, round_no, YesNo.NO)),
+                    ),
                 ]
             )

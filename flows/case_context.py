@@ -7,16 +7,17 @@ not exist, so nothing about other people's cases is revealed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
+from flows.callbacks import Callback, decode, subject
 from flows.chat_migration import follower
 from flows.claim_render import case_number
-from flows.common import is_number, parse_id, shown_number, unpack
+from flows.common import is_number, parse_id, shown_number
 from flows.logs import bind_case
 from flows.messaging import send
 from flows.rules.lifecycle import CaseState, Role
@@ -24,6 +25,7 @@ from flows.services import Services, get_services
 from locales.i18n import Translator
 from storage import Case, User
 
+C = TypeVar("C", bound=Callback)
 PARTY_ROLES = frozenset({Role.BUYER, Role.SUPPLIER})
 OPEN_STATES = frozenset(
     {
@@ -46,7 +48,7 @@ class Caller:
 
 
 @dataclass(frozen=True)
-class CasePress:
+class CasePress(Generic[C]):
     """A button press about a case, by someone whose role in that case was checked."""
 
     services: Services
@@ -55,7 +57,7 @@ class CasePress:
     tr: Translator
     case: Case
     role: Role
-    args: list[str]  # what the callback data carries after the id
+    data: C  # the button's decoded callback data
     item: Any = None  # what the id named, when it is not the case itself
 
 
@@ -70,37 +72,35 @@ Loader = Callable[[Services, int], Awaitable[OfCase | None]]
 async def case_button(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
+    kind: type[C],
     roles: frozenset[Role],
-    arity: int,
     load: Loader | None = None,
-    actions: Collection[str] = (),
-) -> CasePress | None:
-    """The press of a `<code>:<id>:<arg>...` button (`arity` parts in all), or None after
-    telling a presser without one of `roles` in the case that the button is not for them.
+) -> CasePress[C] | None:
+    """The press of a `kind` button about a case, or None after telling a presser without
+    one of `roles` in the case that the button is not for them.
 
-    The id is the case's, or with `load` that of something belonging to a case (a proposal,
-    an obligation), which is then handed over as `item`. With `actions`, the last part must be
-    one of them: data the bot did not make gets the same refusal, never a default action."""
+    The button's first field is the case's id, or with `load` that of something belonging to
+    a case (a proposal, an obligation), which is then handed over as `item`. Data the bot did
+    not make (see flows/callbacks.py) gets the same refusal, never a default action."""
     services = get_services(context)
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
+    data = decode(query.data, kind)
     found, item = None, None
-    made_here = len(parts) == arity and (not actions or parts[-1] in actions)
-    ident = parse_id(parts[1]) if made_here else None
-    if ident is not None:
+    if data is not None:
+        ident = subject(data)
         case_id: int | None = ident
         if load is not None:
             item = await load(services, ident)
             case_id = item.case_id if item is not None else None
         if case_id is not None:
             found = await party_of(services, case_id, user.id)
-    if found is None or found[1] not in roles:
+    if data is None or found is None or found[1] not in roles:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return None
     case, role = found
-    return CasePress(services, query, user, tr, case, role, parts[2:], item)
+    return CasePress(services, query, user, tr, case, role, data, item)
 
 
 async def party_of(services: Services, case_id: int, user_id: int) -> tuple[Case, Role] | None:

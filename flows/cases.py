@@ -14,12 +14,13 @@ from telegram import Bot, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from flows import case_actions
+from flows.buttons import MyActions
+from flows.callbacks import pattern
 from flows.case_context import PARTY_ROLES, by_number, case_button
 from flows.claim_render import CLOSED_KEYS, case_number, render_summary
 from flows.common import is_number, keyboard, shown_number
 from flows.logs import bind_case
 from flows.messaging import send
-from flows.pinned_claim import MY_ACTIONS
 from flows.rules.lifecycle import CaseState, DeadlineKind
 from flows.services import Services, get_services
 from locales.i18n import N_, Translator
@@ -114,7 +115,7 @@ async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_actions_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The button of the pinned claim in the dispute chat: the presser's /case, privately."""
-    press = await case_button(update, context, PARTY_ROLES, 2)
+    press = await case_button(update, context, MyActions, PARTY_ROLES)
     if press is None:
         return
     sent = await _send_card(press.services, context.bot, press.case, press.user.id, press.tr)
@@ -147,5 +148,5 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("cases", on_cases, filters=private),
         CommandHandler("case", on_case, filters=private),
-        CallbackQueryHandler(on_actions_button, pattern=rf"^{MY_ACTIONS}:"),
+        CallbackQueryHandler(on_actions_button, pattern=pattern(MyActions)),
     ]

@@ -24,10 +24,12 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, ContextTypes
 
 from flows.audience import to_case, to_chat, to_user
+from flows.buttons import AskChatLink
+from flows.callbacks import encode, pattern
 from flows.case_context import OPEN_STATES, case_button
 from flows.chat_migration import group_target
 from flows.claim_render import case_number
-from flows.common import Button, pack
+from flows.common import Button
 from flows.logs import bind_case
 from flows.rules.lifecycle import Role
 from flows.services import Services, get_services
@@ -36,7 +38,6 @@ from storage import Case, ChatLink, ChatStatus
 
 log = logging.getLogger(__name__)
 
-CHAT_LINK = "cl"  # cl:<case id>: a party asks for a (new) link into the case's dispute chat
 CHAT_LINK_HOURS = 24
 LINK_NAME_LIMIT = 32  # Telegram's limit for an invite link's name (the buyer sees it)
 LINK_NAME_KEYS = {
@@ -58,7 +59,7 @@ class Outcome(Enum):
 
 
 def link_button(tr: Translator, case_id: int) -> Button:
-    return tr.t("button.chat_link"), pack(CHAT_LINK, case_id)
+    return tr.t("button.chat_link"), encode(AskChatLink(case_id))
 
 
 def in_chat(member: ChatMember) -> bool:
@@ -148,7 +149,7 @@ async def _revoke(services: Services, bot: Bot, links: Sequence[ChatLink]) -> No
 
 async def on_link_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The "Get a link to the dispute chat" button of /case (and of the used-link notice)."""
-    press = await case_button(update, context, ASKERS, 2)
+    press = await case_button(update, context, AskChatLink, ASKERS)
     if press is None:
         return
     services, query, tr, case = press.services, press.query, press.tr, press.case
@@ -243,7 +244,7 @@ async def on_member_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
-        CallbackQueryHandler(on_link_button, pattern=rf"^{CHAT_LINK}:"),
+        CallbackQueryHandler(on_link_button, pattern=pattern(AskChatLink)),
         ChatMemberHandler(on_member_joined, ChatMemberHandler.CHAT_MEMBER),
     ]
 

@@ -21,11 +21,12 @@ from telegram.ext import (
 )
 
 from flows import claim_moves, claim_submit
+from flows.buttons import ClaimForm
+from flows.callbacks import decode, encode, pattern
 from flows.claim_buttons import made_here
 from flows.claim_moves import EVIDENCE_SUBSTEPS
 from flows.claim_render import (
     CHANGE_PREFIX,
-    FORM,
     KEEP_ANSWER,
     MEDIATOR_ONLY,
     PRIVATE_VALUE,
@@ -44,7 +45,7 @@ from flows.claim_steps import (
     parse_answer,
     recheck_saved,
 )
-from flows.common import keyboard, pack, parse_id, unpack
+from flows.common import keyboard
 from flows.errors_render import validation_message
 from flows.evidence_index import TAG_KEYS
 from flows.evidence_intake import (
@@ -231,24 +232,23 @@ async def on_form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
-    case_id = parse_id(parts[1]) if len(parts) == 4 else None
-    case = await services.db.cases.get(case_id) if case_id is not None else None
-    if case is None or case.buyer_id != user.id:
+    pressed = decode(query.data, ClaimForm)
+    case = await services.db.cases.get(pressed.case_id) if pressed is not None else None
+    if pressed is None or case is None or case.buyer_id != user.id:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
     bind_case(case.id)
     chat_id = query.message.chat.id if query.message else user.id
     resume_with(_resume(services, context.bot, chat_id, case, tr))
-    _, _, raw_step, value = parts
+    step, value = pressed.step, pressed.value
     draft = await services.db.drafts.get(case.id)
-    if draft is None or draft.step != raw_step:
+    if draft is None or draft.step != step:
         await query.answer(tr.t("callback.stale"), show_alert=True)
         return
-    if not made_here(Step(raw_step), value):  # forged: no default choice is made for it
+    if not made_here(step, value):  # forged: no default choice is made for it
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
-    await _press(services, context, query, case, draft, Step(raw_step), value, tr, user)
+    await _press(services, context, query, case, draft, step, value, tr, user)
 
 
 async def _press(
@@ -269,8 +269,8 @@ async def _press(
         await query.answer()
         rows = [
             [
-                (tr.t("button.discard"), pack(FORM, case.id, step, "discard")),
-                (tr.t("button.keep"), pack(FORM, case.id, step, "keep")),
+                (tr.t("button.discard"), encode(ClaimForm(case.id, step, "discard"))),
+                (tr.t("button.keep"), encode(ClaimForm(case.id, step, "keep"))),
             ]
         ]
         await send(context.bot, chat_id, tr.t("claim.cancel.confirm"), keyboard(rows))
@@ -380,7 +380,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("new", start_claim, filters=private),
-        CallbackQueryHandler(on_form_button, pattern=rf"^{FORM}:"),
+        CallbackQueryHandler(on_form_button, pattern=pattern(ClaimForm)),
         MessageHandler(
             filters.UpdateType.MESSAGE & private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
             on_private_message,

@@ -13,8 +13,10 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from flows.buttons import ClaimForm
+from flows.callbacks import encode
 from flows.claim_steps import COMMON_CURRENCIES, Step, progress
-from flows.common import Button, chunk, keyboard, pack
+from flows.common import Button, chunk, keyboard
 from flows.evidence_index import TAG_KEYS, index_lines
 from flows.evidence_index import evidence_number as evidence_number  # re-exported
 from flows.rules.lifecycle import ClosingReason, Role
@@ -22,7 +24,6 @@ from flows.rules.validation import Category, DesiredOutcome
 from locales.i18n import N_, Translator
 from storage import Case, Evidence
 
-FORM = "f"  # callback prefix of the claim form
 # The item in progress is for the mediator only: its answer key, and the tag step's toggle.
 MEDIATOR_ONLY = "pending_mediator_only"
 PRIVATE_VALUE, SHARED_VALUE = "private", "shared"
@@ -134,10 +135,12 @@ def _question_text(step: Step, answers: dict[str, Any], tr: Translator, items: i
 
 def _choices(step: Step, case_id: int, tr: Translator) -> list[list[Button]]:
     def button(key: str, value: str) -> Button:
-        return tr.t(key), pack(FORM, case_id, step, value)
+        return tr.t(key), encode(ClaimForm(case_id, step, value))
 
     if step is Step.CURRENCY:
-        return chunk([(code, pack(FORM, case_id, step, code)) for code in COMMON_CURRENCIES], 3)
+        return chunk(
+            [(code, encode(ClaimForm(case_id, step, code))) for code in COMMON_CURRENCIES], 3
+        )
     if step is Step.CATEGORY:
         return chunk([button(key, value) for value, key in CATEGORY_KEYS.items()], 2)
     if step is Step.OUTCOME:
@@ -202,15 +205,15 @@ def render_question(
             if answers.get(MEDIATOR_ONLY)
             else (N_("button.evidence_private"), PRIVATE_VALUE)
         )
-        rows.append([(tr.t(toggle[0]), pack(FORM, case_id, step, toggle[1]))])
+        rows.append([(tr.t(toggle[0]), encode(ClaimForm(case_id, step, toggle[1])))])
     saved = saved_answer(step, answers, tr)
     if saved is not None:
         text += "\n\n" + tr.t("claim.saved", answer=saved)
-        rows.append([(tr.t("button.keep_answer"), pack(FORM, case_id, step, KEEP_ANSWER))])
+        rows.append([(tr.t("button.keep_answer"), encode(ClaimForm(case_id, step, KEEP_ANSWER)))])
     navigation: list[Button] = []
     if step is not Step.ORDER_NUMBER:
-        navigation.append((tr.t("button.back"), pack(FORM, case_id, step, "back")))
-    navigation.append((tr.t("button.cancel"), pack(FORM, case_id, step, "cancel")))
+        navigation.append((tr.t("button.back"), encode(ClaimForm(case_id, step, "back"))))
+    navigation.append((tr.t("button.cancel"), encode(ClaimForm(case_id, step, "cancel"))))
     return text, keyboard([*rows, navigation])
 
 
@@ -298,15 +301,15 @@ def render_confirmation(
         ]
     )
     changes = [
-        (tr.t(key), pack(FORM, case_id, Step.CONFIRM, CHANGE_PREFIX + part))
+        (tr.t(key), encode(ClaimForm(case_id, Step.CONFIRM, CHANGE_PREFIX + part)))
         for part, key in CHANGE_KEYS.items()
     ]
     rows = [
-        [(tr.t("button.submit"), pack(FORM, case_id, Step.CONFIRM, "submit"))],
+        [(tr.t("button.submit"), encode(ClaimForm(case_id, Step.CONFIRM, "submit")))],
         *chunk(changes, 2),
         [
-            (tr.t("button.back"), pack(FORM, case_id, Step.CONFIRM, "back")),
-            (tr.t("button.cancel"), pack(FORM, case_id, Step.CONFIRM, "cancel")),
+            (tr.t("button.back"), encode(ClaimForm(case_id, Step.CONFIRM, "back"))),
+            (tr.t("button.cancel"), encode(ClaimForm(case_id, Step.CONFIRM, "cancel"))),
         ],
     ]
     return text, keyboard(rows)

@@ -1,8 +1,8 @@
-"""Small pieces every flow uses: callback data, keyboards, and replying to the reader.
+"""Small pieces every flow uses: keyboards, the ids people type, and callback data's limits.
 
-Callback data is a short action code plus ids (at most 64 bytes, Telegram's limit). It is only
-a request: the handler that receives it re-checks on the server who may press it, and must
-tolerate data it did not make (a modified client can send anything): ids go through `parse_id`.
+Callback data is made and read only by the typed codec (flows/callbacks.py, the kinds in
+flows/buttons.py). It is only a request: the handler that receives it re-checks on the server
+who may press it. Ids typed in commands go through `parse_id`.
 """
 
 from __future__ import annotations
@@ -11,19 +11,8 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-CALLBACK_LIMIT = 64
-SEPARATOR = ":"
-
 Button = tuple[str, str]  # (label, callback data, or a link that the button opens)
 LINK_PREFIXES = ("https://", "http://", "tg://")
-
-
-def pack(*parts: object) -> str:
-    """Join an action code and its arguments into callback data."""
-    data = SEPARATOR.join(str(part) for part in parts)
-    if len(data.encode()) > CALLBACK_LIMIT:
-        raise ValueError(f"callback data over {CALLBACK_LIMIT} bytes: {data!r}")
-    return data
 
 
 # The largest id of a row of ours: the id columns are INTEGER, and PostgreSQL refuses a bigger
@@ -32,10 +21,6 @@ ROW_ID_MAX = 2**31 - 1
 # Telegram user ids have at most 52 significant bits (the Bot API's promise).
 TELEGRAM_ID_MAX = 2**52
 _ID_DIGITS = 19  # no id has more digits; anything longer is refused before int() parses it
-
-
-def unpack(data: str | None) -> list[str]:
-    return data.split(SEPARATOR) if data else []
 
 
 def parse_id(text: str | None, limit: int = ROW_ID_MAX) -> int | None:

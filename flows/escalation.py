@@ -16,10 +16,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from flows import chat_links
 from flows.audience import for_case, parties, to_chat
+from flows.buttons import AskMediator, Confirm, Withdraw
+from flows.callbacks import encode, pattern
 from flows.case_context import PARTY_ROLES, case_button, resolve
 from flows.chat_migration import follower
 from flows.claim_render import case_number
-from flows.common import Button, keyboard, pack
+from flows.common import Button, keyboard
 from flows.mediator_pool import has_pool, post_owed
 from flows.messaging import send
 from flows.outbox import after_commit
@@ -30,9 +32,6 @@ from locales.i18n import N_, Translator
 from storage import Case, ConcurrentUpdate
 
 log = logging.getLogger(__name__)
-
-WITHDRAW = "wd"  # wd:<case id>:a (ask to confirm) | y | n
-MEDIATOR = "md"  # md:<case id>: a party asks for a mediator (the /case button)
 
 
 async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -49,7 +48,7 @@ async def on_mediator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def on_mediator_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The "Ask for a mediator" button of /case: the same request as /mediator."""
-    press = await case_button(update, context, PARTY_ROLES, 2)
+    press = await case_button(update, context, AskMediator, PARTY_ROLES)
     if press is None:
         return
     await press.query.answer()
@@ -81,11 +80,11 @@ def may_withdraw(services: Services, case: Case, role: Role) -> bool:
 
 
 def mediator_button(tr: Translator, case_id: int) -> Button:
-    return tr.t("button.ask_mediator"), pack(MEDIATOR, case_id)
+    return tr.t("button.ask_mediator"), encode(AskMediator(case_id))
 
 
 def withdraw_button(tr: Translator, case_id: int) -> Button:
-    return tr.t("button.withdraw"), pack(WITHDRAW, case_id, "a")
+    return tr.t("button.withdraw"), encode(Withdraw(case_id, Confirm.ASK))
 
 
 async def request_mediation(
@@ -174,24 +173,24 @@ async def _confirm_withdrawal(bot: Bot, user_id: int, tr: Translator, case: Case
     """Withdrawing closes the case for good, so it is always confirmed first."""
     rows = [
         [
-            (tr.t("button.withdraw_yes"), pack(WITHDRAW, case.id, "y")),
-            (tr.t("button.keep_case"), pack(WITHDRAW, case.id, "n")),
+            (tr.t("button.withdraw_yes"), encode(Withdraw(case.id, Confirm.YES))),
+            (tr.t("button.keep_case"), encode(Withdraw(case.id, Confirm.NO))),
         ]
     ]
     await send(bot, user_id, tr.t("withdraw.confirm", number=case_number(case)), keyboard(rows))
 
 
 async def on_withdraw_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, frozenset({Role.BUYER}), 3, actions=("a", "y", "n"))
+    press = await case_button(update, context, Withdraw, frozenset({Role.BUYER}))
     if press is None:
         return
     services, query, user, tr = press.services, press.query, press.user, press.tr
-    case, args = press.case, press.args
-    if args[0] == "a":  # from /case: ask first, as /withdraw does
+    case, step = press.case, press.data.step
+    if step is Confirm.ASK:  # from /case: ask first, as /withdraw does
         await query.answer()
         await _confirm_withdrawal(context.bot, user.id, tr, case)
         return
-    if args[0] != "y":
+    if step is not Confirm.YES:
         await query.answer(tr.t("withdraw.kept"))
         return
     news = await for_case(
@@ -225,6 +224,6 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("mediator", on_mediator),
         CommandHandler("withdraw", on_withdraw),
-        CallbackQueryHandler(on_withdraw_button, pattern=rf"^{WITHDRAW}:"),
-        CallbackQueryHandler(on_mediator_button, pattern=rf"^{MEDIATOR}:"),
+        CallbackQueryHandler(on_withdraw_button, pattern=pattern(Withdraw)),
+        CallbackQueryHandler(on_mediator_button, pattern=pattern(AskMediator)),
     ]

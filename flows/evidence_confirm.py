@@ -19,9 +19,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from flows import inputs
 from flows.audience import for_case
+from flows.buttons import EvidenceAnswer, EvidenceVerdict
+from flows.callbacks import encode, pattern
 from flows.case_context import OPEN_STATES, PARTY_ROLES, case_button
 from flows.chat_migration import follower
-from flows.common import Button, keyboard, pack, parse_id
+from flows.common import Button, keyboard
 from flows.evidence_index import content_visible, evidence_number, is_chat_screenshot
 from flows.logs import bind_case
 from flows.messaging import send
@@ -35,9 +37,7 @@ from storage import Conflict, Evidence, PendingInput, User
 
 log = logging.getLogger(__name__)
 
-ANSWER = "ea"  # ea:<case id>:<evidence number>:<c confirm | x dispute | s no reason>
 KIND = "evidence_dispute_reason"
-CONFIRM, DISPUTE, SKIP = "c", "x", "s"
 MAX_REASON = 500
 
 
@@ -56,8 +56,14 @@ def answer_row(tr: Translator, case_id: int, number: int) -> list[Button]:
     """Confirm / Dispute for item E`number`."""
     shown = evidence_number(number)
     return [
-        (tr.t("button.evidence_confirm", number=shown), pack(ANSWER, case_id, number, CONFIRM)),
-        (tr.t("button.evidence_dispute", number=shown), pack(ANSWER, case_id, number, DISPUTE)),
+        (
+            tr.t("button.evidence_confirm", number=shown),
+            encode(EvidenceAnswer(case_id, number, EvidenceVerdict.CONFIRM)),
+        ),
+        (
+            tr.t("button.evidence_dispute", number=shown),
+            encode(EvidenceAnswer(case_id, number, EvidenceVerdict.DISPUTE)),
+        ),
     ]
 
 
@@ -79,15 +85,14 @@ def _refusal(item: Evidence | None, role: Role) -> str | None:
 
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, PARTY_ROLES, 4, actions=(CONFIRM, DISPUTE, SKIP))
+    press = await case_button(update, context, EvidenceAnswer, PARTY_ROLES)
     if press is None:
         return
     services, query, tr, case, role = press.services, press.query, press.tr, press.case, press.role
-    number = parse_id(press.args[0])
-    item = await services.db.evidence.get(case.id, number) if number is not None else None
+    item = await services.db.evidence.get(case.id, press.data.number)
     assert query.message is not None
     chat_id = query.message.chat.id
-    if press.args[1] == SKIP:
+    if press.data.verdict is EvidenceVerdict.SKIP_REASON:
         await _skip(services, context, press.user, tr, chat_id, item)
         await query.answer()
         return
@@ -96,7 +101,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         refused = refusal or N_("callback.unavailable")
         await query.answer(tr.t(refused, number=_shown(item)), show_alert=True)
         return
-    verdict = "confirmed" if press.args[1] == CONFIRM else "disputed"
+    verdict = "confirmed" if press.data.verdict is EvidenceVerdict.CONFIRM else "disputed"
     shown, label = evidence_number(item.number), item.label
     key = (
         N_("evidence.answer.confirmed_news")
@@ -131,7 +136,14 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             {"number": item.number},
             services.clock.now(),
         )
-        skip = [[(tr.t("button.skip_reason"), pack(ANSWER, case.id, item.number, SKIP))]]
+        skip = [
+            [
+                (
+                    tr.t("button.skip_reason"),
+                    encode(EvidenceAnswer(case.id, item.number, EvidenceVerdict.SKIP_REASON)),
+                )
+            ]
+        ]
         ask = tr.t("evidence.answer.ask_reason", name=press.user.first_name, number=shown)
         await send(context.bot, chat_id, ask, keyboard(skip), follow=follower(services))
 
@@ -200,4 +212,4 @@ def pending_inputs() -> dict[str, inputs.InputHandler]:
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [CallbackQueryHandler(on_answer, pattern=rf"^{ANSWER}:")]
+    return [CallbackQueryHandler(on_answer, pattern=pattern(EvidenceAnswer))]

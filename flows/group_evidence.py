@@ -16,8 +16,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from flows import inputs
 from flows.audience import to_chat
+from flows.buttons import GroupEvidenceTag
+from flows.callbacks import decode, encode, pattern
 from flows.chat_migration import follower
-from flows.common import Button, chunk, keyboard, pack, unpack
+from flows.common import Button, chunk, keyboard
 from flows.errors_render import validation_message
 from flows.evidence_confirm import answer_row, may_answer
 from flows.evidence_index import SHARED, TAG_KEYS, index_line
@@ -33,7 +35,7 @@ from flows.logs import bind_case
 from flows.messaging import send
 from flows.rules import validation as v
 from flows.rules.lifecycle import Role
-from flows.rules.validation import EvidenceTag, ValidationError
+from flows.rules.validation import ValidationError
 from flows.services import Services, get_services
 from locales.i18n import Translator
 from storage import PendingInput, User
@@ -41,7 +43,6 @@ from storage import PendingInput, User
 log = logging.getLogger(__name__)
 
 KIND = "group_evidence"
-TAG = "ge"  # ge:<case id>:<tag>
 
 
 async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -104,7 +105,7 @@ async def on_label(
         expected_version=pending.version,
     )
     buttons: list[Button] = [
-        (tr.t(key), pack(TAG, pending.case_id, tag)) for tag, key in TAG_KEYS.items()
+        (tr.t(key), encode(GroupEvidenceTag(pending.case_id, tag))) for tag, key in TAG_KEYS.items()
     ]
     await send(
         context.bot,
@@ -124,15 +125,14 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None and update.effective_user is not None and query.message is not None
     user, tr = await services.reader(update.effective_user)
     chat_id = query.message.chat.id
-    parts = unpack(query.data)
+    data = decode(query.data, GroupEvidenceTag)
     pending = await services.db.inputs.get(user.id, chat_id)
     if (
-        len(parts) != 3
+        data is None
         or pending is None
         or pending.kind != KIND
         or pending.step != "tag"
-        or str(pending.case_id) != parts[1]
-        or parts[2] not in set(EvidenceTag)
+        or pending.case_id != data.case_id
     ):
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
@@ -153,7 +153,7 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             role,
             IncomingFile.from_json(pending.data["file"]),
             pending.data["label"],
-            EvidenceTag(parts[2]),
+            data.tag,
             stored_from_json(stored) if stored else None,
         )
     except ValidationError as error:  # the same file became evidence since /evidence
@@ -182,5 +182,5 @@ def pending_inputs() -> dict[str, inputs.InputHandler]:
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("evidence", on_evidence, filters=filters.ChatType.GROUPS),
-        CallbackQueryHandler(on_tag, pattern=rf"^{TAG}:"),
+        CallbackQueryHandler(on_tag, pattern=pattern(GroupEvidenceTag)),
     ]

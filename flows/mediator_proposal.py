@@ -24,6 +24,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from flows import proposal_builder, proposal_reasons, settlement
 from flows.audience import for_user, to_case
+from flows.buttons import ProposalAction, ProposalButton
 from flows.callbacks import (
     Callback,
     MediatorProposalAccept,
@@ -36,13 +37,12 @@ from flows.callbacks import (
 )
 from flows.case_context import party_of
 from flows.claim_render import case_number
-from flows.common import pack
 from flows.logs import bind_case
 from flows.mediator_proposal_news import PARTY_ROLES, accepted_roles, first_news, other_role
 from flows.messaging import clear_buttons, send
 from flows.outbox import after_commit
 from flows.proposal_render import proposal_number, role_name, terms_text
-from flows.proposal_submit import DECIDE, paid_of
+from flows.proposal_submit import paid_of
 from flows.proposals import ask_to_confirm
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, IllegalTransition, Role
 from flows.rules.proposals import Proposal, obligations
@@ -301,7 +301,8 @@ async def on_reject(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return t.t("mproposal.rejected", number=press.number, by=role_name(t, role))
 
     await to_case(services, context.bot, case, rejected, private_to=told)
-    skip = pack(DECIDE, stored.id, "s")  # the proposals' own Skip: it only clears the question
+    # The proposals' own Skip: it only clears the question.
+    skip = encode(ProposalButton(stored.id, ProposalAction.SKIP_REASON))
     await proposal_reasons.ask(services, context.bot, case, stored, press.user.id, tr, skip)
 
 

@@ -15,8 +15,10 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden
 
 from flows.audience import DIVIDER, RenderRows, combine_rows, translators_for
+from flows.buttons import MyActions
+from flows.callbacks import encode
 from flows.claim_render import case_number, render_summary
-from flows.common import Button, keyboard, pack
+from flows.common import Button, keyboard
 from flows.evidence_index import SHARED
 from flows.messaging import ChatTarget
 from flows.services import Services
@@ -25,12 +27,11 @@ from storage import Case, Evidence
 
 log = logging.getLogger(__name__)
 
-MY_ACTIONS = "ca"  # ca:<case id>: a party asks, from the pinned claim, what they can do now
 TEXT_LIMIT = 4096  # one Telegram message: a longer claim stays as it was posted (split)
 
 
 def actions_button(tr: Translator, case_id: int) -> Button:
-    return tr.t("button.my_actions"), pack(MY_ACTIONS, case_id)
+    return tr.t("button.my_actions"), encode(MyActions(case_id))
 
 
 def claim_text(case: Case, evidence: Sequence[Evidence], tr: Translator) -> str:

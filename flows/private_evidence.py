@@ -18,9 +18,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from flows import inputs
 from flows.audience import RenderRows, to_case
+from flows.buttons import PRIVATE_VALUE as PRIVATE
+from flows.buttons import SHARED_VALUE, PrivateEvidenceTag
+from flows.callbacks import decode, encode, pattern
 from flows.case_context import OPEN_STATES, PARTY_ROLES, resolve
 from flows.claim_render import case_number
-from flows.common import Button, chunk, keyboard, pack, parse_id, unpack
+from flows.common import Button, chunk, keyboard
 from flows.errors_render import validation_message
 from flows.evidence_confirm import answer_row, may_answer
 from flows.evidence_index import SHARED, TAG_KEYS, index_line
@@ -45,8 +48,6 @@ from storage import PendingInput, User
 log = logging.getLogger(__name__)
 
 KIND = "private_evidence"
-TAG = "pe"  # pe:<case id>:<tag | private | shared>
-PRIVATE, SHARED_VALUE = "private", "shared"
 
 
 async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,11 +79,13 @@ async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 def _tag_rows(tr: Translator, case_id: int, private: bool) -> list[list[Button]]:
-    rows = chunk([(tr.t(key), pack(TAG, case_id, tag)) for tag, key in TAG_KEYS.items()], 3)
+    rows = chunk(
+        [(tr.t(key), encode(PrivateEvidenceTag(case_id, tag))) for tag, key in TAG_KEYS.items()], 3
+    )
     toggle = (
-        (tr.t("button.evidence_shared"), pack(TAG, case_id, SHARED_VALUE))
+        (tr.t("button.evidence_shared"), encode(PrivateEvidenceTag(case_id, SHARED_VALUE)))
         if private
-        else (tr.t("button.evidence_private"), pack(TAG, case_id, PRIVATE))
+        else (tr.t("button.evidence_private"), encode(PrivateEvidenceTag(case_id, PRIVATE)))
     )
     return [*rows, [toggle]]
 
@@ -143,16 +146,14 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None and update.effective_user is not None and query.message is not None
     user, tr = await services.reader(update.effective_user)
     chat_id = query.message.chat.id
-    parts = unpack(query.data)
+    pressed = decode(query.data, PrivateEvidenceTag)
     pending = await services.db.inputs.get(user.id, chat_id)
-    choices = {*EvidenceTag, PRIVATE, SHARED_VALUE}
     if (
-        len(parts) != 3
+        pressed is None
         or pending is None
         or pending.kind != KIND
         or pending.step != "tag"
-        or parse_id(parts[1]) != pending.case_id
-        or parts[2] not in choices
+        or pressed.case_id != pending.case_id
     ):
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
@@ -165,8 +166,8 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert role is not None
     bind_case(case.id)
     await query.answer()
-    if parts[2] in (PRIVATE, SHARED_VALUE):
-        private = parts[2] == PRIVATE
+    if pressed.choice in (PRIVATE, SHARED_VALUE):
+        private = pressed.choice == PRIVATE
         data = {**pending.data, "mediator_only": private}
         await services.db.inputs.put(
             user.id,
@@ -192,7 +193,7 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             role,
             IncomingFile.from_json(pending.data["file"]),
             pending.data["label"],
-            EvidenceTag(parts[2]),
+            EvidenceTag(pressed.choice),
             stored_from_json(stored) if stored else None,
             mediator_only=bool(pending.data.get("mediator_only")),
         )
@@ -225,5 +226,5 @@ def pending_inputs() -> dict[str, inputs.InputHandler]:
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("evidence", on_evidence, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(on_tag, pattern=rf"^{TAG}:"),
+        CallbackQueryHandler(on_tag, pattern=pattern(PrivateEvidenceTag)),
     ]

@@ -14,10 +14,12 @@ from telegram import Bot, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from flows import inputs
+from flows.buttons import BuildAction, BuildButton
+from flows.callbacks import decode, encode, pattern
 from flows.case_context import party_of, resolve
 from flows.chat_migration import follower
 from flows.claim_render import case_number
-from flows.common import Button, chunk, keyboard, pack, parse_id, unpack
+from flows.common import Button, chunk, keyboard
 from flows.errors_render import validation_message
 from flows.mediator_proposal_news import answer_first
 from flows.messaging import send
@@ -45,19 +47,19 @@ from storage import Case, Conflict, OutboxMessage, PendingInput, User
 from storage import Proposal as StoredProposal
 
 KIND = "proposal"
-BUILD = "pb"  # pb:<case id>:<action>
 PROPOSING_STATES = frozenset(
     {CaseState.AWAITING_SUPPLIER, CaseState.NEGOTIATION, CaseState.MEDIATION}
 )
 TERM_BUTTONS = (
-    ("full", N_("outcome.full_refund")),
-    ("partial", N_("outcome.partial_refund")),
-    ("return", N_("outcome.return_and_refund")),
-    ("preturn", N_("outcome.partial_return")),
-    ("replacement", N_("outcome.replacement")),
-    ("discount", N_("outcome.discount")),
-    ("other", N_("outcome.other")),
+    (BuildAction.FULL, N_("outcome.full_refund")),
+    (BuildAction.PARTIAL, N_("outcome.partial_refund")),
+    (BuildAction.RETURN, N_("outcome.return_and_refund")),
+    (BuildAction.PARTIAL_RETURN, N_("outcome.partial_return")),
+    (BuildAction.REPLACEMENT, N_("outcome.replacement")),
+    (BuildAction.DISCOUNT, N_("outcome.discount")),
+    (BuildAction.OTHER, N_("outcome.other")),
 )
+FREIGHT = frozenset({BuildAction.FREIGHT_BUYER, BuildAction.FREIGHT_SUPPLIER})  # who pays it
 TEXT_STEPS = {
     "partial": N_("builder.ask.partial"),
     "preturn_items": N_("builder.ask.return_items"),
@@ -67,10 +69,6 @@ TEXT_STEPS = {
     "discount": N_("builder.ask.discount"),
     "other": N_("builder.ask.other"),
 }
-# Every action a builder button carries (what `on_button` knows what to do with).
-BUTTON_ACTIONS = frozenset(
-    {"cancel", "send", "fb", "fs", *(code for code, _ in TERM_BUTTONS), *TEXT_STEPS}
-)
 
 
 def _proposal(data: dict[str, Any]) -> Proposal:
@@ -138,15 +136,18 @@ async def _show(
 ) -> None:
     paid, currency = paid_of(case)
     if pending.step in TEXT_STEPS:
-        rows = [[(tr.t("button.cancel"), pack(BUILD, case.id, "cancel"))]]
+        rows = [[(tr.t("button.cancel"), encode(BuildButton(case.id, BuildAction.CANCEL)))]]
         ask = tr.t(TEXT_STEPS[pending.step], currency=currency)
         await send(bot, pending.user_id, ask, keyboard(rows))
         return
     if pending.step == "freight":
         rows = [
             [
-                (tr.t("role.buyer_pays"), pack(BUILD, case.id, "fb")),
-                (tr.t("role.supplier_pays"), pack(BUILD, case.id, "fs")),
+                (tr.t("role.buyer_pays"), encode(BuildButton(case.id, BuildAction.FREIGHT_BUYER))),
+                (
+                    tr.t("role.supplier_pays"),
+                    encode(BuildButton(case.id, BuildAction.FREIGHT_SUPPLIER)),
+                ),
             ]
         ]
         await send(bot, pending.user_id, tr.t(N_("builder.ask.freight")), keyboard(rows))
@@ -156,12 +157,14 @@ async def _show(
     if proposal.terms:
         lines.append(tr.t("builder.terms_so_far") + "\n" + terms_text(proposal, tr, paid, currency))
     lines.append(tr.t("builder.add_term"))
-    buttons: list[Button] = [(tr.t(key), pack(BUILD, case.id, code)) for code, key in TERM_BUTTONS]
+    buttons: list[Button] = [
+        (tr.t(key), encode(BuildButton(case.id, code))) for code, key in TERM_BUTTONS
+    ]
     rows = chunk(buttons, 2)
     last: list[Button] = []
     if proposal.terms:
-        last.append((tr.t("button.send_proposal"), pack(BUILD, case.id, "send")))
-    last.append((tr.t("button.cancel"), pack(BUILD, case.id, "cancel")))
+        last.append((tr.t("button.send_proposal"), encode(BuildButton(case.id, BuildAction.SEND))))
+    last.append((tr.t("button.cancel"), encode(BuildButton(case.id, BuildAction.CANCEL))))
     await send(bot, pending.user_id, "\n\n".join(lines), keyboard([*rows, last]))
 
 
@@ -170,13 +173,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
+    pressed = decode(query.data, BuildButton)
     found = None
-    made_here = len(parts) == 3 and parts[2] in BUTTON_ACTIONS
-    case_id = parse_id(parts[1]) if made_here else None
-    if case_id is not None:
-        found = await party_of(services, case_id, user.id)
-    if found is None:
+    if pressed is not None:
+        found = await party_of(services, pressed.case_id, user.id)
+    if pressed is None or found is None:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
     case, role = found
@@ -185,34 +186,34 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(tr.t("callback.stale"), show_alert=True)
         return
     await query.answer()
-    action = parts[2]
+    action = pressed.action
     now = services.clock.now()
     data = dict(pending.data)
-    if action == "cancel":
+    if action is BuildAction.CANCEL:
         await services.db.inputs.clear(user.id, user.id)
         await send(context.bot, user.id, tr.t("builder.cancelled"))
         return
-    if action == "send":
+    if action is BuildAction.SEND:
         await _send(services, context.bot, case, role, pending, user, tr)
         return
     step = "menu"
     try:
-        if action == "full":
+        if action is BuildAction.FULL:
             data = _with(data, FullRefund(), case, services, tr)
-        elif action in ("fb", "fs") and pending.step == "freight":
-            party: Party = "buyer" if action == "fb" else "supplier"
+        elif action in FREIGHT and pending.step == "freight":
+            party: Party = "buyer" if action is BuildAction.FREIGHT_BUYER else "supplier"
             part = data.pop("preturn", None)  # the freight of a partial return, if one is built
             term: Term = ReturnAndRefund(party) if part is None else _part(part, party)
             data = _with(data, term, case, services, tr)
-        elif action == "return":
+        elif action is BuildAction.RETURN:
             data.pop("preturn", None)
             step = "freight"
-        elif action == "preturn":
+        elif action is BuildAction.PARTIAL_RETURN:
             step = "preturn_items"
-        elif action == "replacement":
+        elif action is BuildAction.REPLACEMENT:
             step = "replacement_qty"
-        elif action in TEXT_STEPS:
-            step = action
+        elif action.value in TEXT_STEPS:
+            step = action.value
         else:
             raise ValidationError("answer.use_buttons")
     except ValidationError as error:
@@ -388,5 +389,5 @@ def pending_inputs() -> dict[str, inputs.InputHandler]:
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("propose", on_propose),
-        CallbackQueryHandler(on_button, pattern=rf"^{BUILD}:"),
+        CallbackQueryHandler(on_button, pattern=pattern(BuildButton)),
     ]

@@ -16,8 +16,10 @@ from typing import Any
 from telegram import Bot
 
 from flows.audience import readers
+from flows.buttons import ProposalAction, ProposalButton
+from flows.callbacks import encode
 from flows.claim_render import case_number
-from flows.common import Button, pack
+from flows.common import Button
 from flows.crash import crash_point
 from flows.mediator_proposal_news import made_news
 from flows.outbox import after_commit
@@ -30,9 +32,6 @@ from storage import Case, Deadline, Move, NewDeadline, OutboxMessage
 from storage import Proposal as StoredProposal
 
 log = logging.getLogger(__name__)
-
-DECIDE = "pp"  # pp:<proposal id>:a (ask to confirm) | y (accept) | n (not now) | r | c
-# | s (no reason for the rejection: flows/proposal_reasons.py)
 
 # The deadline a proposal must be accepted by, per stage, and its default outcome.
 OPEN_UNTIL_KEYS = {
@@ -112,10 +111,13 @@ def decision_rows(stored: StoredProposal) -> Any:
     def rows(tr: Translator) -> list[list[Button]]:
         return [
             [
-                (tr.t("button.accept"), pack(DECIDE, stored.id, "a")),
-                (tr.t("button.reject"), pack(DECIDE, stored.id, "r")),
+                (
+                    tr.t("button.accept"),
+                    encode(ProposalButton(stored.id, ProposalAction.ASK_ACCEPT)),
+                ),
+                (tr.t("button.reject"), encode(ProposalButton(stored.id, ProposalAction.REJECT))),
             ],
-            [(tr.t("button.counter"), pack(DECIDE, stored.id, "c"))],
+            [(tr.t("button.counter"), encode(ProposalButton(stored.id, ProposalAction.COUNTER)))],
         ]
 
     return rows

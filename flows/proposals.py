@@ -17,14 +17,16 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from flows import proposal_builder, proposal_reasons, settlement
 from flows.audience import to_case
+from flows.buttons import ProposalAction, ProposalButton
+from flows.callbacks import encode, pattern
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number
-from flows.common import Button, keyboard, pack
+from flows.common import Button, keyboard
 from flows.logs import bind_case
 from flows.messaging import clear_buttons, send
 from flows.outbox import after_commit
 from flows.proposal_render import proposal_number, role_name, terms_text
-from flows.proposal_submit import DECIDE, other_party, paid_of
+from flows.proposal_submit import other_party, paid_of
 from flows.rules.lifecycle import (
     Action,
     CaseState,
@@ -50,6 +52,10 @@ ACCEPT_ACTIONS = {
     CaseState.NEGOTIATION: Action.ACCEPT_PROPOSAL,
     CaseState.MEDIATION: Action.MEDIATION_SETTLE,
 }
+# A confirmation is answered once, whatever the answer; so is the rejection's reason.
+ANSWERS_ONCE = frozenset(
+    {ProposalAction.ACCEPT, ProposalAction.NOT_NOW, ProposalAction.SKIP_REASON}
+)
 
 
 async def _load_proposal(services: Services, proposal_id: int) -> StoredProposal | None:
@@ -57,27 +63,26 @@ async def _load_proposal(services: Services, proposal_id: int) -> StoredProposal
 
 
 async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(
-        update, context, PARTY_ROLES, 3, _load_proposal, actions=("a", "y", "n", "r", "c", "s")
-    )
+    press = await case_button(update, context, ProposalButton, PARTY_ROLES, _load_proposal)
     if press is None:
         return
     services, query, user, tr = press.services, press.query, press.user, press.tr
     case, role, stored = press.case, press.role, press.item
     assert isinstance(stored, StoredProposal)
     bind_case(case.id)
-    if press.args[0] in ("y", "n", "s") and query.message is not None:
+    action = press.data.action
+    if action in ANSWERS_ONCE and query.message is not None:
         # A confirmation is answered once, whatever the answer: its buttons go.
         await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
     if Role(stored.author_role) is role:
         await query.answer(tr.t("proposal.not_yours_to_decide"), show_alert=True)
         return
-    if Role(stored.author_role) is Role.MEDIATOR and press.args[0] != "s":
+    if Role(stored.author_role) is Role.MEDIATOR and action is not ProposalAction.SKIP_REASON:
         # Both parties must accept a mediator's proposal: its own buttons answer it
         # (flows/mediator_proposal.py); here only the rejection's Skip.
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
-    if press.args[0] == "s":  # the rejection needs no reason: the proposal is decided anyway
+    if action is ProposalAction.SKIP_REASON:  # the rejection needs no reason: it is decided
         await proposal_reasons.skip(services, user.id)
         await query.answer(tr.t("proposal.reason_skipped"))
         return
@@ -85,14 +90,13 @@ async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         key = N_("proposal.superseded") if stored.status == "superseded" else N_("proposal.closed")
         await query.answer(tr.t(key, number=proposal_number(stored.number)), show_alert=True)
         return
-    action = press.args[0]
-    if action == "a":
+    if action is ProposalAction.ASK_ACCEPT:
         await _ask_to_confirm(services, context.bot, query, case, stored, user.id, tr)
-    elif action == "y":
+    elif action is ProposalAction.ACCEPT:
         await _accept(services, context.bot, query, case, stored, user.id, role, tr)
-    elif action == "n":
+    elif action is ProposalAction.NOT_NOW:
         await query.answer(tr.t("proposal.accept_kept", number=proposal_number(stored.number)))
-    elif action == "r":
+    elif action is ProposalAction.REJECT:
         await _reject(services, context.bot, query, case, stored, user.id, role, tr)
     else:
         await query.answer()
@@ -127,8 +131,11 @@ async def _ask_to_confirm(
         case=case_number(case),
         terms=terms_text(Proposal.from_dict(stored.terms), tr, paid, currency),
     )
-    yes = (tr.t("button.accept_yes", number=number), pack(DECIDE, stored.id, "y"))
-    no = (tr.t("button.not_now"), pack(DECIDE, stored.id, "n"))
+    yes = (
+        tr.t("button.accept_yes", number=number),
+        encode(ProposalButton(stored.id, ProposalAction.ACCEPT)),
+    )
+    no = (tr.t("button.not_now"), encode(ProposalButton(stored.id, ProposalAction.NOT_NOW)))
     await ask_to_confirm(bot, user_id, text, yes, no, query, tr)
 
 
@@ -261,9 +268,9 @@ async def _reject(
         ),
         private_to=[uid for uid in (other_party(case, role),) if uid is not None],
     )
-    skip = pack(DECIDE, stored.id, "s")
+    skip = encode(ProposalButton(stored.id, ProposalAction.SKIP_REASON))
     await proposal_reasons.ask(services, bot, case, stored, user_id, tr, skip)
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [CallbackQueryHandler(on_decide, pattern=rf"^{DECIDE}:")]
+    return [CallbackQueryHandler(on_decide, pattern=pattern(ProposalButton))]

@@ -15,9 +15,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from flows import chat_links, inputs, obligation_dispute
 from flows.audience import RenderRows, for_case, parties, readers
+from flows.buttons import FulfilAction, FulfilButton
+from flows.callbacks import encode, pattern
 from flows.case_context import PARTY_ROLES, case_button
 from flows.claim_render import case_number, evidence_number
-from flows.common import Button, keyboard, pack
+from flows.common import Button, keyboard
 from flows.evidence_intake import checked_file, record_file
 from flows.logs import bind_case
 from flows.messaging import clear_buttons, send
@@ -50,8 +52,9 @@ log = logging.getLogger(__name__)
 
 PROOF_REFERENCE_MAX_LEN = 500  # a transfer or tracking reference, with a word or two around it
 
-FULFIL = "ob"  # ob:<id>:d (done) | n (done, no proof) | c (confirm) | x (not done) | k (keep)
 PROOF = "proof"
+# Pressed by the obligated party (done, with or without proof); the rest by the other side.
+OBLIGATED_ACTIONS = frozenset({FulfilAction.DONE, FulfilAction.DONE_NO_PROOF})
 
 
 def _lines(tr: Translator, duties: list[Obligation]) -> str:
@@ -112,7 +115,7 @@ async def news(
                             number=obligation_number(o.number),
                             party=role_name(tr, o.party_role),
                         ),
-                        pack(FULFIL, o.id, "d"),
+                        encode(FulfilButton(o.id, FulfilAction.DONE)),
                     )
                 ]
                 for o in duties
@@ -123,7 +126,10 @@ async def news(
 
             def rows(tr: Translator) -> list[list[Button]]:
                 mine = [o for o in duties if Role(o.party_role) is role]
-                return [[(_done_label(tr, o), pack(FULFIL, o.id, "d"))] for o in mine]
+                return [
+                    [(_done_label(tr, o), encode(FulfilButton(o.id, FulfilAction.DONE)))]
+                    for o in mine
+                ]
 
             return rows
 
@@ -138,9 +144,7 @@ async def _load_obligation(services: Services, obligation_id: int) -> Obligation
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(
-        update, context, PARTY_ROLES, 3, _load_obligation, actions=("d", "n", "c", "x", "k")
-    )
+    press = await case_button(update, context, FulfilButton, PARTY_ROLES, _load_obligation)
     if press is None:
         return
     services, query, user, tr = press.services, press.query, press.user, press.tr
@@ -152,12 +156,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # longer decide anything; the mediator takes it from here.
         await query.answer(tr.t("obligation.case_moved"), show_alert=True)
         return
-    action = press.args[0]
+    action = press.data.action
     obligated = Role(duty.party_role) is role
-    if (action in ("d", "n") and not obligated) or (action in ("c", "x", "k") and obligated):
+    if (action in OBLIGATED_ACTIONS) is not obligated:
         await query.answer(tr.t("obligation.not_yours"), show_alert=True)
         return
-    if action == "d":
+    if action is FulfilAction.DONE:
         if duty.status not in ("pending", "disputed"):
             await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
             return
@@ -171,7 +175,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             {"obligation_id": duty.id},
             services.clock.now(),
         )
-        rows = [[(tr.t("button.no_proof"), pack(FULFIL, duty.id, "n"))]]
+        rows = [
+            [(tr.t("button.no_proof"), encode(FulfilButton(duty.id, FulfilAction.DONE_NO_PROOF)))]
+        ]
         await send(
             context.bot,
             user.id,
@@ -179,14 +185,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             keyboard(rows),
         )
         return
-    if action == "n":
+    if action is FulfilAction.DONE_NO_PROOF:
         await query.answer()
         await _mark_done(services, context.bot, case, duty, user.id, None)
         return
-    if action == "c":
+    if action is FulfilAction.CONFIRM:
         await _confirm(services, context.bot, query, case, duty, user.id, role, tr)
         return
-    if action == "k":
+    if action is FulfilAction.KEEP:
         await services.db.inputs.clear(user.id, user.id)
         if query.message is not None:
             await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
@@ -196,7 +202,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(tr.t("obligation.already", number=obligation_number(duty.number)))
         return
     await query.answer()
-    cancel = pack(FULFIL, duty.id, "k")
+    cancel = encode(FulfilButton(duty.id, FulfilAction.KEEP))
     await obligation_dispute.ask_reason(services, context.bot, case, duty, user.id, tr, cancel)
 
 
@@ -271,8 +277,8 @@ async def _mark_done(
     def rows(tr: Translator) -> list[list[Button]]:
         return [
             [
-                (tr.t("button.confirm_done"), pack(FULFIL, duty.id, "c")),
-                (tr.t("button.not_done"), pack(FULFIL, duty.id, "x")),
+                (tr.t("button.confirm_done"), encode(FulfilButton(duty.id, FulfilAction.CONFIRM))),
+                (tr.t("button.not_done"), encode(FulfilButton(duty.id, FulfilAction.NOT_DONE))),
             ]
         ]
 
@@ -377,4 +383,4 @@ def pending_inputs() -> dict[str, inputs.InputHandler]:
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [CallbackQueryHandler(on_button, pattern=rf"^{FULFIL}:")]
+    return [CallbackQueryHandler(on_button, pattern=pattern(FulfilButton))]

@@ -9,6 +9,8 @@ left fulfilment (closed, or gone to mediation); a proposal builder's buttons onl
 message, while the builder is open; a mediator's proposal's Accept / Reject while it is open and
 the case in mediation, and no longer in the private chat of a party who accepted it.
 Buttons of other kinds (the claim form, languages, zones, links) are never taken off here.
+The data is read through the codec (flows/callbacks.py); a managed button whose data no
+handler would accept does not apply either.
 
 `bot/buttons_off.py` asks `Judge.stale` about each recorded message; the handlers still check
 every press on the server, so a button that is slow to go is refused as before.
@@ -19,41 +21,49 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from flows import (
-    blind_bidding,
-    escalation,
-    proposal_builder,
-    proposal_reasons,
-    supplier_invite,
-    supplier_join,
-    supplier_replace,
+from flows import proposal_builder, proposal_reasons
+from flows.buttons import (
+    AskMediator,
+    BidJoin,
+    BuildButton,
+    FulfilAction,
+    FulfilButton,
+    InviteSupplier,
+    Midpoint,
+    ProposalAction,
+    ProposalButton,
+    ReplaceSupplier,
+    SupplierAnswer,
+    SupplierJoin,
+    Withdraw,
 )
 from flows.callbacks import (
+    Callback,
     MediatorProposalAccept,
     MediatorProposalConfirm,
     MediatorProposalKeep,
     MediatorProposalReject,
     decode,
+    kind_of,
+    subject,
 )
 from flows.case_context import OPEN_STATES
-from flows.common import LINK_PREFIXES, parse_id, unpack
-from flows.proposal_submit import DECIDE
+from flows.common import LINK_PREFIXES
 from flows.rules.lifecycle import CaseState
-from flows.settlement import FULFIL, FULFILMENT_STATES
-from flows.supplier_answer import ANSWER
+from flows.settlement import FULFILMENT_STATES, OBLIGATED_ACTIONS
 from storage import Case, Database, ObligationStatus, ProposalStatus
 
-# Codes whose second part is a case id, and which go when the case is closed.
-CASE_CODES = frozenset(
+# Kinds whose first field is a case id, and which go when the case is closed.
+CASE_KINDS: frozenset[type[Callback]] = frozenset(
     {
-        ANSWER,
-        supplier_invite.INVITE,
-        supplier_replace.REPLACE,
-        escalation.WITHDRAW,
-        escalation.MEDIATOR,
-        blind_bidding.JOIN,
-        blind_bidding.MIDPOINT,
-        proposal_builder.BUILD,
+        SupplierAnswer,
+        InviteSupplier,
+        ReplaceSupplier,
+        Withdraw,
+        AskMediator,
+        BidJoin,
+        Midpoint,
+        BuildButton,
     }
 )
 TO_DO = (ObligationStatus.PENDING, ObligationStatus.DISPUTED)
@@ -64,14 +74,15 @@ MEDIATOR_PROPOSAL_KINDS = (
     MediatorProposalConfirm,
     MediatorProposalKeep,
 )
-MEDIATOR_PROPOSAL_CODES = frozenset(kind.CODE for kind in MEDIATOR_PROPOSAL_KINDS)
-MANAGED = frozenset({DECIDE, FULFIL, supplier_join.JOIN, *CASE_CODES, *MEDIATOR_PROPOSAL_CODES})
+MANAGED: frozenset[type[Callback]] = frozenset(
+    {ProposalButton, FulfilButton, SupplierJoin, *CASE_KINDS, *MEDIATOR_PROPOSAL_KINDS}
+)
 
 
 def managed(data: str) -> bool:
     """Whether a button with `data` may ever be taken off here (only such messages are
     recorded: a message of the claim form or a language choice is not)."""
-    return unpack(data)[0] in MANAGED if data and not data.startswith(LINK_PREFIXES) else False
+    return not data.startswith(LINK_PREFIXES) and kind_of(data) in MANAGED
 
 
 class Judge:
@@ -97,54 +108,49 @@ class Judge:
 
     async def stale(self, chat_id: int, message_id: int, data: str) -> bool:
         """Whether the button with `data` on this message no longer applies."""
-        if data.startswith(LINK_PREFIXES):
+        kind = kind_of(data)
+        if data.startswith(LINK_PREFIXES) or kind not in MANAGED:
             return False
-        parts = unpack(data)
-        if len(parts) < 2:
-            return False
-        code, subject = parts[0], parts[1]
-        if code == DECIDE:
-            if len(parts) > 2 and parts[2] == "s":  # Skip the reason: while it is asked
-                return await self._reason_stale(chat_id, subject)
-            return await self._proposal_stale(subject)
-        if code in MEDIATOR_PROPOSAL_CODES:
-            return await self._mediator_proposal_stale(chat_id, data)
-        if code == FULFIL:
-            return await self._obligation_stale(subject, parts[2] if len(parts) > 2 else "")
-        if code == supplier_join.JOIN:
-            token = await self.db.tokens.get(subject)
+        assert kind is not None
+        pressed = decode(data, kind)
+        if pressed is None:
+            return True  # no handler would take it: nothing it says can happen
+        if isinstance(pressed, ProposalButton):
+            if pressed.action is ProposalAction.SKIP_REASON:  # while the reason is asked
+                return await self._reason_stale(chat_id, pressed.proposal_id)
+            return await self._proposal_stale(pressed.proposal_id)
+        if isinstance(pressed, MEDIATOR_PROPOSAL_KINDS):
+            return await self._mediator_proposal_stale(chat_id, pressed.proposal_id)
+        if isinstance(pressed, FulfilButton):
+            return await self._obligation_stale(pressed.obligation_id, pressed.action)
+        if isinstance(pressed, SupplierJoin):
+            token = await self.db.tokens.get(pressed.token)
             return token is None or not token.live(self.now)
-        if code not in CASE_CODES:
-            return False
-        case_id = parse_id(subject)
-        case = await self._open_case(case_id) if case_id is not None else None
+        case = await self._open_case(subject(pressed))
         if case is None:
             return True
         waiting = case.state is CaseState.AWAITING_SUPPLIER
-        if code == ANSWER:
+        if isinstance(pressed, SupplierAnswer):
             return not waiting
-        if code == supplier_invite.INVITE:
+        if isinstance(pressed, InviteSupplier):
             return not waiting or case.supplier_id is not None
-        if code == supplier_replace.REPLACE:
-            return not waiting or str(case.supplier_id) != (parts[2] if len(parts) > 2 else "")
-        if code == proposal_builder.BUILD:
+        if isinstance(pressed, ReplaceSupplier):
+            return not waiting or case.supplier_id != pressed.supplier_id
+        if isinstance(pressed, BuildButton):
             return await self._builder_stale(chat_id, message_id, case.id)
         return False
 
-    async def _proposal_stale(self, subject: str) -> bool:
-        proposal_id = parse_id(subject)
-        proposal = await self.db.proposals.get(proposal_id) if proposal_id is not None else None
+    async def _proposal_stale(self, proposal_id: int) -> bool:
+        proposal = await self.db.proposals.get(proposal_id)
         if proposal is None or proposal.status != ProposalStatus.OPEN:
             return True
         return await self._open_case(proposal.case_id) is None
 
-    async def _mediator_proposal_stale(self, chat_id: int, data: str) -> bool:
+    async def _mediator_proposal_stale(self, chat_id: int, proposal_id: int) -> bool:
         """A mediator's proposal is answered while it is open and the case in mediation; a
         party who accepted it has answered (their private copy's buttons go, the shared
         chat's stay for the other party)."""
-        decoded = next((d for k in MEDIATOR_PROPOSAL_KINDS if (d := decode(data, k))), None)
-        proposal_id = getattr(decoded, "proposal_id", None)
-        proposal = await self.db.proposals.get(proposal_id) if proposal_id is not None else None
+        proposal = await self.db.proposals.get(proposal_id)
         if proposal is None or proposal.status != ProposalStatus.OPEN:
             return True
         case = await self._case(proposal.case_id)
@@ -153,29 +159,26 @@ class Judge:
         accepted = await self.db.mediator_proposals.acceptances(proposal.id)
         return any(a.user_id == chat_id for a in accepted)
 
-    async def _reason_stale(self, chat_id: int, subject: str) -> bool:
+    async def _reason_stale(self, chat_id: int, proposal_id: int) -> bool:
         """A rejection's reason is asked of a proposal no longer open: its Skip applies until
         the reason is given or skipped (the pending input in that private chat)."""
         pending = await self.db.inputs.get(chat_id, chat_id)
         return (
             pending is None
             or pending.kind != proposal_reasons.REJECT_REASON
-            or str(pending.data.get("proposal_id")) != subject
+            or str(pending.data.get("proposal_id")) != str(proposal_id)
         )
 
-    async def _obligation_stale(self, subject: str, action: str) -> bool:
-        obligation_id = parse_id(subject)
-        duty = await self.db.obligations.get(obligation_id) if obligation_id is not None else None
+    async def _obligation_stale(self, obligation_id: int, action: FulfilAction) -> bool:
+        duty = await self.db.obligations.get(obligation_id)
         if duty is None:
             return True
         case = await self._case(duty.case_id)
         if case is None or case.state not in FULFILMENT_STATES:
             return True  # closed, or gone to mediation: the mediator takes over
-        if action in ("d", "n"):
+        if action in OBLIGATED_ACTIONS:  # marking it done
             return duty.status not in TO_DO
-        if action in ("c", "x", "k"):
-            return duty.status != ObligationStatus.DONE
-        return False
+        return duty.status != ObligationStatus.DONE  # confirming it, or saying it is not
 
     async def _builder_stale(self, chat_id: int, message_id: int, case_id: int) -> bool:
         """Only the builder's newest message in its chat is live, and only while it is open."""
@@ -195,10 +198,8 @@ def newest_builders(
     newest: dict[tuple[int, int], int] = {}
     for chat_id, message_id, datas in messages:
         for data in datas:
-            parts = unpack(data)
-            if len(parts) >= 2 and parts[0] == proposal_builder.BUILD:
-                case_id = parse_id(parts[1])
-                if case_id is not None:
-                    key = (chat_id, case_id)
-                    newest[key] = max(newest.get(key, 0), message_id)
+            pressed = decode(data, BuildButton)
+            if pressed is not None:
+                key = (chat_id, pressed.case_id)
+                newest[key] = max(newest.get(key, 0), message_id)
     return newest

@@ -20,13 +20,14 @@ from telegram.ext import (
 )
 
 from flows import supplier_join
+from flows.buttons import LanguageChoice
+from flows.callbacks import decode, encode, pattern
 from flows.claim_form import ask_current, resume_draft
-from flows.common import keyboard, pack, unpack
+from flows.common import keyboard
 from flows.messaging import send
 from flows.services import get_services
 from locales.i18n import LANGUAGES, N_
 
-LANGUAGE = "lang"
 LANGUAGE_NAME_KEYS = {"en": N_("language.name.en"), "zh_Hans": N_("language.name.zh_Hans")}
 
 
@@ -56,7 +57,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = update.effective_message
     assert message is not None and update.effective_user is not None
     _, tr = await services.reader(update.effective_user)
-    rows = [[(tr.t(LANGUAGE_NAME_KEYS[code]), pack(LANGUAGE, code)) for code in LANGUAGES]]
+    rows = [[(tr.t(LANGUAGE_NAME_KEYS[code]), encode(LanguageChoice(code))) for code in LANGUAGES]]
     await send(context.bot, message.chat_id, tr.t("language.choose"), keyboard(rows))
 
 
@@ -65,11 +66,11 @@ async def on_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
-    if len(parts) != 2 or parts[1] not in LANGUAGES:
+    data = decode(query.data, LanguageChoice)
+    if data is None:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
-    await services.db.users.set_language(user.id, parts[1], services.clock.now())
+    await services.db.users.set_language(user.id, data.code, services.clock.now())
     tr = await services.translator_for_id(user.id)
     await query.answer()
     await send(context.bot, user.id, tr.t("language.set"))
@@ -98,5 +99,5 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("start", on_start, filters=private),
         CommandHandler("help", on_help, filters=private),
         CommandHandler("language", on_language, filters=private),
-        CallbackQueryHandler(on_language_button, pattern=rf"^{LANGUAGE}:"),
+        CallbackQueryHandler(on_language_button, pattern=pattern(LanguageChoice)),
     ]

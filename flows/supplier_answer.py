@@ -18,9 +18,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from flows import inputs, proposal_builder
 from flows.audience import for_case
+from flows.buttons import SupplierAction, SupplierAnswer
+from flows.callbacks import encode, pattern
 from flows.case_context import case_button
 from flows.claim_render import case_number, outcome_text
-from flows.common import Button, pack
+from flows.common import Button
 from flows.logs import bind_case
 from flows.messaging import clear_buttons, send
 from flows.outbox import after_commit
@@ -45,7 +47,6 @@ from storage import Case, OutboxMessage, PendingInput, User
 
 log = logging.getLogger(__name__)
 
-ANSWER = "sa"  # sa:<case id>:a (ask to confirm) | y (accept) | n (not now) | c | x (contest)
 CONTEST = "contest"
 REPLACEMENT_DAYS = 14  # a replacement the supplier accepts is due to ship within this
 
@@ -86,9 +87,14 @@ def requested_proposal(case: Case, today: Any, tz: str = "UTC") -> Proposal:
 def answer_rows(tr: Translator, case_id: int) -> list[list[Button]]:
     """The supplier's three answers to the claim (also offered again by /case)."""
     return [
-        [(tr.t("button.accept_request"), pack(ANSWER, case_id, "a"))],
-        [(tr.t("button.counter"), pack(ANSWER, case_id, "c"))],
-        [(tr.t("button.contest"), pack(ANSWER, case_id, "x"))],
+        [
+            (
+                tr.t("button.accept_request"),
+                encode(SupplierAnswer(case_id, SupplierAction.ASK_ACCEPT)),
+            )
+        ],
+        [(tr.t("button.counter"), encode(SupplierAnswer(case_id, SupplierAction.COUNTER)))],
+        [(tr.t("button.contest"), encode(SupplierAnswer(case_id, SupplierAction.CONTEST)))],
     ]
 
 
@@ -117,36 +123,37 @@ def moved_on(tr: Translator, case: Case) -> str:
 
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(
-        update, context, frozenset({Role.SUPPLIER}), 3, actions=("a", "y", "n", "c", "x")
-    )
+    press = await case_button(update, context, SupplierAnswer, frozenset({Role.SUPPLIER}))
     if press is None:
         return
     services, query, user, tr = press.services, press.query, press.user, press.tr
-    case, role, args = press.case, press.role, press.args
+    case, role, action = press.case, press.role, press.data.action
     bind_case(case.id)
-    if args[0] in ("y", "n") and query.message is not None:
+    if action in (SupplierAction.ACCEPT, SupplierAction.NOT_NOW) and query.message is not None:
         # A confirmation is answered once, whatever the answer: its buttons go.
         await clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
     if case.state is not CaseState.AWAITING_SUPPLIER:
         await query.answer(moved_on(tr, case), show_alert=True)
         return
     today = services.clock.now().astimezone(tr.tz).date()
-    if args[0] == "a":
+    if action is SupplierAction.ASK_ACCEPT:
         paid, currency = paid_of(case)
         text = tr.t(
             "supplier.confirm_accept",
             case=case_number(case),
             terms=terms_text(requested_proposal(case, today, tr.tz.key), tr, paid, currency),
         )
-        yes = (tr.t("button.accept_request_yes"), pack(ANSWER, case.id, "y"))
-        no = (tr.t("button.not_now"), pack(ANSWER, case.id, "n"))
+        yes = (
+            tr.t("button.accept_request_yes"),
+            encode(SupplierAnswer(case.id, SupplierAction.ACCEPT)),
+        )
+        no = (tr.t("button.not_now"), encode(SupplierAnswer(case.id, SupplierAction.NOT_NOW)))
         await ask_to_confirm(context.bot, user.id, text, yes, no, query, tr)
         return
-    if args[0] == "n":
+    if action is SupplierAction.NOT_NOW:
         await query.answer(tr.t("supplier.accept_kept"))
         return
-    if args[0] == "y":
+    if action is SupplierAction.ACCEPT:
         await query.answer()
         settled = await settle_with(
             services,
@@ -164,7 +171,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await send(context.bot, user.id, moved_on(tr, now_case))
         return
     await query.answer()
-    if args[0] == "c":
+    if action is SupplierAction.COUNTER:
         await proposal_builder.start(services, context.bot, case, user.id, role, tr)
         return
     await services.db.inputs.put(
@@ -225,4 +232,4 @@ def pending_inputs() -> dict[str, inputs.InputHandler]:
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [CallbackQueryHandler(on_answer, pattern=rf"^{ANSWER}:")]
+    return [CallbackQueryHandler(on_answer, pattern=pattern(SupplierAnswer))]

@@ -8,11 +8,10 @@ here, below all of them, so none of them imports the supplier's joining for one 
 
 from __future__ import annotations
 
-from flows.common import pack
+from flows.buttons import InviteSupplier
+from flows.callbacks import encode
 from locales.i18n import Translator
-
-INVITE = "inv"  # inv:<case id>: the buyer asks for the supplier's invitation
 
 
 def invite_button(tr: Translator, case_id: int) -> tuple[str, str]:
-    return tr.t("button.invite_supplier"), pack(INVITE, case_id)
+    return tr.t("button.invite_supplier"), encode(InviteSupplier(case_id))

@@ -26,9 +26,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from flows import supplier_answer, supplier_clock, supplier_replace
 from flows.audience import for_case, for_user, to_user
+from flows.buttons import InviteSupplier, JoinAnswer, SupplierJoin
+from flows.callbacks import decode, encode, pattern
 from flows.chat_links import send_chat_link_if_waiting
 from flows.claim_render import case_number, render_summary
-from flows.common import keyboard, pack, parse_id, unpack
+from flows.common import keyboard
 from flows.evidence_confirm import answer_row, may_answer
 from flows.evidence_index import files_for, index_line
 from flows.evidence_send import send_evidence_file
@@ -37,14 +39,13 @@ from flows.messaging import clear_buttons, send
 from flows.outbox import after_commit, deliver_pending
 from flows.rules.lifecycle import CaseState, Role
 from flows.services import Services, get_services
-from flows.supplier_invite import INVITE, invite_button
+from flows.supplier_invite import invite_button
 from locales.i18n import N_, Translator
 from storage import Case, Conflict, InviteToken, OutboxMessage, RevokeReason, TokenInvalid
 
 log = logging.getLogger(__name__)
 
 SUPPLIER_INVITE = "supplier_invite"
-JOIN = "sj"  # sj:<token>:yes|no: the supplier confirms (or denies) being the supplier
 REVOKED_KEYS = {
     RevokeReason.REPLACED: N_("invite.replaced"),
     RevokeReason.DECLINED: N_("invite.was_declined"),
@@ -57,9 +58,8 @@ async def on_invite_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
-    case_id = parse_id(parts[1]) if len(parts) == 2 else None
-    case = await services.db.cases.get(case_id) if case_id is not None else None
+    pressed = decode(query.data, InviteSupplier)
+    case = await services.db.cases.get(pressed.case_id) if pressed is not None else None
     if case is None or case.buyer_id != user.id:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
@@ -115,8 +115,8 @@ async def open_invitation(update: Update, context: ContextTypes.DEFAULT_TYPE, to
         ]
     )
     rows = [
-        [(tr.t("button.i_am_supplier"), pack(JOIN, token, "yes"))],
-        [(tr.t("button.not_me"), pack(JOIN, token, "no"))],
+        [(tr.t("button.i_am_supplier"), encode(SupplierJoin(token, JoinAnswer.YES)))],
+        [(tr.t("button.not_me"), encode(SupplierJoin(token, JoinAnswer.NO)))],
     ]
     await send(context.bot, user.id, text, keyboard(rows))
     return True
@@ -156,22 +156,21 @@ async def on_join_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
-    valid = len(parts) == 3 and parts[2] in ("yes", "no")  # "no" declines: nothing else may
-    invitation = await services.db.tokens.get(parts[1]) if valid else None
-    if invitation is None or invitation.purpose != SUPPLIER_INVITE:
+    pressed = decode(query.data, SupplierJoin)  # "no" declines: nothing else may
+    invitation = await services.db.tokens.get(pressed.token) if pressed is not None else None
+    if pressed is None or invitation is None or invitation.purpose != SUPPLIER_INVITE:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
     bind_case(invitation.case_id)
     case = await services.db.cases.get(invitation.case_id)
     assert case is not None
     refusal = _refusal(services, invitation, case, user.id)
-    if refusal is None and parts[2] != "yes" and case.supplier_id == user.id:
+    if refusal is None and pressed.answer is JoinAnswer.NO and case.supplier_id == user.id:
         refusal = N_("invite.already_yours")  # "No" after their own "Yes" undoes nothing
     if refusal is not None:
         await query.answer(tr.t(refusal, number=case_number(case)), show_alert=True)
         return
-    if parts[2] != "yes":
+    if pressed.answer is JoinAnswer.NO:
         await _decline(services, context.bot, query, invitation, case, tr)
         return
     first_time = case.supplier_id != user.id
@@ -301,6 +300,6 @@ async def _send_evidence_files(services: Services, bot: Bot, case: Case, tr: Tra
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
-        CallbackQueryHandler(on_invite_button, pattern=rf"^{INVITE}:"),
-        CallbackQueryHandler(on_join_button, pattern=rf"^{JOIN}:"),
+        CallbackQueryHandler(on_invite_button, pattern=pattern(InviteSupplier)),
+        CallbackQueryHandler(on_join_button, pattern=pattern(SupplierJoin)),
     ]

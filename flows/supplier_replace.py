@@ -19,10 +19,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from flows import chat_links
 from flows.audience import to_chat, to_user
+from flows.buttons import Confirm, ReplaceSupplier
+from flows.callbacks import encode, pattern
 from flows.case_context import case_button
 from flows.chat_migration import group_target
 from flows.claim_render import case_number
-from flows.common import Button, keyboard, pack
+from flows.common import Button, keyboard
 from flows.dispute_chat import remove_member
 from flows.logs import bind_case
 from flows.messaging import ChatTarget, clear_buttons, send
@@ -34,37 +36,46 @@ from storage import Case, ChatStatus, Conflict
 
 log = logging.getLogger(__name__)
 
-REPLACE = "rs"  # rs:<case id>:<supplier id>:a (ask) | y (confirmed) | n (keep them)
-
 
 def replace_button(tr: Translator, case_id: int, supplier_id: int) -> Button:
-    return tr.t("button.replace_supplier"), pack(REPLACE, case_id, supplier_id, "a")
+    return tr.t("button.replace_supplier"), encode(
+        ReplaceSupplier(case_id, supplier_id, Confirm.ASK)
+    )
 
 
 async def on_replace_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    press = await case_button(update, context, frozenset({Role.BUYER}), 4, actions=("a", "y", "n"))
+    press = await case_button(update, context, ReplaceSupplier, frozenset({Role.BUYER}))
     if press is None:
         return
     services, query, user, tr, case = press.services, press.query, press.user, press.tr, press.case
     bind_case(case.id)
-    supplier, step = press.args
+    supplier_id, step = press.data.supplier_id, press.data.step
     number = case_number(case)
     # The button names the supplier it was shown for: a stale one never removes a newer one.
-    if case.state is not CaseState.AWAITING_SUPPLIER or str(case.supplier_id) != supplier:
+    if case.state is not CaseState.AWAITING_SUPPLIER or case.supplier_id != supplier_id:
         await query.answer(tr.t("supplier.replace_not_now", number=number), show_alert=True)
         return
-    supplier_id = int(supplier)
     name = await _name(services, supplier_id)
-    if step == "a":
+    if step is Confirm.ASK:
         await query.answer()
         rows = [
-            [(tr.t("button.replace_yes"), pack(REPLACE, case.id, supplier_id, "y"))],
-            [(tr.t("button.replace_no"), pack(REPLACE, case.id, supplier_id, "n"))],
+            [
+                (
+                    tr.t("button.replace_yes"),
+                    encode(ReplaceSupplier(case.id, supplier_id, Confirm.YES)),
+                )
+            ],
+            [
+                (
+                    tr.t("button.replace_no"),
+                    encode(ReplaceSupplier(case.id, supplier_id, Confirm.NO)),
+                )
+            ],
         ]
         text = tr.t("supplier.replace_confirm", name=name, number=number)
         await send(context.bot, user.id, text, keyboard(rows))
         return
-    if step != "y":
+    if step is not Confirm.YES:
         await query.answer(tr.t("supplier.replace_kept"))
         await _clear(context.bot, query.message)
         return
@@ -140,4 +151,4 @@ async def _clear(bot: Bot, message: Any) -> None:
 
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [CallbackQueryHandler(on_replace_button, pattern=rf"^{REPLACE}:")]
+    return [CallbackQueryHandler(on_replace_button, pattern=pattern(ReplaceSupplier))]

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from flows.common import chunk, keyboard, pack, unpack
+from flows.buttons import ZoneChoice
+from flows.callbacks import decode, encode, pattern
+from flows.common import chunk, keyboard
 from flows.messaging import send
 from flows.services import get_services
 
-ZONE = "tz"  # tz:<IANA name>
 COMMON_ZONES = (
     "Asia/Shanghai",
     "Asia/Hong_Kong",
@@ -55,7 +56,7 @@ async def on_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             return
         await _set(services, context.bot, user.id, zone)
         return
-    rows = chunk([(name, pack(ZONE, name)) for name in COMMON_ZONES], 2)
+    rows = chunk([(name, encode(ZoneChoice(name))) for name in COMMON_ZONES], 2)
     text = tr.t("timezone.choose", current=str(tr.tz), now=tr.datetime(services.clock.now()))
     await send(context.bot, message.chat_id, text, keyboard(rows))
 
@@ -71,8 +72,8 @@ async def on_zone_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
-    parts = unpack(query.data)
-    zone = parse_zone(parts[1]) if len(parts) == 2 else None
+    data = decode(query.data, ZoneChoice)
+    zone = parse_zone(data.zone) if data is not None else None
     if zone is None:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
@@ -83,5 +84,5 @@ async def on_zone_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CommandHandler("timezone", on_timezone, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(on_zone_button, pattern=rf"^{ZONE}:"),
+        CallbackQueryHandler(on_zone_button, pattern=pattern(ZoneChoice)),
     ]

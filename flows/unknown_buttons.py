@@ -13,6 +13,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
+from flows.callbacks import kind_of
 from flows.services import get_services
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,10 @@ async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         _, tr = await services.reader(update.effective_user)
     else:
         tr = services.translator_for(None)
-    log.info("a button press no flow knows: %r", (query.data or "")[:64])
+    # A kind of ours whose handler let it through would be a bug of ours: say which.
+    kind = kind_of(query.data)
+    named = f" (a {kind.__name__} button)" if kind is not None else ""
+    log.info("a button press no flow knows%s: %r", named, (query.data or "")[:64])
     await query.answer(tr.t("callback.unavailable"), show_alert=True)
 
 

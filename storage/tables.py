@@ -443,7 +443,7 @@ pool_posts = Table(  # 0011: an escalated case's post in the mediators' staff ch
     Column("case_version", Integer, nullable=True),  # older than the case's: a post is owed
 )
 
-proposal_acceptances = Table(  # 0015: each party's acceptance of a mediator's proposal
+proposal_acceptances = Table(  # 0013: each party's acceptance of a mediator's proposal
     "proposal_acceptances",
     metadata,
     # A mediator's proposal settles only once both parties accepted it: the first acceptance

@@ -7,7 +7,7 @@ The proposal itself is an ordinary `proposals` row (author_role "mediator", sour
 
 Handwritten to match `storage/tables.py` (tests compare the two).
 
-Revision ID: 0015
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-30
 """
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
+revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
