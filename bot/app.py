@@ -52,6 +52,7 @@ from flows import (
 from flows.clock import Clock, SystemClock
 from flows.ledger import stamp_update, then_checkpoint
 from flows.metrics import count_error
+from flows.no_mediators import no_mediator_texts
 from flows.outbox import deliver_pending
 from flows.services import SERVICES_KEY, Services
 from flows.stale_buttons import managed
@@ -144,7 +145,9 @@ async def on_startup(
     A database or evidence store the bot cannot use raises `ConfigError` (one line naming
     the variable) before any update is handled.
     """
-    catalogs = Catalogs()
+    mediators = settings.mediator_chat_id is not None
+    # Without mediators, what happens next is said as it is (flows/no_mediators.py).
+    catalogs = Catalogs(substitutes=None if mediators else no_mediator_texts())
     lifecycle = settings.lifecycle_policy()
     log.info("starting: %s", where(settings))
     db = await open_database(settings, lifecycle)
@@ -173,7 +176,7 @@ async def on_startup(
     await check_staff_chat(application.bot, settings)
     if isinstance(application.update_processor, PerChatUpdateProcessor) and db.chat_locks.shared:
         application.update_processor.use_shared_locks(db.chat_locks.hold)
-    await register_commands(application.bot, catalogs)
+    await register_commands(application.bot, catalogs, mediators=mediators)
     try:  # what a killed process committed but never sent goes out before anything new
         await deliver_pending(services, application.bot)
     except Exception:  # the sweep tries again; the rows are safe in the outbox

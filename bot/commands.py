@@ -46,10 +46,19 @@ def commands_for(
     return [BotCommand(command, tr.t(key)) for command, key in keys]
 
 
-async def register_commands(bot: Bot, catalogs: Catalogs) -> None:
+def without_mediator(keys: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """A menu for a service with no mediators: nobody to ask for, so no /mediator."""
+    return tuple((command, key) for command, key in keys if command != "mediator")
+
+
+async def register_commands(bot: Bot, catalogs: Catalogs, *, mediators: bool = True) -> None:
+    private: tuple[tuple[str, str], ...] = COMMAND_KEYS
+    groups: tuple[tuple[str, str], ...] = GROUP_COMMAND_KEYS
+    if not mediators:
+        private, groups = without_mediator(private), without_mediator(groups)
     menus = (
-        (BotCommandScopeAllPrivateChats(), COMMAND_KEYS),
-        (BotCommandScopeAllGroupChats(), GROUP_COMMAND_KEYS),
+        (BotCommandScopeAllPrivateChats(), private),
+        (BotCommandScopeAllGroupChats(), groups),
     )
     for scope, keys in menus:
         for telegram_code, language in MENU_LANGUAGES:

@@ -27,6 +27,7 @@ from bot.demo_dispute import (
 from bot.runner import running_bot
 from bot.sandbox import Sandbox, SandboxChat, SandboxServer, SandboxUser
 from flows.clock import Clock, SystemClock
+from flows.no_mediators import no_mediator_texts
 from locales.i18n import Catalogs, Translator
 
 DEMO_TOKEN = "123456:DEMO-TOKEN"
@@ -209,7 +210,7 @@ async def play_dispute(
 async def run_demo(languages: list[str] | None = None) -> int:
     languages = languages or ["en", "zh_Hans"]
     clock = SystemClock()
-    catalogs = Catalogs()
+    catalogs = Catalogs(substitutes=no_mediator_texts())  # the demo's service has no mediators
     sandbox = Sandbox(
         bot_token=DEMO_TOKEN,
         bot_username="DisputeDemoBot",

@@ -37,6 +37,7 @@ CLOSED_KEYS = {
     ClosingReason.DISMISSED: N_("closed.dismissed"),
     ClosingReason.EXPIRED: N_("closed.expired"),
     ClosingReason.ABANDONED: N_("closed.abandoned"),
+    ClosingReason.UNRESOLVED: N_("closed.unresolved"),
 }
 
 CATEGORY_KEYS = {

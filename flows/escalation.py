@@ -28,7 +28,7 @@ from flows.outbox import after_commit
 from flows.proposal_render import role_name
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role, check_transition
 from flows.services import Services, get_services
-from locales.i18n import N_, Translator
+from locales.i18n import Translator
 from storage import Case, ConcurrentUpdate
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,10 @@ async def on_mediator_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 
 def may_request_mediation(services: Services, case: Case, role: Role) -> bool:
-    """Whether the case rules let `role` ask for a mediator now (what /case offers)."""
+    """Whether the case rules let `role` ask for a mediator now (what /case offers); never on a
+    service with no mediators."""
+    if not has_pool(services):
+        return False
     try:
         check_transition(
             case.facts, Action.REQUEST_MEDIATION, role, services.clock.now(), services.lifecycle
@@ -98,6 +101,11 @@ async def request_mediation(
 ) -> None:
     """Move the case to mediation at `role`'s request, or tell them (in `chat_id`) why not."""
     now = services.clock.now()
+    if not has_pool(services):
+        # Nobody would come: the case stays where it is, and the asker is told what is left.
+        text = tr.t("mediation.none_configured", number=case_number(case))
+        await send(bot, chat_id, text, follow=follower(services))
+        return
     try:
         check_transition(case.facts, Action.REQUEST_MEDIATION, role, now, services.lifecycle)
     except IllegalTransition as error:
@@ -120,15 +128,11 @@ async def request_mediation(
         await send(bot, chat_id, text, follow=follower(services))
         return
     assignment = services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
-    # Without a staff chat nobody will come: said plainly, nothing promised.
-    requested = (
-        N_("mediation.requested") if has_pool(services) else N_("mediation.requested_no_pool")
-    )
     news = await for_case(
         services,
         case,
         lambda t: t.t(
-            requested,
+            "mediation.requested",
             number=case_number(case),
             by=role_name(t, role),
             due=t.datetime(assignment.due_at),

@@ -26,6 +26,7 @@ from flows.chat_migration import follower
 from flows.claim_render import case_number, render_summary
 from flows.evidence_index import SHARED
 from flows.logs import bind_case
+from flows.mediator_pool import has_pool
 from flows.messaging import send
 from flows.proposal_builder import PROPOSING_STATES
 from flows.proposal_render import role_name
@@ -67,9 +68,15 @@ def _help_lines(services: Services, case: Case, role: Role, tr: Translator) -> l
     if case.state in BIDDING_STATES:
         lines.append(tr.t("help.group.blindbid"))
     now = services.clock.now()
-    if _allowed(services, case, Action.REQUEST_MEDIATION, role, now):
+    mediators = has_pool(services)  # with none, there is nobody to ask for
+    if mediators and _allowed(services, case, Action.REQUEST_MEDIATION, role, now):
         lines.append(tr.t("help.group.mediator"))
-    elif role is Role.BUYER and case.submitted_at is not None and case.state in BIDDING_STATES:
+    elif (
+        mediators
+        and role is Role.BUYER
+        and case.submitted_at is not None
+        and case.state in BIDDING_STATES
+    ):
         opens = case.submitted_at + services.lifecycle.buyer_mediation_after
         if opens > now:
             lines.append(tr.t("help.group.mediator_from", opens=tr.datetime(opens)))

@@ -100,6 +100,14 @@ class Services:
     ) -> NewDeadline:
         """A deadline of `kind` starting now: its due time from the policy (or `due`) and its
         reminder times."""
+        if (
+            due is None
+            and kind is DeadlineKind.MEDIATOR_ASSIGNMENT
+            and self.settings.mediator_chat_id is None
+        ):
+            # No mediators: nobody is assigned, and the time is the parties' last to agree
+            # before the case closes unresolved (`NO_MEDIATOR_OUTCOMES`), as long as mediation.
+            due = now + self.policy.mediation
         due = due or self.policy.due_at(kind, now, filed_at)
         return NewDeadline(kind, now, due, self.policy.reminder_times(now, due))
 

@@ -27,7 +27,6 @@ from flows.logs import bind_case
 from flows.mediator_pool import has_pool, post_owed, staff_text
 from flows.outbox import deliver_pending
 from flows.rules.lifecycle import (
-    DEADLINE_OUTCOMES,
     OUTCOME_ACTIONS,
     Action,
     CaseState,
@@ -35,6 +34,7 @@ from flows.rules.lifecycle import (
     IllegalTransition,
     Role,
     check_transition,
+    deadline_outcome,
 )
 from flows.services import Services
 from flows.supplier_invite import invite_button
@@ -67,11 +67,12 @@ OUTCOME_KEYS: dict[DeadlineKind, str] = {
     DeadlineKind.MEDIATION: N_("outcome_applied.arbitration"),
     DeadlineKind.FULFILMENT: N_("outcome_applied.unfulfilled"),
 }
-# The same outcomes where the service has no mediators (no MEDIATOR_CHAT_ID): said plainly,
-# with no promise of a mediator.
+# Where the service has no mediators (no MEDIATOR_CHAT_ID) these deadlines end the case
+# (`NO_MEDIATOR_OUTCOMES`): said plainly, with no promise of a mediator.
 OUTCOME_KEYS_NO_POOL: dict[DeadlineKind, str] = {
     DeadlineKind.SUPPLIER_RESPONSE: N_("outcome_applied.supplier_silent_no_pool"),
     DeadlineKind.NEGOTIATION: N_("outcome_applied.escalated_no_pool"),
+    DeadlineKind.MEDIATOR_ASSIGNMENT: N_("outcome_applied.unresolved_no_pool"),
     DeadlineKind.FULFILMENT: N_("outcome_applied.unfulfilled_no_pool"),
 }
 # Deadlines whose reminders and passing concern the mediators' pool (the staff chat) as well
@@ -114,7 +115,6 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
             key=f"reminder:{deadline.id}:{moment.isoformat() if moment else ''}",
         )
         for user_id in parties(case)
-        if has_pool(services) or not pooled
     ]
     chat_id = services.settings.mediator_chat_id
     if pooled and chat_id is not None:
@@ -148,7 +148,8 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
         return False
     bind_case(case.id)
     now = services.clock.now()
-    outcome = DEADLINE_OUTCOMES[deadline.kind]
+    pool = has_pool(services)
+    outcome = deadline_outcome(deadline.kind, mediators=pool)
     action = OUTCOME_ACTIONS.get(outcome)
     passed = {"kind": str(deadline.kind), "outcome": str(outcome)}
     fire = partial(
@@ -171,9 +172,7 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
     new_deadline = None
     if move.starts is not None:
         new_deadline = services.deadline(move.starts, now, filed_at=case.submitted_at)
-    outcome_key = OUTCOME_KEYS[deadline.kind]
-    if not has_pool(services):
-        outcome_key = OUTCOME_KEYS_NO_POOL.get(deadline.kind, outcome_key)
+    outcome_key = OUTCOME_KEYS[deadline.kind] if pool else OUTCOME_KEYS_NO_POOL[deadline.kind]
     # A party who acts from here on (before the transaction below) keeps their action: the
     # case's version moves, or their change closes the deadline, and the outcome is not applied.
     await hold_point("sweep.deadline_claimed")

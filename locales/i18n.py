@@ -10,6 +10,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
@@ -59,15 +60,22 @@ class Translator:
     """Everything needed to speak to one reader: their language and time zone."""
 
     def __init__(
-        self, language: str, translations: gettext.GNUTranslations, timezone: str = "UTC"
+        self,
+        language: str,
+        translations: gettext.GNUTranslations,
+        timezone: str = "UTC",
+        substitutes: Mapping[str, str] | None = None,
     ) -> None:
         self.language = language
         self.locale = Locale.parse(language)
         self.tz = ZoneInfo(timezone)
         self._translations = translations
+        self._substitutes = substitutes or {}
 
     def t(self, key: str, **params: object) -> str:
-        """The message `key` in the reader's language, with placeholders filled."""
+        """The message `key` in the reader's language, with placeholders filled (or the message
+        this service says instead of it: `Catalogs(substitutes=...)`)."""
+        key = self._substitutes.get(key, key)
         text = self._translations.gettext(key)
         if text == key:
             log.error("missing translation for %r in %s", key, self.language)
@@ -75,6 +83,8 @@ class Translator:
 
     def tn(self, key: str, plural_key: str, n: int, **params: object) -> str:
         """A message with a plural form chosen for `n` by the catalog's plural rule."""
+        key = self._substitutes.get(key, key)
+        plural_key = self._substitutes.get(plural_key, plural_key)
         text = self._translations.ngettext(key, plural_key, n)
         return text.format(n=self.number(n), **params)
 
@@ -112,9 +122,18 @@ class Translator:
 class Catalogs:
     """The compiled catalogs of every supported language."""
 
-    def __init__(self, directory: Path | None = None, domain: str = "messages") -> None:
+    def __init__(
+        self,
+        directory: Path | None = None,
+        domain: str = "messages",
+        substitutes: Mapping[str, str] | None = None,
+    ) -> None:
+        """`substitutes` maps a message key to the key said instead of it by every translator,
+        for a service configured otherwise (one without mediators says what happens then);
+        each substitute's placeholders are a subset of its original's."""
         self.directory = directory or locales_dir()
         self.domain = domain
+        self.substitutes = dict(substitutes or {})
         self._compiled: dict[str, gettext.GNUTranslations] = {}
         english = self._compile("en")
         self._compiled["en"] = english
@@ -137,4 +156,4 @@ class Catalogs:
     def translator(self, language: str, timezone: str = "UTC") -> Translator:
         if language not in self._compiled:
             language = "en"
-        return Translator(language, self._compiled[language], timezone)
+        return Translator(language, self._compiled[language], timezone, self.substitutes)

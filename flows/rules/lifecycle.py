@@ -54,6 +54,10 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     DISMISS = "dismiss"
     RECONSIDER = "reconsider"
+    # A service with no mediators (no staff chat): where a case would go to a mediator, it ends
+    # instead, so that no case waits for somebody who will never come.
+    CLOSE_UNRESOLVED = "close_unresolved"
+    CLOSE_UNFULFILLED = "close_unfulfilled"
 
 
 class DeadlineKind(StrEnum):
@@ -80,6 +84,8 @@ class DeadlineOutcome(StrEnum):
     START_DECISION_PERIOD = "start_decision_period"
     MARK_UNFULFILLED = "mark_unfulfilled"
     CLOSE_RECONSIDERATION = "close_reconsideration"
+    CLOSE_UNRESOLVED = "close_unresolved"  # no mediators: the case ends without an agreement
+    CLOSE_UNFULFILLED = "close_unfulfilled"  # no mediators: a settlement's duties went undone
 
 
 DEADLINE_OUTCOMES: dict[DeadlineKind, DeadlineOutcome] = {
@@ -106,7 +112,28 @@ OUTCOME_ACTIONS: dict[DeadlineOutcome, Action | None] = {
     DeadlineOutcome.START_DECISION_PERIOD: None,
     DeadlineOutcome.MARK_UNFULFILLED: Action.MARK_UNFULFILLED,
     DeadlineOutcome.CLOSE_RECONSIDERATION: None,
+    DeadlineOutcome.CLOSE_UNRESOLVED: Action.CLOSE_UNRESOLVED,
+    DeadlineOutcome.CLOSE_UNFULFILLED: Action.CLOSE_UNFULFILLED,
 }
+
+# Where the service has no mediators, the outcomes that would hand the case to one end it
+# instead; every other deadline keeps its outcome above.
+NO_MEDIATOR_OUTCOMES: dict[DeadlineKind, DeadlineOutcome] = {
+    DeadlineKind.SUPPLIER_RESPONSE: DeadlineOutcome.CLOSE_UNRESOLVED,
+    DeadlineKind.NEGOTIATION: DeadlineOutcome.CLOSE_UNRESOLVED,
+    # A case that reached mediation anyway (a disputed obligation, or a staff chat removed
+    # from the configuration): the parties' last time to agree, then the end.
+    DeadlineKind.MEDIATOR_ASSIGNMENT: DeadlineOutcome.CLOSE_UNRESOLVED,
+    DeadlineKind.FULFILMENT: DeadlineOutcome.CLOSE_UNFULFILLED,
+}
+
+
+def deadline_outcome(kind: DeadlineKind, *, mediators: bool) -> DeadlineOutcome:
+    """What happens when a deadline of `kind` passes, on a service with or without mediators."""
+    if not mediators and kind in NO_MEDIATOR_OUTCOMES:
+        return NO_MEDIATOR_OUTCOMES[kind]
+    return DEADLINE_OUTCOMES[kind]
+
 
 S = CaseState
 R = Role
@@ -234,6 +261,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     _t(Action.DISMISS, {S.MEDIATION, S.ARBITRATION}, S.CLOSED, {R.MEDIATOR}, None),
     _t(
+        Action.CLOSE_UNRESOLVED,
+        {S.AWAITING_SUPPLIER, S.NEGOTIATION, S.MEDIATION},
+        S.CLOSED,
+        {R.SYSTEM},
+        None,
+    ),
+    _t(Action.CLOSE_UNFULFILLED, {S.SETTLED}, S.CLOSED, {R.SYSTEM}, None),
+    _t(
         Action.RECONSIDER,
         {S.CLOSED},
         S.ARBITRATION,
@@ -254,6 +289,7 @@ class ClosingReason(StrEnum):
     DISMISSED = "dismissed"  # by the mediator
     EXPIRED = "expired"  # a draft not submitted, or a claim whose supplier was never invited
     ABANDONED = "abandoned"  # the buyer cancelled the draft
+    UNRESOLVED = "unresolved"  # no agreement, and the service has no mediators to decide
 
 
 CLOSING_REASONS: dict[Action, ClosingReason] = {
@@ -264,6 +300,8 @@ CLOSING_REASONS: dict[Action, ClosingReason] = {
     Action.MARK_UNFULFILLED: ClosingReason.UNFULFILLED,
     Action.WITHDRAW: ClosingReason.WITHDRAWN,
     Action.DISMISS: ClosingReason.DISMISSED,
+    Action.CLOSE_UNRESOLVED: ClosingReason.UNRESOLVED,
+    Action.CLOSE_UNFULFILLED: ClosingReason.UNFULFILLED,
 }
 
 
@@ -332,7 +370,7 @@ def check_transition(
     if action is Action.EXPIRE_CLAIM and facts.invited_at is not None:
         raise IllegalTransition(facts.state, action, actor, "the supplier was invited")
     if (
-        action is Action.ESCALATE
+        action in (Action.ESCALATE, Action.CLOSE_UNRESOLVED)
         and facts.state is S.AWAITING_SUPPLIER
         and facts.invited_at is None
     ):

@@ -72,19 +72,26 @@ def staff_chat(sandbox: Sandbox, *, forum: bool = False) -> SandboxChat:
     return staff
 
 
+def bot_settings(server: SandboxServer, tmp_path: Path, **overrides: Any) -> Settings:
+    """The settings of a bot under test: its own database and evidence folder, no timer (tests
+    run the sweep), and rate limits the sandbox does not need (it does not throttle), so that
+    tests are quick. `overrides` are further settings, by name."""
+    values: dict[str, Any] = {
+        "telegram_bot_token": TOKEN,
+        "telegram_api_url": server.url,
+        "database_url": f"sqlite:///{tmp_path / 'bot.db'}",
+        "evidence_dir": tmp_path / "evidence",
+        "sweep_interval_seconds": 0,
+        "rate_limit_group_per_minute": 600,
+        "rate_limit_private_per_second": 100,
+    }
+    return load_settings(**(values | overrides))
+
+
 @pytest.fixture
 def settings(server: SandboxServer, sandbox: Sandbox, tmp_path: Path) -> Settings:
     """A service with mediators (a staff chat); tests of one without set their own."""
-    return load_settings(
-        telegram_bot_token=TOKEN,
-        telegram_api_url=server.url,
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-        evidence_dir=tmp_path / "evidence",
-        sweep_interval_seconds=0,
-        rate_limit_group_per_minute=600,  # the sandbox does not throttle; keep tests quick
-        mediator_chat_id=staff_chat(sandbox).id,
-        rate_limit_private_per_second=100,
-    )
+    return bot_settings(server, tmp_path, mediator_chat_id=staff_chat(sandbox).id)
 
 
 @pytest.fixture

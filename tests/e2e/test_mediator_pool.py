@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.demo_dispute import LINK
 from bot.sandbox import Sandbox, SandboxChat, SandboxServer, SandboxUser
 from bot.sandbox.state import MemberState
@@ -28,7 +28,14 @@ from flows.rules.lifecycle import CaseState, DeadlineKind
 from flows.rules.validation import Category
 from flows.sweep import sweep
 from locales.i18n import Catalogs, Translator
-from tests.e2e.conftest import STAFF_TITLE, TOKEN, BotHarness, press_data, staff_chat, translator
+from tests.e2e.conftest import (
+    STAFF_TITLE,
+    BotHarness,
+    bot_settings,
+    press_data,
+    staff_chat,
+    translator,
+)
 from tests.e2e.dispute_steps import Case, containing, open_case, recorded, saying
 
 
@@ -47,15 +54,7 @@ def settings(server: SandboxServer, sandbox: Sandbox, tmp_path: Path) -> Setting
     for name, language in (("Li", "zh-hans"), ("Maria", "en")):
         user = sandbox.user(name, language_code=language)
         staff.member_states[user.id] = MemberState(user.id, "member")
-    return load_settings(
-        telegram_bot_token=TOKEN,
-        telegram_api_url=server.url,
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-        evidence_dir=tmp_path / "evidence",
-        sweep_interval_seconds=0,
-        rate_limit_group_per_minute=600,
-        mediator_chat_id=staff.id,
-    )
+    return bot_settings(server, tmp_path, mediator_chat_id=staff.id)
 
 
 async def _escalated(

@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox import Sandbox, SandboxServer
+from flows.no_mediators import no_mediator_texts
 from locales.i18n import Catalogs
 from tests.e2e.conftest import TOKEN
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 async def test_run_process_answers_in_the_users_language_and_stops_cleanly(
-    sandbox: Sandbox, server: SandboxServer, tmp_path: Path, catalogs: Catalogs, stop_signal: int
+    sandbox: Sandbox, server: SandboxServer, tmp_path: Path, stop_signal: int
 ) -> None:
+    catalogs = Catalogs(substitutes=no_mediator_texts())  # no MEDIATOR_CHAT_ID: no mediators
     env = {
         **os.environ,
         "TELEGRAM_API_URL": server.url,
@@ -49,6 +51,7 @@ async def test_run_process_answers_in_the_users_language_and_stops_cleanly(
         menu_zh = sandbox.commands("all_private_chats", "zh")
         menu_en = sandbox.commands("all_private_chats", "")
         assert {c["command"] for c in menu_zh} >= {"start", "new", "cases", "language", "help"}
+        assert "mediator" not in {c["command"] for c in menu_zh + menu_en}  # nobody to ask for
         assert next(c for c in menu_zh if c["command"] == "new")["description"] == zh.t(
             "command.new"
         )

@@ -4,16 +4,20 @@ Chinese, and no message promises a mediator)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from bot.config import Settings
 from bot.sandbox import Sandbox, SandboxServer
 from bot.sandbox.state import MemberState
 from flows.clock import FrozenClock
-from flows.rules.lifecycle import CaseState
-from locales.i18n import Catalogs, Translator
+from flows.no_mediators import no_mediator_texts
+from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
+from flows.sweep import sweep
+from locales.i18n import Catalogs
+from storage import Deadline
 from tests.e2e.conftest import BotHarness
-from tests.e2e.dispute_steps import in_negotiation, saying
+from tests.e2e.dispute_steps import Case, containing, in_negotiation, open_case, saying
 from tests.e2e.test_startup import assert_refused, run_bot
 
 
@@ -38,34 +42,117 @@ async def test_a_forum_staff_chat_needs_the_right_to_manage_topics(
     assert "manage topics" in line
 
 
-async def test_without_a_staff_chat_escalation_says_nobody_will_mediate(
-    settings: Settings, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
-) -> None:
+# What a service with mediators promises, in both languages: none of it may reach anybody of
+# a service without them.
+PROMISES = (
+    "mediator will",
+    "goes to a mediator",
+    "mediator is alerted",
+    "mediator has been alerted",
+    "neutral mediator steps in",
+    "ask for a mediator",
+    "will be assigned",
+    "转交调解员",
+    "通知调解员",
+    "调解员介入",
+    "指派调解员",
+    "申请调解",
+)
+
+
+def _promises_in(text: str) -> list[str]:
+    return [p for p in PROMISES if p in text and "未配置调解员" not in text]
+
+
+async def _without_mediators(
+    settings: Settings, sandbox: Sandbox, clock: FrozenClock
+) -> tuple[BotHarness, Catalogs]:
     harness = BotHarness(settings.model_copy(update={"mediator_chat_id": None}), clock, sandbox)
     await harness.start()
-    try:
-        await _nobody_will_mediate(harness, sandbox, catalogs, clock)
-    finally:
-        await harness.stop()
+    return harness, Catalogs(substitutes=no_mediator_texts())
 
 
-async def _nobody_will_mediate(
-    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
-) -> None:
-    case = await in_negotiation(bot, sandbox, catalogs, clock)
-    await case.supplier.send("/mediator", chat=case.group)
+async def _closed_unresolved(bot: BotHarness, case: Case, kind: DeadlineKind) -> Deadline:
+    """The deadline of `kind` passes: the case closes as unresolved."""
+    pending = await bot.services.db.deadlines.pending_for_case(case.case_id)
+    [deadline] = [d for d in pending if d.kind is kind]
+    case.bot.clock.set(deadline.due_at + timedelta(minutes=1))
+    assert bot.app is not None
+    await sweep(bot.services, bot.app.bot)
+    stored = await bot.services.db.cases.get(case.case_id)
+    assert stored is not None and stored.state is CaseState.CLOSED
+    assert stored.closed_reason is ClosingReason.UNRESOLVED
+    return deadline
 
-    def plain(tr: Translator) -> str:
-        return tr.t("mediation.requested_no_pool", number=case.number, by=tr.t("role.supplier"))
 
-    for user, tr in ((case.buyer, case.btr), (case.supplier, case.str_)):
-        await user.wait_for(saying(plain(tr)))
-    await case.buyer.wait_for(
-        lambda e: plain(case.btr) in e.text and plain(case.str_) in e.text, chat=case.group
-    )
-    assert await case.state() is CaseState.MEDIATION
-    # Nothing promises a mediator: no message says one will be assigned.
-    promises = ["will be assigned", "mediator has been alerted", "指派", "已通知调解员"]
+def _assert_nothing_promised(case: Case) -> None:
     for user in (case.buyer, case.supplier):
         for entry in user.transcript() + user.transcript(case.group):
-            assert not any(p in entry.text for p in promises), entry.text
+            assert not _promises_in(entry.text), entry.text
+            assert not any("mediator" in label for label in entry.button_texts), entry.text
+            assert not any("调解" in label for label in entry.button_texts), entry.text
+
+
+async def test_without_a_staff_chat_a_negotiation_that_runs_out_closes_unresolved(
+    settings: Settings, sandbox: Sandbox, clock: FrozenClock
+) -> None:
+    """/mediator is answered with what is left, nothing moves to a mediation nobody will do,
+    the group's /help offers no mediator, and the negotiation's end closes the case."""
+    bot, catalogs = await _without_mediators(settings, sandbox, clock)
+    try:
+        case = await in_negotiation(bot, sandbox, catalogs, clock)
+        await case.supplier.send("/mediator", chat=case.group)
+        nobody = case.str_.t("mediation.none_configured", number=case.number)
+        await case.supplier.wait_for(saying(nobody), chat=case.group)
+        await case.buyer.send("/mediator")
+        await case.buyer.wait_for(
+            saying(case.btr.t("mediation.none_configured", number=case.number))
+        )
+        assert await case.state() is CaseState.NEGOTIATION
+        await case.buyer.send("/help", chat=case.group)
+        help_text = await case.buyer.wait_for(
+            lambda e: case.btr.t("help.group.propose") in e.text, chat=case.group
+        )
+        assert "/mediator" not in help_text.text
+
+        deadline = await _closed_unresolved(bot, case, DeadlineKind.NEGOTIATION)
+        for user, tr in ((case.buyer, case.btr), (case.supplier, case.str_)):
+            told = tr.t(
+                "outcome_applied.escalated_no_pool",
+                number=case.number,
+                due=tr.datetime(deadline.due_at),
+            )
+            await user.wait_for(saying(told))
+        await case.buyer.send("/cases")
+        await case.buyer.wait_for(containing(case.btr.t("closed.unresolved")))
+        _assert_nothing_promised(case)
+    finally:
+        await bot.stop()
+
+
+async def test_without_a_staff_chat_a_silent_suppliers_case_closes_unresolved(
+    settings: Settings, sandbox: Sandbox, clock: FrozenClock
+) -> None:
+    """The supplier is told, in Chinese, that silence closes the case; at the deadline it
+    closes as unresolved, said to both in their languages; nothing promised a mediator."""
+    bot, catalogs = await _without_mediators(settings, sandbox, clock)
+    try:
+        case = await open_case(bot, sandbox, catalogs, clock)
+        pending = await bot.services.db.deadlines.pending_for_case(case.case_id)
+        [response] = [d for d in pending if d.kind is DeadlineKind.SUPPLIER_RESPONSE]
+        welcome = case.str_.t(
+            "supplier.welcome", number=case.number, due=case.str_.datetime(response.due_at)
+        )
+        assert "未配置调解员" in welcome
+        await case.supplier.wait_for(saying(welcome))
+        await _closed_unresolved(bot, case, DeadlineKind.SUPPLIER_RESPONSE)
+        for user, tr in ((case.buyer, case.btr), (case.supplier, case.str_)):
+            told = tr.t(
+                "outcome_applied.supplier_silent_no_pool",
+                number=case.number,
+                due=tr.datetime(response.due_at),
+            )
+            await user.wait_for(saying(told))
+        _assert_nothing_promised(case)
+    finally:
+        await bot.stop()

@@ -360,7 +360,10 @@ class CaseLifecycle(RuleBasedStateMachine):
         f = self.facts
         if f.state is S.AWAITING_SUPPLIER:
             system = set(legal_actions(f, R.SYSTEM, self.now + timedelta(days=30)))
-            assert system == ({A.ESCALATE} if f.invited_at else {A.EXPIRE_CLAIM})
+            # An invited supplier's silence escalates (or, on a service without mediators,
+            # closes the case unresolved: NO_MEDIATOR_OUTCOMES); an uninvited claim lapses.
+            escalates = {A.ESCALATE, A.CLOSE_UNRESOLVED}
+            assert system == (escalates if f.invited_at else {A.EXPIRE_CLAIM})
 
     @invariant()
     def every_open_case_has_a_running_deadline(self) -> None:

@@ -23,7 +23,8 @@ from babel.messages.pofile import read_po
 
 from flows.blind_bidding import MIDPOINT_KEYS
 from flows.dispute_chat import NEXT_STEP_KEYS
-from flows.rules.lifecycle import DEADLINE_OUTCOMES, DeadlineKind
+from flows.no_mediators import NO_MEDIATOR_TEXTS
+from flows.rules.lifecycle import DEADLINE_OUTCOMES, NO_MEDIATOR_OUTCOMES, DeadlineKind
 from flows.sweep import REMINDER_KEYS
 from locales.i18n import LANGUAGES, Catalogs
 
@@ -67,6 +68,7 @@ PENDING_STEPS: dict[str, DeadlineKind] = {
     "obligation.done_ack_proof": K.FULFILMENT,
     "proposal.open_until_negotiation": K.NEGOTIATION,
     "proposal.open_until_mediation": K.MEDIATION,
+    "mproposal.open_until": K.MEDIATION,
     "reminder.fulfilment": K.FULFILMENT,
     "reminder.reconsideration": K.RECONSIDERATION,
     "reminder.draft_expiry": K.DRAFT_EXPIRY,
@@ -86,6 +88,9 @@ NOT_ASKING = {
     "outcome_applied.claim_lapsed": "says what happened when the deadline passed",
     "outcome_applied.supplier_silent": "says what happened when the deadline passed",
     "outcome_applied.supplier_silent_no_pool": "says what happened when the deadline passed",
+    "outcome_applied.escalated_no_pool": "says what happened when the deadline passed",
+    "outcome_applied.unresolved_no_pool": "says what happened when the deadline passed",
+    "outcome_applied.unfulfilled_no_pool": "says what happened when the deadline passed",
     "pool.queue_line": "a line of /queue: the case and when it must be taken, for mediators",
 }
 
@@ -102,6 +107,23 @@ OUTCOME_WORDING: dict[DeadlineKind, dict[str, str]] = {
     K.ARBITRATION_DECISION: {"en": "mediator team is reminded", "zh_Hans": "提醒调解员团队"},
     K.FULFILMENT: {"en": "marked unfulfilled", "zh_Hans": "未履行"},
     K.RECONSIDERATION: {"en": "the decision stands", "zh_Hans": "裁决即维持"},
+}
+# Where the service has no mediators (flows/no_mediators.py), the outcomes that would hand the
+# case to one end it instead (NO_MEDIATOR_OUTCOMES): their messages say so, walked here too.
+NO_MEDIATOR_WORDING: dict[DeadlineKind, dict[str, str]] = {
+    K.SUPPLIER_RESPONSE: {"en": "closed as unresolved", "zh_Hans": "以未解决结案"},
+    K.NEGOTIATION: {"en": "closed as unresolved", "zh_Hans": "以未解决结案"},
+    K.MEDIATOR_ASSIGNMENT: {"en": "closed as unresolved", "zh_Hans": "以未解决结案"},
+    K.FULFILMENT: {"en": "closed as not fulfilled", "zh_Hans": "以未履行结案"},
+}
+# Messages said only by a service without mediators, with the deadline they name.
+NO_MEDIATOR_STEPS: dict[str, DeadlineKind] = {
+    "mediation.disputed_no_pool": K.MEDIATOR_ASSIGNMENT,
+    **{
+        NO_MEDIATOR_TEXTS[key]: kind
+        for key, kind in PENDING_STEPS.items()
+        if key in NO_MEDIATOR_TEXTS
+    },
 }
 # The sentence that says what happens if nobody acts.
 IF_CLAUSE = {"en": re.compile(r"\b[Ii]f\b"), "zh_Hans": re.compile(r"如果|如届时|否则")}
@@ -141,7 +163,7 @@ def test_every_message_with_a_due_time_is_walked_or_asks_nobody_to_act() -> None
     with (ROOT / "locales/en/LC_MESSAGES/messages.po").open("rb") as po:
         catalog = read_po(po)
     dated = {m.id for m in catalog if m.id and isinstance(m.string, str) and "{due}" in m.string}
-    assert dated - set(PENDING_STEPS) - set(NOT_ASKING) == set()
+    assert dated - set(PENDING_STEPS) - set(NO_MEDIATOR_STEPS) - set(NOT_ASKING) == set()
     assert set(NOT_ASKING) <= dated  # nothing listed that has no due time
 
 
@@ -161,4 +183,26 @@ def test_a_pending_step_says_when_it_is_due_and_what_happens_if_nobody_acts(
     clause = IF_CLAUSE[language].search(text)
     assert clause is not None, f"{key} ({language}) does not say what happens if nobody acts"
     outcome = OUTCOME_WORDING[PENDING_STEPS[key]][language]
+    assert outcome in text[clause.start() :], f"{key} ({language}) lacks {outcome!r}: {text}"
+
+
+def test_every_no_mediator_step_replaces_an_outcome_that_a_service_without_them_changes() -> None:
+    assert set(NO_MEDIATOR_WORDING) == {
+        kind for kind in DEADLINE_OUTCOMES if kind in NO_MEDIATOR_OUTCOMES
+    }
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("key", sorted(NO_MEDIATOR_STEPS))
+def test_without_mediators_a_pending_step_says_the_case_then_ends(
+    catalogs: Catalogs, language: str, key: str
+) -> None:
+    tr = catalogs.translator(language, TIMEZONES[language])
+    due = tr.datetime(DUE)
+    template = tr.t(key)
+    text = tr.t(key, **_params(template, due))
+    assert due in text, f"{key} ({language}) names no due time"
+    clause = IF_CLAUSE[language].search(text)
+    assert clause is not None, f"{key} ({language}) does not say what happens if nobody acts"
+    outcome = NO_MEDIATOR_WORDING[NO_MEDIATOR_STEPS[key]][language]
     assert outcome in text[clause.start() :], f"{key} ({language}) lacks {outcome!r}: {text}"
