@@ -145,6 +145,9 @@ evidence = Table(
     Column("authenticity_by", BigInteger, nullable=True),
     Column("authenticity_at", UTCDateTime, nullable=True),
     Column("authenticity_reason", Text, nullable=True),
+    # 0013: an item that answered a request for evidence after its deadline: "late" until the
+    # mediator accepts it ("accepted") or leaves it out ("left_out"); NULL for every other item.
+    Column("lateness", String(16), nullable=True),
     UniqueConstraint("case_id", "number"),
 )
 
@@ -441,4 +444,22 @@ pool_posts = Table(  # 0011: an escalated case's post in the mediators' staff ch
     Column("message_id", BigInteger, nullable=True),
     Column("posted_at", UTCDateTime, nullable=True),
     Column("case_version", Integer, nullable=True),  # older than the case's: a post is owed
+)
+
+evidence_requests = Table(  # 0013: the mediator asks a party for evidence by a date (R1, R2...)
+    "evidence_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("number", Integer, nullable=False),  # R1, R2, ... within the case
+    Column("mediator_id", BigInteger, nullable=False),
+    Column("party_role", String(16), nullable=False),
+    Column("what", Text, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("deadline_id", Integer, ForeignKey("deadlines.id"), nullable=True),
+    Column("status", String(16), nullable=False),  # open / met / lapsed
+    Column("answers", JSONDocument, nullable=False),  # the evidence numbers that answered it
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+    UniqueConstraint("case_id", "number"),
 )

@@ -67,6 +67,8 @@ class DeadlineKind(StrEnum):
     ARBITRATION_DECISION = "arbitration_decision"
     FULFILMENT = "fulfilment"
     RECONSIDERATION = "reconsideration"
+    # The mediator asked a party for evidence by a date; runs beside the case's own deadline.
+    EVIDENCE_REQUEST = "evidence_request"
 
 
 class DeadlineOutcome(StrEnum):
@@ -80,6 +82,7 @@ class DeadlineOutcome(StrEnum):
     START_DECISION_PERIOD = "start_decision_period"
     MARK_UNFULFILLED = "mark_unfulfilled"
     CLOSE_RECONSIDERATION = "close_reconsideration"
+    LAPSE_REQUEST = "lapse_request"  # the mediator goes on without the evidence asked for
 
 
 DEADLINE_OUTCOMES: dict[DeadlineKind, DeadlineOutcome] = {
@@ -93,7 +96,15 @@ DEADLINE_OUTCOMES: dict[DeadlineKind, DeadlineOutcome] = {
     DeadlineKind.ARBITRATION_DECISION: DeadlineOutcome.REMIND_POOL,
     DeadlineKind.FULFILMENT: DeadlineOutcome.MARK_UNFULFILLED,
     DeadlineKind.RECONSIDERATION: DeadlineOutcome.CLOSE_RECONSIDERATION,
+    DeadlineKind.EVIDENCE_REQUEST: DeadlineOutcome.LAPSE_REQUEST,
 }
+
+# Deadlines that run beside the case's own (one per request, several at once) and are started
+# outside a transition. A transition keeps them while the case stays with its mediator
+# (mediation, arbitration): opening the final statements round does not cancel a request for
+# evidence. Any other move (settled, decided, closed) ends them.
+SIDE_DEADLINES = frozenset({DeadlineKind.EVIDENCE_REQUEST})
+SIDE_DEADLINE_STATES = frozenset({CaseState.MEDIATION, CaseState.ARBITRATION})
 
 # The action the bot takes, as Role.SYSTEM, for an outcome that moves the case; None where the
 # case stays where it is (the pool is reminded, the decision period starts, the window closes).
@@ -106,6 +117,7 @@ OUTCOME_ACTIONS: dict[DeadlineOutcome, Action | None] = {
     DeadlineOutcome.START_DECISION_PERIOD: None,
     DeadlineOutcome.MARK_UNFULFILLED: Action.MARK_UNFULFILLED,
     DeadlineOutcome.CLOSE_RECONSIDERATION: None,
+    DeadlineOutcome.LAPSE_REQUEST: None,
 }
 
 S = CaseState
