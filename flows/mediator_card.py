@@ -20,6 +20,7 @@ from flows import chat_links
 from flows.audience import to_user
 from flows.claim_render import CLOSED_KEYS, case_number, render_summary
 from flows.evidence_index import index_lines
+from flows.mediator_panel import send_panel
 from flows.proposal_render import obligation_text, proposal_number, role_name, terms_text
 from flows.rules.lifecycle import Action, CaseState, Role
 from flows.services import Services
@@ -209,3 +210,4 @@ async def brief_mediator(services: Services, bot: Bot, case: Case, mediator_id: 
         {"link": outcome.value},
         services.clock.now(),
     )
+    await send_panel(services, bot, case, mediator_id)

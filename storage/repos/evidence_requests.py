@@ -299,7 +299,11 @@ class EvidenceRequestRepo(Repo):
             raise ValueError(f"not a verdict: {verdict!r}")
         async with self._write() as conn:
             case = await _lock_case(conn, case_id)
-            if case is None or case.mediator_id != mediator_id or case.state not in SIDE_DEADLINE_STATES:
+            if (
+                case is None
+                or case.mediator_id != mediator_id
+                or case.state not in SIDE_DEADLINE_STATES
+            ):
                 return False
             changed = await conn.execute(
                 update(evidence)
@@ -323,4 +327,3 @@ class EvidenceRequestRepo(Repo):
             )
             await enqueue(conn, news, now)
             return True
-

@@ -23,9 +23,9 @@ from flows.rules.lifecycle import Action, LifecyclePolicy, Role
 from storage.errors import ConcurrentUpdate
 from storage.records import Case, Deadline, DeadlineStatus, NewDeadline
 from storage.repos.base import Repo
+from storage.repos.deadlines import insert_deadline
 from storage.repos.history import append_event
 from storage.repos.outbox import OutboxMessage, enqueue
-from storage.repos.deadlines import insert_deadline
 from storage.repos.transitions import apply_transition, deadline_payload
 from storage.rows import deadline_from_row
 from storage.tables import cases, deadlines, drafts

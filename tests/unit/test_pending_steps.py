@@ -70,6 +70,12 @@ PENDING_STEPS: dict[str, DeadlineKind] = {
     "reminder.fulfilment": K.FULFILMENT,
     "reminder.reconsideration": K.RECONSIDERATION,
     "reminder.draft_expiry": K.DRAFT_EXPIRY,
+    "evidence_request.news": K.EVIDENCE_REQUEST,
+    "reminder.evidence_request": K.EVIDENCE_REQUEST,
+    "statements.opened": K.ARBITRATION_STATEMENTS,
+    "statements.opened_system": K.ARBITRATION_STATEMENTS,
+    "decision.asked": K.ARBITRATION_DECISION,
+    "decision.awaited": K.ARBITRATION_DECISION,
 }
 
 # Messages with a {due} that ask nobody to act, and why.
@@ -87,6 +93,9 @@ NOT_ASKING = {
     "outcome_applied.supplier_silent": "says what happened when the deadline passed",
     "outcome_applied.supplier_silent_no_pool": "says what happened when the deadline passed",
     "pool.queue_line": "a line of /queue: the case and when it must be taken, for mediators",
+    "mediator.request_made": "the mediator's own confirmation of their request: nobody to act",
+    "statements.opened_mediator": "tells the mediator when they will be asked to decide",
+    "decision.overdue_pool": "says what happened when the decision deadline passed",
 }
 
 # What each deadline's default outcome is called, by language (flows/rules/lifecycle.py
@@ -102,6 +111,7 @@ OUTCOME_WORDING: dict[DeadlineKind, dict[str, str]] = {
     K.ARBITRATION_DECISION: {"en": "mediator team is reminded", "zh_Hans": "提醒调解员团队"},
     K.FULFILMENT: {"en": "marked unfulfilled", "zh_Hans": "未履行"},
     K.RECONSIDERATION: {"en": "the decision stands", "zh_Hans": "裁决即维持"},
+    K.EVIDENCE_REQUEST: {"en": "goes on without it", "zh_Hans": "在没有该证据的情况下继续"},
 }
 # The sentence that says what happens if nobody acts.
 IF_CLAUSE = {"en": re.compile(r"\b[Ii]f\b"), "zh_Hans": re.compile(r"如果|如届时|否则")}
