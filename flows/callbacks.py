@@ -32,6 +32,7 @@ __all__ = [
     "RequestFrom",
     "TakeCase",
     "button",
+    "codes",
     "decode",
     "encode",
     "pattern",
@@ -91,6 +92,11 @@ def decode(data: str | None, kind: type[C]) -> C | None:
     if any(value is None for value in values):
         return None
     return kind(*values)
+
+
+def codes() -> frozenset[str]:
+    """Every registered button kind's code (the forged-data fuzzing walks them all)."""
+    return frozenset(_KINDS)
 
 
 def pattern(kind: type[Callback]) -> str:

@@ -15,6 +15,7 @@ import flows
 from bot.sandbox import Sandbox, SandboxUser
 from flows import (
     blind_bidding,
+    callbacks,
     chat_links,
     claim_render,
     escalation,
@@ -58,6 +59,22 @@ PREFIXES = (
     supplier_replace.REPLACE,
     timezone.ZONE,
 )
+# The typed codec's buttons (flows/callbacks.py), the mediator's panel among them.
+CODEC_PREFIXES = tuple(
+    kind.CODE
+    for kind in (
+        callbacks.TakeCase,
+        callbacks.RequestEvidence,
+        callbacks.RequestFrom,
+        callbacks.RequestDays,
+        callbacks.OpenStatements,
+        callbacks.ConfirmStatements,
+        callbacks.AcceptLate,
+        callbacks.LeaveOutLate,
+        callbacks.HandBack,
+        callbacks.GiveStatement,
+    )
+)
 HUGE = "9" * 23  # past SQLite's 64-bit integers, let alone PostgreSQL's INTEGER ids
 ODD_NUMBERS = ("²", "①", "١٢", "1²", HUGE, "-1", "0", "+1", " 1", "1_0", "#1")
 
@@ -97,6 +114,7 @@ def test_the_prefixes_are_every_prefix_the_bot_makes() -> None:
             module = __import__(f"flows.{path.stem}", fromlist=[name])
             made.add(getattr(module, name))
     assert made == set(PREFIXES)
+    assert callbacks.codes() == set(CODEC_PREFIXES)
 
 
 async def _to_category(buyer: SandboxUser, catalogs: Catalogs, clock: FrozenClock) -> None:
@@ -137,7 +155,7 @@ async def test_forged_buttons_are_answered_and_crash_nothing(
     }
     for presser in (case.buyer, case.supplier, drafter):
         message = presser.private_chat.bot_messages()[-1]
-        for prefix in (*PREFIXES, "zz", "x"):
+        for prefix in (*PREFIXES, *CODEC_PREFIXES, "zz", "x"):
             for data in forged(prefix, case.case_id, draft_id):
                 if not data.encode():
                     continue
