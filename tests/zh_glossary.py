@@ -104,6 +104,7 @@ FREE = frozenset(
         "reason",
         "state",
         "statement",
+        "status",
         "tag",
         "terms",
         "text",

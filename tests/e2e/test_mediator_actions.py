@@ -228,6 +228,20 @@ async def test_requests_for_evidence_met_lapsed_and_a_late_item_accepted(
     )
     line = next(x for x in card.text.splitlines() if x.startswith(number))
     assert ltr.t("evidence.mark.late_accepted") in line
+    # ... and the requests, with what came of them.
+    assert ltr.t("card.requests_header") in card.text
+    assert (
+        ltr.t(
+            "card.request",
+            request="R1",
+            party=role_name(ltr, Role.SUPPLIER),
+            what=WHAT,
+            due=ltr.datetime(due),
+            status=ltr.t("card.request.met"),
+            evidence=f"E{first}",
+        )
+        in card.text
+    )
     await li.wait_for(containing(ltr.t("mediator.panel", number=case.number)))
 
 
@@ -395,3 +409,18 @@ async def test_only_the_cases_own_mediator_acts_and_a_closed_case_takes_no_reque
         assert answer.text == ltr.t("mediator.not_now", number=case.number)
     assert await db.evidence_requests.list(case.case_id) == []
     assert await case.state() is CaseState.CLOSED
+
+
+async def test_the_panels_hand_back_asks_the_reason_and_returns_the_case(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case, li, ltr = await _taken(bot, sandbox, catalogs, clock, "Li")
+    await li.press(ltr.t("button.hand_back"))
+    await li.wait_for(saying(ltr.t("mediator.hand_back_ask", number=case.number)))
+    await li.send("与供应商有业务往来")
+    await li.wait_for(saying(ltr.t("pool.handed_back", number=case.number)))
+    stored = await bot.services.db.cases.get(case.case_id)
+    assert stored is not None and stored.mediator_id is None
+    assert stored.state is CaseState.MEDIATION
+    events = await bot.services.db.history.list(case.case_id)
+    assert any(e.payload.get("reason") == "与供应商有业务往来" for e in events)

@@ -96,6 +96,7 @@ NOT_ASKING = {
     "mediator.request_made": "the mediator's own confirmation of their request: nobody to act",
     "statements.opened_mediator": "tells the mediator when they will be asked to decide",
     "decision.overdue_pool": "says what happened when the decision deadline passed",
+    "card.request": "a line of the mediator's card: a request, its date and what came of it",
 }
 
 # What each deadline's default outcome is called, by language (flows/rules/lifecycle.py
