@@ -22,7 +22,7 @@ from telegram import Bot, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from flows import inputs
-from flows.audience import for_case, for_user, parties, to_user
+from flows.audience import for_case, for_user, parties
 from flows.callbacks import (
     ConfirmStatements,
     GiveStatement,
@@ -222,23 +222,28 @@ async def on_text(
     events = await services.db.history.list(case.id)
     again = any(e.kind == "final_statement" and e.actor_id == user.id for e in events)
     now = services.clock.now()
-    await services.db.history.append(
-        case.id, user.id, role, "final_statement", {"text": text, "replaces": again}, now
-    )
-    log.info("final statement by the %s (replaces: %s)", role, again)
-    reply = N_("statement.replaced") if again else N_("statement.recorded")
-    await send(context.bot, message.chat_id, tr.t(reply, number=case_number(case)))
     others = [uid for uid in (case.mediator_id, *parties(case)) if uid and uid != user.id]
-    for other in others:
-        await to_user(
+    stamp = f"case:{case.id}:statement:{user.id}:{now.isoformat()}"
+    news = [
+        await for_user(
             services,
-            context.bot,
             case,
             other,
             lambda t: t.t(
                 "statement.news", number=case_number(case), party=role_name(t, role), text=text
             ),
+            key=stamp,
         )
+        for other in others
+    ]
+    # On the record with its copies for the mediator and the other side, in one transaction.
+    await services.db.outbox.record(
+        case.id, user.id, role, "final_statement", {"text": text, "replaces": again}, now, news
+    )
+    log.info("final statement by the %s (replaces: %s)", role, again)
+    reply = N_("statement.replaced") if again else N_("statement.recorded")
+    await send(context.bot, message.chat_id, tr.t(reply, number=case_number(case)))
+    await after_commit(services, context.bot)
 
 
 def pending_inputs() -> dict[str, inputs.InputHandler]:
