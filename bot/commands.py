@@ -21,6 +21,7 @@ COMMAND_KEYS = (
     ("blindbid", N_("command.blindbid")),
     ("mediator", N_("command.mediator")),
     ("withdraw", N_("command.withdraw")),
+    ("statement", N_("command.statement")),
     ("language", N_("command.language")),
     ("timezone", N_("command.timezone")),
     ("help", N_("command.help")),

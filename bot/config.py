@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     arbitration_decision_days: float = Field(5, gt=0)
     fulfilment_days: float = Field(7, gt=0)
     reconsideration_days: float = Field(3, gt=0)
+    evidence_request_days: float = Field(2, gt=0)  # a mediator's request, unless they say
     blind_bid_gap_percent: float = Field(10, ge=0, le=100)  # of the amount paid
     blind_bid_rounds: int = Field(3, gt=0, le=10)
     buyer_mediation_after_days: float = Field(3, ge=0)  # the buyer may ask from day 4
@@ -256,6 +257,7 @@ class Settings(BaseSettings):
             arbitration_decision=timedelta(days=self.arbitration_decision_days),
             fulfilment=timedelta(days=self.fulfilment_days),
             reconsideration=timedelta(days=self.reconsideration_days),
+            evidence_request=timedelta(days=self.evidence_request_days),
             reminder_before=(timedelta(hours=self.reminder_hours_before),),
         )
 

@@ -31,12 +31,23 @@ from typing import Annotated, ClassVar, TypeVar
 from flows.common import ROW_ID_MAX
 
 __all__ = [
+    "PARTY_CODES",
+    "AcceptLate",
     "Callback",
+    "ConfirmStatements",
+    "GiveStatement",
+    "HandBack",
+    "LeaveOutLate",
     "Matching",
     "MediatorProposalAccept",
     "MediatorProposalConfirm",
     "MediatorProposalKeep",
     "MediatorProposalReject",
+    "OpenStatements",
+    "ProposeSettlement",
+    "RequestDays",
+    "RequestEvidence",
+    "RequestFrom",
     "TakeCase",
     "UpTo",
     "button",
@@ -271,3 +282,92 @@ class MediatorProposalReject(Callback):
     """Reject the mediator's proposal (the reason is asked as for a party's proposal)."""
 
     proposal_id: int
+
+
+# The mediator's panel in a case (flows/mediator_panel.py); every press is checked there
+# against the case's own mediator and its state.
+@button("mer")
+@dataclasses.dataclass(frozen=True)
+class RequestEvidence(Callback):
+    """The mediator starts a request for evidence: which party?"""
+
+    case_id: int
+
+
+PARTY_CODES = {1: "buyer", 2: "supplier"}  # a party as a callback field (fields are ints)
+
+
+@button("mep")
+@dataclasses.dataclass(frozen=True)
+class RequestFrom(Callback):
+    """The party the request is for (`PARTY_CODES`)."""
+
+    case_id: int
+    party: int
+
+
+@button("med")
+@dataclasses.dataclass(frozen=True)
+class RequestDays(Callback):
+    """How many days the party has to send it."""
+
+    case_id: int
+    days: int
+
+
+@button("mso")
+@dataclasses.dataclass(frozen=True)
+class OpenStatements(Callback):
+    """The mediator asks to open the final statements round (a confirmation follows)."""
+
+    case_id: int
+
+
+@button("msc")
+@dataclasses.dataclass(frozen=True)
+class ConfirmStatements(Callback):
+    """Confirmed: the case moves to arbitration (cannot be undone)."""
+
+    case_id: int
+
+
+@button("mla")
+@dataclasses.dataclass(frozen=True)
+class AcceptLate(Callback):
+    """The mediator accepts a late evidence item: it counts."""
+
+    case_id: int
+    number: int
+
+
+@button("mlx")
+@dataclasses.dataclass(frozen=True)
+class LeaveOutLate(Callback):
+    """The mediator leaves a late evidence item out."""
+
+    case_id: int
+    number: int
+
+
+@button("mhb")
+@dataclasses.dataclass(frozen=True)
+class HandBack(Callback):
+    """The mediator hands the case back to the pool (the reason is asked next)."""
+
+    case_id: int
+
+
+@button("mfs")
+@dataclasses.dataclass(frozen=True)
+class GiveStatement(Callback):
+    """A party gives their final statement in the statements round."""
+
+    case_id: int
+
+
+@button("mpp")
+@dataclasses.dataclass(frozen=True)
+class ProposeSettlement(Callback):
+    """The mediator's panel: propose a settlement, with the parties' own builder."""
+
+    case_id: int

@@ -20,6 +20,8 @@ from flows.case_context import PARTY_ROLES, by_number, case_button
 from flows.claim_render import CLOSED_KEYS, case_number, render_summary
 from flows.common import is_number, keyboard, shown_number
 from flows.logs import bind_case
+from flows.mediator_card import render_card
+from flows.mediator_panel import send_panel
 from flows.messaging import send
 from flows.rules.lifecycle import CaseState, DeadlineKind
 from flows.services import Services, get_services
@@ -106,6 +108,13 @@ async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(context.bot, message.chat_id, tr.t("case.usage"))
         return
     case = await by_number(services, raw)  # the filed number people see; drafts have none
+    if case is not None and case.mediator_id == user.id and not is_party(case, user.id):
+        # The case's own mediator: the context card as it stands now, then their panel.
+        bind_case(case.id)
+        card = await render_card(services, case, tr)
+        await send(context.bot, message.chat_id, card)
+        await send_panel(services, context.bot, case, user.id)
+        return
     if case is None or not is_party(case, user.id):
         await send(context.bot, message.chat_id, tr.t("case.not_found", number=shown_number(raw)))
         return

@@ -56,6 +56,14 @@ KIND_KEYS = {
 }
 
 
+# An item that came after the mediator's request for it lapsed: it counts only once accepted.
+LATENESS_KEYS = {
+    "late": N_("evidence.mark.late"),
+    "accepted": N_("evidence.mark.late_accepted"),
+    "left_out": N_("evidence.mark.late_left_out"),
+}
+
+
 def evidence_number(number: int) -> str:
     """Evidence items are cited as E1, E2, ... in every language."""
     return f"E{number}"
@@ -118,6 +126,8 @@ def index_line(item: Evidence, reader: Role | None, tr: Translator) -> str:
     answer = _authenticity(item, tr)
     if answer is not None:
         marks.append(answer)
+    if item.lateness in LATENESS_KEYS:
+        marks.append(tr.t(LATENESS_KEYS[item.lateness]))
     return " · ".join(marks)
 
 

@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 
 from flows.claim_render import case_number, evidence_number
 from flows.evidence_files import StoredFile
+from flows.evidence_requests import answer_evidence
 from flows.rules.lifecycle import Role
 from flows.rules.validation import (
     ClaimPolicy,
@@ -145,7 +146,7 @@ async def record_file(
     own files as they arrive and adds them when they are tagged)."""
     stored = stored or await fetch_new_file(services, bot, case_id, item)
     try:
-        return await services.db.evidence.add(
+        added = await services.db.evidence.add(
             case_id,
             user_id,
             role,
@@ -165,3 +166,6 @@ async def record_file(
     except DuplicateEvidence as duplicate:  # added by someone else since it was fetched
         case = await services.db.cases.get(case_id)
         raise already_evidence(case, duplicate.number) from None
+    # A mediator's open request of this side is met by it, or it is late after a lapse.
+    await answer_evidence(services, bot, case_id, added)
+    return added

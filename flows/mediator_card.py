@@ -20,11 +20,12 @@ from flows import chat_links
 from flows.audience import to_user
 from flows.claim_render import CLOSED_KEYS, case_number, render_summary
 from flows.evidence_index import index_lines
+from flows.mediator_panel import send_panel
 from flows.proposal_render import obligation_text, proposal_number, role_name, terms_text
 from flows.rules.lifecycle import Action, CaseState, Role
 from flows.services import Services
 from locales.i18n import N_, Translator
-from storage import Case, HistoryEvent
+from storage import Case, EvidenceRequest, HistoryEvent
 from storage.records import BlindBidding, Obligation, Proposal
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,29 @@ def _obligations(tr: Translator, duties: list[Obligation]) -> list[str]:
     ]
 
 
+REQUEST_STATUS_KEYS = {
+    "open": N_("card.request.open"),
+    "met": N_("card.request.met"),
+    "lapsed": N_("card.request.lapsed"),
+}
+
+
+def _requests(tr: Translator, requests: list[EvidenceRequest]) -> list[str]:
+    """The mediator's requests for evidence: to whom, what, by when, and what came of them."""
+    return [
+        tr.t(
+            "card.request",
+            request=f"R{r.number}",
+            party=role_name(tr, r.party_role),
+            what=r.what,
+            due=tr.datetime(r.due_at),
+            status=tr.t(REQUEST_STATUS_KEYS.get(r.status, "card.request.open")),
+            evidence=", ".join(f"E{n}" for n in r.answers) or "—",
+        )
+        for r in requests
+    ]
+
+
 def _bidding(tr: Translator, bidding: BlindBidding | None) -> str:
     if bidding is None:
         return tr.t("card.bidding.none")
@@ -172,6 +196,8 @@ async def render_card(services: Services, case: Case, tr: Translator) -> str:
         *(_statements(tr, events) or [tr.t("card.none")]),
         tr.t("card.evidence_header"),
         *(index_lines(evidence, Role.MEDIATOR, tr) or [tr.t("card.none")]),
+        tr.t("card.requests_header"),
+        *(_requests(tr, await db.evidence_requests.list(case.id)) or [tr.t("card.none")]),
         tr.t("card.proposals_header"),
         *(_proposals(tr, case, await db.proposals.list(case.id)) or [tr.t("card.none")]),
         tr.t("card.bidding_header"),
@@ -209,3 +235,4 @@ async def brief_mediator(services: Services, bot: Bot, case: Case, mediator_id: 
         {"link": outcome.value},
         services.clock.now(),
     )
+    await send_panel(services, bot, case, mediator_id)

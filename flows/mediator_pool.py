@@ -259,6 +259,21 @@ async def on_hand_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await send(context.bot, message.chat_id, tr.t("pool.not_your_case", number=f"#{number}"))
         return
     bind_case(case.id)
+    moved = await hand_back(services, context.bot, case, user.id, user.first_name, reason)
+    if moved is None:
+        await send(context.bot, message.chat_id, tr.t("pool.not_your_case", number=f"#{number}"))
+        return
+    await send(context.bot, message.chat_id, tr.t("pool.handed_back", number=case_number(moved)))
+    await after_commit(services, context.bot)
+    await post_owed(services, context.bot)
+
+
+async def hand_back(
+    services: Services, bot: Bot, case: Case, user_id: int, name: str, reason: str
+) -> Case | None:
+    """The case's own mediator returns it to the pool with `reason` (the guarded
+    RELEASE_MEDIATOR, the parties' news with it); None when it is not theirs to hand back.
+    The caller delivers the outbox and posts what is owed (`after_commit`, `post_owed`)."""
     now = services.clock.now()
     deadline = services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
     news = await for_case(
@@ -274,7 +289,7 @@ async def on_hand_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         moved = await services.db.cases.transition(
             case.id,
             Action.RELEASE_MEDIATOR,
-            user.id,
+            user_id,
             Role.MEDIATOR,
             now,
             reason=reason,
@@ -283,19 +298,15 @@ async def on_hand_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             outbox=news,
         )
     except (IllegalTransition, ConcurrentUpdate):
-        await send(context.bot, message.chat_id, tr.t("pool.not_your_case", number=f"#{number}"))
-        return
-    name = user.first_name
+        return None
     await _edit_post(
         services,
-        context.bot,
+        bot,
         moved,
         lambda t: t.t("pool.post_handed_back", number=case_number(moved), name=name),
     )
-    await send(context.bot, message.chat_id, tr.t("pool.handed_back", number=case_number(moved)))
-    await _leave_chat(services, context.bot, moved, user.id)
-    await after_commit(services, context.bot)
-    await post_owed(services, context.bot)
+    await _leave_chat(services, bot, moved, user_id)
+    return moved
 
 
 async def _leave_chat(services: Services, bot: Bot, case: Case, user_id: int) -> None:

@@ -31,6 +31,7 @@ from flows.callbacks import (
     MediatorProposalConfirm,
     MediatorProposalKeep,
     MediatorProposalReject,
+    ProposeSettlement,
     decode,
     encode,
     pattern,
@@ -38,6 +39,7 @@ from flows.callbacks import (
 from flows.case_context import party_of
 from flows.claim_render import case_number
 from flows.logs import bind_case
+from flows.mediator_panel import mediator_press
 from flows.mediator_proposal_news import PARTY_ROLES, accepted_roles, first_news, other_role
 from flows.messaging import clear_buttons, send
 from flows.outbox import after_commit
@@ -306,8 +308,19 @@ async def on_reject(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await proposal_reasons.ask(services, context.bot, case, stored, press.user.id, tr, skip)
 
 
+async def on_propose_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The panel's "Propose a settlement": the case's own mediator, in mediation."""
+    pressed = await mediator_press(update, context, ProposeSettlement, {CaseState.MEDIATION})
+    if pressed is None:
+        return
+    press, _data = pressed
+    await press.query.answer()
+    await start_mediator_proposal(press.services, context.bot, press.case, press.user.id)
+
+
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
+        CallbackQueryHandler(on_propose_button, pattern=pattern(ProposeSettlement)),
         CallbackQueryHandler(on_accept, pattern=pattern(MediatorProposalAccept)),
         CallbackQueryHandler(on_confirm, pattern=pattern(MediatorProposalConfirm)),
         CallbackQueryHandler(on_keep, pattern=pattern(MediatorProposalKeep)),

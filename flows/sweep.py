@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from telegram import Bot
 
-from flows import chat_links
+from flows import arbitration_news, chat_links
 from flows.audience import RenderRows, for_case, for_user, parties
 from flows.claim_render import case_number
 from flows.crash import crash_point, hold_point
+from flows.evidence_requests import lapse_news
 from flows.logs import bind_case
 from flows.mediator_pool import has_pool, post_owed, staff_text
 from flows.outbox import deliver_pending
@@ -37,6 +39,7 @@ from flows.rules.lifecycle import (
     deadline_outcome,
 )
 from flows.services import Services
+from flows.statements_round import round_news
 from flows.supplier_invite import invite_button
 from locales.i18n import N_
 from storage import Case, ConcurrentUpdate, Deadline, OutboxMessage
@@ -55,6 +58,7 @@ REMINDER_KEYS: dict[DeadlineKind, str] = {
     DeadlineKind.ARBITRATION_DECISION: N_("reminder.arbitration_decision"),
     DeadlineKind.FULFILMENT: N_("reminder.fulfilment"),
     DeadlineKind.RECONSIDERATION: N_("reminder.reconsideration"),
+    DeadlineKind.EVIDENCE_REQUEST: N_("reminder.evidence_request"),
 }
 # What everyone is told when a deadline's default outcome moved the case, by the deadline that
 # passed: "escalated" is not one fact (a supplier who never responded is not a negotiation that
@@ -64,7 +68,7 @@ OUTCOME_KEYS: dict[DeadlineKind, str] = {
     DeadlineKind.SUPPLIER_INVITATION: N_("outcome_applied.claim_lapsed"),
     DeadlineKind.SUPPLIER_RESPONSE: N_("outcome_applied.supplier_silent"),
     DeadlineKind.NEGOTIATION: N_("outcome_applied.escalated"),
-    DeadlineKind.MEDIATION: N_("outcome_applied.arbitration"),
+    DeadlineKind.MEDIATION: N_("statements.opened_system"),  # as if the mediator opened it
     DeadlineKind.FULFILMENT: N_("outcome_applied.unfulfilled"),
 }
 # Where the service has no mediators (no MEDIATOR_CHAT_ID) these deadlines end the case
@@ -106,7 +110,7 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
     # disputed) is not the pool's to take.
     pooled = deadline.kind in POOL_REMINDER_KEYS and case.mediator_id is None
     news = [
-        await for_user(  # each party reminded privately
+        await for_user(  # each party reminded privately (or whoever the deadline waits for)
             services,
             case,
             user_id,
@@ -114,7 +118,7 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
             _reminder_buttons(case, deadline, user_id),
             key=f"reminder:{deadline.id}:{moment.isoformat() if moment else ''}",
         )
-        for user_id in parties(case)
+        for user_id in await _reminded(services, case, deadline)
     ]
     chat_id = services.settings.mediator_chat_id
     if pooled and chat_id is not None:
@@ -131,6 +135,20 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
     crash_point("sweep.reminder_committed")
     log.info("reminder queued for %s deadline due %s", deadline.kind, deadline.due_at)
     return True
+
+
+async def _reminded(services: Services, case: Case, deadline: Deadline) -> list[int]:
+    """Who a reminder is for: the mediator for their decision, the party asked for evidence,
+    else both parties."""
+    if deadline.kind is DeadlineKind.ARBITRATION_DECISION:
+        return [case.mediator_id] if case.mediator_id is not None else []
+    if deadline.kind is DeadlineKind.EVIDENCE_REQUEST:
+        request = await services.db.evidence_requests.by_deadline(deadline.id)
+        if request is None:
+            return []
+        party = case.buyer_id if request.party_role is Role.BUYER else case.supplier_id
+        return [party] if party is not None else []
+    return parties(case)
 
 
 def _reminder_buttons(case: Case, deadline: Deadline, user_id: int) -> RenderRows | None:
@@ -159,10 +177,20 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
         case_version=case.version,
         before_commit=partial(crash_point, "sweep.deadline_in_transaction"),
     )
+    if deadline.kind is DeadlineKind.EVIDENCE_REQUEST:
+        return await _lapse(services, case, deadline, now, fire, passed)
     if action is None:
         log.info("deadline %s passed; outcome %s recorded", deadline.kind, outcome)
-        told = await _recorded_news(services, case, deadline)
-        return await fire(action=None, passed_event=passed, outbox=told) is not None
+        starts = None
+        if deadline.kind is DeadlineKind.ARBITRATION_STATEMENTS:
+            starts = services.deadline(DeadlineKind.ARBITRATION_DECISION, now)
+            told = await arbitration_news.decision_period(services, case, starts.due_at)
+        elif deadline.kind is DeadlineKind.ARBITRATION_DECISION:
+            told = await arbitration_news.decision_overdue(services, case, deadline)
+        else:
+            told = await _recorded_news(services, case, deadline)
+        fired = await fire(action=None, passed_event=passed, new_deadline=starts, outbox=told)
+        return fired is not None
     try:
         move = check_transition(case.facts, action, Role.SYSTEM, now)
     except IllegalTransition as exc:
@@ -177,13 +205,19 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
     # case's version moves, or their change closes the deadline, and the outcome is not applied.
     await hold_point("sweep.deadline_claimed")
     # News for everyone: the shared chat when there is one, and each party privately.
-    news = await for_case(
-        services,
-        case,
-        lambda tr: tr.t(outcome_key, number=case_number(case), due=tr.datetime(deadline.due_at)),
-        key=f"deadline:{deadline.id}",
-        private_to=parties(case),
-    )
+    if deadline.kind is DeadlineKind.MEDIATION and new_deadline is not None:
+        # The same news as a round the mediator opens, with its own date.
+        news = await round_news(services, case, new_deadline.due_at, Role.SYSTEM)
+    else:
+        news = await for_case(
+            services,
+            case,
+            lambda tr: tr.t(
+                outcome_key, number=case_number(case), due=tr.datetime(deadline.due_at)
+            ),
+            key=f"deadline:{deadline.id}",
+            private_to=parties(case),
+        )
     try:
         moved = await fire(
             action=action,
@@ -200,6 +234,25 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
         await chat_links.revoke_case_links(services, bot, moved)  # nobody joins a closed case
     log.info("deadline %s passed; case moved by %s", deadline.kind, action)
     return True
+
+
+async def _lapse(
+    services: Services,
+    case: Case,
+    deadline: Deadline,
+    now: datetime,
+    fire: Any,
+    passed: dict[str, str],
+) -> bool:
+    """A request for evidence passed unmet: lapsed, the mediator and the party told, in one
+    transaction with claiming the deadline."""
+    request = await services.db.evidence_requests.by_deadline(deadline.id)
+    if request is None:  # no request behind it: only the record
+        return await fire(action=None, passed_event=passed) is not None
+    news = await lapse_news(services, case, request)
+    lapsed = await services.db.evidence_requests.lapse(deadline, now, news)
+    log.info("evidence request R%s lapsed: %s", request.number, lapsed is not None)
+    return lapsed is not None
 
 
 async def _recorded_news(services: Services, case: Case, deadline: Deadline) -> list[OutboxMessage]:

@@ -23,6 +23,7 @@ from storage.repos import (
     DeadlineRepo,
     DraftRepo,
     EvidenceRepo,
+    EvidenceRequestRepo,
     HistoryRepo,
     InputRepo,
     ObligationRepo,
@@ -69,6 +70,7 @@ class Database:
         self.blobs = BlobRepo(engine)
         self.sweep = SweepRepo(engine, lifecycle_policy)
         self.pool = PoolRepo(engine)
+        self.evidence_requests = EvidenceRequestRepo(engine)
         self.chat_locks = ChatLocks(engine)  # one chat's updates one at a time, all workers
 
     @classmethod

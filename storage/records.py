@@ -148,6 +148,26 @@ class Evidence:
     authenticity_by: int | None = None
     authenticity_at: datetime | None = None
     authenticity_reason: str | None = None  # why it is disputed, when the party said
+    # Came after its request lapsed: "late", then "accepted" / "left_out" by the mediator.
+    lateness: str | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceRequest:
+    """The mediator asked a party for evidence by a date: R1, R2, ... within its case."""
+
+    id: int
+    case_id: int
+    number: int
+    mediator_id: int
+    party_role: Role
+    what: str
+    due_at: datetime
+    deadline_id: int | None
+    status: str  # "open", "met" (evidence came in time), "lapsed" (the deadline passed)
+    answers: list[int]  # the numbers of the evidence items that answered it
+    created_at: datetime
+    closed_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from storage.records import (
     Deadline,
     Draft,
     Evidence,
+    EvidenceRequest,
     HistoryEvent,
     InviteToken,
     Obligation,
@@ -35,6 +36,7 @@ __all__ = [
     "draft_from_row",
     "event_from_row",
     "evidence_from_row",
+    "evidence_request_from_row",
     "input_from_row",
     "obligation_from_row",
     "opt_datetime",
@@ -179,6 +181,24 @@ def evidence_from_row(row: Row) -> Evidence:
         authenticity_by=_opt_int(row["authenticity_by"]),
         authenticity_at=_opt_dt(row["authenticity_at"]),
         authenticity_reason=_opt_str(row["authenticity_reason"]),
+        lateness=_opt_str(row["lateness"]),
+    )
+
+
+def evidence_request_from_row(row: Row) -> EvidenceRequest:
+    return EvidenceRequest(
+        id=_int(row["id"]),
+        case_id=_int(row["case_id"]),
+        number=_int(row["number"]),
+        mediator_id=_int(row["mediator_id"]),
+        party_role=Role(_str(row["party_role"])),
+        what=_str(row["what"]),
+        due_at=_dt(row["due_at"]),
+        deadline_id=_opt_int(row["deadline_id"]),
+        status=_str(row["status"]),
+        answers=[int(n) for n in row["answers"] or []],
+        created_at=_dt(row["created_at"]),
+        closed_at=_opt_dt(row["closed_at"]),
     )
 
 

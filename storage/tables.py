@@ -145,6 +145,9 @@ evidence = Table(
     Column("authenticity_by", BigInteger, nullable=True),
     Column("authenticity_at", UTCDateTime, nullable=True),
     Column("authenticity_reason", Text, nullable=True),
+    # 0014: an item that answered a request for evidence after its deadline: "late" until the
+    # mediator accepts it ("accepted") or leaves it out ("left_out"); NULL for every other item.
+    Column("lateness", String(16), nullable=True),
     UniqueConstraint("case_id", "number"),
 )
 
@@ -455,4 +458,22 @@ proposal_acceptances = Table(  # 0013: each party's acceptance of a mediator's p
     Column("user_id", BigInteger, nullable=False),
     Column("accepted_at", UTCDateTime, nullable=False),
     UniqueConstraint("proposal_id", "party_role"),
+)
+
+evidence_requests = Table(  # 0014: the mediator asks a party for evidence by a date (R1, R2...)
+    "evidence_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("number", Integer, nullable=False),  # R1, R2, ... within the case
+    Column("mediator_id", BigInteger, nullable=False),
+    Column("party_role", String(16), nullable=False),
+    Column("what", Text, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("deadline_id", Integer, ForeignKey("deadlines.id"), nullable=True),
+    Column("status", String(16), nullable=False),  # open / met / lapsed
+    Column("answers", JSONDocument, nullable=False),  # the evidence numbers that answered it
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+    UniqueConstraint("case_id", "number"),
 )

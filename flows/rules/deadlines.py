@@ -35,6 +35,7 @@ class DeadlinePolicy:
     arbitration_decision: timedelta = timedelta(days=5)
     fulfilment: timedelta = timedelta(days=7)
     reconsideration: timedelta = timedelta(days=3)
+    evidence_request: timedelta = timedelta(days=2)  # when the mediator names no other length
     reminder_fractions: tuple[float, ...] = field(default=(0.5,))
     reminder_before: tuple[timedelta, ...] = field(default=(timedelta(hours=24),))
     # Two reminders closer than this would read as one sent twice: keep only the earlier one.
@@ -56,6 +57,7 @@ class DeadlinePolicy:
             DeadlineKind.ARBITRATION_DECISION: self.arbitration_decision,
             DeadlineKind.FULFILMENT: self.fulfilment,
             DeadlineKind.RECONSIDERATION: self.reconsideration,
+            DeadlineKind.EVIDENCE_REQUEST: self.evidence_request,
         }
         due = start + lengths[kind]
         if kind is DeadlineKind.NEGOTIATION and filed_at is not None:

@@ -71,6 +71,8 @@ class DeadlineKind(StrEnum):
     ARBITRATION_DECISION = "arbitration_decision"
     FULFILMENT = "fulfilment"
     RECONSIDERATION = "reconsideration"
+    # The mediator asked a party for evidence by a date; runs beside the case's own deadline.
+    EVIDENCE_REQUEST = "evidence_request"
 
 
 class DeadlineOutcome(StrEnum):
@@ -86,6 +88,7 @@ class DeadlineOutcome(StrEnum):
     CLOSE_RECONSIDERATION = "close_reconsideration"
     CLOSE_UNRESOLVED = "close_unresolved"  # no mediators: the case ends without an agreement
     CLOSE_UNFULFILLED = "close_unfulfilled"  # no mediators: a settlement's duties went undone
+    LAPSE_REQUEST = "lapse_request"  # the mediator goes on without the evidence asked for
 
 
 DEADLINE_OUTCOMES: dict[DeadlineKind, DeadlineOutcome] = {
@@ -99,7 +102,15 @@ DEADLINE_OUTCOMES: dict[DeadlineKind, DeadlineOutcome] = {
     DeadlineKind.ARBITRATION_DECISION: DeadlineOutcome.REMIND_POOL,
     DeadlineKind.FULFILMENT: DeadlineOutcome.MARK_UNFULFILLED,
     DeadlineKind.RECONSIDERATION: DeadlineOutcome.CLOSE_RECONSIDERATION,
+    DeadlineKind.EVIDENCE_REQUEST: DeadlineOutcome.LAPSE_REQUEST,
 }
+
+# Deadlines that run beside the case's own (one per request, several at once) and are started
+# outside a transition. A transition keeps them while the case stays with its mediator
+# (mediation, arbitration): opening the final statements round does not cancel a request for
+# evidence. Any other move (settled, decided, closed) ends them.
+SIDE_DEADLINES = frozenset({DeadlineKind.EVIDENCE_REQUEST})
+SIDE_DEADLINE_STATES = frozenset({CaseState.MEDIATION, CaseState.ARBITRATION})
 
 # The action the bot takes, as Role.SYSTEM, for an outcome that moves the case; None where the
 # case stays where it is (the pool is reminded, the decision period starts, the window closes).
@@ -114,6 +125,7 @@ OUTCOME_ACTIONS: dict[DeadlineOutcome, Action | None] = {
     DeadlineOutcome.CLOSE_RECONSIDERATION: None,
     DeadlineOutcome.CLOSE_UNRESOLVED: Action.CLOSE_UNRESOLVED,
     DeadlineOutcome.CLOSE_UNFULFILLED: Action.CLOSE_UNFULFILLED,
+    DeadlineOutcome.LAPSE_REQUEST: None,
 }
 
 # Where the service has no mediators, the outcomes that would hand the case to one end it

@@ -9,6 +9,7 @@ from storage.repos.chats import ChatRepo
 from storage.repos.deadlines import DeadlineRepo
 from storage.repos.drafts import DraftRepo
 from storage.repos.evidence import EvidenceRepo
+from storage.repos.evidence_requests import EvidenceRequestRepo
 from storage.repos.history import HistoryRepo
 from storage.repos.inputs import InputRepo
 from storage.repos.obligations import ObligationRepo
@@ -31,6 +32,7 @@ __all__ = [
     "DeadlineRepo",
     "DraftRepo",
     "EvidenceRepo",
+    "EvidenceRequestRepo",
     "HistoryRepo",
     "InputRepo",
     "LegacyFile",

@@ -9,12 +9,13 @@ moment is claimed once.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from flows.rules.lifecycle import SIDE_DEADLINES, DeadlineKind
 from storage.errors import NotFound
 from storage.records import Deadline, DeadlineStatus, NewDeadline
 from storage.repos.base import Repo
@@ -59,14 +60,24 @@ async def insert_deadline(
 
 
 async def close_pending(
-    conn: AsyncConnection, case_id: int, status: str, now: datetime
+    conn: AsyncConnection,
+    case_id: int,
+    status: str,
+    now: datetime,
+    keep: Collection[DeadlineKind] = (),
 ) -> builtins.list[Deadline]:
-    """Close every pending deadline of the case with `status`; returns the closed rows."""
+    """Close every pending deadline of the case with `status`, but those of a kind in `keep`;
+    returns the closed rows."""
     if status not in DeadlineStatus.CLOSING:
         raise ValueError(f"{status!r} does not close a deadline; use one of met/cancelled/fired")
+    kept = [kind.value for kind in keep]
     result = await conn.execute(
         update(deadlines)
-        .where(deadlines.c.case_id == case_id, deadlines.c.status == _PENDING)
+        .where(
+            deadlines.c.case_id == case_id,
+            deadlines.c.status == _PENDING,
+            deadlines.c.kind.not_in(kept),
+        )
         .values(status=status, closed_at=now, next_reminder_at=None)
         .returning(*deadlines.c)
     )
@@ -122,9 +133,11 @@ class DeadlineRepo(Repo):
             return [deadline_from_row(row) for row in result.mappings()]
 
     async def next_for_case(self, case_id: int) -> Deadline | None:
-        """The case's earliest pending deadline, if any."""
+        """The case's earliest pending deadline of its own, if any (not one running beside it,
+        such as a request for evidence: `SIDE_DEADLINES`)."""
         pending = await self.pending_for_case(case_id)
-        return pending[0] if pending else None
+        own = [d for d in pending if d.kind not in SIDE_DEADLINES]
+        return own[0] if own else None
 
     async def claim_due(self, now: datetime, limit: int = 100) -> builtins.list[Deadline]:
         """Mark pending deadlines due at or before `now` as fired and return them (once each)."""

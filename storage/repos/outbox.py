@@ -126,6 +126,22 @@ class OutboxRepo(Repo):
         async with self._write() as conn:
             return await enqueue(conn, messages, now)
 
+    async def record(
+        self,
+        case_id: int,
+        actor_id: int | None,
+        actor_role: Role,
+        kind: str,
+        payload: Mapping[str, Any],
+        now: datetime,
+        messages: Sequence[OutboxMessage],
+    ) -> None:
+        """An event on the case's record and its news, in one transaction (a final statement
+        and the copies for the mediator and the other party)."""
+        async with self._write() as conn:
+            await append_event(conn, case_id, actor_id, actor_role, kind, payload, now)
+            await enqueue(conn, messages, now)
+
     async def claim(
         self,
         now: datetime,

@@ -23,9 +23,10 @@ from flows.rules.lifecycle import Action, LifecyclePolicy, Role
 from storage.errors import ConcurrentUpdate
 from storage.records import Case, Deadline, DeadlineStatus, NewDeadline
 from storage.repos.base import Repo
+from storage.repos.deadlines import insert_deadline
 from storage.repos.history import append_event
 from storage.repos.outbox import OutboxMessage, enqueue
-from storage.repos.transitions import apply_transition
+from storage.repos.transitions import apply_transition, deadline_payload
 from storage.rows import deadline_from_row
 from storage.tables import cases, deadlines, drafts
 from storage.types import to_utc
@@ -109,7 +110,8 @@ class SweepRepo(Repo):
         """Claim the due `deadline` and apply its outcome in one transaction.
 
         With `action`, the case (still at `case_version`, else ConcurrentUpdate) moves by it as
-        the system; without, `passed_event` is put on the record. `delete_draft` drops the claim
+        the system; without, `passed_event` is put on the record and `new_deadline`, if any,
+        starts (the decision period after the final statements). `delete_draft` drops the claim
         form (a stale draft deleted). Returns the moved case, True when only recorded, None when
         the deadline was no longer pending (another worker, or the case moved on and closed it).
         IllegalTransition / ConcurrentUpdate roll everything back: the deadline stays pending.
@@ -138,6 +140,9 @@ class SweepRepo(Repo):
                 result = await self._apply(conn, deadline, now, action, case_version, new_deadline)
             else:
                 payload = dict(passed_event or {})
+                if new_deadline is not None:
+                    await insert_deadline(conn, deadline.case_id, new_deadline, now)
+                    payload["deadline"] = deadline_payload(new_deadline)
                 await append_event(
                     conn, deadline.case_id, None, Role.SYSTEM, "deadline.passed", payload, now
                 )

@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flows.rules.lifecycle import (
     CLOSING_REASONS,
+    SIDE_DEADLINE_STATES,
+    SIDE_DEADLINES,
     Action,
     CaseState,
     IllegalTransition,
@@ -189,7 +191,9 @@ async def apply_transition(
     )
     if row is None:
         raise ConcurrentUpdate(f"case {case_id} changed while {action} was applied")
-    await close_pending(conn, case_id, closing_status, now)
+    # A request for evidence outlives the move to the final statements round (SIDE_DEADLINES).
+    keep = SIDE_DEADLINES if move.target in SIDE_DEADLINE_STATES else ()
+    await close_pending(conn, case_id, closing_status, now, keep)
     if move.target is CaseState.CLOSED:
         # Nobody may come in through an invitation of a closed case; the chat links the bot
         # made are revoked on Telegram by the flow (flows.chat_links.revoke_case_links).

@@ -315,6 +315,7 @@ def test_every_deadline_kind_is_started_somewhere() -> None:
     started = {t.starts for t in TRANSITIONS if t.starts is not None}
     started.add(K.DRAFT_EXPIRY)  # on creating the draft
     started.add(K.ARBITRATION_DECISION)  # START_DECISION_PERIOD, after the statements
+    started.add(K.EVIDENCE_REQUEST)  # the mediator's request, beside the case's own deadline
     assert started == set(DeadlineKind)
 
 

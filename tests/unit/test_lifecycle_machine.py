@@ -26,6 +26,8 @@ from flows.rules.deadlines import DeadlinePolicy
 from flows.rules.lifecycle import (
     DEADLINE_OUTCOMES,
     OUTCOME_ACTIONS,
+    SIDE_DEADLINE_STATES,
+    SIDE_DEADLINES,
     TERMINAL_STATES,
     Action,
     CaseFacts,
@@ -108,6 +110,8 @@ class CaseLifecycle(RuleBasedStateMachine):
         self.refunded = D(0)  # paid out over the whole case
         self.pending_refund = D(0)  # owed under the agreement or decision in force
         self.visited = {S.DRAFT}
+        # The mediator's requests for evidence: deadlines beside the case's own.
+        self.requests: list[datetime] = []
 
     @initialize(
         paid=st.decimals(min_value=D("0.01"), max_value=D(10**6), places=2),
@@ -169,6 +173,8 @@ class CaseLifecycle(RuleBasedStateMachine):
             self.deadline = (transition.starts, due)
         elif target is not before.state:
             self.deadline = None
+        if target not in SIDE_DEADLINE_STATES:  # as apply_transition: they end with the step
+            self.requests = []
         self.visited.add(target)
         event(f"reached {target} from {before.state}")
 
@@ -281,6 +287,23 @@ class CaseLifecycle(RuleBasedStateMachine):
         transition = check_transition(self.facts, action, actor, self.now)
         self._apply(transition, data.draw(acceptable | proposals))
 
+    @precondition(
+        lambda self: self.facts.state in SIDE_DEADLINE_STATES and self.facts.mediator_id is not None
+    )
+    @rule(days=st.integers(min_value=1, max_value=30))
+    def the_mediator_requests_evidence(self, days: int) -> None:
+        self.requests.append(self.now + timedelta(days=days))
+
+    @precondition(lambda self: bool(self.requests))
+    @rule()
+    def a_request_lapses(self) -> None:
+        """Its outcome moves nothing: the mediator goes on without the evidence."""
+        due = self.requests.pop(0)
+        self.now = max(self.now, due)
+        before = self.facts
+        assert OUTCOME_ACTIONS[DEADLINE_OUTCOMES[DeadlineKind.EVIDENCE_REQUEST]] is None
+        assert self.facts == before
+
     @precondition(lambda self: self.deadline is not None)
     @rule()
     def deadline_passes(self) -> None:
@@ -364,6 +387,13 @@ class CaseLifecycle(RuleBasedStateMachine):
             # closes the case unresolved: NO_MEDIATOR_OUTCOMES); an uninvited claim lapses.
             escalates = {A.ESCALATE, A.CLOSE_UNRESOLVED}
             assert system == (escalates if f.invited_at else {A.EXPIRE_CLAIM})
+
+    @invariant()
+    def requests_run_only_beside_a_mediators_case(self) -> None:
+        if self.requests:
+            assert self.facts.state in SIDE_DEADLINE_STATES
+        if self.deadline is not None:
+            assert self.deadline[0] not in SIDE_DEADLINES  # the case's own is never a side one
 
     @invariant()
     def every_open_case_has_a_running_deadline(self) -> None:

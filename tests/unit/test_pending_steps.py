@@ -72,6 +72,12 @@ PENDING_STEPS: dict[str, DeadlineKind] = {
     "reminder.fulfilment": K.FULFILMENT,
     "reminder.reconsideration": K.RECONSIDERATION,
     "reminder.draft_expiry": K.DRAFT_EXPIRY,
+    "evidence_request.news": K.EVIDENCE_REQUEST,
+    "reminder.evidence_request": K.EVIDENCE_REQUEST,
+    "statements.opened": K.ARBITRATION_STATEMENTS,
+    "statements.opened_system": K.ARBITRATION_STATEMENTS,
+    "decision.asked": K.ARBITRATION_DECISION,
+    "decision.awaited": K.ARBITRATION_DECISION,
 }
 
 # Messages with a {due} that ask nobody to act, and why.
@@ -92,6 +98,10 @@ NOT_ASKING = {
     "outcome_applied.unresolved_no_pool": "says what happened when the deadline passed",
     "outcome_applied.unfulfilled_no_pool": "says what happened when the deadline passed",
     "pool.queue_line": "a line of /queue: the case and when it must be taken, for mediators",
+    "mediator.request_made": "the mediator's own confirmation of their request: nobody to act",
+    "statements.opened_mediator": "tells the mediator when they will be asked to decide",
+    "decision.overdue_pool": "says what happened when the decision deadline passed",
+    "card.request": "a line of the mediator's card: a request, its date and what came of it",
 }
 
 # What each deadline's default outcome is called, by language (flows/rules/lifecycle.py
@@ -107,6 +117,7 @@ OUTCOME_WORDING: dict[DeadlineKind, dict[str, str]] = {
     K.ARBITRATION_DECISION: {"en": "mediator team is reminded", "zh_Hans": "提醒调解员团队"},
     K.FULFILMENT: {"en": "marked unfulfilled", "zh_Hans": "未履行"},
     K.RECONSIDERATION: {"en": "the decision stands", "zh_Hans": "裁决即维持"},
+    K.EVIDENCE_REQUEST: {"en": "goes on without it", "zh_Hans": "在没有该证据的情况下继续"},
 }
 # Where the service has no mediators (flows/no_mediators.py), the outcomes that would hand the
 # case to one end it instead (NO_MEDIATOR_OUTCOMES): their messages say so, walked here too.
