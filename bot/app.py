@@ -28,6 +28,7 @@ from flows import (
     chat_migration,
     claim_edits,
     claim_form,
+    decision_builder,
     dispute_chat,
     escalation,
     evidence_confirm,
@@ -40,6 +41,7 @@ from flows import (
     proposal_builder,
     proposal_reasons,
     proposals,
+    reconsideration,
     settlement,
     start,
     supplier_answer,
@@ -82,6 +84,8 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         group_evidence.pending_inputs(),
         evidence_confirm.pending_inputs(),
         private_evidence.pending_inputs(),
+        decision_builder.pending_inputs(),
+        reconsideration.pending_inputs(),
     )
     application.add_handlers(pending_inputs, group=PENDING_INPUT)
     for flow in (
@@ -99,6 +103,8 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         settlement,
         escalation,
         mediator_pool,
+        decision_builder,
+        reconsideration,
         blind_bidding,
         cases,
         group_help,

@@ -18,7 +18,16 @@ from typing import ClassVar, TypeVar
 
 from flows.common import CALLBACK_LIMIT, ROW_ID_MAX, SEPARATOR, parse_id
 
-__all__ = ["Callback", "TakeCase", "button", "decode", "encode", "pattern"]
+__all__ = [
+    "Callback",
+    "DecisionStep",
+    "ReconsiderCancel",
+    "TakeCase",
+    "button",
+    "decode",
+    "encode",
+    "pattern",
+]
 
 
 class Callback:
@@ -85,5 +94,23 @@ def pattern(kind: type[Callback]) -> str:
 @dataclasses.dataclass(frozen=True)
 class TakeCase(Callback):
     """A mediator of the pool takes an escalated case (the staff chat's Take button)."""
+
+    case_id: int
+
+
+@button("dd")
+@dataclasses.dataclass(frozen=True)
+class DecisionStep(Callback):
+    """A step of the mediator's decision being built (`flows/decision_builder.py`): `action`
+    is one of that module's DecisionAction values."""
+
+    case_id: int
+    action: int
+
+
+@button("rc")
+@dataclasses.dataclass(frozen=True)
+class ReconsiderCancel(Callback):
+    """A party drops the reconsideration request they are writing."""
 
     case_id: int

@@ -35,6 +35,7 @@ from storage.repos import (
     UpdateRepo,
     UserRepo,
 )
+from storage.repos.decisions import DecisionRepo
 
 __all__ = ["Database"]
 
@@ -59,6 +60,7 @@ class Database:
         self.inputs = InputRepo(engine)
         self.proposals = ProposalRepo(engine, lifecycle_policy)
         self.obligations = ObligationRepo(engine, lifecycle_policy)
+        self.decisions = DecisionRepo(engine, lifecycle_policy)
         self.bids = BidRepo(engine)
         self.updates = UpdateRepo(engine)
         self.outbox = OutboxRepo(engine)

@@ -31,6 +31,10 @@ LABEL, TAG = "标签", "分类"  # the two words the claim form must never mix u
 SPACED = frozenset(
     {
         "age",
+        "decision",  # D1
+        "evidence",  # E1, E2
+        "filed",  # a case number typed in a command
+        "until",  # a date and time
         "amount",
         "available_from",
         "buyer",
@@ -85,6 +89,7 @@ ROLES = frozenset({"author", "by", "freight", "other", "party", "role"})
 FREE = frozenset(
     {
         "answer",
+        "reasons",  # the mediator's own words, on lines of their own
         "category",
         "contact",
         "description",

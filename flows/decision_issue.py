@@ -1,0 +1,214 @@
+"""Issuing the mediator's decision: the text both parties read, and the one transaction that
+records it (the decision, the case's transition, the obligations, the history, the news).
+
+A decision on terms moves the case to `decided` (DECIDE) and its obligations go through
+fulfilment exactly as a settlement's do (`flows/settlement.py`'s buttons). A dismissal of the
+claim is the lifecycle's DISMISS: the case closes as "dismissed", PRODUCT.md's closing reason
+for it, since nobody owes anything and nothing is left to fulfil; it may still be reconsidered
+within the window. A reconsideration's new decision replaces the one in force; confirming
+that one keeps it (`confirm_news`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Bot
+
+from flows import chat_links
+from flows.audience import parties, readers
+from flows.claim_render import case_number
+from flows.common import Button, pack
+from flows.decision_text import (
+    announcement,
+    decision_number,
+    duty_lines,
+    fulfilment_due,
+    planned_duties,
+)
+from flows.outbox import after_commit
+from flows.proposal_render import obligation_number, role_name
+from flows.proposal_submit import paid_of
+from flows.rules.lifecycle import Action, CaseState, DeadlineKind, IllegalTransition, Role
+from flows.services import Services
+from flows.settlement import FULFIL
+from locales.i18n import N_, Translator
+from storage import (
+    Case,
+    ConcurrentUpdate,
+    Decision,
+    Move,
+    NewObligation,
+    Obligation,
+    OutboxMessage,
+)
+from storage.repos.inputs import InputKey
+
+log = logging.getLogger(__name__)
+
+
+async def issue(
+    services: Services,
+    bot: Bot,
+    case: Case,
+    mediator_id: int,
+    *,
+    terms: dict[str, Any] | None,
+    reasons: str,
+    cited: list[int],
+    no_evidence: bool,
+    clear_input: InputKey | None,
+) -> Decision | None:
+    """Issue the decision in one transaction; None (nothing written) when the case is not in
+    arbitration with this mediator any more (a double press, another mediator, moved on)."""
+    now = services.clock.now()
+    duties = planned_duties(services, case, terms)
+    _, currency = paid_of(case)
+    due = fulfilment_due(services, duties)
+    until = now + services.lifecycle.reconsideration_window
+    mediator = await services.db.users.get(mediator_id)
+    name = mediator.first_name if mediator is not None else "?"
+    audience = await readers(services, case, private_to=parties(case))
+    if terms is None:
+        move = Move(Action.DISMISS, mediator_id, Role.MEDIATOR, reason="decision: dismissed")
+    else:
+        move = Move(
+            Action.DECIDE,
+            mediator_id,
+            Role.MEDIATOR,
+            reason="decision",
+            new_deadline=services.deadline(DeadlineKind.FULFILMENT, now, due=due),
+            expected_version=case.version,
+        )
+
+    def news(made: Decision, created: list[Obligation]) -> list[OutboxMessage]:
+        def render(tr: Translator) -> str:
+            text = announcement(
+                tr, case, made.number, name, terms, reasons, duty_lines(tr, created), due, until
+            )
+            return text
+
+        def group_rows(tr: Translator) -> list[list[Button]]:
+            return [
+                [
+                    (
+                        tr.t(
+                            "button.mark_done_by",
+                            number=obligation_number(o.number),
+                            party=role_name(tr, o.party_role),
+                        ),
+                        pack(FULFIL, o.id, "d"),
+                    )
+                ]
+                for o in created
+            ]
+
+        def own_rows(user_id: int) -> Callable[[Translator], list[list[Button]]]:
+            role = Role.BUYER if user_id == case.buyer_id else Role.SUPPLIER
+
+            def rows(tr: Translator) -> list[list[Button]]:
+                mine = [o for o in created if Role(o.party_role) is role]
+                label = "button.mark_done"
+                return [
+                    [(tr.t(label, number=obligation_number(o.number)), pack(FULFIL, o.id, "d"))]
+                    for o in mine
+                ]
+
+            return rows
+
+        key = f"case:{case.id}:decision:{made.number}"
+        return audience.render(render, group_rows, key=key, private_rows=own_rows)
+
+    try:
+        made, _ = await services.db.decisions.issue(
+            case.id,
+            mediator_id,
+            now,
+            terms=terms,
+            reasons=reasons,
+            cited=cited,
+            no_evidence=no_evidence,
+            move=move,
+            new_obligations=[NewObligation.from_rule(d, currency) for d in duties],
+            news=news,
+            clear_input=clear_input,
+        )
+    except (IllegalTransition, ConcurrentUpdate) as exc:
+        log.info("decision not issued: %s", exc)
+        return None
+    log.info("decision D%s issued", made.number)
+    await after_commit(services, bot, step="decided")
+    if terms is None:  # dismissed: the case is closed, nobody joins it any more
+        fresh = await services.db.cases.get(case.id)
+        if fresh is not None and fresh.state is CaseState.CLOSED:
+            await chat_links.revoke_case_links(services, bot, fresh)
+    return made
+
+
+async def confirm(
+    services: Services,
+    bot: Bot,
+    case: Case,
+    mediator_id: int,
+    in_force: Decision,
+    *,
+    reasons: str,
+    cited: list[int],
+    no_evidence: bool,
+    clear_input: InputKey | None,
+) -> bool:
+    """A reconsideration confirms the decision in force: the case returns to it (decided, its
+    obligations going on with a new fulfilment deadline; or closed again as dismissed)."""
+    now = services.clock.now()
+    mediator = await services.db.users.get(mediator_id)
+    name = mediator.first_name if mediator is not None else "?"
+    if in_force.terms is None:
+        move = Move(Action.DISMISS, mediator_id, Role.MEDIATOR, reason="decision confirmed")
+        due = now
+    else:
+        due = services.policy.due_at(DeadlineKind.FULFILMENT, now)
+        move = Move(
+            Action.DECIDE,
+            mediator_id,
+            Role.MEDIATOR,
+            reason="decision confirmed",
+            new_deadline=services.deadline(DeadlineKind.FULFILMENT, now, due=due),
+            expected_version=case.version,
+        )
+    audience = await readers(services, case, private_to=parties(case))
+
+    def render(tr: Translator) -> str:
+        key = (
+            N_("decision.confirmed_dismissal")
+            if in_force.terms is None
+            else N_("decision.confirmed")
+        )
+        return tr.t(
+            key,
+            number=decision_number(in_force.number),
+            case=case_number(case),
+            name=name,
+            reasons=reasons,
+            due=tr.datetime(due),
+        )
+
+    outbox = audience.render(render, key=f"case:{case.id}:decision:{in_force.number}:confirmed")
+    try:
+        await services.db.decisions.confirm(
+            case.id,
+            mediator_id,
+            now,
+            reasons=reasons,
+            cited=cited,
+            no_evidence=no_evidence,
+            move=move,
+            outbox=outbox,
+            clear_input=clear_input,
+        )
+    except (IllegalTransition, ConcurrentUpdate) as exc:
+        log.info("decision not confirmed: %s", exc)
+        return False
+    await after_commit(services, bot, step="decided")
+    return True
