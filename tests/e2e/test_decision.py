@@ -211,9 +211,13 @@ async def test_decisions_that_must_be_refused_change_nothing(
     await maria.wait_for(containing(mtr.t("builder.terms_so_far")))
     await maria.press(mtr.t("button.decision_next"))
     await _reasons_step(maria, mtr, case)
-    # Reasons that are empty, cite nothing, or cite an item the case does not have.
-    await maria.send("   ")
-    await maria.wait_for(saying(mtr.t("error.text.empty")))
+    # "Issue" without reasons (a forged or an old press at this step): refused, asked again.
+    asked = await maria.wait_for(lambda e: mtr.t("button.decision_no_evidence") in e.button_texts)
+    issue = encode(DecisionStep(case.case_id, int(DecisionAction.ISSUE)))
+    await press_data(maria, asked.message_id, issue)
+    await maria.wait_for(saying(mtr.t("error.answer.use_buttons")))
+    await maria.wait_for(lambda e: e.message_id > asked.message_id and e.text == asked.text)
+    # Reasons that cite nothing, or cite an item the case does not have.
     await maria.send("The supplier is plainly at fault.")
     await maria.wait_for(saying(mtr.t("error.decision.cite_evidence")))
     await maria.send("See E9: the casings were cracked.")
@@ -223,9 +227,8 @@ async def test_decisions_that_must_be_refused_change_nothing(
     # Good reasons; then "Issue" pressed twice (a double tap, a re-delivered press).
     await maria.send(REASONS)
     preview = await maria.wait_for(lambda e: mtr.t("button.decision_issue") in e.button_texts)
-    data = encode(DecisionStep(case.case_id, int(DecisionAction.ISSUE)))
-    first = await press_data(maria, preview.message_id, data)
-    second = await press_data(maria, preview.message_id, data)
+    first = await press_data(maria, preview.message_id, issue)
+    second = await press_data(maria, preview.message_id, issue)
     assert first is not None and second is not None
     assert second.text == mtr.t("decision.not_arbitration", number=case.number)
     await maria.wait_for(saying(mtr.t("decision.issued_ack", number="D1")))
