@@ -186,8 +186,11 @@ async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     data = decode(query.data, ReconsiderCancel)
+    if data is None:
+        await query.answer(tr.t("callback.unavailable"), show_alert=True)
+        return
     pending = await services.db.inputs.get(user.id, user.id)
-    if data is None or pending is None or pending.kind != KIND or pending.case_id != data.case_id:
+    if pending is None or pending.kind != KIND or pending.case_id != data.case_id:
         await query.answer(tr.t("callback.stale"), show_alert=True)
         return
     await services.db.inputs.clear(user.id, user.id)

@@ -31,6 +31,7 @@ from flows import (
     supplier_replace,
     timezone,
 )
+from flows.callbacks import DecisionStep, ReconsiderCancel, TakeCase
 from flows.clock import FrozenClock
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, press_data, translator
@@ -58,6 +59,9 @@ PREFIXES = (
     supplier_replace.REPLACE,
     timezone.ZONE,
 )
+# The typed buttons' codes (flows/callbacks.py): the mediators' Take, the decision's steps,
+# a reconsideration request's Cancel.
+TYPED = (TakeCase.CODE, DecisionStep.CODE, ReconsiderCancel.CODE)
 HUGE = "9" * 23  # past SQLite's 64-bit integers, let alone PostgreSQL's INTEGER ids
 ODD_NUMBERS = ("²", "①", "١٢", "1²", HUGE, "-1", "0", "+1", " 1", "1_0", "#1")
 
@@ -135,9 +139,17 @@ async def test_forged_buttons_are_answered_and_crash_nothing(
         translator(catalogs, user).t("callback.unavailable")
         for user in (case.buyer, case.supplier, drafter)
     }
+    stale = {
+        translator(catalogs, user).t("callback.stale")
+        for user in (case.buyer, case.supplier, drafter)
+    }
+    not_yours = {
+        translator(catalogs, user).t("decision.not_your_case", number=case.number)
+        for user in (case.buyer, case.supplier, drafter)
+    }
     for presser in (case.buyer, case.supplier, drafter):
         message = presser.private_chat.bot_messages()[-1]
-        for prefix in (*PREFIXES, "zz", "x"):
+        for prefix in (*PREFIXES, *TYPED, "zz", "x"):
             for data in forged(prefix, case.case_id, draft_id):
                 if not data.encode():
                     continue
@@ -145,6 +157,10 @@ async def test_forged_buttons_are_answered_and_crash_nothing(
                 assert answer is not None, data  # answered, not left spinning
                 if data.startswith(f"{prefix}:{draft_id}:category:") or prefix in ("zz", "x"):
                     assert answer.text in unavailable, (data, answer.text)
+                if prefix == DecisionStep.CODE:  # none of them decides anything
+                    assert answer.text in unavailable | not_yours, (data, answer.text)
+                if prefix == ReconsiderCancel.CODE:  # nobody is writing a request
+                    assert answer.text in unavailable | stale, (data, answer.text)
     errors = [r for r in caplog.records if r.name == "bot.errors"]
     assert not errors, [r.getMessage() for r in errors]
     assert await case.state() is not None  # the case is still there and readable
