@@ -18,7 +18,7 @@ from typing import Any
 from telegram import Bot
 
 from flows import chat_links
-from flows.audience import parties, readers
+from flows.audience import RenderRows, parties, readers
 from flows.claim_render import case_number
 from flows.common import Button, pack
 from flows.decision_text import (
@@ -42,11 +42,50 @@ from storage import (
     Move,
     NewObligation,
     Obligation,
+    ObligationStatus,
     OutboxMessage,
 )
 from storage.repos.inputs import InputKey
 
 log = logging.getLogger(__name__)
+
+
+def duty_buttons(
+    case: Case, duties: list[Obligation]
+) -> tuple[RenderRows, Callable[[int], RenderRows]]:
+    """The buttons of the obligations still to do, as a settlement's: "Mark done" for the
+    obligated party, Confirm / Not done for the other once marked done. The shared chat names
+    whose each button is; privately each party gets their own."""
+
+    def buttons(tr: Translator, duty: Obligation, role: Role | None) -> list[list[Button]]:
+        number = obligation_number(duty.number)
+        obligated = Role(duty.party_role)
+        if duty.status == ObligationStatus.DONE:
+            if role is obligated:
+                return []
+            return [
+                [
+                    (tr.t("button.confirm_done"), pack(FULFIL, duty.id, "c")),
+                    (tr.t("button.not_done"), pack(FULFIL, duty.id, "x")),
+                ]
+            ]
+        if duty.status not in (ObligationStatus.PENDING, ObligationStatus.DISPUTED):
+            return []
+        if role is None:
+            label = tr.t("button.mark_done_by", number=number, party=role_name(tr, obligated))
+            return [[(label, pack(FULFIL, duty.id, "d"))]]
+        if role is not obligated:
+            return []
+        return [[(tr.t("button.mark_done", number=number), pack(FULFIL, duty.id, "d"))]]
+
+    def group_rows(tr: Translator) -> list[list[Button]]:
+        return [row for duty in duties for row in buttons(tr, duty, None)]
+
+    def own_rows(user_id: int) -> RenderRows:
+        role = Role.BUYER if user_id == case.buyer_id else Role.SUPPLIER
+        return lambda tr: [row for duty in duties for row in buttons(tr, duty, role)]
+
+    return group_rows, own_rows
 
 
 async def issue(
@@ -90,34 +129,7 @@ async def issue(
             )
             return text
 
-        def group_rows(tr: Translator) -> list[list[Button]]:
-            return [
-                [
-                    (
-                        tr.t(
-                            "button.mark_done_by",
-                            number=obligation_number(o.number),
-                            party=role_name(tr, o.party_role),
-                        ),
-                        pack(FULFIL, o.id, "d"),
-                    )
-                ]
-                for o in created
-            ]
-
-        def own_rows(user_id: int) -> Callable[[Translator], list[list[Button]]]:
-            role = Role.BUYER if user_id == case.buyer_id else Role.SUPPLIER
-
-            def rows(tr: Translator) -> list[list[Button]]:
-                mine = [o for o in created if Role(o.party_role) is role]
-                label = "button.mark_done"
-                return [
-                    [(tr.t(label, number=obligation_number(o.number)), pack(FULFIL, o.id, "d"))]
-                    for o in mine
-                ]
-
-            return rows
-
+        group_rows, own_rows = duty_buttons(case, created)
         key = f"case:{case.id}:decision:{made.number}"
         return audience.render(render, group_rows, key=key, private_rows=own_rows)
 
@@ -194,7 +206,17 @@ async def confirm(
             due=tr.datetime(due),
         )
 
-    outbox = audience.render(render, key=f"case:{case.id}:decision:{in_force.number}:confirmed")
+    # The obligations' buttons again: they were taken off while the case was reconsidered.
+    duties = [
+        o for o in await services.db.obligations.list(case.id) if o.decision_id == in_force.id
+    ]
+    group_rows, own_rows = duty_buttons(case, duties)
+    outbox = audience.render(
+        render,
+        group_rows,
+        key=f"case:{case.id}:decision:{in_force.number}:confirmed",
+        private_rows=own_rows,
+    )
     try:
         await services.db.decisions.confirm(
             case.id,

@@ -197,3 +197,40 @@ async def test_a_reconsiderations_decision_replaces_the_one_in_force(
     with pytest.raises(IllegalTransition, match="already reconsidered"):
         await db.cases.transition(case_id, Action.RECONSIDER, BUYER, Role.BUYER, later)
     assert (await db.history.verify(case_id)).ok
+
+
+async def test_a_reconsideration_may_confirm_the_decision_in_force(
+    db: Database, now: datetime
+) -> None:
+    case_id = await _in_arbitration(db, now)
+    terms, duties = _refund("300", now)
+    first, _ = await db.decisions.issue(
+        case_id,
+        MEDIATOR,
+        now,
+        terms=terms,
+        reasons="E1",
+        cited=[1],
+        no_evidence=False,
+        move=_decide(MEDIATOR, now),
+        new_obligations=duties,
+    )
+    later = now + 5 * H
+    await db.cases.transition(case_id, Action.RECONSIDER, BUYER, Role.BUYER, later)
+    await db.cases.transition(case_id, Action.ASSIGN_MEDIATOR, OTHER_MEDIATOR, Role.MEDIATOR, later)
+    kept = await db.decisions.confirm(
+        case_id,
+        OTHER_MEDIATOR,
+        later,
+        reasons="E1 still decides it",
+        cited=[1],
+        no_evidence=False,
+        move=_decide(OTHER_MEDIATOR, later),
+    )
+    assert kept.id == first.id
+    assert [d.status for d in await db.decisions.list(case_id)] == ["in_force"]
+    assert [o.status for o in await db.obligations.list(case_id)] == ["pending"]
+    case = await db.cases.get(case_id)
+    assert case is not None and case.state is CaseState.DECIDED
+    events = [e for e in await db.history.list(case_id) if e.kind == "decision.confirmed"]
+    assert [e.payload["reasons"] for e in events] == ["E1 still decides it"]
