@@ -381,3 +381,65 @@ async def test_reconsideration_goes_to_another_mediator_who_replaces_the_decisio
     await case.buyer.send(f"/reconsider {case.filed_number}")
     await case.buyer.wait_for(saying(case.btr.t("reconsider.already", number=case.number)))
     assert await case.state() is CaseState.DECIDED
+
+
+async def test_the_new_mediator_may_confirm_the_decision_and_fulfilment_goes_on(
+    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+) -> None:
+    case, maria, mtr = await _in_arbitration(bot, sandbox, catalogs, clock)
+    await _decide_partial(maria, mtr, case)
+    await maria.wait_for(saying(mtr.t("decision.issued_ack", number="D1")))
+    btr = case.btr
+    clock.advance(timedelta(days=1))
+    await bot.services.db.evidence.add(
+        case.case_id,
+        case.buyer.id,
+        Role.BUYER,
+        "statement",
+        "More cracks",
+        "defect",
+        clock.now(),
+        text="Carton 9 has 40 more cracked casings.",
+    )
+    await case.buyer.send(f"/reconsider {case.filed_number}")
+    await case.buyer.wait_for(saying(btr.t("reconsider.ask_reason", decision="D1", evidence="E3")))
+    await case.buyer.send("Another 40 casings are cracked; the refund should be larger.")
+    staff = _staff(sandbox)
+    take = _take_label(sandbox, catalogs)
+    li = _mediator(sandbox, "Li")
+    ltr = translator(catalogs, li)
+    post = await li.wait_for(lambda e: take in e.button_texts, chat=staff)
+    await li.press(take, staff, message=post.message_id)
+    await li.wait_for(containing(ltr.t("card.title", number=case.number)))
+    await li.send(f"/decide {case.filed_number}")
+    keep = ltr.t("button.decision_confirm", decision="D1")
+    await li.wait_for(lambda e: keep in e.button_texts)
+    await li.press(keep)
+    await li.wait_for(saying(ltr.t("decision.ask_reasons", number=case.number, items="E1, E2, E3")))
+    reasons = "E3 是买家自己的陈述，没有照片；E1 的照片已在 D1 中计入。"
+    await li.send(reasons)
+    await li.wait_for(lambda e: ltr.t("button.decision_issue") in e.button_texts)
+    await li.press(ltr.t("button.decision_issue"))
+    await li.wait_for(saying(ltr.t("decision.confirmed_ack", number="D1")))
+    assert await case.state() is CaseState.DECIDED
+    [fulfilment] = await bot.services.db.deadlines.pending_for_case(case.case_id)
+    for user, tr in ((case.buyer, btr), (case.supplier, case.str_)):
+        text = tr.t(
+            "decision.confirmed",
+            number="D1",
+            case=case.number,
+            name="Li",
+            reasons=reasons,
+            due=tr.datetime(fulfilment.due_at),
+        )
+        await user.wait_for(saying(text))
+    # The obligation's button comes back with the news, and fulfilment goes on.
+    str_ = case.str_
+    confirmed = await case.supplier.wait_for(containing(reasons))
+    assert str_.t("button.mark_done", number="O1") in confirmed.button_texts
+    answer = await case.supplier.press(
+        str_.t("button.mark_done", number="O1"), message=confirmed.message_id
+    )
+    assert answer.text != str_.t("obligation.case_moved")
+    await case.supplier.wait_for(containing(str_.t("obligation.ask_proof", number="O1")))
+    assert [d.status for d in await bot.services.db.decisions.list(case.case_id)] == ["in_force"]
