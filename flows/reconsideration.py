@@ -72,6 +72,7 @@ async def _refusal(
         text = tr.t(
             "reconsider.no_new_evidence",
             number=number,
+            filed=case.number or case.id,
             decision=decision_number(decision.number),
             until=tr.datetime(until),
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from bot.demo import PDF
 from bot.sandbox import Sandbox, SandboxUser
 from flows.callbacks import DecisionStep, encode
 from flows.clock import FrozenClock
@@ -275,6 +276,27 @@ async def test_a_dismissal_closes_the_case_with_reasons_why_no_evidence_applies(
         )
         await user.wait_for(saying(text))
     assert await bot.services.db.obligations.list(case.case_id) == []
+    # The case is closed, yet within the window the buyer gives new evidence privately and
+    # asks for reconsideration: back to arbitration, for another mediator.
+    btr, buyer = case.btr, case.buyer
+    clock.advance(timedelta(hours=2))
+    await buyer.send(f"/evidence {case.filed_number}")
+    await buyer.wait_for(saying(btr.t("evidence.private.ask_file", case=case.number)))
+    await buyer.send_document(
+        PDF.replace(b"1 0 obj", b"1 0 obj % order terms"), "po.pdf", "application/pdf"
+    )
+    await buyer.wait_for(saying(btr.t("evidence.private.ask_label")))
+    await buyer.send("Order terms: 30 days to inspect")
+    await buyer.wait_for(containing(btr.t("evidence.private.hint")))
+    await buyer.press(btr.t("tag.contract"))
+    await buyer.wait_for(containing("E3"))
+    await buyer.send(f"/reconsider {case.filed_number}")
+    await buyer.wait_for(saying(btr.t("reconsider.ask_reason", decision="D1", evidence="E3")))
+    await buyer.send("The order gives 30 days to inspect; E3 shows it.")
+    await buyer.wait_for(containing("E3 shows it"))
+    reopened = await bot.services.db.cases.get(case.case_id)
+    assert reopened is not None and reopened.state is CaseState.ARBITRATION
+    assert reopened.mediator_id is None and reopened.closed_reason is None
 
 
 async def test_reconsideration_goes_to_another_mediator_who_replaces_the_decision(
@@ -295,6 +317,7 @@ async def test_reconsideration_goes_to_another_mediator_who_replaces_the_decisio
                 number=case.number,
                 decision="D1",
                 until=str_.datetime(until),
+                filed=case.filed_number,
             )
         )
     )
