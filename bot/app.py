@@ -28,6 +28,7 @@ from flows import (
     chat_migration,
     claim_edits,
     claim_form,
+    decision_builder,
     dispute_chat,
     escalation,
     evidence_confirm,
@@ -43,6 +44,7 @@ from flows import (
     proposal_builder,
     proposal_reasons,
     proposals,
+    reconsideration,
     settlement,
     start,
     statements_round,
@@ -90,6 +92,8 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         mediator_hand_back.pending_inputs(),
         evidence_requests.pending_inputs(),
         statements_round.pending_inputs(),
+        decision_builder.pending_inputs(),
+        reconsideration.pending_inputs(),
     )
     application.add_handlers(pending_inputs, group=PENDING_INPUT)
     for flow in (
@@ -111,6 +115,8 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         mediator_hand_back,
         evidence_requests,
         statements_round,
+        decision_builder,
+        reconsideration,
         blind_bidding,
         cases,
         group_help,

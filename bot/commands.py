@@ -20,6 +20,7 @@ COMMAND_KEYS = (
     ("propose", N_("command.propose")),
     ("blindbid", N_("command.blindbid")),
     ("mediator", N_("command.mediator")),
+    ("reconsider", N_("command.reconsider")),
     ("withdraw", N_("command.withdraw")),
     ("statement", N_("command.statement")),
     ("language", N_("command.language")),

@@ -35,6 +35,8 @@ __all__ = [
     "AcceptLate",
     "Callback",
     "ConfirmStatements",
+    "DecideCase",
+    "DecisionStep",
     "GiveStatement",
     "HandBack",
     "LeaveOutLate",
@@ -45,6 +47,7 @@ __all__ = [
     "MediatorProposalReject",
     "OpenStatements",
     "ProposeSettlement",
+    "ReconsiderCancel",
     "RequestDays",
     "RequestEvidence",
     "RequestFrom",
@@ -369,5 +372,31 @@ class GiveStatement(Callback):
 @dataclasses.dataclass(frozen=True)
 class ProposeSettlement(Callback):
     """The mediator's panel: propose a settlement, with the parties' own builder."""
+
+    case_id: int
+
+
+@button("dd")
+@dataclasses.dataclass(frozen=True)
+class DecisionStep(Callback):
+    """A step of the mediator's decision being built (`flows/decision_builder.py`): `action`
+    is one of that module's DecisionAction values."""
+
+    case_id: int
+    action: int
+
+
+@button("rc")
+@dataclasses.dataclass(frozen=True)
+class ReconsiderCancel(Callback):
+    """A party drops the reconsideration request they are writing."""
+
+    case_id: int
+
+
+@button("mdd")
+@dataclasses.dataclass(frozen=True)
+class DecideCase(Callback):
+    """The mediator's panel: decide the case (in arbitration), with the decision builder."""
 
     case_id: int

@@ -25,6 +25,8 @@ ERROR_KEYS: dict[str, str] = {
     "date.agreed_not_before_receipt": N_("error.date.agreed_not_before_receipt"),
     "claim.too_late": N_("error.claim.too_late"),
     "text.empty": N_("error.text.empty"),
+    "decision.cites_missing": N_("error.decision.cites_missing"),
+    "decision.cite_evidence": N_("error.decision.cite_evidence"),
     "text.too_long": N_("error.text.too_long"),
     "quantity.not_integer": N_("error.quantity.not_integer"),
     "quantity.not_positive": N_("error.quantity.not_positive"),

@@ -16,7 +16,7 @@ from typing import Any
 
 from telegram import Bot
 
-from flows import chat_links
+from flows import chat_links, decision_text
 from flows.audience import to_user
 from flows.claim_render import CLOSED_KEYS, case_number, render_summary
 from flows.evidence_index import index_lines
@@ -51,6 +51,7 @@ OBLIGATION_STATUS_KEYS = {
     "done": N_("card.obligation.done"),
     "confirmed": N_("card.obligation.confirmed"),
     "disputed": N_("card.obligation.disputed"),
+    "cancelled": N_("card.obligation.cancelled"),
 }
 # As flows/cases.py shows them (that module sits above this one: importing it would be a cycle).
 STATE_KEYS = {
@@ -236,3 +237,48 @@ async def brief_mediator(services: Services, bot: Bot, case: Case, mediator_id: 
         services.clock.now(),
     )
     await send_panel(services, bot, case, mediator_id)
+
+
+async def brief_reconsideration(services: Services, bot: Bot, case: Case, mediator_id: int) -> None:
+    """For a reconsideration, after the card: the decision in force as the parties read it,
+    with its reasons, and the request (who asked, why, with which new evidence), in the
+    mediator's language; then how to confirm or replace it."""
+    decision = await services.db.decisions.in_force(case.id)
+    if decision is None:
+        return
+    events = await services.db.history.list(case.id)
+    asked = next(
+        (e for e in reversed(events) if e.payload.get("action") == Action.RECONSIDER.value), None
+    )
+    decided = await services.db.users.get(decision.mediator_id)
+    name = decided.first_name if decided is not None else "?"
+    duties = [
+        o for o in await services.db.obligations.list(case.id) if o.decision_id == decision.id
+    ]
+
+    def render(tr: Translator) -> str:
+        text = decision_text.announcement(
+            tr,
+            case,
+            decision.number,
+            name,
+            decision.terms,
+            decision.reasons,
+            "\n".join(_obligations(tr, duties)),
+            max((o.due_at for o in duties), default=decision.created_at),
+            decision.created_at + services.lifecycle.reconsideration_window,
+        )
+        return tr.t(
+            "reconsider.brief",
+            number=case_number(case),
+            decision=decision_text.decision_number(decision.number),
+            text=text,
+            by=role_name(tr, asked.actor_role) if asked is not None else "",
+            reason=str(asked.payload.get("reason") or "") if asked is not None else "",
+            evidence=", ".join(f"E{n}" for n in (asked.payload.get("evidence") or []))
+            if asked is not None
+            else "",
+            filed=case.number or case.id,
+        )
+
+    await to_user(services, bot, case, mediator_id, render)

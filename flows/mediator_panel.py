@@ -25,6 +25,7 @@ from flows.audience import to_user
 from flows.callbacks import (
     AcceptLate,
     Callback,
+    DecideCase,
     HandBack,
     LeaveOutLate,
     OpenStatements,
@@ -79,6 +80,8 @@ async def panel_rows(services: Services, case: Case, tr: Translator) -> list[lis
     if case.state is CaseState.MEDIATION:
         rows.append([(tr.t("button.open_statements"), encode(OpenStatements(case.id)))])
         rows.append([(tr.t("button.mediator_propose"), encode(ProposeSettlement(case.id)))])
+    if case.state is CaseState.ARBITRATION:
+        rows.append([(tr.t("button.decide"), encode(DecideCase(case.id)))])
     rows.extend(late_rows(tr, case.id, await services.db.evidence.list(case.id)))
     if case.state is CaseState.MEDIATION:
         rows.append([(tr.t("button.hand_back"), encode(HandBack(case.id)))])

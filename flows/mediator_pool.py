@@ -33,9 +33,10 @@ from flows.callbacks import TakeCase, decode, encode, pattern
 from flows.claim_render import CATEGORY_KEYS, case_number
 from flows.common import keyboard, parse_id
 from flows.logs import bind_case
-from flows.mediator_card import brief_mediator, why_text
+from flows.mediator_card import brief_mediator, brief_reconsideration, why_text
 from flows.messaging import send
 from flows.outbox import after_commit
+from flows.proposal_render import role_name
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, IllegalTransition, Role
 from flows.rules.validation import Category
 from flows.services import Services, get_services
@@ -49,7 +50,7 @@ MEMBERS = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberSt
 REASON_LIMIT = 500
 # The mediators' own commands: not in the parties' menus and help (they are told of them in
 # the staff chat's posts and the hand-back usage line).
-MEDIATOR_COMMANDS = frozenset({"handback", "queue"})
+MEDIATOR_COMMANDS = frozenset({"decide", "handback", "queue"})
 LANGUAGE_KEYS = {"en": N_("language.name.en"), "zh_Hans": N_("language.name.zh_Hans")}
 
 
@@ -82,6 +83,7 @@ async def is_mediator(services: Services, bot: Bot, user_id: int) -> bool:
 
 async def _post_text(services: Services, case: Case, due: datetime | None) -> Any:
     events = await services.db.history.list(case.id)
+    reconsidered = await reconsideration_of(services, case)
     buyer = await services.translator_for_id(case.buyer_id)
     supplier = await services.translator_for_id(case.supplier_id) if case.supplier_id else None
     now = services.clock.now()
@@ -100,12 +102,30 @@ async def _post_text(services: Services, case: Case, due: datetime | None) -> An
             category=tr.t(CATEGORY_KEYS[Category(claim["category"])]),
             amount=tr.money(Decimal(str(claim["amount"])), str(claim["currency"])),
             age=tr.tn("pool.age", "pool.age.plural", age),
-            why=why_text(tr, events),
+            why=why_text(tr, events) if reconsidered is None else reconsidered(tr),
             languages=languages,
             due=tr.datetime(due) if due else "—",
         )
 
     return render
+
+
+async def reconsideration_of(services: Services, case: Case) -> Any:
+    """For a reconsideration waiting in the pool, its "why" line (which decision, asked by
+    whom, why); None for an escalated case."""
+    if case.state is not CaseState.ARBITRATION:
+        return None
+    decision = await services.db.decisions.in_force(case.id)
+    events = await services.db.history.list(case.id)
+    asked = next(
+        (e for e in reversed(events) if e.payload.get("action") == Action.RECONSIDER.value), None
+    )
+    number = f"D{decision.number}" if decision is not None else "?"
+    role = Role(asked.actor_role) if asked is not None else Role.BUYER
+    reason = str(asked.payload.get("reason") or "") if asked is not None else ""
+    return lambda tr: tr.t(
+        "pool.why.reconsideration", decision=number, by=role_name(tr, role), reason=reason
+    )
 
 
 async def _assignment_due(services: Services, case: Case) -> datetime | None:
@@ -188,17 +208,37 @@ async def on_take(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user.id in (case.buyer_id, case.supplier_id):
         await query.answer(tr.t("pool.own_case"), show_alert=True)
         return
-    if case.mediator_id is not None or case.state is not CaseState.MEDIATION:
+    waiting = case.state is CaseState.MEDIATION or (
+        case.state is CaseState.ARBITRATION and case.reconsiderations > 0
+    )
+    if case.mediator_id is not None or not waiting:
         await query.answer(await _taken_text(services, tr, case), show_alert=True)
         return
+    reconsidered = await services.db.decisions.in_force(case.id)
+    if case.state is CaseState.ARBITRATION and reconsidered is not None:
+        # A reconsideration goes to a different mediator than the one who decided.
+        if reconsidered.mediator_id == user.id:
+            number = f"D{reconsidered.number}"
+            text = tr.t("pool.reconsideration_not_first", number=case_number(case), decision=number)
+            await query.answer(text, show_alert=True)
+            return
+    else:
+        reconsidered = None
     now = services.clock.now()
-    deadline = services.deadline(DeadlineKind.MEDIATION, now)
+    kind = DeadlineKind.MEDIATION if reconsidered is None else DeadlineKind.ARBITRATION_DECISION
+    deadline = services.deadline(kind, now)
     name = user.first_name
+    key = N_("pool.taken_news") if reconsidered is None else N_("reconsider.taken_news")
+    decision = f"D{reconsidered.number}" if reconsidered is not None else ""
     news = await for_case(
         services,
         case,
         lambda t: t.t(
-            "pool.taken_news", number=case_number(case), name=name, due=t.datetime(deadline.due_at)
+            key,
+            number=case_number(case),
+            name=name,
+            decision=decision,
+            due=t.datetime(deadline.due_at),
         ),
         key=f"case:{case.id}:v{case.version + 1}:taken",
         private_to=parties(case),
@@ -229,6 +269,8 @@ async def on_take(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     await after_commit(services, context.bot)
     await brief_mediator(services, context.bot, moved, user.id)
+    if reconsidered is not None:
+        await brief_reconsideration(services, context.bot, moved, user.id)
 
 
 async def _taken_text(services: Services, tr: Translator, case: Case) -> str:

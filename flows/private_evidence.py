@@ -39,15 +39,29 @@ from flows.logs import bind_case
 from flows.messaging import send
 from flows.proposal_render import role_name
 from flows.rules import validation as v
-from flows.rules.lifecycle import Role
+from flows.rules.lifecycle import Action, IllegalTransition, Role, check_transition
 from flows.rules.validation import EvidenceTag, ValidationError
 from flows.services import Services, get_services
 from locales.i18n import Translator
-from storage import PendingInput, User
+from storage import Case, PendingInput, User
 
 log = logging.getLogger(__name__)
 
 KIND = "private_evidence"
+
+
+def takes_evidence(services: Services, case: Case) -> bool:
+    """An open case; or a closed one whose decision may still be reconsidered (the request
+    needs new evidence, given here first)."""
+    if case.state in OPEN_STATES:
+        return True
+    try:
+        check_transition(
+            case.facts, Action.RECONSIDER, Role.BUYER, services.clock.now(), services.lifecycle
+        )
+    except IllegalTransition:
+        return False
+    return True
 
 
 async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,7 +80,7 @@ async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     case, tr = caller.case, caller.tr
     bind_case(case.id)
-    if caller.role not in PARTY_ROLES or case.state not in OPEN_STATES:
+    if caller.role not in PARTY_ROLES or not takes_evidence(services, case):
         await send(
             context.bot, message.chat_id, tr.t("evidence.private.not_open", case=case_number(case))
         )
@@ -159,7 +173,7 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     case = await services.db.cases.get(pending.case_id)
     role = await services.db.cases.role_of(pending.case_id, user.id)
-    if case is None or role not in PARTY_ROLES or case.state not in OPEN_STATES:
+    if case is None or role not in PARTY_ROLES or not takes_evidence(services, case):
         await services.db.inputs.clear(user.id, chat_id)
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return

@@ -168,6 +168,19 @@ async def _ask(
     await send(bot, chat_id, tr.t("statement.ask", number=case_number(case), max=STATEMENT_LIMIT))
 
 
+async def round_due(services: Services, case: Case) -> datetime | None:
+    """When the final statements round ends, while it is open and not both parties have given
+    their statement; None otherwise (the mediator may decide)."""
+    pending = await services.db.deadlines.pending_for_case(case.id)
+    due = next((d.due_at for d in pending if d.kind is DeadlineKind.ARBITRATION_STATEMENTS), None)
+    if due is None:
+        return None
+    events = await services.db.history.list(case.id)
+    opened = max((e.seq for e in events if e.payload.get("action") == "to_arbitration"), default=0)
+    given = {e.actor_id for e in events if e.kind == "final_statement" and e.seq > opened}
+    return None if {case.buyer_id, case.supplier_id} <= given else due
+
+
 async def _round_open(services: Services, case: Case) -> bool:
     pending = await services.db.deadlines.pending_for_case(case.id)
     return any(d.kind is DeadlineKind.ARBITRATION_STATEMENTS for d in pending)

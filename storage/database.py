@@ -36,6 +36,7 @@ from storage.repos import (
     UpdateRepo,
     UserRepo,
 )
+from storage.repos.decisions import DecisionRepo
 from storage.repos.mediator_proposals import MediatorProposalRepo
 
 __all__ = ["Database"]
@@ -63,6 +64,7 @@ class Database:
         # a mediator's proposal: both parties' acceptances (flows/mediator_proposal.py)
         self.mediator_proposals = MediatorProposalRepo(engine, lifecycle_policy)
         self.obligations = ObligationRepo(engine, lifecycle_policy)
+        self.decisions = DecisionRepo(engine, lifecycle_policy)
         self.bids = BidRepo(engine)
         self.updates = UpdateRepo(engine)
         self.outbox = OutboxRepo(engine)

@@ -93,6 +93,8 @@ class Case:
     # The case number people see and quote, given when the claim is filed (in filing order);
     # None for a draft. `id` is internal (callback data, logs as case_id=) and never shown.
     number: int | None = None
+    decided_at: datetime | None = None  # 0014: when the decision in force was issued
+    reconsiderations: int = 0  # 0014: reconsideration requests accepted (at most one)
 
     @property
     def facts(self) -> CaseFacts:
@@ -104,6 +106,8 @@ class Case:
             invited_at=self.invited_at,
             closed_at=self.closed_at,
             mediator_id=self.mediator_id,
+            decided_at=self.decided_at,
+            reconsiderations=self.reconsiderations,
         )
 
 
@@ -325,8 +329,10 @@ class ObligationStatus:
     DONE = "done"  # the obliged party says it is done
     CONFIRMED = "confirmed"  # the other party confirmed it
     DISPUTED = "disputed"  # the other party says it is not done (it may be marked done again)
+    # 0014: a decision's obligation not yet confirmed when a reconsideration replaced it
+    CANCELLED = "cancelled"
 
-    ALL = frozenset({PENDING, DONE, CONFIRMED, DISPUTED})
+    ALL = frozenset({PENDING, DONE, CONFIRMED, DISPUTED, CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -353,6 +359,7 @@ class Obligation:
     disputed_at: datetime | None = None
     disputed_by: int | None = None
     dispute_reason: str | None = None
+    decision_id: int | None = None  # 0014: the mediator's decision that states it
 
 
 class BiddingStatus:
@@ -419,3 +426,28 @@ class BidRound:
         if not self.supplier_bid_in:
             missing.add(Role.SUPPLIER)
         return frozenset(missing)
+
+
+class DecisionStatus:
+    """The values of `Decision.status`."""
+
+    IN_FORCE = "in_force"
+    REPLACED = "replaced"  # by a reconsideration's decision
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A mediator's binding decision, D1, D2, ... per case (0014)."""
+
+    id: int
+    case_id: int
+    number: int
+    mediator_id: int
+    outcome: str  # "terms" or "dismissal"
+    terms: dict[str, Any] | None  # flows.rules.proposals.Proposal.to_dict() for "terms"
+    reasons: str
+    cited: list[int]  # evidence numbers the reasons cite
+    no_evidence: bool  # the reasons say why no evidence applies
+    created_at: datetime
+    replaces: int | None  # the id of the decision it replaced
+    status: str  # see DecisionStatus

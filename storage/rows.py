@@ -16,6 +16,7 @@ from storage.records import (
     CaseChat,
     ChatLink,
     Deadline,
+    Decision,
     Draft,
     Evidence,
     EvidenceRequest,
@@ -140,6 +141,8 @@ def case_from_row(row: Row) -> Case:
         invited_at=_opt_dt(row["invited_at"]),
         closed_reason=None if reason is None else ClosingReason(reason),
         number=_opt_int(row["number"]),
+        decided_at=_opt_dt(row["decided_at"]),
+        reconsiderations=_int(row["reconsiderations"]),
     )
 
 
@@ -330,6 +333,7 @@ def obligation_from_row(row: Row) -> Obligation:
         disputed_at=_opt_dt(row["disputed_at"]),
         disputed_by=_opt_int(row["disputed_by"]),
         dispute_reason=_opt_str(row["dispute_reason"]),
+        decision_id=_opt_int(row["decision_id"]),
     )
 
 
@@ -359,4 +363,22 @@ def round_from_row(row: Row) -> BidRound:
         resolved_at=_opt_dt(row["resolved_at"]),
         buyer_bid_in=row["buyer_bid"] is not None,
         supplier_bid_in=row["supplier_bid"] is not None,
+    )
+
+
+def decision_from_row(row: Row) -> Decision:
+    terms = row["terms"]
+    return Decision(
+        id=_int(row["id"]),
+        case_id=_int(row["case_id"]),
+        number=_int(row["number"]),
+        mediator_id=_int(row["mediator_id"]),
+        outcome=_str(row["outcome"]),
+        terms=None if terms is None else _dict(terms),
+        reasons=_str(row["reasons"]),
+        cited=[int(n) for n in _list(row["cited"])],
+        no_evidence=bool(row["no_evidence"]),
+        created_at=_dt(row["created_at"]),
+        replaces=_opt_int(row["replaces"]),
+        status=_str(row["status"]),
     )

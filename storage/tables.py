@@ -35,6 +35,7 @@ __all__ = [
     "chat_invite_links",
     "counters",
     "deadlines",
+    "decisions",
     "drafts",
     "evidence",
     "evidence_blobs",
@@ -94,6 +95,10 @@ cases = Table(
     Column("closed_reason", String(16), nullable=True),  # 0003: a ClosingReason
     # 0008: the number people see, given when the claim is filed (`counters`); a draft has none
     Column("number", Integer, nullable=True),
+    # 0015: when the decision in force was issued (the reconsideration window runs from it),
+    # and how many reconsiderations were accepted (once per case, by either party)
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("reconsiderations", Integer, nullable=False, default=0, server_default="0"),
     Index(None, "number", unique=True),
     Index(None, "buyer_id"),
     Index(None, "supplier_id"),
@@ -284,7 +289,33 @@ obligations = Table(
     Column("disputed_by", BigInteger, nullable=True),
     Column("dispute_reason", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
-    CheckConstraint("status IN ('pending', 'done', 'confirmed', 'disputed')", name="status"),
+    # 0015: the decision that states it (NULL for a settlement's, which name their proposal)
+    Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=True),
+    CheckConstraint(
+        "status IN ('pending', 'done', 'confirmed', 'disputed', 'cancelled')", name="status"
+    ),
+    UniqueConstraint("case_id", "number"),
+)
+
+# 0015: a mediator's binding decisions, D1, D2, ... per case; a reconsideration's decision
+# replaces the one in force (`replaces`), whose status becomes "replaced".
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("mediator_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("outcome", String(16), nullable=False),  # "terms" or "dismissal"
+    Column("terms", JSONDocument, nullable=True),  # flows.rules.proposals.Proposal.to_dict()
+    Column("reasons", Text, nullable=False),
+    Column("cited", JSONDocument, nullable=False),  # the evidence numbers the reasons cite
+    Column("no_evidence", Boolean, nullable=False),  # the reasons say why no evidence applies
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("replaces", Integer, ForeignKey("decisions.id"), nullable=True),
+    Column("status", String(16), nullable=False),
+    CheckConstraint("outcome IN ('terms', 'dismissal')", name="outcome"),
+    CheckConstraint("status IN ('in_force', 'replaced')", name="status"),
     UniqueConstraint("case_id", "number"),
 )
 

@@ -31,6 +31,10 @@ LABEL, TAG = "标签", "分类"  # the two words the claim form must never mix u
 SPACED = frozenset(
     {
         "age",
+        "decision",  # D1
+        "evidence",  # E1, E2
+        "filed",  # a case number typed in a command
+        "until",  # a date and time
         "amount",
         "available_from",
         "buyer",
@@ -43,7 +47,6 @@ SPACED = frozenset(
         "decimals",
         "default",
         "due",
-        "evidence",
         "example",
         "expires",
         "hours",
@@ -88,6 +91,7 @@ ROLES = frozenset({"author", "by", "freight", "other", "party", "role"})
 FREE = frozenset(
     {
         "answer",
+        "reasons",  # the mediator's own words, on lines of their own
         "category",
         "contact",
         "description",

@@ -217,6 +217,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         DeadlineKind.MEDIATOR_ASSIGNMENT,
     ),
     _t(Action.ASSIGN_MEDIATOR, {S.MEDIATION}, S.MEDIATION, {R.MEDIATOR}, DeadlineKind.MEDIATION),
+    # A reconsideration waits in arbitration for a different mediator of the pool, who then
+    # has the decision period to confirm or replace the decision.
+    _t(
+        Action.ASSIGN_MEDIATOR,
+        {S.ARBITRATION},
+        S.ARBITRATION,
+        {R.MEDIATOR},
+        DeadlineKind.ARBITRATION_DECISION,
+    ),
     # Handed back: the pool's time to assign someone starts again.
     _t(
         Action.RELEASE_MEDIATOR,
@@ -235,7 +244,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     _t(Action.DECIDE, {S.ARBITRATION}, S.DECIDED, {R.MEDIATOR}, DeadlineKind.FULFILMENT),
     _t(Action.CONFIRM_FULFILMENT, {S.SETTLED}, S.CLOSED, PARTIES, None),
-    # A decided case that closes opens the window for a reconsideration request.
+    # A decided case that closes may still be reconsidered until the window that runs from
+    # the decision (not from the closing: the guard below checks it) ends.
     _t(
         Action.CONFIRM_FULFILMENT,
         {S.DECIDED},
@@ -272,6 +282,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         None,
     ),
     _t(Action.DISMISS, {S.MEDIATION, S.ARBITRATION}, S.CLOSED, {R.MEDIATOR}, None),
+    # Reconsidered while its obligations are being fulfilled or after the case closed: back to
+    # arbitration without a mediator, for the pool (the first mediator excluded) to take.
     _t(
         Action.CLOSE_UNRESOLVED,
         {S.AWAITING_SUPPLIER, S.NEGOTIATION, S.MEDIATION},
@@ -282,10 +294,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.CLOSE_UNFULFILLED, {S.SETTLED}, S.CLOSED, {R.SYSTEM}, None),
     _t(
         Action.RECONSIDER,
-        {S.CLOSED},
+        {S.DECIDED, S.CLOSED},
         S.ARBITRATION,
         PARTIES,
-        DeadlineKind.ARBITRATION_DECISION,
+        DeadlineKind.MEDIATOR_ASSIGNMENT,
     ),
 )
 
@@ -339,6 +351,7 @@ class CaseFacts:
     closed_at: datetime | None = None
     reconsiderations: int = 0  # how many times the case was already reconsidered
     mediator_id: int | None = None  # the mediator who took the case, if one has
+    decided_at: datetime | None = None  # when the decision in force was issued, if one was
 
 
 @dataclass(frozen=True)
@@ -392,10 +405,17 @@ def check_transition(
         raise IllegalTransition(facts.state, action, actor, "a mediator has the case")
     if action is Action.RELEASE_MEDIATOR and facts.mediator_id is None:
         raise IllegalTransition(facts.state, action, actor, "no mediator has the case")
+    # Arbitration without a mediator is only a reconsideration waiting for the pool.
+    if (
+        action is Action.ASSIGN_MEDIATOR
+        and facts.state is S.ARBITRATION
+        and facts.reconsiderations == 0
+    ):
+        raise IllegalTransition(facts.state, action, actor, "not a reconsideration")
     if action is Action.RECONSIDER:
-        if facts.previous_state is not S.DECIDED:
+        if facts.decided_at is None:
             raise IllegalTransition(facts.state, action, actor, "only decided cases")
-        if facts.closed_at is None or now > facts.closed_at + policy.reconsideration_window:
+        if now > facts.decided_at + policy.reconsideration_window:
             raise IllegalTransition(facts.state, action, actor, "reconsideration window passed")
         if facts.reconsiderations >= policy.max_reconsiderations:
             raise IllegalTransition(facts.state, action, actor, "already reconsidered")

@@ -56,8 +56,10 @@ async def insert_obligations(
     actor_role: Role,
     *,
     proposal: Proposal | None = None,
+    decision_id: int | None = None,
 ) -> builtins.list[Obligation]:
-    """Record obligations inside the caller's transaction, with "obligation.created" events.
+    """Record obligations inside the caller's transaction, with "obligation.created" events;
+    `decision_id` names the mediator's decision that states them, if one does.
 
     They get the next numbers of the case, in the order given. The caller holds the case lock
     (or this takes it).
@@ -80,6 +82,7 @@ async def insert_obligations(
                     .values(
                         case_id=case_id,
                         proposal_id=None if proposal is None else proposal.id,
+                        decision_id=decision_id,
                         number=number,
                         party_role=Role(item.party_role).value,
                         kind=item.kind,
@@ -313,12 +316,13 @@ class ObligationRepo(Repo):
 
 
 async def _all_confirmed(conn: AsyncConnection, case_id: int) -> bool:
+    # An obligation cancelled with a replaced decision is owed by nobody any more.
     row = (
         await conn.execute(
             select(
                 func.count(),
                 func.count().filter(obligations.c.status != _S.CONFIRMED),
-            ).where(obligations.c.case_id == case_id)
+            ).where(obligations.c.case_id == case_id, obligations.c.status != _S.CANCELLED)
         )
     ).one()
     return int(row[0]) > 0 and int(row[1]) == 0

@@ -34,12 +34,14 @@ class PoolPost:
 
 
 def _untaken() -> ColumnElement[bool]:
-    return and_(cases.c.state == CaseState.MEDIATION.value, cases.c.mediator_id.is_(None))
+    # In arbitration without a mediator: a reconsideration waiting for a different mediator.
+    waiting = (CaseState.MEDIATION.value, CaseState.ARBITRATION.value)
+    return and_(cases.c.state.in_(waiting), cases.c.mediator_id.is_(None))
 
 
 class PoolRepo(Repo):
     async def untaken(self, limit: int = 50) -> builtins.list[Case]:
-        """Cases in mediation that no mediator has, oldest escalation first."""
+        """Cases in mediation (or reconsidered) that no mediator has, oldest first."""
         async with self._read() as conn:
             rows = await conn.execute(
                 select(cases).where(_untaken()).order_by(cases.c.updated_at).limit(limit)

@@ -167,6 +167,14 @@ async def apply_transition(
         values["mediator_id"] = actor_id
     if action is Action.RELEASE_MEDIATOR:
         values["mediator_id"] = None
+    # A decision (a dismissal in arbitration is one too) opens the reconsideration window; a
+    # reconsideration goes back to the pool, its first mediator no longer the case's.
+    decides = action is Action.DECIDE
+    if decides or (action is Action.DISMISS and case.state is CaseState.ARBITRATION):
+        values["decided_at"] = now
+    if action is Action.RECONSIDER:
+        values["mediator_id"] = None
+        values["reconsiderations"] = cases.c.reconsiderations + 1
     if move.target is CaseState.CLOSED:
         values["closed_at"] = now
         values["closed_reason"] = CLOSING_REASONS[action].value

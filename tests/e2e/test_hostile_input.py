@@ -11,7 +11,7 @@ import pytest
 
 import bot.app  # noqa: F401  (every flow, so that every button kind is registered)
 from bot.sandbox import Sandbox, SandboxUser
-from flows.callbacks import kinds
+from flows.callbacks import DecisionStep, ReconsiderCancel, kinds
 from flows.clock import FrozenClock
 from flows.stale_buttons import MEDIATOR_PROPOSAL_KINDS
 from locales.i18n import Catalogs
@@ -98,6 +98,14 @@ async def test_forged_buttons_are_answered_and_crash_nothing(
         translator(catalogs, user).t("callback.unavailable")
         for user in (case.buyer, case.supplier, drafter)
     }
+    stale = {
+        translator(catalogs, user).t("callback.stale")
+        for user in (case.buyer, case.supplier, drafter)
+    }
+    not_yours = {
+        translator(catalogs, user).t("decision.not_your_case", number=case.number)
+        for user in (case.buyer, case.supplier, drafter)
+    }
     for presser in (case.buyer, case.supplier, drafter):
         message = presser.private_chat.bot_messages()[-1]
         for prefix in (*PREFIXES, *TYPED, "zz", "x"):
@@ -112,6 +120,10 @@ async def test_forged_buttons_are_answered_and_crash_nothing(
                     *TYPED,  # nobody here is a party of a mediator's proposal
                 ):
                     assert answer.text in unavailable, (data, answer.text)
+                if prefix == DecisionStep.CODE:  # none of them decides anything
+                    assert answer.text in unavailable | not_yours, (data, answer.text)
+                if prefix == ReconsiderCancel.CODE:  # nobody is writing a request
+                    assert answer.text in unavailable | stale, (data, answer.text)
     errors = [r for r in caplog.records if r.name == "bot.errors"]
     assert not errors, [r.getMessage() for r in errors]
     assert await case.state() is not None  # the case is still there and readable

@@ -292,10 +292,13 @@ async def test_full_path_to_decision_and_reconsideration(db: Database, now: date
         SUPPLIER,
         Role.SUPPLIER,
         t + timedelta(days=1),
-        new_deadline=deadline(DeadlineKind.ARBITRATION_DECISION, t + timedelta(days=1)),
+        new_deadline=deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, t + timedelta(days=1)),
     )
     assert reopened.state is CaseState.ARBITRATION and reopened.closed_at is None
     assert reopened.closed_reason is None
+    # back to the pool for a different mediator, once: the window ran from the decision
+    assert reopened.mediator_id is None and reopened.reconsiderations == 1
+    assert reopened.decided_at == now + timedelta(hours=5 * 5)
     # created, submitted, invited, steps, reconsidered
     assert reopened.version == 1 + len(steps) + 3
     assert [e.seq for e in await db.history.list(case.id)] == list(range(1, len(steps) + 6))

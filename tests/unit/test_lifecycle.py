@@ -213,39 +213,59 @@ def test_buyer_mediation_needs_a_filing_time() -> None:
         check_transition(CaseFacts(S.NEGOTIATION), A.REQUEST_MEDIATION, R.BUYER, LATER)
 
 
-CLOSED_AT = FILED + timedelta(days=30)
+DECIDED_AT = FILED + timedelta(days=30)
 
 
 @pytest.mark.parametrize(
-    ("previous", "elapsed", "done", "actor", "reason"),
+    ("state", "decided", "elapsed", "done", "actor", "reason"),
     [
-        (S.DECIDED, timedelta(hours=1), 0, R.BUYER, None),
-        (S.DECIDED, timedelta(days=3), 0, R.SUPPLIER, None),
-        (S.DECIDED, timedelta(days=3, seconds=1), 0, R.BUYER, "window passed"),
-        (S.DECIDED, timedelta(hours=1), 1, R.BUYER, "already reconsidered"),
-        (S.DECIDED, timedelta(hours=1), 0, R.MEDIATOR, "role"),
-        (S.DECIDED, timedelta(hours=1), 0, R.SYSTEM, "role"),
-        (S.SETTLED, timedelta(hours=1), 0, R.BUYER, "only decided"),
-        (S.ARBITRATION, timedelta(hours=1), 0, R.BUYER, "only decided"),  # dismissed
-        (S.DRAFT, timedelta(hours=1), 0, R.BUYER, "only decided"),
+        (S.DECIDED, True, timedelta(hours=1), 0, R.BUYER, None),
+        (S.CLOSED, True, timedelta(days=3), 0, R.SUPPLIER, None),  # fulfilled or dismissed
+        (S.DECIDED, True, timedelta(days=3, seconds=1), 0, R.BUYER, "window passed"),
+        (S.CLOSED, True, timedelta(days=3, seconds=1), 0, R.BUYER, "window passed"),
+        (S.DECIDED, True, timedelta(hours=1), 1, R.BUYER, "already reconsidered"),
+        (S.DECIDED, True, timedelta(hours=1), 0, R.MEDIATOR, "role"),
+        (S.DECIDED, True, timedelta(hours=1), 0, R.SYSTEM, "role"),
+        (S.CLOSED, False, timedelta(hours=1), 0, R.BUYER, "only decided"),  # withdrawn, expired
+        (S.SETTLED, True, timedelta(hours=1), 0, R.BUYER, "not allowed in this state"),
+        (S.ARBITRATION, True, timedelta(hours=1), 0, R.BUYER, "not allowed in this state"),
     ],
 )
 def test_reconsideration(
-    previous: CaseState, elapsed: timedelta, done: int, actor: Role, reason: str | None
+    state: CaseState,
+    decided: bool,
+    elapsed: timedelta,
+    done: int,
+    actor: Role,
+    reason: str | None,
 ) -> None:
-    case = facts(S.CLOSED, previous_state=previous, closed_at=CLOSED_AT, reconsiderations=done)
+    """Within the window from the decision (not from the closing), once, by a party."""
+    case = facts(
+        state,
+        decided_at=DECIDED_AT if decided else None,
+        closed_at=DECIDED_AT + timedelta(days=2) if state is S.CLOSED else None,
+        reconsiderations=done,
+    )
     if reason is None:
-        transition = check_transition(case, A.RECONSIDER, actor, CLOSED_AT + elapsed)
-        assert (transition.target, transition.starts) == (S.ARBITRATION, K.ARBITRATION_DECISION)
+        transition = check_transition(case, A.RECONSIDER, actor, DECIDED_AT + elapsed)
+        assert (transition.target, transition.starts) == (S.ARBITRATION, K.MEDIATOR_ASSIGNMENT)
     else:
         with pytest.raises(IllegalTransition, match=reason):
-            check_transition(case, A.RECONSIDER, actor, CLOSED_AT + elapsed)
+            check_transition(case, A.RECONSIDER, actor, DECIDED_AT + elapsed)
+
+
+def test_a_reconsideration_is_taken_from_the_pool_in_arbitration() -> None:
+    waiting = facts(S.ARBITRATION, decided_at=DECIDED_AT, reconsiderations=1)
+    move = check_transition(waiting, A.ASSIGN_MEDIATOR, R.MEDIATOR, LATER)
+    assert (move.target, move.starts) == (S.ARBITRATION, K.ARBITRATION_DECISION)
+    with pytest.raises(IllegalTransition, match="not a reconsideration"):
+        check_transition(facts(S.ARBITRATION), A.ASSIGN_MEDIATOR, R.MEDIATOR, LATER)
 
 
 def test_reconsideration_limits_are_configuration() -> None:
-    case = facts(S.CLOSED, previous_state=S.DECIDED, closed_at=CLOSED_AT, reconsiderations=1)
+    case = facts(S.CLOSED, decided_at=DECIDED_AT, reconsiderations=1)
     policy = LifecyclePolicy(reconsideration_window=timedelta(days=10), max_reconsiderations=2)
-    check_transition(case, A.RECONSIDER, R.BUYER, CLOSED_AT + timedelta(days=9), policy)
+    check_transition(case, A.RECONSIDER, R.BUYER, DECIDED_AT + timedelta(days=9), policy)
 
 
 def test_legal_actions_offers_what_is_allowed_under_the_given_policy() -> None:

@@ -148,6 +148,10 @@ class CaseLifecycle(RuleBasedStateMachine):
             self.pending_refund = D(0)
         elif transition.action in {A.DISPUTE_FULFILMENT, A.MARK_UNFULFILLED}:
             self.pending_refund = D(0)  # never paid
+        elif transition.action is A.RECONSIDER:
+            self.pending_refund = D(0)  # on hold, then replaced (or confirmed: owed again)
+        if transition.action is A.ASSIGN_MEDIATOR and before.state is S.ARBITRATION:
+            assert before.reconsiderations > 0  # arbitration waits for the pool only then
         if transition.action is A.EXPIRE_CLAIM:
             assert before.invited_at is None  # only a claim never passed on lapses
         if transition.action is A.ESCALATE and before.state is S.AWAITING_SUPPLIER:
@@ -165,8 +169,13 @@ class CaseLifecycle(RuleBasedStateMachine):
             mediator_id=MEDIATOR_ID
             if transition.action is A.ASSIGN_MEDIATOR
             else None
-            if transition.action is A.RELEASE_MEDIATOR
+            if transition.action in {A.RELEASE_MEDIATOR, A.RECONSIDER}
             else before.mediator_id,
+            # a decision (a dismissal in arbitration too) opens the reconsideration window
+            decided_at=self.now
+            if transition.action is A.DECIDE
+            or (transition.action is A.DISMISS and before.state is S.ARBITRATION)
+            else before.decided_at,
         )
         if transition.starts is not None:
             due = DEADLINES.due_at(transition.starts, self.now, filed_at=before.submitted_at)
@@ -179,13 +188,13 @@ class CaseLifecycle(RuleBasedStateMachine):
         event(f"reached {target} from {before.state}")
 
     def _reconsideration_open(self, at: datetime | None = None) -> bool:
-        """PRODUCT.md: a decided case may be reconsidered within 3 days of closing (once)."""
+        """Issue 9: a decision may be reconsidered within 3 days of the decision (not of the
+        closing), once per case, while it is fulfilled or after the case closed."""
         f, at = self.facts, at or self.now
         return (
-            f.state is S.CLOSED
-            and f.previous_state is S.DECIDED
-            and f.closed_at is not None
-            and at <= f.closed_at + RECONSIDER_WINDOW
+            f.state in {S.DECIDED, S.CLOSED}
+            and f.decided_at is not None
+            and at <= f.decided_at + RECONSIDER_WINDOW
             and f.reconsiderations < MAX_RECONSIDERATIONS
         )
 
@@ -220,7 +229,7 @@ class CaseLifecycle(RuleBasedStateMachine):
         f = self.facts
         boundaries = [
             f.submitted_at + BUYER_WAIT if f.submitted_at else None,
-            f.closed_at + RECONSIDER_WINDOW if f.closed_at else None,
+            f.decided_at + RECONSIDER_WINDOW if f.decided_at else None,
             self.deadline[1] if self.deadline else None,
         ]
         boundary = boundaries[which]
@@ -345,13 +354,23 @@ class CaseLifecycle(RuleBasedStateMachine):
     def open_cases_can_move_and_closed_ones_only_reopen(self) -> None:
         f = self.facts
         if f.state in TERMINAL_STATES:
-            window_ends = f.closed_at + RECONSIDER_WINDOW if f.closed_at else None
+            window_ends = f.decided_at + RECONSIDER_WINDOW if f.decided_at else None
             for at in self._probe_times(window_ends):
                 allowed = {a for r in Role for a in legal_actions(f, r, at)}
                 assert allowed == ({A.RECONSIDER} if self._reconsideration_open(at) else set())
         else:
             later = self.now + timedelta(days=30)
             assert any(legal_actions(f, r, later) for r in Role)
+
+    @invariant()
+    def a_decision_is_reconsidered_exactly_within_its_window(self) -> None:
+        f = self.facts
+        if f.state is S.DECIDED:
+            ends = f.decided_at + RECONSIDER_WINDOW if f.decided_at else None
+            for at in self._probe_times(ends):
+                for party in PARTIES:
+                    offered = A.RECONSIDER in legal_actions(f, party, at)
+                    assert offered == self._reconsideration_open(at)
 
     @invariant()
     def buyer_is_offered_a_mediator_exactly_from_day_4(self) -> None:

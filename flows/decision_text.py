@@ -1,0 +1,102 @@
+"""The text of a mediator's decision: its number, its outcome, the announcement both parties
+read (and the mediator previews), and the obligations it will state. No sending here: the
+context card and the decision flow both render from it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flows.claim_render import case_number
+from flows.proposal_render import obligation_text, terms_text
+from flows.proposal_submit import paid_of
+from flows.rules.lifecycle import DeadlineKind
+from flows.rules.proposals import Proposal, obligations
+from flows.services import Services
+from locales.i18n import Translator
+from storage import Case, Obligation
+
+
+def decision_number(number: int) -> str:
+    return f"D{number}"
+
+
+def outcome_text(tr: Translator, case: Case, terms: dict[str, Any] | None) -> str:
+    """The outcome as the reader reads it: the terms, or that the claim is dismissed."""
+    if terms is None:
+        return tr.t("decision.outcome_dismissal")
+    paid, currency = paid_of(case)
+    return terms_text(Proposal.from_dict(terms), tr, paid, currency)
+
+
+def duty_lines(tr: Translator, duties: list[Obligation]) -> str:
+    return "\n".join(
+        obligation_text(
+            tr, o.number, o.party_role, o.kind, o.amount, o.currency, o.due_at, o.details
+        )
+        for o in duties
+    )
+
+
+def announcement(
+    tr: Translator,
+    case: Case,
+    number: int,
+    mediator: str,
+    terms: dict[str, Any] | None,
+    reasons: str,
+    duties: str,
+    due: datetime,
+    until: datetime,
+) -> str:
+    """What each party reads (and the mediator previews): binding, the outcome, the reasons,
+    who owes what by when, and how to ask for reconsideration until when."""
+    params: dict[str, object] = {
+        "number": decision_number(number),
+        "case": case_number(case),
+        "name": mediator,
+        "outcome": outcome_text(tr, case, terms),
+        "reasons": reasons,
+        "until": tr.datetime(until),
+        "filed": case.number or case.id,
+    }
+    if terms is None:
+        return tr.t("decision.announced_dismissal", **params)
+    return tr.t("decision.announced", obligations=duties, due=tr.datetime(due), **params)
+
+
+def planned_duties(services: Services, case: Case, terms: dict[str, Any] | None) -> list[Any]:
+    """The obligations the terms state, due by the fulfilment deadline (as a settlement's)."""
+    if terms is None:
+        return []
+    paid, currency = paid_of(case)
+    now = services.clock.now()
+    days = int(services.settings.fulfilment_days)
+    return list(obligations(Proposal.from_dict(terms), paid, currency, now, days))
+
+
+def preview_duties(tr: Translator, case: Case, duties: list[Any]) -> str:
+    """The obligations as the parties will read them, numbered as they will be."""
+    _, currency = paid_of(case)
+    return "\n".join(
+        obligation_text(
+            tr,
+            i,
+            d.party,
+            d.kind.value,
+            d.amount,
+            None if d.amount is None else currency,
+            d.due,
+            dict(d.details),
+        )
+        for i, d in enumerate(duties, start=1)
+    )
+
+
+def fulfilment_due(services: Services, duties: list[Any]) -> datetime:
+    now = services.clock.now()
+    due: datetime = max(
+        [services.policy.due_at(DeadlineKind.FULFILMENT, now), *(d.due for d in duties)]
+    )
+    return due
