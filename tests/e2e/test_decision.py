@@ -2,9 +2,8 @@
 
 The English buyer and the Chinese supplier of `open_case`; mediators Li (Chinese) and Maria
 (English), in the staff chat of `test_mediator_pool`. A silent supplier's case escalates, a
-mediator takes it, and the case is brought into arbitration with the guarded transition
-directly (TO_ARBITRATION by the mediator through the repository): the final statements round
-that does it in the product is built elsewhere. The clock moves; nothing sleeps.
+mediator takes it and opens the final statements round from the panel (no decision while it is
+open), which ends; then the decision. The clock moves; nothing sleeps.
 """
 
 from __future__ import annotations
@@ -17,10 +16,11 @@ from bot.sandbox import Sandbox, SandboxUser
 from flows.callbacks import DecisionStep, encode
 from flows.clock import FrozenClock
 from flows.decision_builder import DecisionAction
-from flows.rules.lifecycle import Action, CaseState, ClosingReason, DeadlineKind, Role
+from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind, Role
+from flows.sweep import sweep
 from locales.i18n import Catalogs, Translator
 from storage import Obligation
-from tests.e2e.conftest import BotHarness, press_data, translator
+from tests.e2e.conftest import BotHarness, eventually, press_data, translator
 from tests.e2e.dispute_steps import Case, containing, saying
 from tests.e2e.test_mediator_pool import _escalated, _mediator, _staff
 from tests.e2e.test_mediator_pool import settings as settings  # the staff chat and mediators
@@ -46,16 +46,33 @@ async def _in_arbitration(
     await mediator.wait_for(lambda e: take in e.button_texts, chat=staff)
     await mediator.press(take, staff)
     await mediator.wait_for(containing(tr.t("card.title", number=case.number)))
-    now = clock.now()
-    await bot.services.db.cases.transition(
-        case.case_id,
-        Action.TO_ARBITRATION,
-        mediator.id,
-        Role.MEDIATOR,
-        now,
-        new_deadline=bot.services.deadline(DeadlineKind.ARBITRATION_STATEMENTS, now),
-    )
+    await _statements_round(bot, case, mediator, tr, clock)
     return case, mediator, tr
+
+
+async def _statements_round(
+    bot: BotHarness, case: Case, mediator: SandboxUser, tr: Translator, clock: FrozenClock
+) -> None:
+    """The mediator opens the final statements round from the panel; while it is open no
+    decision can be made (the parties' last word comes first); then it ends (clock, sweep)."""
+    await mediator.press(tr.t("button.open_statements"))
+    await mediator.wait_for(lambda e: tr.t("button.confirm_statements") in e.button_texts)
+    await mediator.press(tr.t("button.confirm_statements"))
+    await eventually(lambda: _in(case, CaseState.ARBITRATION))
+    pending = await bot.services.db.deadlines.pending_for_case(case.case_id)
+    [statements] = [d for d in pending if d.kind is DeadlineKind.ARBITRATION_STATEMENTS]
+    await mediator.send(f"/decide {case.filed_number}")
+    too_early = tr.t(
+        "decision.statements_open", number=case.number, due=tr.datetime(statements.due_at)
+    )
+    await mediator.wait_for(saying(too_early))
+    clock.set(statements.due_at + timedelta(minutes=1))
+    assert bot.app is not None
+    await sweep(bot.services, bot.app.bot)
+
+
+async def _in(case: Case, state: CaseState) -> bool:
+    return await case.state() is state
 
 
 async def _reasons_step(mediator: SandboxUser, tr: Translator, case: Case) -> None:
@@ -184,15 +201,7 @@ async def test_decisions_that_must_be_refused_change_nothing(
     # Not in arbitration yet: the case's own mediator is told so.
     await maria.send(f"/decide {case.filed_number}")
     await maria.wait_for(saying(mtr.t("decision.not_arbitration", number=case.number)))
-    now = clock.now()
-    await bot.services.db.cases.transition(
-        case.case_id,
-        Action.TO_ARBITRATION,
-        maria.id,
-        Role.MEDIATOR,
-        now,
-        new_deadline=bot.services.deadline(DeadlineKind.ARBITRATION_STATEMENTS, now),
-    )
+    await _statements_round(bot, case, maria, mtr, clock)
     # Another mediator, a party: each refused in their own language.
     await li.send(f"/decide {case.filed_number}")
     await li.wait_for(saying(ltr.t("decision.not_your_case", number=case.number)))
