@@ -10,7 +10,9 @@ message, while the builder is open.
 Buttons of other kinds (the claim form, languages, zones, links) are never taken off here.
 
 `bot/buttons_off.py` asks `Judge.stale` about each recorded message; the handlers still check
-every press on the server, so a button that is slow to go is refused as before.
+every press on the server, so a button that is slow to go is refused as before. `case_of` says
+which case a message's buttons are about, recorded with it so that the pass after an update
+reads only the messages of the cases that update touched.
 """
 
 from __future__ import annotations
@@ -152,6 +154,35 @@ class Judge:
         return (
             pending is None or pending.kind != proposal_builder.KIND or pending.case_id != case_id
         )
+
+
+async def case_of(db: Database, datas: Sequence[str]) -> int | None:
+    """The case the buttons with these callback data are about (None: not known)."""
+    for data in datas:
+        if not data or data.startswith(LINK_PREFIXES):
+            continue
+        parts = unpack(data)
+        if len(parts) < 2:
+            continue
+        code, subject = parts[0], parts[1]
+        if code in CASE_CODES:
+            found = parse_id(subject)
+        elif code == DECIDE:
+            proposal_id = parse_id(subject)
+            proposal = await db.proposals.get(proposal_id) if proposal_id is not None else None
+            found = proposal.case_id if proposal is not None else None
+        elif code == FULFIL:
+            obligation_id = parse_id(subject)
+            duty = await db.obligations.get(obligation_id) if obligation_id is not None else None
+            found = duty.case_id if duty is not None else None
+        elif code == supplier_join.JOIN:
+            token = await db.tokens.get(subject)
+            found = token.case_id if token is not None else None
+        else:
+            continue
+        if found is not None:
+            return found
+    return None
 
 
 def newest_builders(

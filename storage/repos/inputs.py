@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.errors import ConcurrentUpdate, NotFound
+from storage.ledger import touch_case
 from storage.records import PendingInput
 from storage.repos.base import Repo, dialect_insert
 from storage.rows import input_from_row
@@ -76,6 +77,7 @@ class InputRepo(Repo):
             "updated_at": now,
         }
         key = (_T.user_id == user_id, _T.chat_id == chat_id)
+        touch_case(case_id)  # a builder's step makes its earlier menus stale
         try:
             async with self._write() as conn:
                 if expected_version is None or expected_version == 0:
