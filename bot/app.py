@@ -53,7 +53,7 @@ from flows.ledger import stamp_update, then_checkpoint
 from flows.metrics import count_error
 from flows.outbox import deliver_pending
 from flows.services import SERVICES_KEY, Services
-from flows.stale_buttons import case_of, managed
+from flows.stale_buttons import case_of, managed, note_recorded
 from locales.i18n import Catalogs
 
 log = logging.getLogger(__name__)
@@ -199,6 +199,7 @@ async def _record_buttons(
         await services.db.buttons.record(
             chat_id, message_id, rows, services.clock.now(), case_id=case_id
         )
+        note_recorded(case_id, datas)
     elif edited:
         await services.db.buttons.forget(chat_id, message_id)
 

@@ -9,11 +9,13 @@ dispute chat). The record then holds what the message shows now; a message left 
 is forgotten.
 
 When: after every sweep and at start-up over every recorded message (`run`), and after every
-update that wrote something over the messages it may have made stale (`after`): those of the
-cases its writes touched (`storage.ledger.touch_case`), of the cases of its user and chat, in
-its chats, and those recorded before their case was (migration 0016). An update that wrote
-nothing (/help, a list) changed nothing a button depends on, and is followed by no pass; what
-time alone makes stale (an expired invitation) is the sweep's. The state that makes a button
+update whose writes touched a case over the messages it may have made stale (`after`): those
+of the cases its writes touched (`storage.ledger.touch_case`: every write that a button's
+staleness depends on does, from a proposal's status to a builder's newest menu), of the cases
+of its user and chat, in its chats, and those recorded before their case was (migration 0016).
+An update that touched no case (/help, a list, a claim-form answer) changed nothing a button
+depends on, and is followed by no pass; what time alone makes stale (an expired invitation) is
+the sweep's. The state that makes a button
 stale is committed with the change itself, so the removal needs nothing queued in memory: a
 process killed between the change and the edit takes the buttons off at its next start.
 Passes never overlap within a process (passes asked for while one runs are merged and run
@@ -59,10 +61,10 @@ class Scope:
 
 
 def update_scope(update: object) -> Scope | None:
-    """What the update being handled may have made stale; None when it wrote nothing (no
-    committed effect, no case touched: nothing a button depends on changed)."""
+    """What the update being handled may have made stale; None when its writes touched no
+    case (`storage.ledger.touch_case`: every write a button's staleness depends on does)."""
     entry = current_update()
-    if entry is None or (entry.commits == 0 and not entry.cases):
+    if entry is None or not entry.cases:
         return None
     scope = Scope(cases=set(entry.cases))
     if isinstance(update, Update):

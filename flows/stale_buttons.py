@@ -35,7 +35,16 @@ from flows.proposal_submit import DECIDE
 from flows.rules.lifecycle import CaseState
 from flows.settlement import FULFIL, FULFILMENT_STATES
 from flows.supplier_answer import ANSWER
-from storage import Case, Database, ObligationStatus, ProposalStatus
+from storage import (
+    Case,
+    Database,
+    InviteToken,
+    Obligation,
+    ObligationStatus,
+    Proposal,
+    ProposalStatus,
+)
+from storage.ledger import touch_case
 
 # Codes whose second part is a case id, and which go when the case is closed.
 CASE_CODES = frozenset(
@@ -71,6 +80,10 @@ class Judge:
         # (chat id, case id) -> the message id of the newest builder message there
         self.newest_builders = newest_builders
         self._cases: dict[int, Case | None] = {}
+        # one read of each thing per pass: many messages show one proposal's buttons
+        self._proposals: dict[int, Proposal | None] = {}
+        self._obligations: dict[int, Obligation | None] = {}
+        self._tokens: dict[str, InviteToken | None] = {}
 
     async def _case(self, case_id: int) -> Case | None:
         if case_id not in self._cases:
@@ -96,7 +109,9 @@ class Judge:
         if code == FULFIL:
             return await self._obligation_stale(subject, parts[2] if len(parts) > 2 else "")
         if code == supplier_join.JOIN:
-            token = await self.db.tokens.get(subject)
+            if subject not in self._tokens:
+                self._tokens[subject] = await self.db.tokens.get(subject)
+            token = self._tokens[subject]
             return token is None or not token.live(self.now)
         if code not in CASE_CODES:
             return False
@@ -117,7 +132,11 @@ class Judge:
 
     async def _proposal_stale(self, subject: str) -> bool:
         proposal_id = parse_id(subject)
-        proposal = await self.db.proposals.get(proposal_id) if proposal_id is not None else None
+        if proposal_id is None:
+            return True
+        if proposal_id not in self._proposals:
+            self._proposals[proposal_id] = await self.db.proposals.get(proposal_id)
+        proposal = self._proposals[proposal_id]
         if proposal is None or proposal.status != ProposalStatus.OPEN:
             return True
         return await self._open_case(proposal.case_id) is None
@@ -134,7 +153,11 @@ class Judge:
 
     async def _obligation_stale(self, subject: str, action: str) -> bool:
         obligation_id = parse_id(subject)
-        duty = await self.db.obligations.get(obligation_id) if obligation_id is not None else None
+        if obligation_id is None:
+            return True
+        if obligation_id not in self._obligations:
+            self._obligations[obligation_id] = await self.db.obligations.get(obligation_id)
+        duty = self._obligations[obligation_id]
         if duty is None:
             return True
         case = await self._case(duty.case_id)
@@ -183,6 +206,18 @@ async def case_of(db: Database, datas: Sequence[str]) -> int | None:
         if found is not None:
             return found
     return None
+
+
+def note_recorded(case_id: int | None, datas: Sequence[str]) -> None:
+    """A message with these buttons was just recorded: a builder's new menu makes its older
+    ones stale, so the pass after this update looks at the case (`touch_case`)."""
+    if case_id is None:
+        return
+    for data in datas:
+        parts = unpack(data) if data and not data.startswith(LINK_PREFIXES) else []
+        if parts and parts[0] == proposal_builder.BUILD:
+            touch_case(case_id)
+            return
 
 
 def newest_builders(

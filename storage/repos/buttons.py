@@ -18,7 +18,6 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 
-from storage.ledger import touch_case
 from storage.repos.base import Repo, dialect_insert
 from storage.tables import button_messages, case_chats, cases
 
@@ -56,8 +55,6 @@ class ButtonRepo(Repo):
         if not rows:
             await self.forget(chat_id, message_id)
             return
-        if case_id is not None:  # a newer builder menu makes the older one stale
-            touch_case(case_id)
         async with self._write(ledger=False) as conn:
             changed = await conn.execute(
                 update(button_messages)

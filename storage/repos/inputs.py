@@ -117,6 +117,7 @@ class InputRepo(Repo):
     async def clear_for_case(self, case_id: int) -> int:
         """Forget every input about the case (e.g. once it closes); returns how many."""
         async with self._write() as conn:
+            touch_case(case_id)
             result = await conn.execute(delete(pending_inputs).where(_T.case_id == case_id))
             return int(result.rowcount)
 
@@ -126,4 +127,10 @@ async def delete_input(conn: AsyncConnection, key: InputKey | None) -> None:
     if key is None:
         return
     user_id, chat_id = key
-    await conn.execute(delete(pending_inputs).where(_T.user_id == user_id, _T.chat_id == chat_id))
+    gone = await conn.execute(
+        delete(pending_inputs)
+        .where(_T.user_id == user_id, _T.chat_id == chat_id)
+        .returning(_T.case_id)
+    )
+    for case_id in gone.scalars():  # a closed builder's menu, an answered reason's Skip
+        touch_case(case_id)
