@@ -157,6 +157,7 @@ async def take_off(
             ]
         ),
     )
+    await judge.prefetch([data for m in messages for line in m.buttons for _, data in line])
     edited = 0
     for message in messages:
         keep = [

@@ -18,12 +18,24 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 
+from flows.rules.lifecycle import CaseState
 from storage.repos.base import Repo, dialect_insert
 from storage.tables import button_messages, case_chats, cases
 
-__all__ = ["ButtonMessage", "ButtonRepo", "Rows"]
+__all__ = ["ButtonMessage", "ButtonRepo", "CaseGlance", "Rows"]
+
+GLANCE_CHUNK = 500  # ids per query (SQLite takes at most 32,766 parameters)
 
 Rows = list[list[tuple[str, str]]]  # (label, callback data or link)
+
+
+@dataclass(frozen=True)
+class CaseGlance:
+    """What the pass needs of a case: not its claim (thousands of them are read at start-up)."""
+
+    id: int
+    state: CaseState
+    supplier_id: int | None
 
 
 @dataclass(frozen=True)
@@ -152,3 +164,18 @@ class ButtonRepo(Repo):
             return ButtonMessage(
                 row["id"], row["chat_id"], row["message_id"], _rows(row["buttons"])
             )
+
+    async def case_glances(self, case_ids: Collection[int]) -> dict[int, CaseGlance]:
+        """The state and supplier of these cases (an unknown id is left out), in one read."""
+        found: dict[int, CaseGlance] = {}
+        ids = sorted(set(case_ids))
+        async with self._read() as conn:
+            for start in range(0, len(ids), GLANCE_CHUNK):
+                rows = await conn.execute(
+                    select(cases.c.id, cases.c.state, cases.c.supplier_id).where(
+                        cases.c.id.in_(ids[start : start + GLANCE_CHUNK])
+                    )
+                )
+                for case_id, state, supplier_id in rows:
+                    found[case_id] = CaseGlance(case_id, CaseState(state), supplier_id)
+        return found
