@@ -15,15 +15,14 @@ staleness depends on does, from a proposal's status to a builder's newest menu),
 of its user and chat, in its chats, and those recorded before their case was (migration 0016).
 An update that touched no case (/help, a list, a claim-form answer) changed nothing a button
 depends on, and is followed by no pass; what time alone makes stale (an expired invitation) is
-the sweep's. The state that makes a button
-stale is committed with the change itself, so the removal needs nothing queued in memory: a
-process killed between the change and the edit takes the buttons off at its next start.
-Passes never overlap within a process (passes asked for while one runs are merged and run
-after it, a full one standing for every scoped one); two processes may both edit a message,
-and the second edit's "message is not modified" is tolerated like any refused edit (too old,
-deleted, chat gone): logged, and the message forgotten. A failure that may pass (network,
-timeout) leaves the record for the next pass: the next update's, whatever that update wrote.
-A stale press is still answered by its handler.
+the sweep's. The state that makes a button stale is committed with the change itself, so the
+removal needs nothing queued in memory: a process killed between the change and the edit takes
+the buttons off at its next start. Passes never overlap within a process (passes asked for
+while one runs are merged and run after it, a full one standing for every scoped one); two
+processes may both edit a message, and the second edit's "message is not modified" is tolerated
+like any refused edit (too old, deleted, chat gone): logged, and the message forgotten. A
+failure that may pass (network, timeout) leaves the record for the next pass: the next
+update's, whatever that update wrote. A stale press is still answered by its handler.
 """
 
 from __future__ import annotations
@@ -100,8 +99,8 @@ class ButtonsOff:
         await self._drain()
 
     async def after(self, update: object) -> None:
-        """The pass after `update` (in its task: `current_update` is its entry); nothing when
-        it wrote nothing. Never raises."""
+        """The pass after `update` (in its task: `current_update` is its entry); none when its
+        writes touched no case and no failed edit waits to be tried again. Never raises."""
         try:
             scope = update_scope(update)
         except Exception:

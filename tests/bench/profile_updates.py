@@ -24,11 +24,11 @@ from sqlalchemy import event
 
 from bot.config import load_settings
 from bot.runner import running_bot
-from bot.sandbox import Sandbox, SandboxServer, SandboxUser
+from bot.sandbox import Sandbox, SandboxServer
 from flows.clock import SystemClock
 from flows.services import SERVICES_KEY, Services
 from locales.i18n import Catalogs
-from tests.bench.harness import Side, bot_count, replies
+from tests.bench.harness import Side
 from tests.bench.updates import TOKEN, Scenarios
 
 
@@ -112,7 +112,6 @@ async def main(args: argparse.Namespace) -> None:
                     stats = pstats.Stats(profiler)
                     stats.sort_stats("cumulative").print_stats(45)
                     stats.sort_stats("tottime").print_stats(25)
-    _ = (SandboxUser, bot_count, replies)
 
 
 def parse() -> argparse.Namespace:
