@@ -60,7 +60,7 @@ from flows.metrics import count_error
 from flows.no_mediators import no_mediator_texts
 from flows.outbox import deliver_pending
 from flows.services import SERVICES_KEY, Services
-from flows.stale_buttons import managed
+from flows.stale_buttons import case_of, managed, note_recorded
 from locales.i18n import Catalogs
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ async def on_startup(
     if isinstance(application.bot, DisputeBot):
         application.bot.record_buttons_with(partial(_record_buttons, services))
     if isinstance(application.update_processor, PerChatUpdateProcessor):
-        application.update_processor.after_update = buttons_off.run
+        application.update_processor.after_update = buttons_off.after
     # After the database: a setting refused before it says only that (one line); a refusal
     # here closes the database through post_shutdown.
     await check_staff_chat(application.bot, settings)
@@ -213,8 +213,13 @@ async def _record_buttons(
 ) -> None:
     """Keep the record of a message that shows buttons which may stop applying (and only
     while it does: bot/buttons_off.py)."""
-    if any(managed(data) for line in rows for _, data in line):
-        await services.db.buttons.record(chat_id, message_id, rows, services.clock.now())
+    datas = [data for line in rows for _, data in line]
+    if any(managed(data) for data in datas):
+        case_id = await case_of(services.db, datas)  # the after-update pass reads by case
+        await services.db.buttons.record(
+            chat_id, message_id, rows, services.clock.now(), case_id=case_id
+        )
+        note_recorded(case_id, datas)
     elif edited:
         await services.db.buttons.forget(chat_id, message_id)
 

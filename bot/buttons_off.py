@@ -8,41 +8,85 @@ off with editMessageReplyMarkup (keeping the buttons that still apply, e.g. the 
 dispute chat). The record then holds what the message shows now; a message left with no button
 is forgotten.
 
-When: after every update is handled (`bot/update_processor.py`), after every sweep and at
-start-up. The state that makes a button stale is committed with the change itself, so the
-removal needs nothing queued in memory: a process killed between the change and the edit
-takes the buttons off at its next start. Passes never overlap within a process (a pass asked
-for while one runs makes that one go round again); two processes may both edit a message,
-and the second edit's "message is not modified" is tolerated like any refused edit (too old,
-deleted, chat gone): logged, and the message forgotten. A failure that may pass (network,
-timeout) leaves the record for the next pass. A stale press is still answered by its handler.
+When: after every sweep and at start-up over every recorded message (`run`), and after every
+update whose writes touched a case over the messages it may have made stale (`after`): those
+of the cases its writes touched (`storage.ledger.touch_case`: every write that a button's
+staleness depends on does, from a proposal's status to a builder's newest menu), of the cases
+of its user and chat, in its chats, and those recorded before their case was (migration 0016).
+An update that touched no case (/help, a list, a claim-form answer) changed nothing a button
+depends on, and is followed by no pass; what time alone makes stale (an expired invitation) is
+the sweep's. The state that makes a button stale is committed with the change itself, so the
+removal needs nothing queued in memory: a process killed between the change and the edit takes
+the buttons off at its next start. Passes never overlap within a process (passes asked for
+while one runs are merged and run after it, a full one standing for every scoped one); two
+processes may both edit a message, and the second edit's "message is not modified" is tolerated
+like any refused edit (too old, deleted, chat gone): logged, and the message forgotten. A
+failure that may pass (network, timeout) leaves the record for the next pass: the next
+update's, whatever that update wrote. A stale press is still answered by its handler.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from flows.common import keyboard
 from flows.services import Services
 from flows.stale_buttons import Judge, newest_builders
+from storage.ledger import current_update
+from storage.repos.buttons import ButtonMessage
 
 log = logging.getLogger(__name__)
 
 BUTTONS_OFF_KEY = "buttons_off"  # bot_data: this process's ButtonsOff
 
 
+@dataclass
+class Scope:
+    """Which recorded messages a pass reads: those of these cases, users and chats."""
+
+    cases: set[int] = field(default_factory=set)
+    users: set[int] = field(default_factory=set)
+    chats: set[int] = field(default_factory=set)
+
+    def merge(self, other: Scope) -> None:
+        self.cases |= other.cases
+        self.users |= other.users
+        self.chats |= other.chats
+
+
+def update_scope(update: object) -> Scope | None:
+    """What the update being handled may have made stale; None when its writes touched no
+    case (`storage.ledger.touch_case`: every write a button's staleness depends on does)."""
+    entry = current_update()
+    if entry is None or not entry.cases:
+        return None
+    scope = Scope(cases=set(entry.cases))
+    if isinstance(update, Update):
+        if update.effective_user is not None:
+            scope.users.add(update.effective_user.id)
+            scope.chats.add(update.effective_user.id)  # its private chat
+        if update.effective_chat is not None:
+            scope.chats.add(update.effective_chat.id)
+    return scope
+
+
 class ButtonsOff:
-    """One per process: coalesces the passes asked for while one runs."""
+    """One per process: runs the passes one at a time, merging those asked for meanwhile."""
 
     def __init__(self, services: Services, bot: Bot) -> None:
         self.services = services
         self.bot = bot
         self._lock = asyncio.Lock()
-        self._again = False
+        self._full = False  # a pass over every message is owed
+        self._scope: Scope | None = None  # a scoped pass is owed over this
+        # messages whose edit failed in a way that may pass: the next update's pass, whatever
+        # it wrote, tries them again
+        self._retry = Scope()
 
     @property
     def idle(self) -> bool:
@@ -50,23 +94,58 @@ class ButtonsOff:
         return not self._lock.locked()
 
     async def run(self) -> None:
-        """A pass now, or (when one is running) one more after it. Never raises."""
+        """A pass over every message now, or (when one is running) after it. Never raises."""
+        self._full = True
+        await self._drain()
+
+    async def after(self, update: object) -> None:
+        """The pass after `update` (in its task: `current_update` is its entry); none when its
+        writes touched no case and no failed edit waits to be tried again. Never raises."""
+        try:
+            scope = update_scope(update)
+        except Exception:
+            log.exception("taking stale buttons off: the update's scope failed; a full pass")
+            scope = Scope()
+            self._full = True
+        if scope is None:
+            if not self._retry.chats:
+                return
+            scope = Scope()
+        if self._scope is None:
+            self._scope = scope
+        else:
+            self._scope.merge(scope)
+        await self._drain()
+
+    async def _drain(self) -> None:
         if self._lock.locked():
-            self._again = True
-            return
+            return  # the running pass goes round again for what was asked meanwhile
         async with self._lock:
-            self._again = True
-            while self._again:
-                self._again = False
+            while self._full or self._scope is not None:
+                scope, full = self._scope, self._full
+                self._scope, self._full = None, False
+                if scope is not None:
+                    scope.merge(self._retry)
+                retry, self._retry = self._retry, Scope()
                 try:
-                    await take_off(self.services, self.bot)
+                    await take_off(self.services, self.bot, None if full else scope, self._retry)
                 except Exception:
+                    self._retry.merge(retry)
                     log.exception("taking stale buttons off failed; the next pass tries again")
 
 
-async def take_off(services: Services, bot: Bot) -> int:
-    """One pass over every recorded message; the number of messages edited."""
-    messages = await services.db.buttons.all()
+async def take_off(
+    services: Services, bot: Bot, scope: Scope | None = None, retry: Scope | None = None
+) -> int:
+    """One pass over every recorded message (or those of `scope`); the number edited. The
+    chats of edits that failed in a way that may pass are added to `retry`."""
+    messages: list[ButtonMessage]
+    if scope is None:
+        messages = await services.db.buttons.all()
+    else:
+        messages = await services.db.buttons.scoped(scope.cases, scope.users, scope.chats)
+    if not messages:
+        return 0
     judge = Judge(
         services.db,
         services.clock.now(),
@@ -77,6 +156,7 @@ async def take_off(services: Services, bot: Bot) -> int:
             ]
         ),
     )
+    await judge.prefetch([data for m in messages for line in m.buttons for _, data in line])
     edited = 0
     for message in messages:
         keep = [
@@ -90,14 +170,17 @@ async def take_off(services: Services, bot: Bot) -> int:
         keep = [line for line in keep if line]
         if keep == [line for line in message.buttons if line]:
             continue
-        if await _edit(services, bot, message.chat_id, message.message_id, keep):
-            edited += 1
+        done = await _edit(services, bot, message.chat_id, message.message_id, keep)
+        if done is None and retry is not None:
+            retry.chats.add(message.chat_id)
+        edited += bool(done)
     return edited
 
 
 async def _edit(
     services: Services, bot: Bot, chat_id: int, message_id: int, keep: list[list[tuple[str, str]]]
-) -> bool:
+) -> bool | None:
+    """Whether the message was edited; None when the edit may pass if tried again."""
     markup = keyboard(keep) if keep else None
     try:
         # The client records the message's new buttons (or forgets it: none left).
@@ -122,4 +205,5 @@ async def _edit(
             chat_id,
             exc,
         )
+        return None
     return False

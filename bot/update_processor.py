@@ -47,14 +47,15 @@ _UNLIMITED = 1 << 20
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """`after_update`, when set, runs once an update is handled (outside its chat's turn):
-    taking off the buttons it made stale (`bot/buttons_off.py`). It must not raise."""
+    """`after_update`, when set, runs once an update is handled (outside its chat's turn, in
+    the update's task): taking off the buttons it made stale (`bot/buttons_off.py`). It must
+    not raise."""
 
     def __init__(self, max_concurrent_updates: int = 64) -> None:
         super().__init__(_UNLIMITED)
         self.slots = max_concurrent_updates
         self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
-        self.after_update: Callable[[], Awaitable[None]] | None = None
+        self.after_update: Callable[[object], Awaitable[None]] | None = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
         self._shared: SharedLock | None = None
@@ -68,7 +69,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             await self._in_turn(update, coroutine)
         finally:
             if self.after_update is not None:
-                await self.after_update()
+                await self.after_update(update)
 
     async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)

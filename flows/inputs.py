@@ -22,9 +22,10 @@ from flows.errors_render import validation_message
 from flows.logs import bind_case
 from flows.messaging import send
 from flows.rules.validation import ValidationError, parse_text
-from flows.services import Services, get_services
+from flows.services import Services, first_pending, get_services
 from locales.i18n import Translator
 from storage import PendingInput, User
+from storage.repos.users import Unread
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,9 @@ async def route(
     message = update.effective_message
     if message is None or update.effective_user is None:
         return
-    pending = await services.db.inputs.get(update.effective_user.id, message.chat_id)
+    pending = first_pending(update.effective_user.id, message.chat_id)  # with the ledger check
+    if isinstance(pending, Unread):
+        pending = await services.db.inputs.get(update.effective_user.id, message.chat_id)
     if pending is None or pending.kind not in kinds:
         return
     bind_case(pending.case_id)

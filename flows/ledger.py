@@ -25,7 +25,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, ContextTypes
 
 from flows.logs import bind_update
 from flows.metrics import REDELIVERED
-from flows.services import SERVICES_KEY, Services
+from flows.services import SERVICES_KEY, Looked, Services, remember_first_look
 from storage.ledger import HandledUpdate, begin_update, current_update
 
 __all__ = [
@@ -57,6 +57,7 @@ async def stamp_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     """Group -2: log stamp, ledger entry, and the skip of an update handled before."""
     _resume.set(None)
     _checkpoint.set(0)
+    remember_first_look(None)
     if not isinstance(update, Update):
         bind_update(None)
         begin_update(None)
@@ -68,10 +69,16 @@ async def stamp_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     bot_id = context.bot.id
     begin_update(HandledUpdate(bot_id, update.update_id, services.clock.now()))
-    if await services.db.updates.handled(bot_id, update.update_id):
+    sender = update.effective_user.id if update.effective_user is not None else None
+    chat = update.effective_chat.id if update.effective_chat is not None else None
+    # one read for the check, the sender's row and pending input, which the handlers then use
+    found = await services.db.updates.first_look(bot_id, update.update_id, sender, chat)
+    if found is None:
         log.info("update delivered again after it was handled: skipped")
         REDELIVERED.inc()
         raise ApplicationHandlerStop
+    if sender is not None:
+        remember_first_look(Looked(sender, chat, found))
 
 
 def resume_with(resume: Resume) -> None:

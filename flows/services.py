@@ -8,6 +8,7 @@ need not import the shell above them. A setting read through `services.settings`
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,7 +23,10 @@ from flows.rules.deadlines import DeadlinePolicy
 from flows.rules.lifecycle import DeadlineKind, LifecyclePolicy
 from flows.rules.validation import ClaimPolicy
 from locales.i18n import Catalogs, Translator, language_from_telegram
-from storage import Database, NewDeadline, User
+from storage import Database, NewDeadline, PendingInput, User
+from storage.ledger import current_update
+from storage.repos.updates import FirstLook
+from storage.repos.users import UNREAD, Unread
 
 SERVICES_KEY = "services"
 # Until a reader sets /timezone: Simplified Chinese readers are almost all on China Standard
@@ -81,12 +85,20 @@ class Services:
 
     async def reader(self, tg_user: TelegramUser) -> tuple[User, Translator]:
         """Record who is talking to us and how to speak to them."""
+        looked = _first_look.get()
+        known: User | Unread | None = UNREAD
+        if looked is not None and looked.user_id == tg_user.id and looked.user_unread:
+            # read with the ledger check (`flows/ledger.py`); once only: a later reader of the
+            # same update may follow a write of it (a language chosen)
+            looked.user_unread = False
+            known = looked.found.user
         user = await self.db.users.upsert(
             tg_user.id,
             tg_user.full_name,
             tg_user.username,
             tg_user.language_code,
             self.clock.now(),
+            known=known,
         )
         return user, self.translator_for(user)
 
@@ -113,6 +125,40 @@ class Services:
 
     async def translator_for_id(self, user_id: int) -> Translator:
         return self.translator_for(await self.db.users.get(user_id))
+
+
+@dataclass
+class Looked:
+    """What `flows/ledger.py: stamp_update` read before any handler ran, each part for its
+    first reader only (a later one may follow a write of the same update)."""
+
+    user_id: int
+    chat_id: int | None
+    found: FirstLook
+    user_unread: bool = True
+    pending_unread: bool = True
+
+
+_first_look: ContextVar[Looked | None] = ContextVar("first_look", default=None)
+
+
+def remember_first_look(looked: Looked | None) -> None:
+    """Keep (None: forget) the update's first look, for its first readers."""
+    _first_look.set(looked)
+
+
+def first_pending(user_id: int, chat_id: int) -> PendingInput | Unread | None:
+    """The pending input of (user, chat) as the first look read it, once (UNREAD: not read)."""
+    looked = _first_look.get()
+    if looked is None or not looked.pending_unread:
+        return UNREAD
+    entry = current_update()
+    if entry is not None and entry.commits:  # a recorder wrote since (a group's move): read again
+        return UNREAD
+    if (looked.user_id, looked.chat_id) != (user_id, chat_id):
+        return UNREAD
+    looked.pending_unread = False
+    return looked.found.pending
 
 
 def get_services(context: CallbackContext[Any, Any, Any, Any]) -> Services:

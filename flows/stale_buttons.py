@@ -13,7 +13,9 @@ The data is read through the codec (flows/callbacks.py); a managed button whose 
 handler would accept does not apply either.
 
 `bot/buttons_off.py` asks `Judge.stale` about each recorded message; the handlers still check
-every press on the server, so a button that is slow to go is refused as before.
+every press on the server, so a button that is slow to go is refused as before. `case_of` says
+which case a message's buttons are about, recorded with it so that the pass after an update
+reads only the messages of the cases that update touched.
 """
 
 from __future__ import annotations
@@ -51,7 +53,16 @@ from flows.case_context import OPEN_STATES
 from flows.common import LINK_PREFIXES
 from flows.rules.lifecycle import CaseState
 from flows.settlement import FULFILMENT_STATES, OBLIGATED_ACTIONS
-from storage import Case, Database, ObligationStatus, ProposalStatus
+from storage import (
+    Database,
+    InviteToken,
+    Obligation,
+    ObligationStatus,
+    Proposal,
+    ProposalStatus,
+)
+from storage.ledger import touch_case
+from storage.repos.buttons import CaseGlance
 
 # Kinds whose first field is a case id, and which go when the case is closed.
 CASE_KINDS: frozenset[type[Callback]] = frozenset(
@@ -95,14 +106,33 @@ class Judge:
         self.now = now
         # (chat id, case id) -> the message id of the newest builder message there
         self.newest_builders = newest_builders
-        self._cases: dict[int, Case | None] = {}
+        self._cases: dict[int, CaseGlance | None] = {}
+        # one read of each thing per pass: many messages show one proposal's buttons
+        self._proposals: dict[int, Proposal | None] = {}
+        self._obligations: dict[int, Obligation | None] = {}
+        self._tokens: dict[str, InviteToken | None] = {}
 
-    async def _case(self, case_id: int) -> Case | None:
+    async def prefetch(self, datas: Sequence[str]) -> None:
+        """Read the cases named in these callback data at once (a start-up pass meets thousands:
+        one query, not one each)."""
+        wanted = set()
+        for data in datas:
+            kind = kind_of(data)
+            pressed = decode(data, kind) if kind in CASE_KINDS else None
+            if pressed is not None:
+                case_id = subject(pressed)
+                if case_id not in self._cases:
+                    wanted.add(case_id)
+        if wanted:
+            found = await self.db.buttons.case_glances(wanted)
+            self._cases.update({case_id: found.get(case_id) for case_id in wanted})
+
+    async def _case(self, case_id: int) -> CaseGlance | None:
         if case_id not in self._cases:
-            self._cases[case_id] = await self.db.cases.get(case_id)
+            self._cases[case_id] = (await self.db.buttons.case_glances([case_id])).get(case_id)
         return self._cases[case_id]
 
-    async def _open_case(self, case_id: int) -> Case | None:
+    async def _open_case(self, case_id: int) -> CaseGlance | None:
         case = await self._case(case_id)
         return case if case is not None and case.state in OPEN_STATES else None
 
@@ -124,7 +154,9 @@ class Judge:
         if isinstance(pressed, FulfilButton):
             return await self._obligation_stale(pressed.obligation_id, pressed.action)
         if isinstance(pressed, SupplierJoin):
-            token = await self.db.tokens.get(pressed.token)
+            if pressed.token not in self._tokens:
+                self._tokens[pressed.token] = await self.db.tokens.get(pressed.token)
+            token = self._tokens[pressed.token]
             return token is None or not token.live(self.now)
         case = await self._open_case(subject(pressed))
         if case is None:
@@ -141,7 +173,9 @@ class Judge:
         return False
 
     async def _proposal_stale(self, proposal_id: int) -> bool:
-        proposal = await self.db.proposals.get(proposal_id)
+        if proposal_id not in self._proposals:
+            self._proposals[proposal_id] = await self.db.proposals.get(proposal_id)
+        proposal = self._proposals[proposal_id]
         if proposal is None or proposal.status != ProposalStatus.OPEN:
             return True
         return await self._open_case(proposal.case_id) is None
@@ -170,7 +204,9 @@ class Judge:
         )
 
     async def _obligation_stale(self, obligation_id: int, action: FulfilAction) -> bool:
-        duty = await self.db.obligations.get(obligation_id)
+        if obligation_id not in self._obligations:
+            self._obligations[obligation_id] = await self.db.obligations.get(obligation_id)
+        duty = self._obligations[obligation_id]
         if duty is None:
             return True
         case = await self._case(duty.case_id)
@@ -188,6 +224,38 @@ class Judge:
         return (
             pending is None or pending.kind != proposal_builder.KIND or pending.case_id != case_id
         )
+
+
+async def case_of(db: Database, datas: Sequence[str]) -> int | None:
+    """The case the buttons with these callback data are about (None: not known)."""
+    for data in datas:
+        kind = kind_of(data)
+        pressed = decode(data, kind) if kind is not None else None
+        if pressed is None:
+            continue
+        found: int | None = None
+        if isinstance(pressed, (ProposalButton, *MEDIATOR_PROPOSAL_KINDS)):
+            proposal = await db.proposals.get(pressed.proposal_id)
+            found = proposal.case_id if proposal is not None else None
+        elif isinstance(pressed, FulfilButton):
+            duty = await db.obligations.get(pressed.obligation_id)
+            found = duty.case_id if duty is not None else None
+        elif isinstance(pressed, SupplierJoin):
+            token = await db.tokens.get(pressed.token)
+            found = token.case_id if token is not None else None
+        else:  # the other kinds name their case (`case_id`, their first field)
+            case_id = getattr(pressed, "case_id", None)
+            found = case_id if isinstance(case_id, int) else None
+        if found is not None:
+            return found
+    return None
+
+
+def note_recorded(case_id: int | None, datas: Sequence[str]) -> None:
+    """A message with these buttons was just recorded: a builder's new menu makes its older
+    ones stale, so the pass after this update looks at the case (`touch_case`)."""
+    if case_id is not None and any(kind_of(data) is BuildButton for data in datas):
+        touch_case(case_id)
 
 
 def newest_builders(

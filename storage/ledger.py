@@ -11,6 +11,9 @@ finds the row already there, and its write is rolled back with `UpdateAlreadyHan
 
 Updates that change nothing in the database (/help, a list) leave no row: handling them again
 only repeats an answer, which is harmless.
+
+The entry also collects the cases whose rows the update's writes touched (`touch_case`): the
+pass that takes buttons off after an update looks at those cases only (`bot/buttons_off.py`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["HandledUpdate", "UpdateAlreadyHandled", "begin_update", "current_update", "handling"]
+__all__ = [
+    "HandledUpdate",
+    "UpdateAlreadyHandled",
+    "begin_update",
+    "current_update",
+    "handling",
+    "touch_case",
+]
 
 
 @dataclass
@@ -33,6 +43,8 @@ class HandledUpdate:
     handled_at: datetime
     recorded: bool = False  # its ledger row is committed (with the update's first effect)
     commits: int = 0  # write transactions of this update committed so far (its effects)
+    # cases a write of this update touched (also one rolled back: a wider look is harmless)
+    cases: set[int] = field(default_factory=set)
 
 
 class UpdateAlreadyHandled(Exception):
@@ -69,3 +81,10 @@ def handling(entry: HandledUpdate | None) -> Iterator[HandledUpdate | None]:
 def begin_update(entry: HandledUpdate | None) -> None:
     """Make `entry` the current update for the rest of this task (PTB's per-update task)."""
     _current.set(entry)
+
+
+def touch_case(case_id: int) -> None:
+    """Note that the update being handled (if any) writes to the case."""
+    entry = _current.get()
+    if entry is not None:
+        entry.cases.add(case_id)

@@ -451,6 +451,10 @@ button_messages = Table(
     Column("buttons", JSONDocument, nullable=False),  # [[[label, data], ...], ...]
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("chat_id", "message_id"),
+    # 0016: the case the buttons are about (NULL: recorded before 0016), so that the pass after
+    # an update reads only the messages of the cases it touched
+    Column("case_id", Integer, nullable=True),
+    Index(None, "case_id"),
 )
 
 # ---------------------------------------------------------------- 0010: the evidence store

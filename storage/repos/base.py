@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.engine import writer
 from storage.errors import ConcurrentUpdate, NotFound
-from storage.ledger import HandledUpdate, UpdateAlreadyHandled, current_update
+from storage.ledger import HandledUpdate, UpdateAlreadyHandled, current_update, touch_case
 from storage.tables import cases, handled_updates
 
 __all__ = ["Repo", "dialect_insert", "lock_case", "record_update"]
@@ -74,6 +74,7 @@ async def lock_case(conn: AsyncConnection, case_id: int) -> None:
     first, so on PostgreSQL concurrent writers to one case queue instead of colliding. SQLite
     needs no row lock: its write transactions already run one at a time.
     """
+    touch_case(case_id)  # what is written under the lock may make buttons stale
     found = await conn.scalar(
         select(cases.c.id).where(cases.c.id == case_id).with_for_update(key_share=True)
     )

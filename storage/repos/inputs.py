@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.errors import ConcurrentUpdate, NotFound
+from storage.ledger import touch_case
 from storage.records import PendingInput
 from storage.repos.base import Repo, dialect_insert
 from storage.rows import input_from_row
@@ -76,6 +77,7 @@ class InputRepo(Repo):
             "updated_at": now,
         }
         key = (_T.user_id == user_id, _T.chat_id == chat_id)
+        touch_case(case_id)  # a builder's step makes its earlier menus stale
         try:
             async with self._write() as conn:
                 if expected_version is None or expected_version == 0:
@@ -115,6 +117,7 @@ class InputRepo(Repo):
     async def clear_for_case(self, case_id: int) -> int:
         """Forget every input about the case (e.g. once it closes); returns how many."""
         async with self._write() as conn:
+            touch_case(case_id)
             result = await conn.execute(delete(pending_inputs).where(_T.case_id == case_id))
             return int(result.rowcount)
 
@@ -124,4 +127,10 @@ async def delete_input(conn: AsyncConnection, key: InputKey | None) -> None:
     if key is None:
         return
     user_id, chat_id = key
-    await conn.execute(delete(pending_inputs).where(_T.user_id == user_id, _T.chat_id == chat_id))
+    gone = await conn.execute(
+        delete(pending_inputs)
+        .where(_T.user_id == user_id, _T.chat_id == chat_id)
+        .returning(_T.case_id)
+    )
+    for case_id in gone.scalars():  # a closed builder's menu, an answered reason's Skip
+        touch_case(case_id)

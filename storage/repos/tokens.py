@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.access import InviteToken, RevokeReason
 from storage.errors import TokenInvalid
+from storage.ledger import touch_case
 from storage.repos.base import Repo, lock_case
 from storage.rows import token_from_row
 from storage.tables import invite_tokens
@@ -93,7 +94,11 @@ class TokenRepo(Repo):
                 .mappings()
                 .first()
             )
-            return None if row is None else token_from_row(row)
+            if row is None:
+                return None
+            revoked = token_from_row(row)
+            touch_case(revoked.case_id)  # its Yes / No buttons stop applying
+            return revoked
 
     async def consume(self, token: str, user_id: int, now: datetime, purpose: str) -> InviteToken:
         """Use the token once, for `purpose`; raises TokenInvalid with the reason otherwise.
@@ -121,7 +126,11 @@ class TokenRepo(Repo):
                 .mappings()
                 .first()
             )
-            return None if row is None else token_from_row(row)
+            if row is None:
+                return None
+            revoked = token_from_row(row)
+            touch_case(revoked.case_id)  # its Yes / No buttons stop applying
+            return revoked
 
 
 async def consume_token(
@@ -131,6 +140,7 @@ async def consume_token(
     current = await _fetch(conn, token)
     if current is None:
         raise TokenInvalid("unknown")
+    touch_case(current.case_id)  # its Yes / No buttons stop applying
     if current.purpose != purpose:
         raise TokenInvalid("wrong_purpose")
     if current.used_by is not None:
@@ -162,6 +172,7 @@ async def revoke_live_tokens(
     """Revoke every unused, unrevoked token of the case (of `purpose` only, when given) inside
     the caller's transaction; returns how many."""
     _check_reason(reason)
+    touch_case(case_id)
     where = [_T.case_id == case_id, _T.used_by.is_(None), _T.revoked_at.is_(None)]
     if purpose is not None:
         where.append(_T.purpose == purpose)

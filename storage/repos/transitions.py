@@ -32,6 +32,7 @@ from flows.rules.lifecycle import (
 )
 from storage.access import RevokeReason
 from storage.errors import ConcurrentUpdate, NotFound
+from storage.ledger import touch_case
 from storage.records import Case, DeadlineStatus, NewDeadline
 from storage.repos.deadlines import close_pending, insert_deadline
 from storage.repos.history import append_event
@@ -126,6 +127,7 @@ async def apply_transition(
     more of it from the case as moved (filing's news names the number filing gives)."""
     if closing_status not in DeadlineStatus.CLOSING:
         raise ValueError(f"closing_status must be met, cancelled or fired, not {closing_status!r}")
+    touch_case(case_id)  # the after-update pass looks at this case's buttons
     case = await fetch_case(conn, case_id)
     if case is None:
         raise NotFound(f"case {case_id} not found")

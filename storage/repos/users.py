@@ -15,7 +15,14 @@ from storage.repos.base import Repo
 from storage.rows import user_from_row
 from storage.tables import users
 
-__all__ = ["UserRepo"]
+__all__ = ["UNREAD", "Unread", "UserRepo"]
+
+
+class Unread:
+    """`UserRepo.upsert`'s `known` when the caller has not read the user's row."""
+
+
+UNREAD = Unread()
 
 
 class UserRepo(Repo):
@@ -28,6 +35,7 @@ class UserRepo(Repo):
         username: str | None,
         telegram_language: str | None,
         now: datetime,
+        known: User | Unread | None = UNREAD,
     ) -> User:
         """Create the user or refresh what Telegram says about them.
 
@@ -35,7 +43,8 @@ class UserRepo(Repo):
         update, so the common case (nothing changed) is a plain read that takes no write lock;
         only a new or changed user opens a write transaction.
         """
-        known = await self.get(id)
+        if isinstance(known, Unread):  # else: read just before, in the same update
+            known = await self.get(id)
         if known is not None and (known.first_name, known.username, known.telegram_language) == (
             first_name,
             username,

@@ -55,6 +55,7 @@ async def _statements_round(
 ) -> None:
     """The mediator opens the final statements round from the panel; while it is open no
     decision can be made (the parties' last word comes first); then it ends (clock, sweep)."""
+    await mediator.wait_for(lambda e: tr.t("button.open_statements") in e.button_texts)
     await mediator.press(tr.t("button.open_statements"))
     await mediator.wait_for(lambda e: tr.t("button.confirm_statements") in e.button_texts)
     await mediator.press(tr.t("button.confirm_statements"))
