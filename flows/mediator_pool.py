@@ -155,8 +155,9 @@ async def _post(services: Services, bot: Bot, case: Case, chat_id: int) -> None:
     if thread_id is None and (await bot.get_chat(chat_id)).is_forum:
         name = f"#{case_number(case).lstrip('#')} · {case.claim.get('product', '')}"[:128]
         topic = await bot.create_forum_topic(chat_id, name=name)
-        thread_id = topic.message_thread_id
-        await services.db.pool.set_topic(case.id, chat_id, thread_id)
+        thread_id = await services.db.pool.claim_topic(case.id, chat_id, topic.message_thread_id)
+        if thread_id != topic.message_thread_id:  # another worker's topic was kept first
+            await bot.delete_forum_topic(chat_id, topic.message_thread_id)
     render = await _post_text(services, case, await _assignment_due(services, case))
     take = " / ".join(tr.t("button.take_case") for tr in staff_translators(services))
     message = await bot.send_message(

@@ -62,6 +62,7 @@ class ChatTarget:
     bot: Bot
     chat_id: int
     follow: Follow | None = None
+    thread_id: int | None = None  # a forum topic of the chat, where its messages go
 
     async def call(self, request: Callable[[int], Awaitable[T]], *, again: bool = True) -> T:
         """`request(chat_id)`, following the group if it became a supergroup.
@@ -89,7 +90,12 @@ class ChatTarget:
         for index, part in enumerate(parts):
             reply_markup = markup if index == len(parts) - 1 else None
             last = await self.call(
-                partial(self.bot.send_message, text=part, reply_markup=reply_markup)
+                partial(
+                    self.bot.send_message,
+                    text=part,
+                    reply_markup=reply_markup,
+                    message_thread_id=self.thread_id,
+                )
             )
         assert last is not None  # split_text never returns no part
         return last

@@ -70,7 +70,9 @@ async def after_commit(
 
 async def _send(services: Services, bot: Bot, row: OutboxRow) -> bool:
     target = (
-        group_target(services, bot, row.chat_id) if row.shared else ChatTarget(bot, row.chat_id)
+        group_target(services, bot, row.chat_id)
+        if row.shared
+        else ChatTarget(bot, row.chat_id, thread_id=await _topic(services, row))
     )
     markup = keyboard(row.buttons) if row.buttons is not None else None
     try:
@@ -84,6 +86,15 @@ async def _send(services: Services, bot: Bot, row: OutboxRow) -> bool:
         row.id, message.message_id, message.chat_id, services.clock.now()
     )
     return True
+
+
+async def _topic(services: Services, row: OutboxRow) -> int | None:
+    """A case's news for the mediators' staff chat goes into the case's own forum topic, where
+    its post is (reminders, overdue news), rather than the chat's general topic."""
+    if row.case_id is None or row.chat_id != services.settings.mediator_chat_id:
+        return None
+    post = await services.db.pool.post_of(row.case_id)
+    return post.thread_id if post is not None and post.chat_id == row.chat_id else None
 
 
 async def _failed(services: Services, row: OutboxRow, chat_id: int, exc: TelegramError) -> None:

@@ -58,3 +58,22 @@ async def create_forum_topic(sb: Sandbox, req: ValidatedRequest) -> dict[str, An
     record.message["message_thread_id"] = thread
     chat.topics[thread] = name
     return {"message_thread_id": thread, "name": name, "icon_color": color}
+
+
+@api("deleteForumTopic")
+async def delete_forum_topic(sb: Sandbox, req: ValidatedRequest) -> bool:
+    """The topic and its messages go, as on Telegram; an unknown thread is Telegram's 400."""
+    p = req.params
+    chat = sb.resolve_chat(p["chat_id"])
+    if not chat.is_forum:
+        raise bad_request("the chat is not a forum")
+    sb.require_right(chat, "can_manage_topics", "delete forum topic")
+    thread = p["message_thread_id"]
+    if thread not in chat.topics:
+        raise bad_request("message thread not found")
+    del chat.topics[thread]
+    for message_id in [
+        i for i, m in chat.messages.items() if m.message.get("message_thread_id") == thread
+    ]:
+        del chat.messages[message_id]
+    return True

@@ -126,21 +126,27 @@ class PoolRepo(Repo):
             )
             return result.rowcount == 1
 
-    async def set_topic(self, case_id: int, chat_id: int, thread_id: int) -> None:
-        """Keep the forum topic made for the case before its first post is recorded."""
+    async def claim_topic(self, case_id: int, chat_id: int, thread_id: int) -> int:
+        """Keep the forum topic made for the case before its first post is recorded, unless
+        another worker's topic for it was kept first: the topic that stands is returned (the
+        caller removes its own when it lost), so a case never has two topics."""
         async with self._write(ledger=False) as conn:
-            current = await conn.scalar(
+            exists = await conn.scalar(
                 select(pool_posts.c.case_id).where(pool_posts.c.case_id == case_id)
             )
-            if current is None:
+            if exists is None:
                 await conn.execute(
-                    dialect_insert(conn, pool_posts).values(
-                        case_id=case_id, chat_id=chat_id, thread_id=thread_id
-                    )
+                    dialect_insert(conn, pool_posts)
+                    .values(case_id=case_id, chat_id=chat_id)
+                    .on_conflict_do_nothing(index_elements=[pool_posts.c.case_id])
                 )
-            else:
-                await conn.execute(
-                    update(pool_posts)
-                    .where(pool_posts.c.case_id == case_id)
-                    .values(thread_id=thread_id)
-                )
+            await conn.execute(
+                update(pool_posts)
+                .where(and_(pool_posts.c.case_id == case_id, pool_posts.c.thread_id.is_(None)))
+                .values(chat_id=chat_id, thread_id=thread_id)
+            )
+            kept = await conn.scalar(
+                select(pool_posts.c.thread_id).where(pool_posts.c.case_id == case_id)
+            )
+        assert kept is not None
+        return int(kept)

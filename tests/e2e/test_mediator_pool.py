@@ -197,10 +197,16 @@ async def test_an_untaken_case_reminds_the_pool_and_then_tells_the_parties(
     maria = _mediator(sandbox, "Maria")
     mtr = translator(catalogs, maria)
     reminder = mtr.t("pool.reminder", number=case.number, due=mtr.datetime(assignment.due_at))
-    await maria.wait_for(containing(reminder), chat=staff)
+    # The case's news goes into its own topic, where its post is, not the general topic.
+    post = await bot.services.db.pool.post_of(case.case_id)
+    assert post is not None and post.thread_id in staff.topics
+    reminded = await maria.wait_for(containing(reminder), chat=staff)
+    assert reminded.message.get("message_thread_id") == post.thread_id
     clock.set(assignment.due_at + timedelta(minutes=1))
     await sweep(bot.services, bot.app.bot)
-    await maria.wait_for(containing(mtr.t("pool.overdue", number=case.number)), chat=staff)
+    overdue = mtr.t("pool.overdue", number=case.number)
+    told = await maria.wait_for(containing(overdue), chat=staff)
+    assert told.message.get("message_thread_id") == post.thread_id
     days = bot.services.policy.mediator_assignment_working_days
     for user, tr in ((case.buyer, case.btr), (case.supplier, case.str_)):
         await user.wait_for(saying(tr.t("pool.overdue_parties", number=case.number, days=days)))

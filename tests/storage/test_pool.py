@@ -88,3 +88,18 @@ async def test_only_the_cases_mediator_hands_it_back_and_it_is_owed_a_post(
     assert post is not None and post.thread_id == 7 and post.message_id == 44
     assert [c.id for c in await db.pool.untaken()] == [case.id]
     assert (await _take(db, case.id, OTHER, later)).mediator_id == OTHER
+
+
+async def test_two_workers_making_the_cases_topic_keep_one(
+    db: Database, other_worker: Database, now: datetime
+) -> None:
+    """Both made a forum topic for the case before either posted: the first kept stands, and
+    the other worker is told so (it removes its own), so the case never has two topics."""
+    case = await _in_mediation(db, now)
+    kept = await asyncio.gather(
+        db.pool.claim_topic(case.id, -100, 11), other_worker.pool.claim_topic(case.id, -100, 12)
+    )
+    assert kept[0] == kept[1] and kept[0] in (11, 12)
+    post = await db.pool.post_of(case.id)
+    assert post is not None and post.thread_id == kept[0]
+    assert await db.pool.claim_topic(case.id, -100, 13) == kept[0]  # a later one loses too
