@@ -69,6 +69,18 @@ def _catalog_template():  # type: ignore[no-untyped-def]
         return read_po(handle)
 
 
+# Buttons a person sees one after the other: the same label for both would leave them unsure
+# which step they are at (the panel's Decide opens the builder; Issue makes it binding).
+DISTINCT_LABELS = [("button.decide", "button.decision_issue")]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("first", "second"), DISTINCT_LABELS)
+def test_successive_buttons_have_distinct_labels(language: str, first: str, second: str) -> None:
+    tr = Catalogs().translator(language)
+    assert tr.t(first) != tr.t(second)
+
+
 def test_chinese_placeholders_match_english() -> None:
     english = {m.id if isinstance(m.id, str) else m.id[0]: m for m in _catalog("en") if m.id}
     for message in _catalog("zh_Hans"):
