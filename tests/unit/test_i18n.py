@@ -81,6 +81,25 @@ def test_successive_buttons_have_distinct_labels(language: str, first: str, seco
     assert tr.t(first) != tr.t(second)
 
 
+def test_no_doubled_article_before_a_role() -> None:
+    """{party}, {by} and {role} get a role's name with its article ("the buyer"): a message
+    that puts another "the" before it reads "the the buyer"."""
+    tr = Catalogs().translator("en")
+    doubled = []
+    for message in _catalog("en"):
+        if not message.id or isinstance(message.id, tuple):
+            continue
+        names = set(PLACEHOLDER.findall(message.string))
+        if not names & {"party", "by", "role"}:
+            continue
+        values = {name: "X" for name in names} | {
+            name: tr.t("role.buyer") for name in names & {"party", "by", "role"}
+        }
+        if re.search(r"\b[Tt]he the\b", message.string.format(**values)):
+            doubled.append(message.id)
+    assert doubled == []
+
+
 def test_chinese_placeholders_match_english() -> None:
     english = {m.id if isinstance(m.id, str) else m.id[0]: m for m in _catalog("en") if m.id}
     for message in _catalog("zh_Hans"):
