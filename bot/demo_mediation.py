@@ -53,7 +53,8 @@ async def request_evidence(
 ) -> None:
     """The panel's "Request evidence" (the first, R1) from the supplier: what, then how
     many days."""
-    await mediator.press(tr.t("button.request_evidence"), timeout=STEP)
+    panel = await mediator.wait_for(showing(tr.t("button.request_evidence")), None, STEP)
+    await mediator.press(tr.t("button.request_evidence"), message=panel.message_id, timeout=STEP)
     await mediator.wait_for(
         lambda e: tr.t("mediator.request_which", number=number) in e.text, None, STEP
     )
@@ -92,7 +93,8 @@ async def give_evidence(
 
 async def open_statements(mediator: SandboxUser, tr: Translator, number: str) -> None:
     """The panel's "Final statements round", confirmed: the case goes to arbitration."""
-    await mediator.press(tr.t("button.open_statements"), timeout=STEP)
+    panel = await mediator.wait_for(showing(tr.t("button.open_statements")), None, STEP)
+    await mediator.press(tr.t("button.open_statements"), message=panel.message_id, timeout=STEP)
     await mediator.wait_for(showing(tr.t("button.confirm_statements")), None, STEP)
     await mediator.press(tr.t("button.confirm_statements"), timeout=STEP)
     opened = tr.t("statements.opened_mediator", number=number, due="\x00").split("\x00")[0]
