@@ -3,8 +3,9 @@
 The English buyer and the Chinese supplier of `open_case`; mediators Li (Chinese) and Maria
 (English), in the staff chat of `test_mediator_pool`. A silent supplier's case escalates, a
 mediator takes it, and the case is brought into arbitration with the guarded transition
-directly (TO_ARBITRATION by the mediator through the repository): the final statements round
-that does it in the product is built elsewhere. The clock moves; nothing sleeps.
+directly (TO_ARBITRATION by the mediator through the repository), and the statements round
+left to run out; the round itself is driven in `test_mediation_journey`. The clock moves;
+nothing sleeps.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flows.callbacks import DecisionStep, encode
 from flows.clock import FrozenClock
 from flows.decision_builder import DecisionAction
 from flows.rules.lifecycle import Action, CaseState, ClosingReason, DeadlineKind, Role
+from flows.sweep import sweep
 from locales.i18n import Catalogs, Translator
 from storage import Obligation
 from tests.e2e.conftest import BotHarness, press_data, translator
@@ -55,7 +57,18 @@ async def _in_arbitration(
         now,
         new_deadline=bot.services.deadline(DeadlineKind.ARBITRATION_STATEMENTS, now),
     )
+    await _statements_run_out(bot, clock, case)
     return case, mediator, tr
+
+
+async def _statements_run_out(bot: BotHarness, clock: FrozenClock, case: Case) -> None:
+    """A decision waits for the final statements round to end (or for both statements): the
+    parties here say nothing, so the round runs out and the mediator is asked to decide."""
+    clock.advance(timedelta(days=3, minutes=1))
+    assert bot.app is not None
+    await sweep(bot.services, bot.app.bot)
+    [decision] = await bot.services.db.deadlines.pending_for_case(case.case_id)
+    assert decision.kind is DeadlineKind.ARBITRATION_DECISION
 
 
 async def _reasons_step(mediator: SandboxUser, tr: Translator, case: Case) -> None:
@@ -193,6 +206,7 @@ async def test_decisions_that_must_be_refused_change_nothing(
         now,
         new_deadline=bot.services.deadline(DeadlineKind.ARBITRATION_STATEMENTS, now),
     )
+    await _statements_run_out(bot, clock, case)
     # Another mediator, a party: each refused in their own language.
     await li.send(f"/decide {case.filed_number}")
     await li.wait_for(saying(ltr.t("decision.not_your_case", number=case.number)))
