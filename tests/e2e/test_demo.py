@@ -32,6 +32,7 @@ async def test_demo_prints_both_claims_the_settled_and_the_decided_dispute(
     assert en.t("pool.post_taken", number="#2", name="Maria") in out
     assert en.t("mediator.joined_chat", name="Maria", number="#2") in out
     assert zh.t("mediator.joined_chat", name="Maria", number="#2") in out
+    assert "the buyer: 1 case; none closed yet" in out  # the card's history, in the singular
     assert en.t("decision.issued_ack", number="D1") in out
     assert MEDIATED_REASONS in out
     for tr in (en, zh):  # the dispute chat reads the decision in both languages

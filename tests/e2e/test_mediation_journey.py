@@ -133,6 +133,15 @@ async def test_a_silent_suppliers_case_is_mediated_decided_fulfilled_and_closed(
     # The context card in the mediator's language; the one-time link; announced in both.
     card = await join_case(mediator, mtr, case.number)
     assert mtr.t("card.evidence_header") in card.text and "E1" in card.text
+    for role in (Role.BUYER, Role.SUPPLIER):  # each party's one case with the service
+        history = mtr.tn(
+            "card.history",
+            "card.history.plural",
+            1,
+            party=role_name(mtr, role),
+            outcomes=mtr.t("card.history.none_closed"),
+        )
+        assert history in card.text
 
     def joined(tr: Translator) -> str:
         return tr.t("mediator.joined_chat", name=mediator.full_name, number=case.number)
