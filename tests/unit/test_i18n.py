@@ -100,6 +100,23 @@ def test_no_doubled_article_before_a_role() -> None:
     assert doubled == []
 
 
+# Fragments that follow a label ("How it came to mediation: ..."), not sentences.
+ROLE_FRAGMENTS = {"pool.why.requested"}
+
+
+def test_no_sentence_starts_with_a_role() -> None:
+    """A role's name is lower case ("the supplier"): an English sentence must not begin with
+    {by}, {party} or {role}."""
+    starts = re.compile(r"(^|[.!?]\s|\n)\{(by|party|role)\} ")
+    found = [
+        m.id
+        for m in _catalog("en")
+        if m.id and isinstance(m.id, str) and m.id not in ROLE_FRAGMENTS
+        if starts.search(m.string)
+    ]
+    assert found == []
+
+
 def test_chinese_placeholders_match_english() -> None:
     english = {m.id if isinstance(m.id, str) else m.id[0]: m for m in _catalog("en") if m.id}
     for message in _catalog("zh_Hans"):
