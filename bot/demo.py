@@ -1,8 +1,11 @@
 """`disputebot demo`: the sandbox and the real bot, a scripted buyer, and what each user saw.
 
 The scripted claim (`file_claim`) is the same one the end-to-end tests play, so the demo shows
-exactly what is tested. Button labels are looked up in the catalogs of the buyer's language,
-as a person would read them on screen.
+exactly what is tested. After the claims, two disputes: Anna's, settled by negotiation, and Li
+Wei's, which the supplier takes to a mediator at once and which ends in the mediator's decision
+(the steps of `tests/e2e/test_mediation_journey.py`, from `bot/demo_mediation.py`). Button
+labels are looked up in the catalogs of the reader's language, as a person would read them on
+screen.
 """
 
 from __future__ import annotations
@@ -24,10 +27,21 @@ from bot.demo_dispute import (
     invite_supplier,
     supplier_accepts_invitation,
 )
+from bot.demo_mediation import (
+    decide_partial_refund,
+    give_evidence,
+    give_statement,
+    join_case,
+    mediators_chat,
+    open_statements,
+    request_evidence,
+    take_label,
+)
 from bot.runner import running_bot
 from bot.sandbox import Sandbox, SandboxChat, SandboxServer, SandboxUser
 from flows.clock import Clock, SystemClock
-from flows.no_mediators import no_mediator_texts
+from flows.proposal_render import role_name
+from flows.rules.lifecycle import Role
 from locales.i18n import Catalogs, Translator
 
 DEMO_TOKEN = "123456:DEMO-TOKEN"
@@ -207,10 +221,64 @@ async def play_dispute(
     return group
 
 
+MEDIATED_REASONS = (
+    "The photos E1 and the inspection report E2 show 300 leaking seals; the supplier's loading "
+    "photos E3 were taken before shipping and do not answer them. A partial refund of 540 EUR "
+    "covers the leaking cups."
+)
+
+
+async def play_mediated_dispute(
+    sandbox: Sandbox,
+    buyer: SandboxUser,
+    supplier: SandboxUser,
+    mediator: SandboxUser,
+    staff: SandboxChat,
+    catalogs: Catalogs,
+) -> SandboxChat:
+    """Li Wei's case: the chat, the supplier invited, who asks for a mediator at once; Maria
+    takes it, requests evidence, opens the final statements round and decides a partial
+    refund citing E1; the supplier pays, the buyer confirms, the case closes."""
+    btr, str_ = catalogs.translator("zh_Hans"), catalogs.translator("en")
+    mtr = catalogs.translator("en")
+    submitted = [e for e in buyer.transcript() if e.from_bot][-1]
+    group = await create_dispute_chat(sandbox, buyer, btr, submitted, "订单 HB-20261102-77")
+    invitation = await invite_supplier(buyer, btr)
+    await supplier_accepts_invitation(supplier, str_, invitation, group)
+    await supplier.send(
+        "We dispute the leaks and would like a neutral person to look at it.", chat=group
+    )
+    await supplier.send("/mediator")
+    take = take_label([catalogs.translator(language) for language in ("en", "zh_Hans")])
+    await mediator.wait_for(lambda e: take in e.button_texts, staff, 10)
+    await mediator.press(take, staff, timeout=10)
+    await join_case(mediator, mtr, "#2")
+    await buyer.wait_for(lambda e: mediator.full_name in e.text, group, 10)
+    what = "Photos of the cups' seals before loading"
+    await request_evidence(mediator, mtr, "#2", role_name(mtr, Role.SUPPLIER), what, 2)
+    loading = PDF.replace(b"1 0 obj", b"1 0 obj % loading")
+    await give_evidence(
+        supplier, str_, 2, loading, "loading.pdf", "Seals before loading", "tag.delivery"
+    )
+    await mediator.wait_for(lambda e: "R1" in e.text and "E3" in e.text, None, 10)
+    await open_statements(mediator, mtr, "#2")
+    await give_statement(
+        buyer, btr, "#2", "2000 个保温杯中有 300 个漏水，见 E1 和 E2。", by_button=False
+    )
+    await give_statement(
+        supplier, str_, "#2", "The seals were tight when loaded; see E3.", by_button=True
+    )
+    await decide_partial_refund(mediator, mtr, 2, "540", "EUR", "E1, E2, E3", MEDIATED_REASONS)
+    await fulfil_with_receipt(supplier, str_, buyer, btr, "Refund receipt")
+    closed = btr.t("case.closed_fulfilled", number="#2")
+    await buyer.wait_for(lambda e: e.text == closed, None, 10)
+    return group
+
+
 async def run_demo(languages: list[str] | None = None) -> int:
     languages = languages or ["en", "zh_Hans"]
     clock = SystemClock()
-    catalogs = Catalogs(substitutes=no_mediator_texts())  # the demo's service has no mediators
+    catalogs = Catalogs()  # the demo's service has a mediator in its staff chat
     sandbox = Sandbox(
         bot_token=DEMO_TOKEN,
         bot_username="DisputeDemoBot",
@@ -222,7 +290,11 @@ async def run_demo(languages: list[str] | None = None) -> int:
         "zh_Hans": sandbox.user("李伟", language_code="zh-hans", username="li_wei"),
     }
     supplier = sandbox.user("王芳", language_code="zh-hans", username="wang_fang_audio")
+    supplier_2 = sandbox.user("Jonas", language_code="en", username="jonas_hamburg")
+    mediator = sandbox.user("Maria", language_code="en", username="maria_mediates")
+    staff = mediators_chat(sandbox, "Mediators", [mediator])
     group: SandboxChat | None = None
+    group_2: SandboxChat | None = None
     with tempfile.TemporaryDirectory(prefix="disputebot-demo-") as workdir:
         async with SandboxServer(sandbox) as server:
             settings = load_settings(
@@ -231,6 +303,7 @@ async def run_demo(languages: list[str] | None = None) -> int:
                 database_url=f"sqlite:///{Path(workdir) / 'demo.db'}",
                 evidence_dir=Path(workdir) / "evidence",
                 sweep_interval_seconds=0,
+                mediator_chat_id=staff.id,
                 # the sandbox does not throttle; at Telegram's 20 a minute per group, the
                 # group's news waits behind the edits that take stale buttons off
                 rate_limit_group_per_minute=600,
@@ -238,6 +311,8 @@ async def run_demo(languages: list[str] | None = None) -> int:
             )
             async with running_bot(settings, clock):
                 await sandbox.wait_until(lambda: "getUpdates" in [m for m, _ in sandbox.requests])
+                await mediator.send("/start")
+                await mediator.next_message(timeout=10)
                 for language in languages:
                     user = people[language]
                     await user.send("/start")
@@ -245,12 +320,23 @@ async def run_demo(languages: list[str] | None = None) -> int:
                     await file_claim(user, catalogs.translator(language), SCRIPTS[language], clock)
                 if "en" in languages:
                     group = await play_dispute(sandbox, people["en"], supplier, catalogs)
+                if "zh_Hans" in languages:
+                    group_2 = await play_mediated_dispute(
+                        sandbox, people["zh_Hans"], supplier_2, mediator, staff, catalogs
+                    )
         for language in languages:
             user = people[language]
             print_transcript(user, f"{user.full_name} ({language})")
         if group is not None:
             print_transcript(supplier, f"{supplier.full_name} (zh_Hans, the supplier)")
             print_transcript(people["en"], f"The shared dispute chat “{group.title}”", group)
+        if group_2 is not None:
+            print_transcript(supplier_2, f"{supplier_2.full_name} (en, the supplier of case #2)")
+            print_transcript(mediator, f"{mediator.full_name} (en, the mediator)")
+            print_transcript(mediator, f"The mediators' staff chat “{staff.title}”", staff)
+            print_transcript(
+                people["zh_Hans"], f"The shared dispute chat “{group_2.title}”", group_2
+            )
     sandbox.assert_no_violations()
     print("\nDemo finished: every request the bot made fitted the Bot API schema.")
     return 0

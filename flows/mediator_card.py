@@ -176,10 +176,11 @@ async def _history(services: Services, tr: Translator, user_id: int | None, role
         tr.t("card.history.outcome", reason=tr.t(CLOSED_KEYS[reason]), count=count)
         for reason, count in sorted(ended.items())
     )
-    return tr.t(
+    return tr.tn(
         "card.history",
+        "card.history.plural",
+        len(cases),
         party=role_name(tr, role),
-        count=len(cases),
         outcomes=outcomes or tr.t("card.history.none_closed"),
     )
 

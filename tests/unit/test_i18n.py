@@ -69,6 +69,54 @@ def _catalog_template():  # type: ignore[no-untyped-def]
         return read_po(handle)
 
 
+# Buttons a person sees one after the other: the same label for both would leave them unsure
+# which step they are at (the panel's Decide opens the builder; Issue makes it binding).
+DISTINCT_LABELS = [("button.decide", "button.decision_issue")]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("first", "second"), DISTINCT_LABELS)
+def test_successive_buttons_have_distinct_labels(language: str, first: str, second: str) -> None:
+    tr = Catalogs().translator(language)
+    assert tr.t(first) != tr.t(second)
+
+
+def test_no_doubled_article_before_a_role() -> None:
+    """{party}, {by} and {role} get a role's name with its article ("the buyer"): a message
+    that puts another "the" before it reads "the the buyer"."""
+    tr = Catalogs().translator("en")
+    doubled = []
+    for message in _catalog("en"):
+        if not message.id or isinstance(message.id, tuple):
+            continue
+        names = set(PLACEHOLDER.findall(message.string))
+        if not names & {"party", "by", "role"}:
+            continue
+        values = {name: "X" for name in names} | {
+            name: tr.t("role.buyer") for name in names & {"party", "by", "role"}
+        }
+        if re.search(r"\b[Tt]he the\b", message.string.format(**values)):
+            doubled.append(message.id)
+    assert doubled == []
+
+
+# Fragments that follow a label ("How it came to mediation: ..."), not sentences.
+ROLE_FRAGMENTS = {"pool.why.requested"}
+
+
+def test_no_sentence_starts_with_a_role() -> None:
+    """A role's name is lower case ("the supplier"): an English sentence must not begin with
+    {by}, {party} or {role}."""
+    starts = re.compile(r"(^|[.!?]\s|\n)\{(by|party|role)\} ")
+    found = [
+        m.id
+        for m in _catalog("en")
+        if m.id and isinstance(m.id, str) and m.id not in ROLE_FRAGMENTS
+        if starts.search(m.string)
+    ]
+    assert found == []
+
+
 def test_chinese_placeholders_match_english() -> None:
     english = {m.id if isinstance(m.id, str) else m.id[0]: m for m in _catalog("en") if m.id}
     for message in _catalog("zh_Hans"):
