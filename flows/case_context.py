@@ -166,3 +166,33 @@ async def resolve(services: Services, update: Update, args: list[str] | None) ->
         return None
     case, role = found
     return Caller(user, tr, case, role)
+
+
+@dataclass(frozen=True)
+class NumberedCommand:
+    """A private command that names one case by its number ("/decide 12")."""
+
+    services: Services
+    chat_id: int
+    user: User
+    tr: Translator
+    number: int
+    case: Case | None  # None: no case has that number
+
+
+async def numbered_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str
+) -> NumberedCommand | None:
+    """The reader, the number and the case a one-number command names; None after sending
+    the `usage` message when its argument is not one number."""
+    services = get_services(context)
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    user, tr = await services.reader(update.effective_user)
+    args = context.args or []
+    number = parse_id(args[0].lstrip("#")) if len(args) == 1 else None
+    if number is None:
+        await send(context.bot, message.chat_id, tr.t(usage))
+        return None
+    case = await services.db.cases.by_number(number)
+    return NumberedCommand(services, message.chat_id, user, tr, number, case)

@@ -22,8 +22,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from flows import decision_issue, decision_text, inputs, statements_round
 from flows.callbacks import DecideCase, DecisionStep, decode, encode, pattern
+from flows.case_context import numbered_command
 from flows.claim_render import case_number
-from flows.common import Button, chunk, keyboard, parse_id
+from flows.common import Button, chunk, keyboard
 from flows.errors_render import validation_message
 from flows.logs import bind_case
 from flows.mediator_panel import mediator_press
@@ -495,21 +496,15 @@ async def _issue(
 
 async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/decide <number>: the case's own mediator decides it, privately."""
-    services = get_services(context)
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
-    user, tr = await services.reader(update.effective_user)
-    args = context.args or []
-    number = parse_id(args[0].lstrip("#")) if len(args) == 1 else None
-    if number is None:
-        await send(context.bot, message.chat_id, tr.t("decision.usage"))
+    command = await numbered_command(update, context, N_("decision.usage"))
+    if command is None:
         return
-    case = await services.db.cases.by_number(number)
-    why = refusal(tr, case, user.id, f"#{number}")
+    case, user = command.case, command.user
+    why = refusal(command.tr, case, user.id, f"#{command.number}")
     if case is None or why is not None:
-        await send(context.bot, message.chat_id, why or "")
+        await send(context.bot, command.chat_id, why or "")
         return
-    await start_decision(services, context.bot, case, user.id)
+    await start_decision(command.services, context.bot, case, user.id)
 
 
 def pending_inputs() -> dict[str, inputs.InputHandler]:

@@ -23,8 +23,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 from flows import inputs
 from flows.audience import for_case, parties
 from flows.callbacks import ReconsiderCancel, decode, encode, pattern
+from flows.case_context import numbered_command
 from flows.claim_render import case_number
-from flows.common import keyboard, parse_id
+from flows.common import keyboard
 from flows.decision_text import decision_number
 from flows.logs import bind_case
 from flows.mediator_pool import post_owed
@@ -34,7 +35,7 @@ from flows.proposal_render import role_name
 from flows.rules.decisions import RECONSIDER_REASON_MAX_LEN
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role
 from flows.services import Services, get_services
-from locales.i18n import Translator
+from locales.i18n import N_, Translator
 from storage import Case, ConcurrentUpdate, Decision, PendingInput, User
 
 log = logging.getLogger(__name__)
@@ -82,19 +83,13 @@ async def _refusal(
 
 async def on_reconsider(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reconsider <number>: checked, then the reason is asked."""
-    services = get_services(context)
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
-    user, tr = await services.reader(update.effective_user)
-    args = context.args or []
-    number = parse_id(args[0].lstrip("#")) if len(args) == 1 else None
-    if number is None:
-        await send(context.bot, message.chat_id, tr.t("reconsider.usage"))
+    command = await numbered_command(update, context, N_("reconsider.usage"))
+    if command is None:
         return
-    case = await services.db.cases.by_number(number)
-    why, decision, fresh = await _refusal(services, tr, case, user.id, f"#{number}")
+    services, user, tr, case = command.services, command.user, command.tr, command.case
+    why, decision, fresh = await _refusal(services, tr, case, user.id, f"#{command.number}")
     if why is not None or case is None or decision is None:
-        await send(context.bot, message.chat_id, why or "")
+        await send(context.bot, command.chat_id, why or "")
         return
     bind_case(case.id)
     await services.db.inputs.put(
