@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flows.audience import for_case, for_user, parties
+from flows.callbacks import DecideCase, encode
 from flows.claim_render import case_number
 from flows.mediator_pool import staff_text
 from flows.services import Services
@@ -37,6 +38,7 @@ async def decision_period(services: Services, case: Case, due: datetime) -> list
                 case,
                 case.mediator_id,
                 lambda t: t.t("decision.asked", number=number, due=t.datetime(due)),
+                lambda t: [[(t.t("button.decide"), encode(DecideCase(case.id)))]],
                 key=f"{key}:mediator",
             )
         )

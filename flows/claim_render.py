@@ -247,9 +247,12 @@ def render_summary(
     evidence: Sequence[Evidence],
     tr: Translator,
     reader: Role | None = Role.BUYER,
+    *,
+    with_evidence: bool = True,
 ) -> str:
     """The claim as `reader` reads it (see flows/evidence_index.py: SHARED for the dispute
-    chat); used for the confirmation, for /case and for the supplier's view."""
+    chat); used for the confirmation, for /case and for the supplier's view. Without its
+    evidence (`with_evidence=False`) where the whole evidence index follows it."""
     category = Category(claim["category"])
     date_key = (
         N_("claim.summary.delivery_due")
@@ -283,10 +286,10 @@ def render_summary(
         tr.t("claim.summary.outcome", outcome=outcome_text(claim, tr)),
         tr.t("claim.summary.description", description=claim["description"]),
     ]
-    if evidence:
+    if with_evidence and evidence:
         lines.append(tr.t("claim.summary.evidence_header"))
         lines.extend(index_lines(evidence, reader, tr))
-    else:
+    elif with_evidence:
         lines.append(tr.t("claim.summary.no_evidence"))
     return "\n".join(lines)
 

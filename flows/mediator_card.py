@@ -104,7 +104,13 @@ def why_text(tr: Translator, events: list[HistoryEvent]) -> str:
 def _statements(tr: Translator, events: list[HistoryEvent]) -> list[str]:
     lines = []
     for event in events:
-        statement = event.payload.get("statement") if event.kind == "case.transition" else None
+        statement = (
+            event.payload.get("statement")
+            if event.kind == "case.transition"
+            else event.payload.get("text")
+            if event.kind == "final_statement"  # the statements round's (flows/statements_round)
+            else None
+        )
         if statement:
             lines.append(
                 tr.t("card.statement", by=role_name(tr, event.actor_role), text=str(statement))
@@ -192,7 +198,7 @@ async def render_card(services: Services, case: Case, tr: Translator) -> str:
     evidence = await db.evidence.list(case.id)
     parts: list[Any] = [
         tr.t("card.title", number=case_number(case)),
-        render_summary(case.claim, [], tr, Role.MEDIATOR),
+        render_summary(case.claim, [], tr, Role.MEDIATOR, with_evidence=False),
         tr.t("card.why", why=why_text(tr, events)),
         tr.t("card.statements_header"),
         *(_statements(tr, events) or [tr.t("card.none")]),

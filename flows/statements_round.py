@@ -35,7 +35,7 @@ from flows.case_context import party_of
 from flows.claim_render import case_number
 from flows.common import Button, is_number, keyboard
 from flows.logs import bind_case
-from flows.mediator_panel import mediator_press
+from flows.mediator_panel import mediator_press, send_panel
 from flows.messaging import send
 from flows.outbox import after_commit
 from flows.proposal_render import role_name
@@ -123,7 +123,7 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     deadline = services.deadline(DeadlineKind.ARBITRATION_STATEMENTS, now)
     news = await round_news(services, case, deadline.due_at, Role.MEDIATOR)
     try:
-        await services.db.cases.transition(
+        moved = await services.db.cases.transition(
             case.id,
             Action.TO_ARBITRATION,
             press.user.id,
@@ -141,6 +141,8 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await press.query.answer()
     log.info("final statements round opened by the mediator")
     await after_commit(services, context.bot)
+    # The panel as it is now (the decision's button among it), so nobody has to ask for it.
+    await send_panel(services, context.bot, moved, press.user.id)
 
 
 async def _statement_case(services: Services, user: User, raw: str) -> Case | None:

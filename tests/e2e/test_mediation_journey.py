@@ -204,12 +204,25 @@ async def test_a_silent_suppliers_case_is_mediated_decided_fulfilled_and_closed(
         await mediator.wait_for(saying(statement))
     assert await case.state() is CaseState.ARBITRATION
 
+    # Opening the round sent the mediator the panel as it now is, the decision's button in it.
+    assert any(mtr.t("button.decide") in e.button_texts for e in mediator.transcript())
+
     # The decision through the panel's Decide: a partial refund of 400 with reasons citing E1.
     clock.advance(timedelta(hours=3))
     decided_at = clock.now()
     await decide_partial_refund(
         mediator, mtr, case.filed_number, "400", "USD", "E1, E2, E3", REASONS
     )
+    # The card /case showed holds both final statements, and the claim's own evidence line
+    # does not say "none" above the index that lists E1..E3.
+    title = mtr.t("card.title", number=case.number)
+    card = [e for e in mediator.transcript() if e.text.startswith(title)][-1]
+    for who, text in (
+        (Role.BUYER, "120 casings arrived cracked; see E1."),
+        (Role.SUPPLIER, "货物出厂时完好，见 E3。"),
+    ):
+        assert mtr.t("card.statement", by=role_name(mtr, who), text=text) in card.text
+    assert mtr.t("claim.summary.no_evidence") not in card.text
     assert await case.state() is CaseState.DECIDED
     fulfilment = next(
         d
