@@ -150,9 +150,13 @@ async def resolve(services: Services, update: Update, args: list[str] | None) ->
         cases = [
             c for c in await services.db.cases.list_for_user(user.id) if c.state in OPEN_STATES
         ]
+        if not cases:  # no number, and no open case it could mean
+            text = tr.t("case.no_open")
+            await send(message.get_bot(), message.chat_id, text, follow=follower(services))
+            return None
         if len(cases) == 1:
             case_id = cases[0].id
-        elif len(cases) > 1:
+        else:
             text = _which_case(tr, message.text or "", cases)
             await send(message.get_bot(), message.chat_id, text, follow=follower(services))
             return None

@@ -200,7 +200,8 @@ async def _fire(services: Services, bot: Bot, deadline: Deadline) -> bool:
     new_deadline = None
     if move.starts is not None:
         new_deadline = services.deadline(move.starts, now, filed_at=case.submitted_at)
-    outcome_key = OUTCOME_KEYS[deadline.kind] if pool else OUTCOME_KEYS_NO_POOL[deadline.kind]
+    # Without mediators some outcomes differ (`NO_MEDIATOR_OUTCOMES`), and so does their news.
+    outcome_key = (OUTCOME_KEYS if pool else OUTCOME_KEYS | OUTCOME_KEYS_NO_POOL)[deadline.kind]
     # A party who acts from here on (before the transaction below) keeps their action: the
     # case's version moves, or their change closes the deadline, and the outcome is not applied.
     await hold_point("sweep.deadline_claimed")
