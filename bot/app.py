@@ -43,6 +43,8 @@ from flows import (
     proposals,
     settlement,
     start,
+    stats,
+    stats_ratings,
     supplier_answer,
     supplier_join,
     supplier_replace,
@@ -84,6 +86,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         group_evidence.pending_inputs(),
         evidence_confirm.pending_inputs(),
         private_evidence.pending_inputs(),
+        stats_ratings.pending_inputs(),
     )
     application.add_handlers(pending_inputs, group=PENDING_INPUT)
     for flow in (
@@ -102,6 +105,8 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         settlement,
         escalation,
         mediator_pool,
+        stats,  # /stats for the mediators in the staff chat
+        stats_ratings,  # the parties' ratings after a case closed
         blind_bidding,
         cases,
         group_help,

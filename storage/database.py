@@ -36,6 +36,8 @@ from storage.repos import (
     UserRepo,
 )
 from storage.repos.mediator_proposals import MediatorProposalRepo
+from storage.repos.ratings import RatingRepo
+from storage.repos.stats import StatsRepo
 
 __all__ = ["Database"]
 
@@ -69,6 +71,8 @@ class Database:
         self.blobs = BlobRepo(engine)
         self.sweep = SweepRepo(engine, lifecycle_policy)
         self.pool = PoolRepo(engine)
+        self.stats = StatsRepo(engine)  # operator statistics, similar cases (read only)
+        self.ratings = RatingRepo(engine)  # the parties' ratings after closing
         self.chat_locks = ChatLocks(engine)  # one chat's updates one at a time, all workers
 
     @classmethod
