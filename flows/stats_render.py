@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+from babel.lists import format_list
+from babel.numbers import format_percent
+
 from flows.claim_render import CATEGORY_KEYS
 from flows.rules.lifecycle import CaseState
 from flows.rules.validation import Category
@@ -29,8 +32,14 @@ OUTCOME_KEYS = {
 SECONDS_PER_DAY = 86400
 
 
-def percent(tr: Translator, share: float) -> str:
-    return tr.t("stats.percent", value=tr.number(round(Decimal(share * 100))))
+def percent(tr: Translator, share: float | Decimal) -> str:
+    """A share (0..1) as a whole percentage in the reader's locale ("40%")."""
+    return format_percent(Decimal(str(share)).quantize(Decimal("0.01")), locale=tr.locale)
+
+
+def listed(tr: Translator, items: list[str]) -> str:
+    """Items as the reader's language lists them ("a, b and c"; "a、b和c")."""
+    return format_list(items, locale=tr.locale) if items else ""
 
 
 def state_name(tr: Translator, state: str) -> str:
@@ -100,10 +109,13 @@ def render_text(tr: Translator, figures: Figures) -> str:
     if figures.outcomes_by_category:
         lines += ["", tr.t("stats.header.outcomes_by_category")]
         for category, outcomes in sorted(figures.outcomes_by_category.items()):
-            said = tr.t("stats.list_separator").join(
-                tr.t("stats.outcome_count", label=tr.t(OUTCOME_KEYS[o]), count=outcomes[o])
-                for o in OUTCOMES
-                if outcomes.get(o)
+            said = listed(
+                tr,
+                [
+                    tr.t("stats.outcome_count", label=tr.t(OUTCOME_KEYS[o]), count=outcomes[o])
+                    for o in OUTCOMES
+                    if outcomes.get(o)
+                ],
             )
             lines.append(
                 tr.t("stats.category_line", category=category_name(tr, category), outcomes=said)

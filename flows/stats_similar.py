@@ -23,7 +23,7 @@ from decimal import Decimal
 from flows.audience import readers
 from flows.claim_render import case_number
 from flows.services import Services
-from flows.stats_render import OUTCOME_KEYS, category_name
+from flows.stats_render import OUTCOME_KEYS, category_name, listed, percent
 from locales.i18n import Translator
 from storage import Case, OutboxMessage
 from storage.repos.stats import OUTCOMES, Similar, amount_band
@@ -83,9 +83,12 @@ def render(tr: Translator, case: Case, coarse: Coarse) -> str:
         if upper is not None
         else tr.t("similar.band_open", lower=tr.money(lower, currency))
     )
-    ways = tr.t("stats.list_separator").join(
-        tr.t("similar.share", label=tr.t(OUTCOME_KEYS[o]), share=tr.t("stats.percent", value=p))
-        for o, p in coarse.shares
+    ways = listed(
+        tr,
+        [
+            tr.t("similar.share", label=tr.t(OUTCOME_KEYS[o]), share=percent(tr, Decimal(p) / 100))
+            for o, p in coarse.shares
+        ],
     )
     lines = [
         tr.t(
@@ -98,7 +101,7 @@ def render(tr: Translator, case: Case, coarse: Coarse) -> str:
         )
     ]
     if coarse.median_refund_percent is not None:
-        value = tr.t("stats.percent", value=coarse.median_refund_percent)
+        value = percent(tr, Decimal(coarse.median_refund_percent) / 100)
         lines.append(tr.t("similar.refund", share=value))
     lines.append(tr.t("similar.note"))
     return "\n".join(lines)
