@@ -178,9 +178,9 @@ def outcome_of(case_id: Any = cases.c.id) -> ColumnElement[Any]:
     to a decision); a settlement reached in mediation counts as mediation, also when the
     parties' own proposal was accepted there.
     """
-    ended = or_(
+    ended = or_(  # COALESCE: NOT (NULL IN ...) is NULL, which CASE would pass over
         cases.c.state.in_(("settled", "decided")),
-        cases.c.closed_reason.in_(ENDED_REASONS),
+        func.coalesce(cases.c.closed_reason, "").in_(ENDED_REASONS),
     )
     return case(
         (~ended, None),
