@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy import insert as sql_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import Database
 from storage.tables import (
     cases,
+    counters,
     deadlines,
     history_events,
     obligations,
@@ -63,6 +64,12 @@ async def insert(db: Database, specs: list[CaseSpec], start: datetime, chunk: in
     for offset in range(0, len(specs), chunk):
         async with db.engine.begin() as conn:
             await _chunk(conn, specs[offset : offset + chunk], first + offset, start)
+    async with db.engine.begin() as conn:  # the next claim filed gets the next number
+        await conn.execute(
+            update(counters)
+            .where(counters.c.name == "case_number")
+            .values(value=first + len(specs))
+        )
 
 
 async def _chunk(conn: AsyncConnection, specs: list[CaseSpec], first: int, start: datetime) -> None:
