@@ -13,7 +13,8 @@ Where each fact lives:
   `mediation_settle` transition (mediation), any other accepted proposal (agreement), then
   `cases.closed_reason` (withdrawn, or another ending);
 - time to resolution: `cases.closed_at - cases.submitted_at` of closed cases that ended;
-- the supplier's response: `deadlines` of kind supplier_response, met (in time) or fired;
+- the supplier's response: `deadlines` of kind supplier_response that fired (missed), or met
+  with the supplier's own answer in the history (in time);
 - deadlines missed: `deadlines.status = 'fired'`;
 - refunds: the `refund` obligations of a case (`obligations.amount`, Decimal text) over the
   amount paid (`cases.claim` "amount");
@@ -29,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import (
     Float,
+    and_,
     case,
     cast,
     exists,
@@ -59,6 +61,8 @@ OUTCOMES = ("agreement", "blind_bidding", "mediation", "decision", "withdrawn", 
 # Closed reasons of a case that was really disputed; an abandoned draft and a claim whose
 # supplier was never invited say nothing about how disputes end.
 ENDED_REASONS = ("fulfilled", "unfulfilled", "withdrawn", "dismissed", "unresolved")
+# The supplier's answers to a claim (history transitions by the supplier).
+SUPPLIER_ANSWERS = ("supplier_respond", "supplier_accept", "request_mediation")
 # Amount bands for "similar cases" (in the claim's currency): [lower, upper) edges.
 AMOUNT_BANDS: tuple[tuple[Decimal, Decimal | None], ...] = (
     (Decimal(0), Decimal(100)),
@@ -324,15 +328,24 @@ async def _figures(conn: AsyncConnection, dialect: str) -> Figures:
     )
     median, p90 = await percentiles(conn, durations, (0.5, 0.9))
 
+    # In time: the deadline met by the supplier's own answer (a deadline is "met" too when the
+    # buyer withdrew meanwhile: that is no answer, and counts neither way). Missed: it fired.
+    answered = exists().where(
+        history_events.c.case_id == deadlines.c.case_id,
+        history_events.c.kind == "case.transition",
+        history_events.c.actor_role == "supplier",
+        history_events.c.payload["action"].as_string().in_(SUPPLIER_ANSWERS),
+    )
+    status = case((deadlines.c.status == "fired", "fired"), else_="met")
     supplier: dict[str, int] = dict(
         (
             await conn.execute(
-                select(deadlines.c.status, func.count())
+                select(status, func.count())
                 .where(
                     deadlines.c.kind == "supplier_response",
-                    deadlines.c.status.in_(("met", "fired")),
+                    or_(deadlines.c.status == "fired", and_(deadlines.c.status == "met", answered)),
                 )
-                .group_by(deadlines.c.status)
+                .group_by(status)
             )
         ).all()
     )

@@ -45,7 +45,9 @@ class CaseSpec:
     currency: str = "USD"
     refund: Decimal | None = None
     days_to_close: float | None = 10.0
-    supplier_response: str | None = "met"  # the deadline's status, or None: no such deadline
+    # "met" (answered in time), "fired", "met_no_answer" (closed by the buyer's withdrawal),
+    # or None: no such deadline
+    supplier_response: str | None = "met"
     missed: tuple[str, ...] = ()  # kinds of other deadlines that fired
     ratings: dict[str, tuple[int | None, str | None]] = field(default_factory=dict)
 
@@ -117,6 +119,9 @@ async def _chunk(conn: AsyncConnection, specs: list[CaseSpec], first: int, start
             events.append(_event(case_id, seq, spec.ended_by, at))
             seq += 1
         events.append(_event(case_id, seq, "submit", at))
+        seq += 1
+        if spec.supplier_response == "met":  # the supplier answered in time
+            events.append(_event(case_id, seq, "supplier_respond", at, role="supplier"))
         if spec.refund is not None:
             duties.append(
                 {
@@ -132,7 +137,8 @@ async def _chunk(conn: AsyncConnection, specs: list[CaseSpec], first: int, start
                     "created_at": at,
                 }
             )
-        kinds = [("supplier_response", spec.supplier_response)] if spec.supplier_response else []
+        answer = {"met_no_answer": "met"}.get(spec.supplier_response or "", spec.supplier_response)
+        kinds = [("supplier_response", answer)] if answer else []
         kinds += [(kind, "fired") for kind in spec.missed]
         for kind, status in kinds:
             dues.append(
@@ -185,12 +191,14 @@ def _proposal(case_id: int, source: str, at: datetime) -> dict[str, Any]:
     }
 
 
-def _event(case_id: int, seq: int, action: str, at: datetime) -> dict[str, Any]:
+def _event(
+    case_id: int, seq: int, action: str, at: datetime, role: str = "system"
+) -> dict[str, Any]:
     return {
         "case_id": case_id,
         "seq": seq,
         "actor_id": None,
-        "actor_role": "system",
+        "actor_role": role,
         "kind": "case.transition",
         "payload": {"action": action},
         "created_at": at,

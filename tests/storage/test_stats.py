@@ -46,6 +46,13 @@ def _known() -> list[CaseSpec]:
         ),
         CaseSpec(state="negotiation", ended_by=None, closed_reason=None, category="late_delivery"),
         CaseSpec(ended_by=None, closed_reason="expired", supplier_response=None, category="other"),
+        # Withdrawn before the supplier answered: the deadline closed "met", but no answer.
+        CaseSpec(
+            ended_by=None,
+            closed_reason="withdrawn",
+            supplier_response="met_no_answer",
+            days_to_close=None,
+        ),
         CaseSpec(state="settled", closed_reason=None, days_to_close=None),
     ]
 
@@ -53,25 +60,26 @@ def _known() -> list[CaseSpec]:
 async def test_the_figures_of_a_known_data_set(db: Database, now: datetime) -> None:
     await insert(db, _known(), now)
     f = await db.stats.figures()
-    assert f.filed == 14
-    assert f.by_state == {"closed": 12, "negotiation": 1, "settled": 1}
-    assert f.by_category == {"quality_defect": 11, "late_delivery": 2, "other": 1}
+    assert f.filed == 15
+    assert f.by_state == {"closed": 13, "negotiation": 1, "settled": 1}
+    assert f.by_category == {"quality_defect": 12, "late_delivery": 2, "other": 1}
     assert f.by_state_and_category[("negotiation", "late_delivery")] == 1
-    assert f.ended == 12  # the open case and the expired claim did not end
+    assert f.ended == 13  # the open case and the expired claim did not end
     assert f.outcomes == {
         "agreement": 5,  # four closed, one still fulfilling its settlement
         "blind_bidding": 2,
         "mediation": 2,  # the mediator's proposal, and the parties' own accepted in mediation
         "decision": 1,
-        "withdrawn": 1,
+        "withdrawn": 2,
         "other": 1,  # dismissed
     }
-    assert f.share("agreement") == pytest.approx(5 / 12)
+    assert f.share("agreement") == pytest.approx(5 / 13)
     assert f.outcomes_by_category["late_delivery"] == {"blind_bidding": 1}
     assert f.outcomes_by_category["quality_defect"]["agreement"] == 5
     # Closed after 1..11 days: the median is 6, percentile_cont(0.9) is 1 + 0.9 * 10 = 10.
     assert f.resolution_median_seconds == pytest.approx(6 * DAY, abs=1)
     assert f.resolution_p90_seconds == pytest.approx(10 * DAY, abs=1)
+    # Answered in time by 11; missed by 2; the withdrawn claim's deadline closed without one.
     assert (f.supplier_in_time, f.supplier_late) == (11, 2)
     assert f.supplier_response_rate == pytest.approx(11 / 13)
     assert f.deadlines_missed == 3
