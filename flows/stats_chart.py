@@ -16,13 +16,7 @@ import io
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: no display, and no GUI toolkit to import
-
-from matplotlib import font_manager
-from matplotlib.figure import Figure
+from typing import Any
 
 __all__ = ["FONT_PATH", "ChartLabels", "render_png"]
 
@@ -46,14 +40,17 @@ class ChartLabels:
         return [self.outcomes_title, self.states_title, self.axis, *labels]
 
 
-def _font() -> font_manager.FontProperties:
-    return font_manager.FontProperties(fname=str(FONT_PATH))
-
-
 def render_png(labels: ChartLabels) -> bytes:
-    """The chart as PNG bytes: two horizontal bar charts, one above the other."""
+    """The chart as PNG bytes: two horizontal bar charts, one above the other.
+
+    matplotlib is imported here, not with the module: it takes a second or more to import
+    (and builds its font cache on a new machine), which the bot should not pay at start-up
+    for a chart few ask for. `Figure` draws on the Agg canvas: no display, no GUI toolkit."""
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+
     with _LOCK:
-        font = _font()
+        font: Any = font_manager.FontProperties(fname=str(FONT_PATH))
         figure = Figure(figsize=(8, 7), dpi=100, layout="constrained")
         top, bottom = figure.subplots(2, 1)
         for axes, title, rows, colour in (
