@@ -48,6 +48,8 @@ from flows import (
     settlement,
     start,
     statements_round,
+    stats,
+    stats_ratings,
     supplier_answer,
     supplier_join,
     supplier_replace,
@@ -94,6 +96,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         statements_round.pending_inputs(),
         decision_builder.pending_inputs(),
         reconsideration.pending_inputs(),
+        stats_ratings.pending_inputs(),
     )
     application.add_handlers(pending_inputs, group=PENDING_INPUT)
     for flow in (
@@ -117,6 +120,8 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         statements_round,
         decision_builder,
         reconsideration,
+        stats,  # /stats for the mediators in the staff chat
+        stats_ratings,  # the parties' ratings after a case closed
         blind_bidding,
         cases,
         group_help,

@@ -1,4 +1,4 @@
-"""The `disputebot` command: run, sandbox, demo, migrate (`python -m bot` does the same).
+"""The `disputebot` command: run, sandbox, demo, migrate, stats (`python -m bot` does the same).
 
 A setting or option the command cannot work with ends it with one line on stderr naming the
 variable or option (`configuration error: DATABASE_URL: ...`) and exit status 2. `sandbox` and
@@ -77,6 +77,17 @@ def _migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def _stats(args: argparse.Namespace) -> int:
+    """The operators' statistics from the configured database: a table, or JSON."""
+    from bot.stats_cli import print_stats
+
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    return asyncio.run(
+        print_stats(settings.database_url, as_json=args.json, language=args.language)
+    )
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     with sandbox_extra("sandbox"):
         from bot.sandbox import ListenError, serve
@@ -110,6 +121,10 @@ def parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=_run)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
+    stats = commands.add_parser("stats", help="print the operators' statistics")
+    stats.add_argument("--json", action="store_true", help="as JSON instead of a table")
+    stats.add_argument("--language", choices=["en", "zh_Hans"], default="en")
+    stats.set_defaults(func=_stats)
     sandbox = commands.add_parser("sandbox", help="start the local Bot API sandbox")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8081)

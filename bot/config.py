@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     evidence_request_days: float = Field(2, gt=0)  # a mediator's request, unless they say
     blind_bid_gap_percent: float = Field(10, ge=0, le=100)  # of the amount paid
     blind_bid_rounds: int = Field(3, gt=0, le=10)
+    # What similar cases ended with is shown only from this many closed cases on (issue 10).
+    similar_cases_min: int = Field(20, ge=10)
     buyer_mediation_after_days: float = Field(3, ge=0)  # the buyer may ask from day 4
     reminder_hours_before: float = Field(24, gt=0)
     claim_window_days: int = Field(30, gt=0)

@@ -32,6 +32,7 @@ from flows.common import ROW_ID_MAX
 
 __all__ = [
     "PARTY_CODES",
+    "RATING_MAX",
     "AcceptLate",
     "Callback",
     "ConfirmStatements",
@@ -47,6 +48,8 @@ __all__ = [
     "MediatorProposalReject",
     "OpenStatements",
     "ProposeSettlement",
+    "RateProcess",
+    "RatingSkipComment",
     "ReconsiderCancel",
     "RequestDays",
     "RequestEvidence",
@@ -250,6 +253,27 @@ def subject(data: Callback) -> int:
 @dataclass(frozen=True)
 class TakeCase(Callback):
     """A mediator of the pool takes an escalated case (the staff chat's Take button)."""
+
+    case_id: int
+
+
+# A party's rating of the process after the case closed (flows/stats_ratings.py).
+RATING_MAX = 5
+
+
+@button("rt")
+@dataclass(frozen=True)
+class RateProcess(Callback):
+    """A 1-5 rating of how the case went, asked once of each party after it closed."""
+
+    case_id: int
+    score: Annotated[int, UpTo(RATING_MAX)]
+
+
+@button("rk")
+@dataclass(frozen=True)
+class RatingSkipComment(Callback):
+    """No comment with the rating: the question is dropped."""
 
     case_id: int
 

@@ -50,7 +50,7 @@ MEMBERS = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberSt
 REASON_LIMIT = 500
 # The mediators' own commands: not in the parties' menus and help (they are told of them in
 # the staff chat's posts and the hand-back usage line).
-MEDIATOR_COMMANDS = frozenset({"decide", "handback", "queue"})
+MEDIATOR_COMMANDS = frozenset({"decide", "handback", "queue", "stats"})
 LANGUAGE_KEYS = {"en": N_("language.name.en"), "zh_Hans": N_("language.name.zh_Hans")}
 
 

@@ -27,6 +27,7 @@ from flows.proposal_render import proposal_number, role_name, terms_text
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, Role
 from flows.rules.proposals import Proposal
 from flows.services import Services
+from flows.stats_similar import similar_hint
 from locales.i18n import N_, Translator
 from storage import Case, Deadline, Move, NewDeadline, OutboxMessage
 from storage import Proposal as StoredProposal
@@ -87,8 +88,11 @@ async def submit_proposal(
     else:
         show = await proposal_news(services, case, role, starts=move.new_deadline if move else None)
 
+    hint = await similar_hint(services, case)  # what similar cases ended with (issue 10)
+
     def news(made: StoredProposal) -> list[OutboxMessage]:
-        return [*show(made), *([author_note(made)] if author_note is not None else [])]
+        note = [author_note(made)] if author_note is not None else []
+        return [*show(made), *note, *hint(f"case:{case.id}:proposal:{made.number}")]
 
     stored = await services.db.proposals.create(
         case.id,

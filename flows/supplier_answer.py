@@ -42,6 +42,7 @@ from flows.rules.proposals import (
 )
 from flows.rules.validation import DesiredOutcome
 from flows.services import Services
+from flows.stats_similar import similar_hint
 from locales.i18n import Translator
 from storage import Case, OutboxMessage, PendingInput, User
 
@@ -210,6 +211,8 @@ async def on_contest(
         key=f"case:{case.id}:v{case.version + 1}:contested",
         private_to=[case.buyer_id, user.id],
     )
+    hint = await similar_hint(services, case)  # the case enters negotiation
+    news = [*news, *hint(f"case:{case.id}:negotiation")]
     case = await services.db.cases.transition(
         case.id,
         Action.SUPPLIER_RESPOND,

@@ -40,6 +40,7 @@ from flows.rules.lifecycle import (
 )
 from flows.services import Services
 from flows.statements_round import round_news
+from flows.stats_ratings import ask_ratings
 from flows.supplier_invite import invite_button
 from locales.i18n import N_
 from storage import Case, ConcurrentUpdate, Deadline, OutboxMessage
@@ -292,6 +293,10 @@ async def sweep(services: Services, bot: Bot) -> SweepReport:
     for deadline in await services.db.sweep.due_deadlines(now):
         if await _guarded(_fire, services, bot, deadline):
             report.fired.append(deadline)
+    try:  # the parties of cases closed since the last pass are asked for a rating
+        await ask_ratings(services)
+    except Exception:  # the next sweep asks them; nothing was recorded for a failed one
+        log.exception("asking for ratings failed")
     try:
         await post_owed(services, bot)
     except Exception:  # the next sweep tries again; the cases stay owed

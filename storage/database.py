@@ -38,6 +38,8 @@ from storage.repos import (
 )
 from storage.repos.decisions import DecisionRepo
 from storage.repos.mediator_proposals import MediatorProposalRepo
+from storage.repos.ratings import RatingRepo
+from storage.repos.stats import StatsRepo
 
 __all__ = ["Database"]
 
@@ -73,6 +75,8 @@ class Database:
         self.sweep = SweepRepo(engine, lifecycle_policy)
         self.pool = PoolRepo(engine)
         self.evidence_requests = EvidenceRequestRepo(engine)
+        self.stats = StatsRepo(engine)  # operator statistics, similar cases (read only)
+        self.ratings = RatingRepo(engine)  # the parties' ratings after closing
         self.chat_locks = ChatLocks(engine)  # one chat's updates one at a time, all workers
 
     @classmethod

@@ -48,6 +48,7 @@ __all__ = [
     "pending_inputs",
     "pool_posts",
     "proposals",
+    "ratings",
     "users",
 ]
 
@@ -511,4 +512,20 @@ evidence_requests = Table(  # 0014: the mediator asks a party for evidence by a 
     Column("created_at", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime, nullable=True),
     UniqueConstraint("case_id", "number"),
+)
+
+ratings = Table(  # 0017: each party's rating of the process, asked once after the case closed
+    "ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("party_role", String(16), nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("asked_at", UTCDateTime, nullable=False),  # the question queued (once)
+    Column("score", Integer, nullable=True),  # 1-5; the first press counts
+    Column("rated_at", UTCDateTime, nullable=True),
+    Column("comment", Text, nullable=True),
+    Column("comment_done", Boolean, nullable=False),  # a comment given or skipped
+    CheckConstraint("score IS NULL OR (score >= 1 AND score <= 5)", name="score"),
+    UniqueConstraint("case_id", "party_role"),
 )

@@ -59,7 +59,7 @@ def forged(prefix: str, real_id: int, draft_id: int) -> list[str]:
 
 def test_the_prefixes_are_every_kind_of_button() -> None:
     """The older buttons and the mediators' are all fuzzed (the registry is not empty)."""
-    assert {"f", "lang", "ob", "pp", "sj", "tz", "mt"} <= set(PREFIXES)
+    assert {"f", "lang", "ob", "pp", "sj", "tz", "mt", "rt", "rk"} <= set(PREFIXES)
 
 
 async def _to_category(buyer: SandboxUser, catalogs: Catalogs, clock: FrozenClock) -> None:

@@ -44,7 +44,7 @@ KINDS = {code: kind for code, kind in kinds().items() if kind.__module__.startsw
 # Every kind of button the bot makes today, by its code; kinds added later join by registering.
 KNOWN = {
     *("bb", "bm", "ca", "cl", "ea", "f", "ge", "inv", "lang", "md", "mt", "ob", "pb", "pe"),
-    *("pp", "rs", "sa", "sj", "tz", "wd"),
+    *("pp", "rk", "rs", "rt", "sa", "sj", "tz", "wd"),
 }
 
 
