@@ -16,6 +16,7 @@ from bot.demo import JPEG, SCRIPTS, add_evidence, answer_questions, file_claim, 
 from bot.demo_dispute import invite_supplier, showing, supplier_accepts_invitation
 from bot.sandbox import Sandbox, SandboxServer
 from flows.clock import FrozenClock
+from flows.no_mediators import no_mediator_texts
 from locales.i18n import Catalogs
 from tests.e2e.conftest import translator
 from tests.storage.dbs import sqlite_url
@@ -23,6 +24,12 @@ from tests.webhook_process import SECRET, WebhookProcess
 
 # The bot process runs on the wall clock: the claim's dates are written from it too.
 pytestmark = pytest.mark.parametrize("clock", [0], indirect=True)
+
+
+@pytest.fixture
+def catalogs() -> Catalogs:
+    """The webhook workers run without a staff chat: a service without mediators."""
+    return Catalogs(substitutes=no_mediator_texts())
 
 
 @pytest.fixture
