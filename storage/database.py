@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flows.rules.lifecycle import LifecyclePolicy
+from storage.audit import AuditRepo
 from storage.chat_locks import ChatLocks
 from storage.engine import connect_engine
 from storage.migrator import run_migrations
@@ -36,6 +37,7 @@ from storage.repos import (
     UserRepo,
 )
 from storage.repos.mediator_proposals import MediatorProposalRepo
+from storage.witness import WitnessRepo
 
 __all__ = ["Database"]
 
@@ -69,6 +71,8 @@ class Database:
         self.blobs = BlobRepo(engine)
         self.sweep = SweepRepo(engine, lifecycle_policy)
         self.pool = PoolRepo(engine)
+        self.witnessed = WitnessRepo(engine)  # heads posted at milestones (storage/witness.py)
+        self.audit = AuditRepo(engine)  # what `disputebot verify` checks (storage/audit.py)
         self.chat_locks = ChatLocks(engine)  # one chat's updates one at a time, all workers
 
     @classmethod
