@@ -68,4 +68,4 @@ def head_news(services: Services) -> HeadNews:
 
 def register(services: Services) -> None:
     """Post heads in this service's words from now on."""
-    register_head_news(head_news(services))
+    register_head_news(services.db.engine, head_news(services))

@@ -7,9 +7,9 @@ party, in the milestone's own transaction and outbox: the parties keep it outsid
 database, and `disputebot verify` checks the chain against it (`witnessed_heads` says where it
 was posted).
 
-Storage renders no text: the flows register how the notice reads (`register_head_news`, done
-by `bot/app.py` with the service's catalogs). Without a renderer (a bare storage test), a
-milestone posts and records nothing.
+Storage renders no text: the flows register how the notice reads for a database
+(`register_head_news`, done by `bot/app.py` with the service's catalogs). A database with no
+renderer (a bare storage test) posts and records nothing at its milestones.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import Pool
 
 from flows.rules.lifecycle import Action, CaseState
 from storage.records import Case, ChatStatus, User
@@ -78,12 +80,17 @@ class WitnessedHead:
 # The rows of a notice: the shared chat's copy (`shared`) and one per party (by chat id).
 HeadNews = Callable[[HeadNotice], Sequence[OutboxMessage]]
 
-_renderers: builtins.list[HeadNews] = []
+# By the engine's connection pool, which every engine a Database's repositories use shares:
+# each Database (a test's, a worker's) posts in its own service's words, or not at all.
+_renderers: WeakKeyDictionary[Pool, HeadNews] = WeakKeyDictionary()
 
 
-def register_head_news(render: HeadNews) -> None:
-    """How head notices read (the last registered wins: one service per process)."""
-    _renderers[:] = [render]
+def register_head_news(engine: AsyncEngine, render: HeadNews | None) -> None:
+    """How head notices of the database on `engine` read (None: post none)."""
+    if render is None:
+        _renderers.pop(engine.sync_engine.pool, None)
+    else:
+        _renderers[engine.sync_engine.pool] = render
 
 
 def milestone_of(action: Action, before: Case, target: CaseState) -> Milestone | None:
@@ -105,7 +112,8 @@ async def witness_head(
 ) -> builtins.list[OutboxMessage]:
     """Queue the head notice of `case` (as the transition left it) and record each posting,
     inside the milestone's transaction."""
-    if not _renderers:
+    render = _renderers.get(conn.sync_engine.pool)
+    if render is None:
         return []
     head = (
         (
@@ -142,7 +150,7 @@ async def witness_head(
         chat_readers=[found.get(uid) for uid in people],
         parties=[(uid, role, found.get(uid)) for role, uid in roles if uid is not None],
     )
-    messages = list(_renderers[0](notice))
+    messages = list(render(notice))
     audience = {uid: role for uid, role, _ in notice.parties}
     await enqueue(conn, messages, now)
     for message in messages:
