@@ -27,10 +27,10 @@ from sqlalchemy.pool import Pool
 
 from flows.rules.lifecycle import Action, CaseState
 from storage.records import Case, ChatStatus, User
-from storage.repos.base import Repo
+from storage.repos.base import BEFORE_COMMIT, Repo
 from storage.repos.outbox import OutboxMessage, enqueue
-from storage.rows import user_from_row
-from storage.tables import case_chats, history_events, users, witnessed_heads
+from storage.rows import case_from_row, user_from_row
+from storage.tables import case_chats, cases, history_events, users, witnessed_heads
 
 __all__ = [
     "HeadNews",
@@ -39,6 +39,7 @@ __all__ = [
     "WitnessRepo",
     "WitnessedHead",
     "milestone_of",
+    "note_milestone",
     "register_head_news",
     "witness_head",
     "witnessed_rows",
@@ -105,6 +106,35 @@ def milestone_of(action: Action, before: Case, target: CaseState) -> Milestone |
         CaseState.DECIDED: Milestone.DECIDED,
         CaseState.CLOSED: Milestone.CLOSED,
     }.get(target)
+
+
+class _Pending:
+    """The milestones a transaction reached, witnessed when it is about to commit: so the head
+    covers everything the step writes (a settlement's obligations after its transition) and
+    the notice follows the step's own news in every chat."""
+
+    def __init__(self) -> None:
+        self.milestones: dict[int, tuple[Milestone, datetime]] = {}
+
+    async def __call__(self, conn: AsyncConnection) -> None:
+        for case_id, (milestone, now) in self.milestones.items():
+            row = (await conn.execute(select(cases).where(cases.c.id == case_id))).mappings().one()
+            await witness_head(conn, case_from_row(row), milestone, now)
+
+
+def note_milestone(
+    conn: AsyncConnection, case_id: int, milestone: Milestone, now: datetime
+) -> None:
+    """Witness the head of `case_id` at the end of the caller's write transaction (the last
+    milestone of a case in one transaction names it)."""
+    if conn.sync_engine.pool not in _renderers:
+        return
+    hooks = conn.info.setdefault(BEFORE_COMMIT, [])
+    pending = next((hook for hook in hooks if isinstance(hook, _Pending)), None)
+    if pending is None:
+        pending = _Pending()
+        hooks.append(pending)
+    pending.milestones[case_id] = (milestone, now)
 
 
 async def witness_head(

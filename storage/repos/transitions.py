@@ -38,7 +38,7 @@ from storage.repos.tokens import revoke_live_tokens
 from storage.rows import case_from_row
 from storage.tables import cases, counters
 from storage.types import normalise_json
-from storage.witness import milestone_of, witness_head
+from storage.witness import milestone_of, note_milestone
 
 __all__ = [
     "CASE_NUMBER",
@@ -209,8 +209,8 @@ async def apply_transition(
     moved = case_from_row(row)
     await enqueue(conn, [*outbox, *(news(moved) if news is not None else ())], now)
     milestone = milestone_of(action, case, move.target)
-    if milestone is not None:  # the head goes out after the milestone's own news
-        await witness_head(conn, moved, milestone, now)
+    if milestone is not None:  # its head is posted as the transaction ends, after its news
+        note_milestone(conn, case_id, milestone, now)
     return moved
 
 
