@@ -25,8 +25,9 @@ MILESTONE_KEYS = {
 
 
 def short_hash(digest: str) -> str:
-    """The hash as people compare it at a glance: its first and last eight characters."""
-    return f"{digest[:8]}…{digest[-8:]}"
+    """The hash as people compare it at a glance: its first 16 characters (no ellipsis: the
+    Chinese text would need its own, and the full hash follows on the next line)."""
+    return digest[:16]
 
 
 def head_text(tr: Translator, notice: HeadNotice) -> str:
