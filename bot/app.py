@@ -63,6 +63,7 @@ from flows.no_mediators import no_mediator_texts
 from flows.outbox import deliver_pending
 from flows.services import SERVICES_KEY, Services
 from flows.stale_buttons import case_of, managed, note_recorded
+from flows.witness import register as register_witness
 from locales.i18n import Catalogs
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,7 @@ async def on_startup(
         lifecycle=lifecycle,
     )
     application.bot_data[SERVICES_KEY] = services
+    register_witness(services)  # the head notice posted at every milestone, in these words
     buttons_off = application.bot_data[BUTTONS_OFF_KEY] = ButtonsOff(services, application.bot)
     if isinstance(application.bot, DisputeBot):
         application.bot.record_buttons_with(partial(_record_buttons, services))

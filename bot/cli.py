@@ -1,4 +1,4 @@
-"""The `disputebot` command: run, sandbox, demo, migrate, stats (`python -m bot` does the same).
+"""The `disputebot` command: run, sandbox, demo, migrate, stats, verify, export (`python -m bot`).
 
 A setting or option the command cannot work with ends it with one line on stderr naming the
 variable or option (`configuration error: DATABASE_URL: ...`) and exit status 2. `sandbox` and
@@ -14,6 +14,7 @@ import contextlib
 import sys
 from collections.abc import Iterator, Sequence
 
+from bot.case_tools import add_commands as add_case_commands
 from bot.config import ConfigError, load_settings
 from flows.logs import setup_logging
 
@@ -133,6 +134,7 @@ def parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="play a scripted dispute against the sandbox")
     demo.add_argument("--language", action="append", choices=["en", "zh_Hans"])
     demo.set_defaults(func=_demo)
+    add_case_commands(commands)  # verify, export
     return root
 
 

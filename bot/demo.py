@@ -188,6 +188,7 @@ async def file_claim(
     await user.next_message(timeout=timeout)  # summary to confirm
     await press(user, tr.t("button.submit"), timeout)
     submitted = await user.next_message(timeout=timeout)
+    await user.next_message(timeout=timeout)  # the record's head at filing, for the buyer to keep
     return submitted.text
 
 
@@ -207,7 +208,8 @@ async def play_dispute(
 ) -> SandboxChat:
     """Anna's case: the dispute chat, the supplier invited, a counter-proposal, settlement."""
     btr, supplier_tr = catalogs.translator("en"), catalogs.translator("zh_Hans")
-    submitted = [e for e in buyer.transcript() if e.from_bot][-1]
+    create = btr.t("button.create_chat")  # on the filing's news (the record's head follows it)
+    submitted = [e for e in buyer.transcript() if create in e.button_texts][-1]
     group = await create_dispute_chat(sandbox, buyer, btr, submitted, "Order PO-2026-1142")
     invitation = await invite_supplier(buyer, btr)
     await supplier_accepts_invitation(supplier, supplier_tr, invitation, group)
@@ -241,7 +243,8 @@ async def play_mediated_dispute(
     refund citing E1; the supplier pays, the buyer confirms, the case closes."""
     btr, str_ = catalogs.translator("zh_Hans"), catalogs.translator("en")
     mtr = catalogs.translator("en")
-    submitted = [e for e in buyer.transcript() if e.from_bot][-1]
+    create = btr.t("button.create_chat")  # on the filing's news (the record's head follows it)
+    submitted = [e for e in buyer.transcript() if create in e.button_texts][-1]
     group = await create_dispute_chat(sandbox, buyer, btr, submitted, "订单 HB-20261102-77")
     invitation = await invite_supplier(buyer, btr)
     await supplier_accepts_invitation(supplier, str_, invitation, group)

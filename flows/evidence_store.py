@@ -75,6 +75,10 @@ class EvidenceStore(Protocol):
 
     async def exists(self, key: str) -> bool: ...
 
+    async def replace(self, data: bytes) -> str:
+        """Store `data` under its key even where a (bad) copy is already there (`verify`)."""
+        ...
+
 
 class FolderStore:
     """Files under a folder: `<root>/ab/abcdef...` (the layout before 0010 too)."""
@@ -125,6 +129,13 @@ class FolderStore:
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self.path_for(key).is_file)
 
+    async def replace(self, data: bytes) -> str:
+        key = key_of(data)
+        target = self.path_for(key)
+        await asyncio.to_thread(target.unlink, missing_ok=True)
+        await asyncio.to_thread(self._write, target, data)
+        return key
+
 
 class DatabaseStore:
     """Files in the bot's own database (`evidence_blobs`)."""
@@ -151,6 +162,11 @@ class DatabaseStore:
 
     async def exists(self, key: str) -> bool:
         return await self.db.blobs.exists(key)
+
+    async def replace(self, data: bytes) -> str:
+        key = key_of(data)
+        await self.db.blobs.replace(key, data, self.clock.now())
+        return key
 
 
 class S3Store:
@@ -201,6 +217,13 @@ class S3Store:
             return True
 
         return await asyncio.to_thread(head)
+
+    async def replace(self, data: bytes) -> str:
+        key = key_of(data)
+        await asyncio.to_thread(
+            self.client.put_object, Bucket=self.bucket, Key=self.object_key(key), Body=data
+        )
+        return key
 
 
 @dataclass(frozen=True)

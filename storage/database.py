@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flows.rules.lifecycle import LifecyclePolicy
+from storage.audit import AuditRepo
 from storage.chat_locks import ChatLocks
 from storage.engine import connect_engine
 from storage.migrator import run_migrations
@@ -40,6 +41,7 @@ from storage.repos.decisions import DecisionRepo
 from storage.repos.mediator_proposals import MediatorProposalRepo
 from storage.repos.ratings import RatingRepo
 from storage.repos.stats import StatsRepo
+from storage.witness import WitnessRepo
 
 __all__ = ["Database"]
 
@@ -77,6 +79,8 @@ class Database:
         self.evidence_requests = EvidenceRequestRepo(engine)
         self.stats = StatsRepo(engine)  # operator statistics, similar cases (read only)
         self.ratings = RatingRepo(engine)  # the parties' ratings after closing
+        self.witnessed = WitnessRepo(engine)  # heads posted at milestones (storage/witness.py)
+        self.audit = AuditRepo(engine)  # what `disputebot verify` checks (storage/audit.py)
         self.chat_locks = ChatLocks(engine)  # one chat's updates one at a time, all workers
 
     @classmethod

@@ -50,6 +50,7 @@ __all__ = [
     "proposals",
     "ratings",
     "users",
+    "witnessed_heads",
 ]
 
 metadata = MetaData(
@@ -528,4 +529,20 @@ ratings = Table(  # 0017: each party's rating of the process, asked once after t
     Column("comment_done", Boolean, nullable=False),  # a comment given or skipped
     CheckConstraint("score IS NULL OR (score >= 1 AND score <= 5)", name="score"),
     UniqueConstraint("case_id", "party_role"),
+)
+
+witnessed_heads = Table(  # 0018: the chain's head as the bot posted it at a milestone
+    "witnessed_heads",
+    metadata,
+    # The posted message is what the parties hold outside our database; this row says that it
+    # was posted (and where), so `disputebot verify` can check the chain against it.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("seq", Integer, nullable=False),  # the event count at the milestone
+    Column("hash", String(64), nullable=False),  # the hash of event `seq`
+    Column("milestone", String(16), nullable=False),  # filed, settled, decided, closed
+    Column("witnessed_at", UTCDateTime, nullable=False),
+    Column("chat_id", BigInteger, nullable=False),  # where it was posted
+    Column("audience", String(16), nullable=False),  # "chat", or the party's role
+    Index(None, "case_id"),
 )

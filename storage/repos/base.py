@@ -16,9 +16,13 @@ from storage.errors import ConcurrentUpdate, NotFound
 from storage.ledger import HandledUpdate, UpdateAlreadyHandled, current_update, touch_case
 from storage.tables import cases, handled_updates
 
-__all__ = ["Repo", "dialect_insert", "lock_case", "record_update"]
+__all__ = ["BEFORE_COMMIT", "Repo", "dialect_insert", "lock_case", "record_update"]
 
 T = TypeVar("T")
+
+# `conn.info[BEFORE_COMMIT]`: coroutines `hook(conn)` that `Repo._write` runs at the end of the
+# write transaction, before it commits.
+BEFORE_COMMIT = "disputebot.before_commit"
 
 UNIQUE_RETRIES = 5
 
@@ -49,7 +53,14 @@ class Repo:
         async with self._writer.begin() as conn:
             if entry is not None and not entry.recorded:
                 await record_update(conn, entry)
-            yield conn
+            try:
+                yield conn
+                # What must see the whole transaction runs last in it (the head of the
+                # history a milestone posts: storage/witness.py), then the commit.
+                for hook in conn.info.pop(BEFORE_COMMIT, []):
+                    await hook(conn)
+            finally:
+                conn.info.pop(BEFORE_COMMIT, None)  # `info` outlives the checkout
         if entry is not None:
             entry.recorded = True
             entry.commits += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.repos.base import Repo, dialect_insert
@@ -43,6 +43,14 @@ class BlobRepo(Repo):
         except IntegrityError:  # a concurrent writer of the same content got there first
             if not await self.exists(key):
                 raise
+
+    async def replace(self, key: str, data: bytes, now: datetime) -> None:
+        """Put `data` under `key` in place of what is there (a bad copy found by `verify`)."""
+        async with self._write(ledger=False) as conn:
+            await conn.execute(delete(evidence_blobs).where(evidence_blobs.c.key == key))
+            await conn.execute(
+                insert(evidence_blobs).values(key=key, size=len(data), data=data, created_at=now)
+            )
 
     async def get(self, key: str) -> bytes | None:
         async with self._read() as conn:

@@ -41,6 +41,7 @@ from storage.repos.tokens import revoke_live_tokens
 from storage.rows import case_from_row
 from storage.tables import cases, counters
 from storage.types import normalise_json
+from storage.witness import milestone_of, note_milestone
 
 __all__ = [
     "CASE_NUMBER",
@@ -151,6 +152,12 @@ async def apply_transition(
     if clash:
         raise ValueError(f"payload may not override {sorted(clash)} of the event")
     event.update(payload or {})
+    # The facts a case is judged by are in the chain, not only in the live row `verify`
+    # compares with it: the claim (amount, currency, order) and its category as filed.
+    if claim is not None and "claim" not in event:
+        event["claim"] = dict(claim)
+    if category is not None and "category" not in event:
+        event["category"] = category
     values: dict[str, Any] = {
         "state": move.target.value,
         "version": cases.c.version + 1,
@@ -215,6 +222,9 @@ async def apply_transition(
     await append_event(conn, case_id, actor_id, actor_role, "case.transition", event, now)
     moved = case_from_row(row)
     await enqueue(conn, [*outbox, *(news(moved) if news is not None else ())], now)
+    milestone = milestone_of(action, case, move.target)
+    if milestone is not None:  # its head is posted as the transaction ends, after its news
+        note_milestone(conn, case_id, milestone, now)
     return moved
 
 

@@ -69,8 +69,14 @@ class Case:
         return case.state
 
 
+def is_head_notice(entry: TranscriptEntry) -> bool:
+    """The record's head the bot posts at every milestone (flows/witness.py), in any language."""
+    return entry.from_bot and ("\nFull hash: " in entry.text or "\n完整哈希值：" in entry.text)
+
+
 def last_bot_entry(user: SandboxUser, chat: SandboxChat | None = None) -> TranscriptEntry:
-    return [e for e in user.transcript(chat) if e.from_bot][-1]
+    """The bot's last message there, other than the record's head that follows a milestone."""
+    return [e for e in user.transcript(chat) if e.from_bot and not is_head_notice(e)][-1]
 
 
 def showing(label: str) -> Callable[[TranscriptEntry], bool]:

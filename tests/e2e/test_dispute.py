@@ -23,13 +23,13 @@ from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
-from tests.e2e.dispute_steps import saying
+from tests.e2e.dispute_steps import is_head_notice, saying
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def last_bot_entry(user: SandboxUser) -> TranscriptEntry:
-    return [e for e in user.transcript() if e.from_bot][-1]
+    return [e for e in user.transcript() if e.from_bot and not is_head_notice(e)][-1]
 
 
 async def open_case(

@@ -102,6 +102,7 @@ async def test_without_an_invitation_the_claim_lapses_and_never_escalates(
     assert (await buyer.next_message()).text == tr.t(
         "outcome_applied.claim_lapsed", number=number, due=tr.datetime(invite_by)
     )
+    await buyer.next_message()  # the record's head at closing
     closed = await services.db.cases.get(case.id)
     assert closed is not None and closed.state is CaseState.CLOSED
     assert closed.closed_reason == "expired"

@@ -112,6 +112,9 @@ async def test_submit_moves_state_and_deadlines_and_records_event(
         "reason": "buyer confirmed the summary",
         "summary_shown": True,
         "number": 1,
+        # the claim and its category as filed are in the chain (issue 10: verify checks them)
+        "claim": claim,
+        "category": "quality",
         "deadline": {
             "kind": "supplier_invitation",
             "due_at": (now + timedelta(days=7)).isoformat(),
