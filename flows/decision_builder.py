@@ -13,7 +13,6 @@ Every press and answer is checked again against the case (its mediator, its stat
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -29,25 +28,19 @@ from flows.errors_render import validation_message
 from flows.logs import bind_case
 from flows.mediator_panel import mediator_press
 from flows.messaging import send
-from flows.proposal_builder import _part, _partial
 from flows.proposal_render import terms_text
 from flows.proposal_submit import paid_of
-from flows.rules import validation as v
 from flows.rules.decisions import check_reasons
 from flows.rules.lifecycle import CaseState, DeadlineKind
 from flows.rules.proposals import (
-    OTHER_MAX_LEN,
     FullRefund,
-    Other,
     Party,
-    Proposal,
-    Replacement,
     ReturnAndRefund,
     Term,
 )
-from flows.rules.term_input import parse_discount
 from flows.rules.validation import ValidationError
 from flows.services import Services, get_services
+from flows.term_steps import partial_return, term_answer, terms_of, with_term
 from locales.i18n import N_, Translator
 from storage import Case, PendingInput, User
 
@@ -108,19 +101,6 @@ STARTS = {
 
 def _b(tr: Translator, key: str, case: Case, action: DecisionAction, **params: Any) -> Button:
     return (tr.t(key, **params), encode(DecisionStep(case.id, int(action))))
-
-
-def _proposal(data: dict[str, Any]) -> Proposal:
-    return Proposal.from_dict({"version": 1, "terms": data.get("terms", [])})
-
-
-def _with(data: dict[str, Any], term: Term, case: Case, services: Services, tr: Translator) -> Any:
-    """`data` with `term` added, if the outcome stays valid (a refund above what was paid is
-    refused here, with the amount paid)."""
-    proposal = Proposal((*_proposal(data).terms, term))
-    paid, currency = paid_of(case)
-    proposal.validate(paid, currency, services.clock.now(), tz=tr.tz)
-    return {**data, "terms": proposal.to_dict()["terms"]}
 
 
 def refusal(tr: Translator, case: Case | None, user_id: int, number: str) -> str | None:
@@ -219,7 +199,7 @@ async def _show(
     lines = [tr.t("decision.intro", number=case_number(case))]
     if data.get("reconsidering"):
         lines.append(tr.t("decision.reconsidering", decision=f"D{data['reconsidering']}"))
-    proposal = _proposal(data)
+    proposal = terms_of(data)
     if proposal.terms:
         terms = terms_text(proposal, tr, paid, currency)
         lines.append(tr.t("builder.terms_so_far") + "\n" + terms)
@@ -241,7 +221,7 @@ def _outcome(data: dict[str, Any]) -> dict[str, Any] | None:
     """The decided terms (a Proposal's dict), or None for a dismissal."""
     if data.get("dismiss"):
         return None
-    return _proposal(data).to_dict()
+    return terms_of(data).to_dict()
 
 
 async def _preview(services: Services, case: Case, pending: PendingInput, tr: Translator) -> str:
@@ -355,7 +335,7 @@ def _press(
         return "menu", data
     if step == "menu":
         if action is A.FULL:
-            return "menu", _with(data, FullRefund(), case, services, tr)
+            return "menu", with_term(data, FullRefund(), case, services, tr)
         if action is A.RETURN:
             return "freight", data
         if action in STARTS:
@@ -369,8 +349,8 @@ def _press(
     if step == "freight" and action in (A.FREIGHT_BUYER, A.FREIGHT_SUPPLIER):
         party: Party = "buyer" if action is A.FREIGHT_BUYER else "supplier"
         part = data.pop("preturn", None)
-        term: Term = ReturnAndRefund(party) if part is None else _part(part, party)
-        return "menu", _with(data, term, case, services, tr)
+        term: Term = ReturnAndRefund(party) if part is None else partial_return(part, party)
+        return "menu", with_term(data, term, case, services, tr)
     if step == "reasons" and action is A.NO_EVIDENCE:
         return "reasons", {**data, "no_evidence": True}
     raise ValidationError("answer.use_buttons")
@@ -394,7 +374,6 @@ async def on_text(
         raise ValidationError("answer.use_buttons" if message.text else "answer.expected_text")
     text = message.text
     data = dict(pending.data)
-    paid, currency = paid_of(case)
     step = "menu"
     try:
         if pending.step == "reasons":
@@ -404,31 +383,8 @@ async def on_text(
             )
             data.update(reasons=reasons, cited=cited)
             step = "preview"
-        elif pending.step == "partial":
-            data = _with(data, _partial(text, paid, currency), case, services, tr)
-        elif pending.step == "preturn_items":
-            data["preturn"] = {"items": v.parse_text(text, max_len=OTHER_MAX_LEN)}
-            step = "preturn_refund"
-        elif pending.step == "preturn_refund":
-            refund = _partial(text, paid, currency)
-            part = {**data["preturn"], "amount": refund.amount, "percent": refund.percent}
-            _with(data, _part(part, "supplier"), case, services, tr)
-            data["preturn"] = {k: None if x is None else str(x) for k, x in part.items()}
-            step = "freight"
-        elif pending.step == "replacement_qty":
-            data["quantity"] = v.parse_quantity(text)
-            step = "replacement_date"
-        elif pending.step == "replacement_date":
-            far = services.clock.now() + timedelta(days=3650)
-            day = v.parse_date(text, far, tr.tz)
-            if day < services.clock.now().astimezone(tr.tz).date():
-                raise ValidationError("proposal.ship_by_past")
-            term = Replacement(int(data.pop("quantity")), day, tr.tz.key)
-            data = _with(data, term, case, services, tr)
-        elif pending.step == "discount":
-            data = _with(data, parse_discount(text, currency, paid), case, services, tr)
-        elif pending.step == "other":
-            data = _with(data, Other(v.parse_text(text, max_len=2000)), case, services, tr)
+        else:
+            data, step = term_answer(pending.step, text, data, case, services, tr)
     except ValidationError as error:
         # Said with its reason, and the same step asked again: nothing typed so far is lost.
         await send(context.bot, message.chat_id, validation_message(error, tr))

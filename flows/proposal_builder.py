@@ -6,8 +6,6 @@ restart. Every button names the case and is checked against the caller's own pen
 
 from __future__ import annotations
 
-from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from telegram import Bot, Message, Update
@@ -25,23 +23,16 @@ from flows.mediator_proposal_news import answer_first
 from flows.messaging import send
 from flows.proposal_render import terms_text
 from flows.proposal_submit import paid_of, submit_proposal
-from flows.rules import validation as v
 from flows.rules.lifecycle import CaseState, ClosingReason, Role
 from flows.rules.proposals import (
-    OTHER_MAX_LEN,
     FullRefund,
-    Other,
-    PartialRefund,
-    PartialReturn,
     Party,
-    Proposal,
-    Replacement,
     ReturnAndRefund,
     Term,
 )
-from flows.rules.term_input import is_percent, parse_discount, parse_percent
 from flows.rules.validation import ValidationError
 from flows.services import Services, get_services
+from flows.term_steps import partial_return, term_answer, terms_of, with_term
 from locales.i18n import N_, Translator
 from storage import Case, Conflict, OutboxMessage, PendingInput, User
 from storage import Proposal as StoredProposal
@@ -69,20 +60,6 @@ TEXT_STEPS = {
     "discount": N_("builder.ask.discount"),
     "other": N_("builder.ask.other"),
 }
-
-
-def _proposal(data: dict[str, Any]) -> Proposal:
-    return Proposal.from_dict({"version": 1, "terms": data.get("terms", [])})
-
-
-def _with(
-    data: dict[str, Any], term: Term, case: Case, services: Services, tr: Translator
-) -> dict[str, Any]:
-    """`data` with `term` added, if the proposal stays valid (else ValidationError)."""
-    proposal = Proposal((*_proposal(data).terms, term))
-    paid, currency = paid_of(case)
-    proposal.validate(paid, currency, services.clock.now(), tz=tr.tz)
-    return {**data, "terms": proposal.to_dict()["terms"]}
 
 
 def may_propose(case: Case, role: Role) -> bool:
@@ -152,7 +129,7 @@ async def _show(
         ]
         await send(bot, pending.user_id, tr.t(N_("builder.ask.freight")), keyboard(rows))
         return
-    proposal = _proposal(pending.data)
+    proposal = terms_of(pending.data)
     lines = [tr.t("builder.intro", number=case_number(case))]
     if proposal.terms:
         lines.append(tr.t("builder.terms_so_far") + "\n" + terms_text(proposal, tr, paid, currency))
@@ -199,12 +176,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     step = "menu"
     try:
         if action is BuildAction.FULL:
-            data = _with(data, FullRefund(), case, services, tr)
+            data = with_term(data, FullRefund(), case, services, tr)
         elif action in FREIGHT and pending.step == "freight":
             party: Party = "buyer" if action is BuildAction.FREIGHT_BUYER else "supplier"
             part = data.pop("preturn", None)  # the freight of a partial return, if one is built
-            term: Term = ReturnAndRefund(party) if part is None else _part(part, party)
-            data = _with(data, term, case, services, tr)
+            term: Term = ReturnAndRefund(party) if part is None else partial_return(part, party)
+            data = with_term(data, term, case, services, tr)
         elif action is BuildAction.RETURN:
             data.pop("preturn", None)
             step = "freight"
@@ -238,34 +215,9 @@ async def on_text(
         raise ValidationError("answer.use_buttons" if message.text else "answer.expected_text")
     text = message.text
     data = dict(pending.data)
-    paid, currency = paid_of(case)
     step = "menu"
     try:
-        if pending.step == "partial":
-            data = _with(data, _partial(text, paid, currency), case, services, tr)
-        elif pending.step == "preturn_items":
-            data["preturn"] = {"items": v.parse_text(text, max_len=OTHER_MAX_LEN)}
-            step = "preturn_refund"
-        elif pending.step == "preturn_refund":
-            refund = _partial(text, paid, currency)
-            part = {**data["preturn"], "amount": refund.amount, "percent": refund.percent}
-            _with(data, _part(part, "supplier"), case, services, tr)  # checked before the freight
-            data["preturn"] = {
-                key: None if value is None else str(value) for key, value in part.items()
-            }
-            step = "freight"
-        elif pending.step == "replacement_qty":
-            data["quantity"] = v.parse_quantity(text)
-            step = "replacement_date"
-        elif pending.step == "replacement_date":
-            # The date the proposer means, in their zone: due at the end of that day there.
-            day = _future_date(text, services, tr)
-            term = Replacement(int(data.pop("quantity")), day, tr.tz.key)
-            data = _with(data, term, case, services, tr)
-        elif pending.step == "discount":
-            data = _with(data, parse_discount(text, currency, paid), case, services, tr)
-        elif pending.step == "other":
-            data = _with(data, Other(v.parse_text(text, max_len=2000)), case, services, tr)
+        data, step = term_answer(pending.step, text, data, case, services, tr)
     except ValidationError as error:
         await send(context.bot, message.chat_id, validation_message(error, tr))
         await _show(services, context.bot, case, pending, tr)
@@ -283,35 +235,6 @@ async def on_text(
     await _show(services, context.bot, case, pending, tr)
 
 
-def _partial(text: str, paid: Decimal, currency: str) -> PartialRefund:
-    if is_percent(text):
-        return PartialRefund(percent=parse_percent(text))
-    amount = v.parse_amount(text, currency)
-    if amount > paid:  # said to either party: the amount the buyer paid, not "you paid"
-        raise ValidationError("proposal.refund_exceeds_paid", paid=paid, currency=currency)
-    return PartialRefund(amount=amount)
-
-
-def _part(part: dict[str, Any], party: Party) -> PartialReturn:
-    """The partial return being built (`data["preturn"]`), with who pays its freight."""
-    amount, percent = part.get("amount"), part.get("percent")
-    return PartialReturn(
-        str(part["items"]),
-        party,
-        None if amount is None else Decimal(str(amount)),
-        None if percent is None else Decimal(str(percent)),
-    )
-
-
-def _future_date(text: str, services: Services, tr: Translator) -> Any:
-    """A ship-by date: today or later (dates are typed like every other date)."""
-    far = services.clock.now() + timedelta(days=3650)
-    day = v.parse_date(text, far, tr.tz)
-    if day < services.clock.now().astimezone(tr.tz).date():
-        raise ValidationError("proposal.ship_by_past")
-    return day
-
-
 async def _send(
     services: Services,
     bot: Bot,
@@ -326,7 +249,7 @@ async def _send(
         await services.db.inputs.clear(user.id, user.id)
         await send(bot, user.id, refusal(tr, case))
         return
-    proposal = _proposal(pending.data)
+    proposal = terms_of(pending.data)
     paid, currency = paid_of(case)
     try:
         proposal.validate(paid, currency, services.clock.now(), tz=tr.tz)
