@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -32,11 +33,14 @@ from storage.audit import Head
 __all__ = ["add_commands"]
 
 
+HEAD_ARGUMENT = re.compile(r"([0-9]+)\W([0-9A-Fa-f]{64})")  # "<event count>:<hash>"
+
+
 def _head(value: str) -> Head:
-    seq, _, digest = value.partition(":")
-    if not seq.isdigit() or len(digest) != 64:
+    given = HEAD_ARGUMENT.fullmatch(value)
+    if given is None:
         raise argparse.ArgumentTypeError("a head is <event count>:<64-character hash>")
-    return Head(int(seq), digest.lower(), "given on the command line")
+    return Head(int(given[1]), given[2].lower(), "given on the command line")
 
 
 @contextlib.asynccontextmanager
