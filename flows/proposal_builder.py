@@ -215,7 +215,6 @@ async def on_text(
         raise ValidationError("answer.use_buttons" if message.text else "answer.expected_text")
     text = message.text
     data = dict(pending.data)
-    step = "menu"
     try:
         data, step = term_answer(pending.step, text, data, case, services, tr)
     except ValidationError as error:
