@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -48,11 +49,19 @@ def digest(*parts: object) -> str:
     return hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def thumbnail(seed: int, size: tuple[int, int] = (64, 48)) -> bytes:
-    """A small PNG of one colour (per seed), as Telegram's photo thumbnails are small."""
-    colour = (seed * 37 % 256, seed * 91 % 256, seed * 53 % 256)
+def colour(seed: int) -> tuple[int, int, int]:
+    return (seed * 37 % 256, seed * 91 % 256, seed * 53 % 256)
+
+
+def thumbnail(seed: int, size: tuple[int, int] = (90, 68), *, noise: bool = False) -> bytes:
+    """A small JPEG, as Telegram's photo thumbnails are (about 90 px and a few KB): one colour
+    per seed, or random noise (which compresses badly: a few KB each, as photos do)."""
+    if noise:
+        image = Image.frombytes("RGB", size, random.Random(seed).randbytes(size[0] * size[1] * 3))
+    else:
+        image = Image.new("RGB", size, colour(seed))
     out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, format="PNG")
+    image.save(out, format="JPEG", quality=85)
     return out.getvalue()
 
 
@@ -80,8 +89,9 @@ _KINDS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("evidence.added", "buyer", {"number": 1}),
     ("case.supplier_joined", "supplier", {}),
     ("proposal.made", "supplier", {"number": 1}),
-    ("bids.bid_placed", "buyer", {"round_no": 1, "role": "buyer"}),
-    ("bids.round_resolved", "system", {"round_no": 1, "status": "no_overlap"}),
+    # A figure in an event's details (the builder leaves them out) is never shown either.
+    ("bids.bid_placed", "buyer", {"round_no": 1, "role": "buyer", "amount": BID_AMOUNTS[0]}),
+    ("bids.round_resolved", "system", {"round_no": 1, "midpoint": BID_AMOUNTS[1]}),
     ("chat.message", "supplier", {"text": "hello"}),
     ("evidence.requested", "mediator", {"number": 1, "what": "照片"}),
     ("decision.issued", "mediator", {"number": 1}),
