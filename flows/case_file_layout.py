@@ -152,11 +152,14 @@ class Layout:
         """`label` then `value` in Courier, on one line where both fit, else `value` on the
         next; `value` never wraps (a hash), unless it is longer than a whole line."""
         pdf, label = self.pdf, self.clean(label)
+        # Courier has Latin-1 only: a command with a Chinese file name is set in the CJK font.
+        mono = self.MONO if value.isascii() else self.FONT
+        value = value if value.isascii() else self.clean(value)
         x = pdf.get_x() if width else pdf.l_margin
         room = width or pdf.w - pdf.r_margin - x
         pdf.set_font(self.FONT, size=9)
         label_width = pdf.get_string_width(label) + 1.5 if label else 0
-        pdf.set_font(self.MONO, size=self.MONO_SIZE)
+        pdf.set_font(mono, size=self.MONO_SIZE)
         value_width = pdf.get_string_width(value) + 1
         height = self.line_height(9)
         if label and label_width + value_width > room:
@@ -166,7 +169,7 @@ class Layout:
         if label_width:
             pdf.set_font(self.FONT, size=9)
             pdf.cell(label_width, height, label)
-        pdf.set_font(self.MONO, size=self.MONO_SIZE)
+        pdf.set_font(mono, size=self.MONO_SIZE)
         if value_width <= room:
             pdf.cell(value_width, height, value, new_x="LEFT", new_y="NEXT")
         else:  # a verify command with a long path: it wraps at any character

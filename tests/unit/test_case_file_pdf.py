@@ -193,6 +193,20 @@ def test_mediator_only_items_are_marked_in_the_mediators_copy(catalogs: Catalogs
     assert "This copy was made for the mediator." in text
 
 
+def test_what_the_font_cannot_draw_is_left_out_and_a_chinese_path_still_shows(
+    catalogs: Catalogs,
+) -> None:
+    """Emoji (not in the font) are dropped, not drawn as gaps; Courier has Latin-1 only, so a
+    verify command naming a Chinese file is set in the CJK font."""
+    base = sample_case_file(language="en", items=3, verify_command="disputebot verify 案件12.json")
+    claim = base.claim.model_copy(update={"description": "杯子裂了 😡 cups cracked ✅"})
+    pdf = _render(base.model_copy(update={"claim": claim}), catalogs)
+    text = _text(pdf)
+    assert "杯子裂了" in text and "cups cracked" in text
+    assert "😡" not in text and "✅" not in text
+    assert "disputebot verify 案件12.json" in _reader(pdf).pages[-1].extract_text()
+
+
 def test_a_page_renders_to_a_non_blank_a4_image(chinese: tuple[CaseFile, bytes]) -> None:
     document = pypdfium2.PdfDocument(chinese[1])
     try:
