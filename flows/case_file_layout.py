@@ -148,7 +148,7 @@ class Layout:
             pdf.text(x + pdf.c_margin, y + 0.5 * height + 0.3 * pdf.font_size, text)
         pdf.set_xy(x, y + height)
 
-    def mono(self, label: str, value: str, *, width: float = 0) -> None:
+    def mono(self, label: str, value: str, *, width: float = 0, size: float = MONO_SIZE) -> None:
         """`label` then `value` in Courier, on one line where both fit, else `value` on the
         next; `value` never wraps (a hash), unless it is longer than a whole line."""
         pdf, label = self.pdf, self.clean(label)
@@ -159,9 +159,9 @@ class Layout:
         room = width or pdf.w - pdf.r_margin - x
         pdf.set_font(self.FONT, size=9)
         label_width = pdf.get_string_width(label) + 1.5 if label else 0
-        pdf.set_font(mono, size=self.MONO_SIZE)
+        pdf.set_font(mono, size=size)
         value_width = pdf.get_string_width(value) + 1
-        height = self.line_height(9)
+        height = self.line_height(max(9, size))
         if label and label_width + value_width > room:
             self.para(label, size=9, width=room if width else 0)
             label_width = 0
@@ -169,7 +169,7 @@ class Layout:
         if label_width:
             pdf.set_font(self.FONT, size=9)
             pdf.cell(label_width, height, label)
-        pdf.set_font(mono, size=self.MONO_SIZE)
+        pdf.set_font(mono, size=size)
         if value_width <= room:
             pdf.cell(value_width, height, value, new_x="LEFT", new_y="NEXT")
         else:  # a verify command with a long path: it wraps at any character
