@@ -132,6 +132,12 @@ def render_pdf(
     if prepared and sum(len(data) for data in prepared.values()) < max_bytes:
         pdf = _render(case_file, local, prepared, dropped=False)
         if len(pdf) <= max_bytes:
+            log.info(
+                "case %s: case file PDF of %d bytes with %d thumbnails",
+                number,
+                len(pdf),
+                len(prepared),
+            )
             return pdf
         log.warning(
             "case %s: the case file with thumbnails takes %d bytes, above %d: made without",
@@ -142,4 +148,5 @@ def render_pdf(
     pdf = _render(case_file, local, {}, dropped=bool(prepared))
     if len(pdf) > max_bytes:
         raise CaseFileTooLarge(f"case {number}: the case file takes {len(pdf)} bytes")
+    log.info("case %s: case file PDF of %d bytes without thumbnails", number, len(pdf))
     return pdf
