@@ -80,7 +80,6 @@ class Sections(RecordSections):
                 name = f"{party.name} (@{party.username})" if party.username else party.name
                 self.para(tr.t(PARTY_KEYS[party.role], name=name), size=11)
         self.gap()
-        record = claim.record()
         lines = [
             tr.t(
                 "claim.summary.order",
@@ -88,7 +87,7 @@ class Sections(RecordSections):
                 order_date=tr.date(claim.order_date) if claim.order_date else "—",
             ),
             tr.t("claim.summary.paid", amount=tr.money(claim.amount, claim.currency)),
-            tr.t("claim.summary.category", category=category_name(tr, record["category"])),
+            tr.t("claim.summary.category", category=category_name(tr, case.category)),
             tr.t("casefile.pdf.state", state=state_name(tr, case.state)),
             tr.t("casefile.pdf.outcome", outcome=outcome_name(tr, case.outcome)),
             tr.t("casefile.pdf.filed", time=self.when(case.filed_at)),
