@@ -18,6 +18,7 @@ from sqlalchemy import update
 
 from flows.case_audit import read_case_file, verify_case
 from flows.case_file_build import BuiltCaseFile, build_case_file, case_file_json_bytes
+from flows.case_file_command import pdf_within
 from flows.case_file_model import CaseFile
 from flows.case_file_schema import SCHEMA_PATH
 from flows.evidence_store import FolderStore, key_of
@@ -142,6 +143,11 @@ async def test_a_mediator_only_item_is_in_no_partys_copy_and_no_bid_figure_in_an
         assert copy.case_file.head.hash == events[-1].hash
         [decision] = copy.case_file.decisions
         assert (decision.number, decision.reasons, decision.cited) == (1, REASONS, [1])
+    # A PDF over the upload limit is made again without its thumbnails.
+    tr = Catalogs().translator("en")
+    assert pdf_within(buyer, tr, 10**9)[1] is False
+    small, shrunk = pdf_within(buyer, tr, 100)
+    assert shrunk and small.startswith(b"%PDF")
     # Summaries in the reader's language: the supplier's copy is in Chinese.
     assert "退款" in supplier.case_file.decisions[0].summary
     assert "refund" in buyer.case_file.decisions[0].summary.lower()
