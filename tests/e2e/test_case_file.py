@@ -36,7 +36,13 @@ from locales.i18n import Catalogs, Translator
 from storage import Database
 from storage.tables import history_events
 from tests.e2e.conftest import BotHarness, bot_settings, staff_chat, translator
-from tests.e2e.dispute_steps import Case, containing, open_case, saying
+from tests.e2e.dispute_steps import (
+    Case,
+    after_pending_updates,
+    containing,
+    open_case,
+    saying,
+)
 from tests.e2e.test_decision import _statements_round, _take_label
 from tests.e2e.test_mediator_pool import _mediator, _staff
 from tests.storage.dbs import fresh_postgres_url, sqlite_url, usable_postgres_admin
@@ -137,14 +143,12 @@ async def _case_file(
     await user.wait_for(saying(tr.t("casefile.preparing", number=f"#{number}")))
     names = (f"case-{number}.pdf", f"case-{number}.json")
 
-    def arrived() -> bool:
-        return all(
-            any(e.kind == "document" and e.file_name == n for e in user.transcript()[before:])
-            for n in names
-        )
+    def sent() -> dict[str | None, TranscriptEntry]:
+        new = user.transcript()[before:]
+        return {e.file_name: e for e in new if e.from_bot and e.kind == "document"}
 
-    await sandbox.wait_until(arrived, 60)
-    found = {e.file_name: e for e in user.transcript()[before:] if e.kind == "document"}
+    await sandbox.wait_until(lambda: all(name in sent() for name in names), 60)
+    found = sent()
     pdf, document = found[names[0]], found[names[1]]
     assert pdf.text == tr.t("casefile.caption.pdf", number=f"#{number}")
     return _document(sandbox, pdf), _document(sandbox, document)
@@ -234,11 +238,17 @@ async def test_a_stranger_gets_the_answer_for_a_case_that_does_not_exist(
             await stranger.send(command)
             answers.append((await stranger.next_message()).text)
         assert answers == [tr.t("casefile.not_found")] * 3
-        assert not [e for e in stranger.transcript() if e.kind == "document"]
+        assert not [e for e in stranger.transcript() if e.from_bot and e.kind == "document"]
     # Li is a mediator, but not this case's: the same answer.
     li = _mediator(sandbox, "Li")
     await li.send(f"/casefile {case.filed_number}")
     assert (await li.next_message()).text == translator(catalogs, li).t("casefile.not_found")
+    # In the dispute chat, as every private-only command: not answered, nothing sent.
+    in_group = len(case.group.bot_messages())
+    await case.buyer.send(f"/casefile {case.filed_number}", chat=case.group)
+    await after_pending_updates(case.buyer, case.group)
+    assert len(case.group.bot_messages()) == in_group
+    assert not [e for e in case.buyer.transcript() if e.from_bot and e.kind == "document"]
     # The buyer's one case needs no number; a word is not a number.
     await case.buyer.send("/casefile twelve")
     await case.buyer.wait_for(saying(case.btr.t("casefile.usage")))
