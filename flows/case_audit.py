@@ -168,6 +168,8 @@ async def verify_case(
                 await db.evidence.list(case_id),
                 await db.decisions.list(case_id),
                 await db.evidence_requests.list(case_id),
+                current=case_file.head.seq == len(audit.events)
+                and case_file.head.hash == audit.head_hash,
             )
     findings += await _file_findings(await db.evidence.list(case_id), store, bot)
     return Report(audit.case.number, len(audit.events), audit.head_hash, findings)

@@ -132,7 +132,7 @@ def _evidence_findings(full: CaseFile, items: Sequence[Evidence]) -> list[Findin
         item = ours.get(entry.number)
         if item is None:
             return [Finding("case file", f"evidence E{entry.number} is not in the database")]
-        if item.sha256 != entry.sha256:
+        if entry.sha256 is not None and item.sha256 != entry.sha256:
             return [
                 Finding(
                     "case file",
@@ -143,7 +143,8 @@ def _evidence_findings(full: CaseFile, items: Sequence[Evidence]) -> list[Findin
     listed = {entry.number for entry in full.evidence}
     everyone = full.reader.role in ("mediator", "operator")
     for item in items:
-        if item.number not in listed and (everyone or not item.mediator_only):
+        visible = everyone or not item.mediator_only
+        if item.number not in listed and visible and item.created_at <= full.generated_at:
             return [Finding("case file", f"evidence E{item.number} is not in the case file")]
     return []
 
@@ -161,6 +162,8 @@ def _decision_findings(full: CaseFile, decisions: Sequence[Decision]) -> list[Fi
     theirs = {d.number: d for d in full.decisions}
     for number in sorted(ours.keys() | theirs.keys()):
         if number not in theirs:
+            if ours[number].created_at > full.generated_at:
+                continue  # issued after the file was made
             return [Finding("case file", f"decision D{number} is not in the case file")]
         if number not in ours:
             return [Finding("case file", f"decision D{number} is not in the database")]
@@ -177,34 +180,39 @@ def _decision_findings(full: CaseFile, decisions: Sequence[Decision]) -> list[Fi
 
 
 def _request_fields(
-    request: EvidenceRequest | EvidenceRequestEntry, shown: set[int]
+    request: EvidenceRequest | EvidenceRequestEntry, shown: set[int], current: bool
 ) -> dict[str, Any]:
+    """What a request's record says; its status and answers only when nothing happened since
+    the file was made (a request open then may be met or lapsed now)."""
     if isinstance(request, EvidenceRequest):
         party, made, answers = request.party_role.value, request.created_at, request.answers
     else:
         party, made, answers = request.party_role, request.made_at, request.answered_by
-    return {
+    fields: dict[str, Any] = {
         "party": party,
-        "what": request.what,
+        "wording": request.what,
         "due time": request.due_at,
-        "status": request.status,
         "time it was made": made,
-        "answers": sorted(n for n in answers if n in shown),
     }
+    if current:
+        fields |= {"status": request.status, "answers": sorted(n for n in answers if n in shown)}
+    return fields
 
 
 def _request_findings(
-    full: CaseFile, requests: Sequence[EvidenceRequest], shown: set[int]
+    full: CaseFile, requests: Sequence[EvidenceRequest], shown: set[int], current: bool
 ) -> list[Finding]:
     ours = {r.number: r for r in requests}
     theirs = {r.number: r for r in full.evidence_requests}
     for number in sorted(ours.keys() | theirs.keys()):
         if number not in theirs:
+            if ours[number].created_at > full.generated_at:
+                continue  # made after the file was
             return [Finding("case file", f"evidence request R{number} is not in the case file")]
         if number not in ours:
             return [Finding("case file", f"evidence request R{number} is not in the database")]
-        db_fields = _request_fields(ours[number], shown)
-        file_fields = _request_fields(theirs[number], shown)
+        db_fields = _request_fields(ours[number], shown, current)
+        file_fields = _request_fields(theirs[number], shown, current)
         for name, value in db_fields.items():
             if file_fields[name] != value:
                 return [
@@ -222,12 +230,16 @@ def model_findings(
     items: Sequence[Evidence],
     decisions: Sequence[Decision],
     requests: Sequence[EvidenceRequest],
+    *,
+    current: bool,
 ) -> list[Finding]:
     """Where a version-1 case file and the live tables part: the first difference of each
-    kind (evidence hashes, decisions, evidence requests)."""
+    kind (evidence hashes, decisions, evidence requests). What came after the file was made is
+    no difference; what may change after it (a request's status and answers) is compared only
+    when the file is `current` (its head is the database's)."""
     shown = {entry.number for entry in full.evidence}
     return [
         *_evidence_findings(full, items),
         *_decision_findings(full, decisions),
-        *_request_findings(full, requests, shown),
+        *_request_findings(full, requests, shown, current),
     ]

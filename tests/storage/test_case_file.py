@@ -27,7 +27,7 @@ from flows.rules.blind_bid import match
 from flows.rules.lifecycle import Action, DeadlineKind, Role
 from locales.i18n import Catalogs
 from storage import Database, Move, NewObligation
-from storage.tables import decisions, evidence
+from storage.tables import decisions, evidence, evidence_requests
 from tests.storage.factory import BUYER, MEDIATOR, SUPPLIER, deadline, negotiation_case
 
 H = timedelta(hours=1)
@@ -213,3 +213,30 @@ async def test_a_removed_mediator_only_draft_item_stays_withheld(
     text = _valid(built.case_file)
     assert SECRET_LABEL not in text and "only for the mediator" not in text
     assert [e.kind for e in built.case_file.events if e.withheld] == ["evidence.added"]
+
+
+async def test_a_file_made_earlier_verifies_after_the_case_moved_on_but_not_after_an_edit(
+    db: Database, now: datetime, tmp_path: Path
+) -> None:
+    store = FolderStore(tmp_path / "evidence")
+    case_id = await _case(db, store, now)
+    built = await _built(db, store, case_id, "buyer", "en", now + 5 * H)
+    path = tmp_path / "case-1.json"
+    path.write_bytes(case_file_json_bytes(built.case_file))
+    # Later, an item is added: the file is older, not contradicted.
+    await db.evidence.add(
+        case_id, BUYER, Role.BUYER, "statement", "Paid by card", "payment", now + 6 * H,
+        text="Paid by card",
+    )  # fmt: skip
+    report = await verify_case(db, store, case_id, case_file=read_case_file(path))
+    assert report.ok, report.findings
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            update(evidence_requests)
+            .where(evidence_requests.c.case_id == case_id)
+            .values(what="Anything at all")
+        )
+    report = await verify_case(db, store, case_id, case_file=read_case_file(path))
+    assert [f.detail for f in report.findings] == [
+        "evidence request R1: the database and the case file differ in its wording"
+    ]
