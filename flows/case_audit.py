@@ -189,7 +189,7 @@ async def export_case(
     files: dict[Path, bytes] = {
         target: await asyncio.to_thread(case_file_json_bytes, built.case_file),
         out / f"case-{case.number}.pdf": await asyncio.to_thread(
-            render_pdf, built.case_file, tr, tr.tz.key, built.thumbnails
+            render_pdf, built.case_file, tr, tr.tz, built.thumbnails
         ),
     }
     problems: list[Finding] = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from typing import Any
 
 from telegram import Update
@@ -44,12 +45,14 @@ READERS: dict[Role, ReaderRole] = {
 
 
 def pdf_within(built: BuiltCaseFile, tr: Translator, limit: int) -> tuple[bytes, bool]:
-    """The PDF, and whether its thumbnails had to be left out to keep it within `limit`."""
-    zone = tr.tz.key
-    pdf = render_pdf(built.case_file, tr, zone, built.thumbnails, max_bytes=limit)
-    if len(pdf) <= limit or not built.thumbnails:
+    """The PDF, and whether it had to be made without its thumbnails to keep within `limit`
+    (the renderer leaves them out when given the limit; asked first without one, so that the
+    reader can be told when it did)."""
+    case_file, thumbnails = built.case_file, built.thumbnails
+    pdf = render_pdf(case_file, tr, tr.tz, thumbnails, max_bytes=sys.maxsize)
+    if len(pdf) <= limit or not thumbnails:
         return pdf, False
-    return render_pdf(built.case_file, tr, zone, {}, max_bytes=limit), True
+    return render_pdf(case_file, tr, tr.tz, thumbnails, max_bytes=limit), True
 
 
 async def _which(

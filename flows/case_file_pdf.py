@@ -7,7 +7,9 @@ verifies it. The full layout (cover page, timeline, thumbnails) replaces this mo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
@@ -24,14 +26,21 @@ UPLOAD_LIMIT = 50 * 1024 * 1024  # Telegram's limit for a document a bot sends
 def render_pdf(
     case_file: CaseFile,
     tr: Translator,
-    zone: str,
-    thumbnails: dict[int, bytes] = {},  # noqa: B006 - read only
+    zone: ZoneInfo,
+    thumbnails: Mapping[int, bytes] = {},  # read only
     *,
     max_bytes: int = UPLOAD_LIMIT,
 ) -> bytes:
-    """The PDF of `case_file` for its reader (times in `zone`). This minimal renderer draws no
-    thumbnails and so never nears `max_bytes`; the caller checks the size it gets."""
-    local = tr.with_timezone(zone)
+    """The PDF of `case_file` for its reader (times in `zone`); above `max_bytes` it is made
+    again without thumbnails (this minimal renderer draws none anyway)."""
+    data = _render(case_file, tr, zone)
+    if len(data) > max_bytes and thumbnails:
+        return render_pdf(case_file, tr, zone, {}, max_bytes=max_bytes)
+    return data
+
+
+def _render(case_file: CaseFile, tr: Translator, zone: ZoneInfo) -> bytes:
+    local = tr.with_timezone(zone.key)
     pdf = FPDF()
     pdf.add_font("cjk", fname=str(FONT))
     pdf.set_font("cjk", size=10)

@@ -7,7 +7,9 @@ final statements round and decides a partial refund. Then `/casefile`: the buyer
 hashes and the last history hash, and nothing of the mediator-only item (neither has the JSON,
 which is valid against the committed schema); `verify` accepts the JSON, and after one history
 row is altered in the database it fails naming that event. The mediator's copy has the item. A
-stranger's `/casefile 1` gets the answer `/casefile 999` gets. The clock moves; nothing sleeps.
+stranger's `/casefile 1` gets the answer `/casefile 999` gets; in the dispute chat the command is
+not answered; a PDF over the upload limit is made without thumbnails and the reader told. The
+clock moves; nothing sleeps.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bot.config import Settings
 from bot.demo import PDF
 from bot.sandbox import Sandbox, SandboxServer, SandboxUser
 from bot.sandbox.state import MemberState, TranscriptEntry
+from flows import case_file_command
 from flows.case_audit import read_case_file, verify_case
 from flows.case_file_schema import SCHEMA_PATH
 from flows.clock import FrozenClock
@@ -227,8 +230,12 @@ async def test_a_decided_cases_file_for_a_party_verifies_and_keeps_the_mediators
     assert first.detail == f"event {altered.seq} ({altered.kind}) was altered: its hash differs"
 
 
-async def test_a_stranger_gets_the_answer_for_a_case_that_does_not_exist(
-    bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
+async def test_a_stranger_gets_the_nonexistent_cases_answer_and_a_big_pdf_loses_thumbnails(
+    bot: BotHarness,
+    sandbox: Sandbox,
+    catalogs: Catalogs,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     case = await open_case(bot, sandbox, catalogs, clock)
     for name, language in (("Eve", "en"), ("小李", "zh-hans")):
@@ -255,3 +262,9 @@ async def test_a_stranger_gets_the_answer_for_a_case_that_does_not_exist(
     await case.buyer.wait_for(saying(case.btr.t("casefile.usage")))
     pdf, _ = await _case_file(sandbox, case.buyer, case.btr, "/casefile", str(case.filed_number))
     assert pdf.startswith(b"%PDF")
+    told = case.btr.t("casefile.without_thumbnails")
+    assert told not in case.buyer.bot_texts()
+    # Over the upload limit (made small here), the PDF comes without thumbnails, and says so.
+    monkeypatch.setattr(case_file_command, "UPLOAD_LIMIT", len(pdf) // 2)
+    await _case_file(sandbox, case.buyer, case.btr, "/casefile", str(case.filed_number))
+    await case.buyer.wait_for(saying(told))
