@@ -23,6 +23,7 @@ from bot.telegram_bot import DisputeBot, build_bot
 from bot.update_processor import PerChatUpdateProcessor
 from flows import (
     blind_bidding,
+    case_file_command,
     cases,
     chat_links,
     chat_migration,
@@ -125,6 +126,7 @@ def register_flows(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         stats_ratings,  # the parties' ratings after a case closed
         blind_bidding,
         cases,
+        case_file_command,  # /casefile: the PDF and the JSON, privately
         group_help,
         timezone,
         claim_form,

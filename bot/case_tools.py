@@ -1,7 +1,8 @@
 """`disputebot verify` and `disputebot export`: the operators' commands on one case's record.
 
     disputebot verify 12                      # case #12 from the database
-    disputebot verify case-12.json            # and against a case file
+    disputebot verify case-12.json            # and against a case file (version 0 or 1)
+    disputebot export 12 --out DIR            # the operator's case file (JSON, PDF), the files
     disputebot verify 12 --head 31:<hash>     # and against a head a party kept
 
 Exit status 0 and "ok" with the event count and head hash when everything holds; 1 and the
@@ -27,6 +28,7 @@ from bot.startup import evidence_files
 from flows.case_audit import CaseFileError, export_case, read_case_file, verify_case
 from flows.crash import run_clock
 from flows.logs import setup_logging
+from locales.i18n import Catalogs
 from storage import Database, DatabaseUnavailable
 from storage.audit import Head
 
@@ -110,8 +112,10 @@ async def _export_async(args: argparse.Namespace, settings: Settings) -> int:
         if case_id is None:
             print(f"FAILED: case #{args.number} is not in the database")
             return 1
-        store = (await evidence_files(settings, db, run_clock())).store
-        written, problems = await export_case(db, store, case_id, Path(args.out))
+        clock = run_clock()
+        store = (await evidence_files(settings, db, clock)).store
+        tr = Catalogs().translator(settings.default_language, settings.default_timezone)
+        written, problems = await export_case(db, store, case_id, Path(args.out), tr, clock.now())
     print(f"wrote {written}")
     for problem in problems:
         print(f"FAILED: {problem.detail}")
@@ -144,7 +148,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="a head the bot posted (event count and full hash), as a party kept it",
     )
     verify.set_defaults(func=_verify)
-    export = commands.add_parser("export", help="write a case's case file and evidence files")
+    export = commands.add_parser(
+        "export", help="write a case's case file (JSON and PDF) and its evidence files"
+    )
     export.add_argument("number", type=int, help="the case number")
     export.add_argument("--out", required=True, help="the folder to write to")
     export.set_defaults(func=_export)

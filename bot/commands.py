@@ -21,6 +21,7 @@ COMMAND_KEYS = (
     ("blindbid", N_("command.blindbid")),
     ("mediator", N_("command.mediator")),
     ("reconsider", N_("command.reconsider")),
+    ("casefile", N_("command.casefile")),
     ("withdraw", N_("command.withdraw")),
     ("statement", N_("command.statement")),
     ("language", N_("command.language")),

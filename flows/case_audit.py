@@ -3,11 +3,12 @@
 `verify_case` runs the database's checks (`storage/audit.py`: the chain, the witnessed heads,
 the live rows), then every stored evidence file against its SHA-256 (a bad or missing copy is
 reported and, given a bot, replaced from Telegram when its file id still works), then, given
-one, a case file against the database. `export_case` writes the minimal case file and the
-evidence files, each checked against its SHA-256 first.
+one, a case file against the database: its chain and head (both versions), and for a version-1
+file its evidence hashes, decisions and evidence requests (`flows/case_file_check.py`).
+`export_case` writes the operator's case file (JSON, version 1, and the PDF) and the evidence
+files, each checked against its SHA-256 first.
 
-The case file's shape, for now (issue 10 part 1 extends it with the claim, the evidence
-index, proposals and the decision; `verify` keeps reading these keys):
+Version 0, the minimal shape of the first export, is still read (`case_file_json` writes it):
 
     {"format": "disputebot-case-file", "version": 0, "case_number": 12,
      "events": [{"seq": 1, "kind": "case.created", "hash": "<64 hex>", "prev_hash": "<64 hex>"}],
@@ -17,25 +18,30 @@ index, proposals and the decision; `verify` keeps reading these keys):
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from telegram import Bot
 from telegram.error import TelegramError
 
+from flows.case_file_build import build_case_file, case_file_json_bytes
+from flows.case_file_check import CaseFileError, FileRecord, model_findings, read_case_file
+from flows.case_file_model import CASE_FILE_FORMAT
+from flows.case_file_pdf import render_pdf
 from flows.evidence_store import EvidenceStore, key_of
+from locales.i18n import Translator
 from storage import GENESIS_HASH, Database
 from storage.audit import Audit, Finding, Head
 from storage.records import Evidence, HistoryEvent
 
 __all__ = [
     "CASE_FILE_FORMAT",
-    "CaseFile",
     "CaseFileError",
+    "FileRecord",
     "Report",
     "case_file_json",
     "export_case",
@@ -45,27 +51,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CASE_FILE_FORMAT = "disputebot-case-file"
-CASE_FILE_VERSION = 0
-
-
-class CaseFileError(Exception):
-    """The case file cannot be read or does not have the documented shape."""
-
-
-@dataclass(frozen=True)
-class FileEvent:
-    seq: int
-    kind: str
-    hash: str
-    prev_hash: str
-
-
-@dataclass(frozen=True)
-class CaseFile:
-    case_number: int
-    events: list[FileEvent]
-    head: Head
+CASE_FILE_VERSION_0 = 0
 
 
 @dataclass(frozen=True)
@@ -82,60 +68,12 @@ class Report:
         return not self.findings
 
 
-def _hex(value: Any, where: str) -> str:
-    if not isinstance(value, str) or len(value) != 64:
-        raise CaseFileError(f"{where} is not a SHA-256 in hex")
-    try:
-        int(value, 16)
-    except ValueError:
-        raise CaseFileError(f"{where} is not a SHA-256 in hex") from None
-    return value.lower()
-
-
-def _int(value: Any, where: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise CaseFileError(f"{where} is not a whole number")
-    return value
-
-
-def read_case_file(path: Path) -> CaseFile:
-    """The case file at `path`, in the documented shape; CaseFileError otherwise."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CaseFileError(f"{path} cannot be read as JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("events"), list):
-        raise CaseFileError(f"{path} has no list of events")
-    head = data.get("head")
-    if not isinstance(head, dict):
-        raise CaseFileError(f"{path} has no head")
-    events = []
-    for index, item in enumerate(data["events"]):
-        where = f"events[{index}]"
-        if not isinstance(item, dict):
-            raise CaseFileError(f"{where} is not an object")
-        events.append(
-            FileEvent(
-                seq=_int(item.get("seq"), f"{where}.seq"),
-                kind=str(item.get("kind", "")),
-                hash=_hex(item.get("hash"), f"{where}.hash"),
-                prev_hash=_hex(item.get("prev_hash"), f"{where}.prev_hash"),
-            )
-        )
-    return CaseFile(
-        case_number=_int(data.get("case_number"), "case_number"),
-        events=events,
-        head=Head(
-            _int(head.get("seq"), "head.seq"), _hex(head.get("hash"), "head.hash"), "the case file"
-        ),
-    )
-
-
 def case_file_json(number: int, events: Sequence[HistoryEvent]) -> dict[str, Any]:
-    """The minimal case file of a case whose history is `events`."""
+    """The version-0 case file of a case whose history is `events` (what the first `export`
+    wrote; `verify` still reads it)."""
     return {
         "format": CASE_FILE_FORMAT,
-        "version": CASE_FILE_VERSION,
+        "version": CASE_FILE_VERSION_0,
         "case_number": number,
         "events": [
             {"seq": e.seq, "kind": e.kind, "hash": e.hash, "prev_hash": e.prev_hash} for e in events
@@ -147,7 +85,7 @@ def case_file_json(number: int, events: Sequence[HistoryEvent]) -> dict[str, Any
     }
 
 
-def _case_file_findings(events: Sequence[HistoryEvent], case_file: CaseFile) -> list[Finding]:
+def _case_file_findings(events: Sequence[HistoryEvent], case_file: FileRecord) -> list[Finding]:
     """The first event where the database and the case file part, if any."""
     prev = GENESIS_HASH
     for expected, item in enumerate(case_file.events, start=1):
@@ -211,7 +149,7 @@ async def verify_case(
     case_id: int,
     *,
     heads: Sequence[Head] = (),
-    case_file: CaseFile | None = None,
+    case_file: FileRecord | None = None,
     bot: Bot | None = None,
 ) -> Report:
     """Everything `disputebot verify` checks for one case."""
@@ -224,23 +162,35 @@ async def verify_case(
                 Finding("case file", f"the case file is of case #{case_file.case_number}")
             )
         findings += _case_file_findings(audit.events, case_file)
+        if case_file.full is not None:
+            findings += model_findings(
+                case_file.full,
+                await db.evidence.list(case_id),
+                await db.decisions.list(case_id),
+                await db.evidence_requests.list(case_id),
+                current=case_file.head.seq == len(audit.events)
+                and case_file.head.hash == audit.head_hash,
+            )
     findings += await _file_findings(await db.evidence.list(case_id), store, bot)
     return Report(audit.case.number, len(audit.events), audit.head_hash, findings)
 
 
 async def export_case(
-    db: Database, store: EvidenceStore, case_id: int, out: Path
+    db: Database, store: EvidenceStore, case_id: int, out: Path, tr: Translator, now: datetime
 ) -> tuple[Path, list[Finding]]:
-    """Write `case-<n>.json` and the evidence files (`E<n>-<sha256 prefix><suffix>`) to `out`;
+    """Write the operator's case file (`case-<n>.json`, version 1, and `case-<n>.pdf`, in
+    `tr`'s language and zone) and the evidence files (`E<n>-<sha256 prefix><suffix>`) to `out`;
     a file whose stored copy does not match its SHA-256 is left out and reported."""
     case = await db.cases.get(case_id)
     if case is None or case.number is None:
         raise CaseFileError(f"case {case_id} is not a filed case")
-    events = await db.history.list(case_id)
+    built = await build_case_file(db, store, case, "operator", tr, now)
     target = out / f"case-{case.number}.json"
-    document = case_file_json(case.number, events)
     files: dict[Path, bytes] = {
-        target: (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        target: await asyncio.to_thread(case_file_json_bytes, built.case_file),
+        out / f"case-{case.number}.pdf": await asyncio.to_thread(
+            render_pdf, built.case_file, tr, tr.tz, built.thumbnails
+        ),
     }
     problems: list[Finding] = []
     for item in await db.evidence.list(case_id):

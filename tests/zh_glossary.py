@@ -31,6 +31,7 @@ LABEL, TAG = "标签", "分类"  # the two words the claim form must never mix u
 SPACED = frozenset(
     {
         "age",
+        "command",  # a shell command ("disputebot verify case-12.json")
         "decision",  # D1
         "evidence",  # E1, E2
         "filed",  # a case number typed in a command

@@ -16,6 +16,23 @@ STRANGER = 4_000_000_004
 POLICY = DeadlinePolicy()
 
 
+# A whole claim (flows/rules/claim.py reads it); "amount_paid" is what older tests check.
+CLAIM = {
+    "order_number": "PO-1",
+    "product": "Phone casings",
+    "quantity": 500,
+    "currency": "USD",
+    "amount": "1200.00",
+    "amount_paid": "1200.00",
+    "supplier_name": "Shenzhen Casings Co.",
+    "supplier_contact": "wang@example.com",
+    "category": "quality_defect",
+    "description": "120 of the casings arrived cracked.",
+    "outcome": "partial_refund",
+    "outcome_amount": "300.00",
+}
+
+
 async def seed_users(db: Database, now: datetime) -> None:
     """The buyer, the supplier, a mediator and a stranger."""
     await db.users.upsert(BUYER, "Bea", "bea_buyer", "en", now)
@@ -47,7 +64,7 @@ async def filed_case(db: Database, now: datetime) -> Case:
         BUYER,
         Role.BUYER,
         now,
-        claim={"order_number": "PO-1", "amount_paid": "1200.00", "currency": "USD"},
+        claim=dict(CLAIM),
         category="quality",
         new_deadline=deadline(DeadlineKind.SUPPLIER_INVITATION, now),
     )

@@ -79,7 +79,9 @@ def test_verify_export_and_verify_against_the_case_file(tmp_path: Path) -> None:
     exported = _disputebot(tmp_path, "export", "1", "--out", str(out))
     assert exported.returncode == 0, exported.stderr
     document = json.loads((out / "case-1.json").read_text())
+    assert (document["version"], document["reader"]["role"]) == (1, "operator")
     assert document["head"] == {"seq": len(hashes), "hash": hashes[-1]}
+    assert (out / "case-1.pdf").read_bytes().startswith(b"%PDF")
     assert [e["hash"] for e in document["events"]] == hashes
     assert (out / f"E1-{key_of(PHOTO)[:12]}").read_bytes() == PHOTO
     assert _disputebot(tmp_path, "verify", str(out / "case-1.json")).returncode == 0
