@@ -132,7 +132,7 @@ async def test_an_untouched_case_verifies_and_its_heads_were_witnessed(built: Bu
     # the facts are in the chain: the claim with its amount, the evidence's hash, the terms
     kinds = {e.kind: e.payload for e in events}
     filed = next(e for e in events if e.payload.get("action") == "submit")
-    assert filed.payload["claim"]["amount_paid"] == "1200.00"
+    assert filed.payload["claim"]["amount"] == "1200.00"
     assert filed.payload["category"] == "quality"
     assert kinds["evidence.stored"]["sha256"] == key_of(PHOTO)
     assert kinds["obligation.created"]["amount"] == "300.50"
@@ -219,7 +219,7 @@ async def test_a_case_amount_edited_is_caught(built: Built) -> None:
         await conn.execute(
             update(cases)
             .where(cases.c.id == built.case_id)
-            .values(claim={**case.claim, "amount_paid": "12000.00"})
+            .values(claim={**case.filed_claim.record(), "amount": "12000.00"})
         )
     [(area, detail)] = await _areas(built)
     assert area == "case"
