@@ -116,7 +116,7 @@ class Translator:
         return str(pattern).replace("{1}", day).replace("{0}", time) + f" ({zone})"
 
     def with_timezone(self, timezone: str) -> Translator:
-        return Translator(self.language, self._translations, timezone)
+        return Translator(self.language, self._translations, timezone, self._substitutes)
 
 
 class Catalogs:

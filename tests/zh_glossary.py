@@ -55,6 +55,7 @@ SPACED = frozenset(
         "expires",
         "given",
         "hash",
+        "item",  # E3, P2: the item an event of the case file's timeline is about
         "hours",
         "id",
         "in_time",
@@ -78,6 +79,8 @@ SPACED = frozenset(
         "order_date",
         "order_number",
         "others",
+        "page",
+        "pages",
         "p90",
         "paid",
         "percent",
@@ -88,11 +91,13 @@ SPACED = frozenset(
         "round",
         "rounds",
         "score",
+        "seq",
         "share",
         "short",
         "size",
         "supplier",
         "symbol",
+        "time",  # a date and time
         "total",
         "update",
         "upper",
@@ -110,6 +115,7 @@ FREE = frozenset(
         "contact",
         "description",
         "detail",
+        "event",  # what happened, in words (the case file's timeline)
         "items",
         "kind",
         "label",
@@ -124,6 +130,7 @@ FREE = frozenset(
         "state",
         "statement",
         "status",
+        "summary",  # an obligation in words
         "tag",
         "terms",
         "text",
