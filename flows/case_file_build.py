@@ -44,7 +44,6 @@ from flows.decision_text import outcome_text
 from flows.evidence_store import EvidenceStore, key_of
 from flows.proposal_render import obligation_text, terms_text
 from flows.proposal_submit import paid_of
-from flows.rules.claim import Claim
 from flows.rules.lifecycle import Role
 from locales.i18n import Translator
 from storage import (
@@ -65,7 +64,6 @@ __all__ = [
     "BuiltCaseFile",
     "build_case_file",
     "case_file_json_bytes",
-    "claim_of",
     "sees_mediator_only",
     "verify_command",
 ]
@@ -94,11 +92,6 @@ class BuiltCaseFile:
 
     case_file: CaseFile
     thumbnails: dict[int, bytes]
-
-
-def claim_of(case: Case) -> Claim:
-    """The case's claim as the one typed model (the only place the case file reads it)."""
-    return Claim.from_record(case.claim)
 
 
 def case_file_json_bytes(case_file: CaseFile) -> bytes:
@@ -317,7 +310,7 @@ async def build_case_file(
     proposals = await db.proposals.list(case.id)
     decisions = await db.decisions.list(case.id)
     decision_numbers = {d.id: d.number for d in decisions}
-    claim = claim_of(case)
+    claim = case.filed_claim
     case_file = CaseFile(
         generated_at=now,
         reader=Reader(role=role, language=tr.language, time_zone=tr.tz.key),

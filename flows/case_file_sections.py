@@ -84,7 +84,7 @@ class Sections(RecordSections):
             tr.t(
                 "claim.summary.order",
                 order_number=claim.order_number,
-                order_date=tr.date(claim.order_date) if claim.order_date else "—",
+                order_date=tr.date(claim.order_date),
             ),
             tr.t("claim.summary.paid", amount=tr.money(claim.amount, claim.currency)),
             tr.t("claim.summary.category", category=category_name(tr, case.category)),
@@ -111,7 +111,7 @@ class Sections(RecordSections):
     def claim(self) -> None:
         self.pdf.add_page()
         self.heading(self.tr.t("casefile.pdf.claim"))
-        self.para(render_summary(self.file.claim.record(), [], self.tr, with_evidence=False))
+        self.para(render_summary(self.file.claim, [], self.tr, with_evidence=False))
 
     # --- the timeline ------------------------------------------------------------------
     def timeline(self) -> None:

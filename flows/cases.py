@@ -57,7 +57,7 @@ def is_party(case: Case, user_id: int) -> bool:
 
 
 async def _case_line(services: Services, case: Case, tr: Translator) -> str:
-    title = case.claim.get("product") or tr.t("cases.untitled")
+    title = case.claim.product if case.claim is not None else tr.t("cases.untitled")
     state_key = STATE_KEYS[case.state]
     if case.state is CaseState.CLOSED and case.closed_reason is not None:
         state_key = CLOSED_KEYS[case.closed_reason]
@@ -139,7 +139,7 @@ async def _send_card(
 ) -> Message | None:
     """The case as `user_id` (a party) sees it, with every action open to them now."""
     header = await _case_line(services, case, tr)
-    if not case.claim:
+    if case.claim is None:
         return await send(bot, user_id, header + "\n\n" + tr.t("case.draft_hint"))
     role = await services.db.cases.role_of(case.id, user_id)
     assert role is not None  # only parties get here

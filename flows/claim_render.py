@@ -15,10 +15,11 @@ from telegram import InlineKeyboardMarkup
 
 from flows.buttons import ClaimForm
 from flows.callbacks import encode
-from flows.claim_steps import COMMON_CURRENCIES, Step, progress
+from flows.claim_steps import COMMON_CURRENCIES, Step, claim_from_answers, progress
 from flows.common import Button, chunk, keyboard
 from flows.evidence_index import TAG_KEYS, index_lines
 from flows.evidence_index import evidence_number as evidence_number  # re-exported
+from flows.rules.claim import Claim
 from flows.rules.lifecycle import ClosingReason, Role
 from flows.rules.validation import Category, DesiredOutcome
 from locales.i18n import N_, Translator
@@ -222,28 +223,33 @@ def _date_text(tr: Translator, raw: str | None) -> str:
     return tr.date(date.fromisoformat(raw)) if raw else "—"
 
 
-def outcome_text(claim: dict[str, Any], tr: Translator) -> str:
-    outcome = DesiredOutcome(claim["outcome"])
+def outcome_text(claim: Claim, tr: Translator) -> str:
+    outcome = claim.outcome
     if outcome is DesiredOutcome.PARTIAL_REFUND:
-        if claim.get("outcome_percent"):
-            return tr.t("outcome.partial_refund_percent", percent=claim["outcome_percent"])
-        amount = tr.money(Decimal(claim["outcome_amount"]), claim["currency"])
-        return tr.t("outcome.partial_refund_amount", amount=amount)
+        percent, amount = claim.partial_refund
+        if percent is not None:
+            return tr.t("outcome.partial_refund_percent", percent=str(percent))
+        if amount is not None:
+            money = tr.money(amount, claim.currency)
+            return tr.t("outcome.partial_refund_amount", amount=money)
     if outcome is DesiredOutcome.DISCOUNT:
         # A claim filed before the form asked for the size has neither: "a discount".
-        if claim.get("discount_percent"):
-            percent = tr.number(Decimal(claim["discount_percent"]))
-            return tr.t("outcome.discount_percent", percent=percent)
-        if claim.get("discount_amount"):
-            amount = tr.money(Decimal(claim["discount_amount"]), claim["currency"])
-            return tr.t("outcome.discount_amount", amount=amount)
+        percent, amount = claim.discount
+        if percent is not None:
+            return tr.t("outcome.discount_percent", percent=tr.number(percent))
+        if amount is not None:
+            return tr.t("outcome.discount_amount", amount=tr.money(amount, claim.currency))
     if outcome is DesiredOutcome.OTHER:
-        return tr.t("outcome.other_text", text=claim.get("outcome_text", ""))
+        return tr.t("outcome.other_text", text=claim.outcome_text or "")
     return tr.t(OUTCOME_KEYS[outcome])
 
 
+def _day(tr: Translator, day: date | None) -> str:
+    return tr.date(day) if day is not None else "—"
+
+
 def render_summary(
-    claim: dict[str, Any],
+    claim: Claim,
     evidence: Sequence[Evidence],
     tr: Translator,
     reader: Role | None = Role.BUYER,
@@ -251,9 +257,10 @@ def render_summary(
     with_evidence: bool = True,
 ) -> str:
     """The claim as `reader` reads it (see flows/evidence_index.py: SHARED for the dispute
-    chat); used for the confirmation, for /case and for the supplier's view. Without its
-    evidence (`with_evidence=False`) where the whole evidence index follows it."""
-    category = Category(claim["category"])
+    chat); used for the confirmation (a claim made from the draft's answers, as it will be
+    filed), for /case and for the supplier's view. Without its evidence
+    (`with_evidence=False`) where the whole evidence index follows it."""
+    category = claim.category
     date_key = (
         N_("claim.summary.delivery_due")
         if category is Category.NOT_RECEIVED
@@ -262,29 +269,29 @@ def render_summary(
     lines = [
         tr.t(
             "claim.summary.order",
-            order_number=claim["order_number"],
-            order_date=_date_text(tr, claim.get("order_date")),
+            order_number=claim.order_number,
+            order_date=_day(tr, claim.order_date),
         ),
         tr.t(
             "claim.summary.product",
-            product=claim["product"],
-            quantity=tr.number(int(claim["quantity"])),
+            product=claim.product,
+            quantity=tr.number(claim.quantity),
         ),
-        tr.t("claim.summary.paid", amount=tr.money(Decimal(claim["amount"]), claim["currency"])),
+        tr.t("claim.summary.paid", amount=tr.money(claim.amount, claim.currency)),
         tr.t(
             "claim.summary.supplier",
-            name=claim["supplier_name"],
-            contact=claim["supplier_contact"],
+            name=claim.supplier_name,
+            contact=claim.supplier_contact,
         ),
         tr.t("claim.summary.category", category=tr.t(CATEGORY_KEYS[category])),
-        tr.t(date_key, date=_date_text(tr, claim.get("key_date"))),
+        tr.t(date_key, date=_day(tr, claim.key_date)),
         *(
-            [tr.t("claim.summary.agreed_date", date=_date_text(tr, claim.get("agreed_date")))]
-            if category is Category.LATE_DELIVERY and claim.get("agreed_date")
+            [tr.t("claim.summary.agreed_date", date=_day(tr, claim.agreed_date))]
+            if category is Category.LATE_DELIVERY and claim.agreed_date is not None
             else []
         ),
         tr.t("claim.summary.outcome", outcome=outcome_text(claim, tr)),
-        tr.t("claim.summary.description", description=claim["description"]),
+        tr.t("claim.summary.description", description=claim.description),
     ]
     if with_evidence and evidence:
         lines.append(tr.t("claim.summary.evidence_header"))
@@ -295,8 +302,10 @@ def render_summary(
 
 
 def render_confirmation(
-    claim: dict[str, Any], evidence: Sequence[Evidence], tr: Translator, case_id: int
+    answers: dict[str, Any], evidence: Sequence[Evidence], tr: Translator, case_id: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The summary to confirm: the claim the answers make, rendered as the filed claim is."""
+    claim = claim_from_answers(answers)
     number, total = progress(Step.CONFIRM)
     text = "\n\n".join(
         [

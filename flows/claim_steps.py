@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.rules import validation as v
+from flows.rules.claim import Claim
 from flows.rules.term_input import is_percent, parse_discount, parse_percent
 from flows.rules.validation import Category, ClaimPolicy, DesiredOutcome, ValidationError
 
@@ -258,11 +259,33 @@ def continue_description(text: str, ctx: FormContext) -> dict[str, Any]:
     return {"description": joined}
 
 
-def claim_from_answers(answers: dict[str, Any]) -> dict[str, Any]:
-    """The submitted claim as stored on the case: the answers without working fields (the
-    item in progress, `pending_*`, and the form's own bookkeeping, `_*`)."""
-    return {
+# The follow-up answers that belong to one choice: an answer kept from an earlier choice (a
+# partial refund's amount, then the outcome changed to a full refund) is not part of the claim,
+# as the summary the buyer confirmed did not show it.
+FOLLOW_UPS: dict[str, tuple[str, str]] = {
+    "agreed_date": ("category", Category.LATE_DELIVERY),
+    "outcome_amount": ("outcome", DesiredOutcome.PARTIAL_REFUND),
+    "outcome_percent": ("outcome", DesiredOutcome.PARTIAL_REFUND),
+    "discount_amount": ("outcome", DesiredOutcome.DISCOUNT),
+    "discount_percent": ("outcome", DesiredOutcome.DISCOUNT),
+    "outcome_text": ("outcome", DesiredOutcome.OTHER),
+}
+
+
+def claim_from_answers(answers: dict[str, Any]) -> Claim:
+    """The claim the answers make, as it is filed (and shown for confirmation): the answers
+    without working fields (the item in progress, `pending_*`, and the form's own bookkeeping,
+    `_*`), without unset ones (a cleared percentage) and without follow-ups of another choice.
+    pydantic's ValidationError (a ValueError) when they do not make a claim."""
+    given = {
         key: value
         for key, value in answers.items()
-        if not key.startswith("pending_") and not key.startswith("_")
+        if not key.startswith(("pending_", "_")) and value is not None
     }
+    return Claim.from_record(
+        {
+            key: value
+            for key, value in given.items()
+            if key not in FOLLOW_UPS or given.get(FOLLOW_UPS[key][0]) == FOLLOW_UPS[key][1]
+        }
+    )

@@ -22,7 +22,7 @@ from flows.errors_render import validation_message
 from flows.messaging import send
 from flows.outbox import after_commit
 from flows.rules.lifecycle import Action, DeadlineKind, IllegalTransition, Role
-from flows.rules.validation import Category, ValidationError, requires_evidence
+from flows.rules.validation import ValidationError, requires_evidence
 from flows.services import Services
 from flows.supplier_invite import invite_button
 from locales.i18n import Translator
@@ -59,7 +59,10 @@ async def submit(
     user: User,
 ) -> None:
     chat_id = user.id
-    category = Category(draft.answers["category"])
+    # The answers as a claim (its validation): the confirmation the buyer pressed Submit under
+    # was rendered from this same claim.
+    claim = claim_from_answers(draft.answers)
+    category = claim.category
     if requires_evidence(category) and not await services.db.evidence.list(case.id):
         await query.answer()
         await send(bot, chat_id, validation_message(ValidationError("evidence.required"), tr))
@@ -71,7 +74,6 @@ async def submit(
         await send(bot, chat_id, tr.t("claim.evidence.download_failed", numbers=numbers))
         return
     now = services.clock.now()
-    claim = claim_from_answers(draft.answers)
     invitation_deadline = services.deadline(DeadlineKind.SUPPLIER_INVITATION, now)
     # The buyer's news, with the two buttons that take the case on, is queued in the filing's
     # transaction: killed right after the commit, the next start still sends it.
@@ -94,8 +96,7 @@ async def submit(
             Role.BUYER,
             now,
             reason="claim submitted",
-            payload={"claim": claim},  # the claim as filed is on the record, hash-chained
-            claim=claim,
+            claim=claim,  # stored as claim.record(), the same mapping chained in the event
             category=str(category),
             new_deadline=invitation_deadline,
             expected_version=case.version,

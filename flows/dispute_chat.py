@@ -148,8 +148,7 @@ async def bind_group(
     log.info("case bound to chat %s (recording: %s)", group.chat_id, recording)
     rights = await _rights(bot, group)
     if rights is not None and rights.can_change_info:
-        product = str(case.claim.get("product", ""))
-        title = f"{case_number(case)} · {product}"[:TITLE_LIMIT]
+        title = f"{case_number(case)} · {case.filed_claim.product}"[:TITLE_LIMIT]
         await _quietly(group.call(partial(bot.set_chat_title, title=title)))
     evidence = await services.db.evidence.list(case.id)  # rendered for the shared chat
 

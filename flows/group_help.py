@@ -148,7 +148,7 @@ async def on_case(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     texts = []
     for reader in await _readers(services, case, tr):
         header = await case_line(services, case, reader)
-        texts.append(header + "\n\n" + render_summary(case.claim, evidence, reader, SHARED))
+        texts.append(header + "\n\n" + render_summary(case.filed_claim, evidence, reader, SHARED))
     await _answer(services, update, context, DIVIDER.join(texts))
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from decimal import Decimal
 from typing import Any
 
 from telegram import Bot
@@ -119,7 +118,7 @@ def _statements(tr: Translator, events: list[HistoryEvent]) -> list[str]:
 
 
 def _proposals(tr: Translator, case: Case, proposals: list[Proposal]) -> list[str]:
-    paid, currency = case.claim.get("amount", "0"), case.claim.get("currency", "")
+    claim = case.filed_claim
     return [
         tr.t(
             PROPOSAL_FATE_KEYS.get(p.status, "card.proposal.open"),
@@ -127,7 +126,7 @@ def _proposals(tr: Translator, case: Case, proposals: list[Proposal]) -> list[st
             by=role_name(tr, p.author_role),
         )
         + "\n"
-        + terms_text(p.rule(), tr, Decimal(str(paid)), str(currency))
+        + terms_text(p.rule(), tr, claim.amount, claim.currency)
         for p in proposals
     ]
 
@@ -198,7 +197,7 @@ async def render_card(services: Services, case: Case, tr: Translator) -> str:
     evidence = await db.evidence.list(case.id)
     parts: list[Any] = [
         tr.t("card.title", number=case_number(case)),
-        render_summary(case.claim, [], tr, Role.MEDIATOR, with_evidence=False),
+        render_summary(case.filed_claim, [], tr, Role.MEDIATOR, with_evidence=False),
         tr.t("card.why", why=why_text(tr, events)),
         tr.t("card.statements_header"),
         *(_statements(tr, events) or [tr.t("card.none")]),

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from telegram import Bot, Update
@@ -38,7 +37,6 @@ from flows.messaging import send
 from flows.outbox import after_commit
 from flows.proposal_render import role_name
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, IllegalTransition, Role
-from flows.rules.validation import Category
 from flows.services import Services, get_services
 from locales.i18n import N_, Translator
 from storage import Case, ConcurrentUpdate
@@ -88,7 +86,7 @@ async def _post_text(services: Services, case: Case, due: datetime | None) -> An
     supplier = await services.translator_for_id(case.supplier_id) if case.supplier_id else None
     now = services.clock.now()
     age = max(0, (now - (case.submitted_at or case.created_at)).days)
-    claim = case.claim
+    claim = case.filed_claim
 
     def render(tr: Translator) -> str:
         languages = tr.t(
@@ -99,8 +97,8 @@ async def _post_text(services: Services, case: Case, due: datetime | None) -> An
         return tr.t(
             "pool.post",
             number=case_number(case),
-            category=tr.t(CATEGORY_KEYS[Category(claim["category"])]),
-            amount=tr.money(Decimal(str(claim["amount"])), str(claim["currency"])),
+            category=tr.t(CATEGORY_KEYS[claim.category]),
+            amount=tr.money(claim.amount, claim.currency),
             age=tr.tn("pool.age", "pool.age.plural", age),
             why=why_text(tr, events) if reconsidered is None else reconsidered(tr),
             languages=languages,
@@ -153,7 +151,7 @@ async def _post(services: Services, bot: Bot, case: Case, chat_id: int) -> None:
     post = await services.db.pool.post_of(case.id)
     thread_id = post.thread_id if post is not None else None
     if thread_id is None and (await bot.get_chat(chat_id)).is_forum:
-        name = f"#{case_number(case).lstrip('#')} · {case.claim.get('product', '')}"[:128]
+        name = f"#{case_number(case).lstrip('#')} · {case.filed_claim.product}"[:128]
         topic = await bot.create_forum_topic(chat_id, name=name)
         thread_id = await services.db.pool.claim_topic(case.id, chat_id, topic.message_thread_id)
         if thread_id != topic.message_thread_id:  # another worker's topic was kept first
@@ -375,14 +373,15 @@ async def on_queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lines = []
     for case in await services.db.pool.untaken():
+        claim = case.filed_claim
         due = await _assignment_due(services, case)
         key = N_("pool.queue_line") if due is not None else N_("pool.queue_line_overdue")
         lines.append(
             tr.t(
                 key,
                 number=case_number(case),
-                category=tr.t(CATEGORY_KEYS[Category(case.claim["category"])]),
-                amount=tr.money(Decimal(str(case.claim["amount"])), str(case.claim["currency"])),
+                category=tr.t(CATEGORY_KEYS[claim.category]),
+                amount=tr.money(claim.amount, claim.currency),
                 due=tr.datetime(due) if due is not None else "",
             )
         )

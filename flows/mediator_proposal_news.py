@@ -32,7 +32,8 @@ PARTY_ROLES = (Role.BUYER, Role.SUPPLIER)
 def paid_of(case: Case) -> tuple[Decimal, str]:
     """What the buyer paid, and in which currency (as `proposal_submit.paid_of`, which is
     above this module)."""
-    return Decimal(str(case.claim["amount"])), str(case.claim["currency"])
+    claim = case.filed_claim
+    return claim.amount, claim.currency
 
 
 def other_role(role: Role) -> Role:

@@ -38,7 +38,7 @@ def claim_text(case: Case, evidence: Sequence[Evidence], tr: Translator) -> str:
     return (
         tr.t("group.bound", number=case_number(case))
         + "\n\n"
-        + render_summary(case.claim, evidence, tr, SHARED)
+        + render_summary(case.filed_claim, evidence, tr, SHARED)
     )
 
 

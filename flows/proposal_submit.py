@@ -42,7 +42,8 @@ OPEN_UNTIL_KEYS = {
 
 
 def paid_of(case: Case) -> tuple[Decimal, str]:
-    return Decimal(str(case.claim["amount"])), str(case.claim["currency"])
+    claim = case.filed_claim
+    return claim.amount, claim.currency
 
 
 def other_party(case: Case, role: Role) -> int | None:

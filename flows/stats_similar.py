@@ -76,8 +76,9 @@ def coarsen(similar: Similar, minimum: int) -> Coarse | None:
 
 
 def render(tr: Translator, case: Case, coarse: Coarse) -> str:
-    lower, upper = amount_band(Decimal(str(case.claim["amount"])))
-    currency = str(case.claim["currency"])
+    claim = case.filed_claim
+    lower, upper = amount_band(claim.amount)
+    currency = claim.currency
     band = (
         tr.t("similar.band", lower=tr.money(lower, currency), upper=tr.money(upper, currency))
         if upper is not None
@@ -95,7 +96,7 @@ def render(tr: Translator, case: Case, coarse: Coarse) -> str:
             "similar.hint",
             number=case_number(case),
             count=coarse.at_least,
-            category=category_name(tr, str(case.category or case.claim.get("category", "other"))),
+            category=category_name(tr, str(case.category or claim.category)),
             band=band,
             ways=ways,
         )
@@ -110,16 +111,13 @@ def render(tr: Translator, case: Case, coarse: Coarse) -> str:
 async def similar_hint(services: Services, case: Case) -> Hint:
     """The hint's outbox rows for the case's readers, by news key: none when there are too few
     similar cases. Read and rendered before the step's transaction, queued in it."""
-    try:
-        similar = await services.db.stats.similar(
-            str(case.category or case.claim["category"]),
-            str(case.claim["currency"]),
-            Decimal(str(case.claim["amount"])),
-            exclude_case_id=case.id,
-        )
-    except (KeyError, ArithmeticError, ValueError):  # a claim without an amount: no hint
-        log.warning("no similar cases for a claim without category, currency or amount")
-        return lambda key: []
+    claim = case.filed_claim
+    similar = await services.db.stats.similar(
+        str(case.category or claim.category),
+        claim.currency,
+        claim.amount,
+        exclude_case_id=case.id,
+    )
     coarse = coarsen(similar, services.settings.similar_cases_min)
     if coarse is None:
         return lambda key: []

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from telegram import Message, Update
@@ -55,33 +54,28 @@ REPLACEMENT_DAYS = 14  # a replacement the supplier accepts is due to ship withi
 def requested_proposal(case: Case, today: Any, tz: str = "UTC") -> Proposal:
     """The buyer's requested outcome as a proposal the supplier can accept; a replacement ships
     within `REPLACEMENT_DAYS` of `today`, the date in the accepting supplier's zone `tz`."""
-    claim = case.claim
-    outcome = DesiredOutcome(claim["outcome"])
+    claim = case.filed_claim
+    outcome = claim.outcome
     term: Term
     if outcome is DesiredOutcome.FULL_REFUND:
         term = FullRefund()
     elif outcome is DesiredOutcome.PARTIAL_REFUND:
-        if claim.get("outcome_percent"):
-            term = PartialRefund(percent=Decimal(str(claim["outcome_percent"])))
-        else:
-            term = PartialRefund(amount=Decimal(str(claim["outcome_amount"])))
+        percent, amount = claim.partial_refund
+        term = PartialRefund(amount=amount, percent=percent)
     elif outcome is DesiredOutcome.RETURN_AND_REFUND:
         term = ReturnAndRefund("supplier")
     elif outcome is DesiredOutcome.REPLACEMENT:
         ship_by = today + timedelta(days=REPLACEMENT_DAYS)
-        term = Replacement(int(claim["quantity"]), ship_by, tz)
+        term = Replacement(claim.quantity, ship_by, tz)
     elif outcome is DesiredOutcome.DISCOUNT:
         # A structured term, so that the settlement reads it in each reader's language (it
         # was an "other" term whose text was the raw value "discount").
         # Its size as the buyer gave it; a claim filed before the form asked for it has none,
         # and the supplier who accepts it confirms the size in writing.
-        percent, amount = claim.get("discount_percent"), claim.get("discount_amount")
-        term = Discount(
-            percent=Decimal(str(percent)) if percent else None,
-            amount=Decimal(str(amount)) if amount else None,
-        )
+        percent, amount = claim.discount
+        term = Discount(percent=percent, amount=amount)
     else:
-        term = Other(str(claim.get("outcome_text", "")))
+        term = Other(claim.outcome_text or "")
     return Proposal((term,))
 
 
@@ -107,7 +101,7 @@ async def question(services: Services, case: Case, user_id: int, key: str) -> Ou
     rows = answer_rows(tr, case.id)
     text = tr.t(
         "supplier.answer_question",
-        outcome=outcome_text(case.claim, tr),
+        outcome=outcome_text(case.filed_claim, tr),
         due=tr.datetime(deadline.due_at) if deadline is not None else "—",
     )
     return OutboxMessage(user_id, text, f"{key}|ask:{user_id}", case.id, rows)

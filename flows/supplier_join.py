@@ -109,7 +109,7 @@ async def open_invitation(update: Update, context: ContextTypes.DEFAULT_TYPE, to
     text = "\n\n".join(
         [
             tr.t("invite.intro", buyer=await _buyer_name(services, case), number=case_number(case)),
-            render_summary(case.claim, evidence, tr, Role.SUPPLIER),
+            render_summary(case.filed_claim, evidence, tr, Role.SUPPLIER),
             *await supplier_clock.respond_by(services, case, tr),
             tr.t("invite.confirm_question"),
         ]

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -196,11 +197,13 @@ def _compare(
 
 
 async def _table_findings(
-    conn: AsyncConnection, case: Case, facts: _Facts
+    conn: AsyncConnection, case: Case, claim: dict[str, Any], facts: _Facts
 ) -> builtins.list[Finding]:
+    """`claim` is the column as stored, not the model read from it: the model leaves out keys
+    it does not know, so an added key would pass unseen."""
     found: builtins.list[Finding] = []
     for key, live in (
-        ("claim", case.claim),
+        ("claim", claim),
         ("category", case.category),
         ("number", case.number),
         ("state", case.state.value),
@@ -270,7 +273,16 @@ class AuditRepo(Repo):
     async def case(self, case_id: int, heads: Sequence[Head] = ()) -> Audit:
         async with self._read() as conn:
             row = (await conn.execute(select(cases).where(cases.c.id == case_id))).mappings().one()
-            case = case_from_row(row)
+            claim = normalise_json(row["claim"])
+            unreadable: builtins.list[Finding] = []
+            try:
+                case = case_from_row(row)
+            except ValidationError as exc:  # edited into something that is not a claim
+                case = case_from_row({**row, "claim": {}})
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'claim'}: {e['msg']}" for e in exc.errors()
+                )
+                unreadable = [Finding("case", f"the case: claim is not a claim ({problems})")]
             events = [
                 event_from_row(r)
                 for r in (
@@ -284,5 +296,5 @@ class AuditRepo(Repo):
             from_db = await witnessed_rows(conn, case_id)
             every = [*witnessed(from_db), *heads]
             findings = check_chain(events) + check_heads(events, every)
-            findings += await _table_findings(conn, case, _Facts(events))
+            findings += unreadable + await _table_findings(conn, case, claim, _Facts(events))
         return Audit(case, events, every, findings)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from flows.rules import proposals as rules
+from flows.rules.claim import Claim
 from flows.rules.lifecycle import CaseFacts, CaseState, ClosingReason, DeadlineKind, Role
 from storage.access import ChatLink, ChatLinkStatus, InviteToken, RevokeReason
 
@@ -79,7 +80,7 @@ class Case:
     supplier_id: int | None
     state: CaseState
     previous_state: CaseState | None
-    claim: dict[str, Any]
+    claim: Claim | None  # the claim as filed; None for a draft (its column holds {})
     category: str | None
     created_at: datetime
     submitted_at: datetime | None
@@ -95,6 +96,13 @@ class Case:
     number: int | None = None
     decided_at: datetime | None = None  # 0014: when the decision in force was issued
     reconsiderations: int = 0  # 0014: reconsideration requests accepted (at most one)
+
+    @property
+    def filed_claim(self) -> Claim:
+        """The claim of a filed case; ValueError for a case without one (a draft)."""
+        if self.claim is None:
+            raise ValueError(f"case {self.id} has no filed claim")
+        return self.claim
 
     @property
     def facts(self) -> CaseFacts:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
 
+from flows.rules.claim import Claim
 from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind, Role
 from storage.records import (
     BidRound,
@@ -33,6 +35,7 @@ __all__ = [
     "case_from_row",
     "chat_from_row",
     "chat_link_from_row",
+    "claim_from_column",
     "deadline_from_row",
     "draft_from_row",
     "event_from_row",
@@ -120,7 +123,14 @@ def user_from_row(row: Row) -> User:
     )
 
 
-def case_from_row(row: Row) -> Case:
+def claim_from_column(value: object) -> Claim | None:
+    """The case's `claim` column as the model: None for a draft's empty object; pydantic's
+    ValidationError (a ValueError) for a stored mapping that is not a claim."""
+    stored = _dict(value)
+    return Claim.from_record(stored) if stored else None
+
+
+def case_from_row(row: Mapping[Any, Any]) -> Case:
     previous = _opt_str(row["previous_state"])
     reason = _opt_str(row["closed_reason"])
     return Case(
@@ -129,7 +139,7 @@ def case_from_row(row: Row) -> Case:
         supplier_id=_opt_int(row["supplier_id"]),
         state=CaseState(_str(row["state"])),
         previous_state=None if previous is None else CaseState(previous),
-        claim=_dict(row["claim"]),
+        claim=claim_from_column(row["claim"]),
         category=_opt_str(row["category"]),
         created_at=_dt(row["created_at"]),
         submitted_at=_opt_dt(row["submitted_at"]),

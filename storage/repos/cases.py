@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from flows.rules.claim import Claim
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, LifecyclePolicy, Role
 from storage.errors import Conflict, NotFound
 from storage.records import Case, DeadlineStatus, Draft, NewDeadline
@@ -199,7 +200,7 @@ class CaseRepo(Repo):
         *,
         reason: str | None = None,
         payload: Mapping[str, Any] | None = None,
-        claim: Mapping[str, Any] | None = None,
+        claim: Claim | None = None,
         category: str | None = None,
         new_deadline: NewDeadline | None = None,
         expected_version: int | None = None,
@@ -219,12 +220,13 @@ class CaseRepo(Repo):
 
         Pending deadlines of the case are closed with `closing_status`; `new_deadline` (whose
         kind must be the one the transition starts) is armed; `claim`/`category` replace the
-        stored ones when given. A buyer or supplier must be that party of this case, else
-        IllegalTransition. The event's payload is {"action", "from", "to", "reason",
-        "deadline" (kind, due_at; when one starts)} plus `payload`, which may add keys but not
-        replace those. A self-transition (mediation -> mediation when a mediator is
-        assigned) keeps `previous_state`, so it still says where the case came from; assigning
-        a mediator records them as the case's `mediator_id`.
+        stored ones when given (the claim as `Claim.record()`, the same mapping the event
+        carries as "claim", so the chain holds the claim as filed). A buyer or supplier must
+        be that party of this case, else IllegalTransition. The event's payload is {"action",
+        "from", "to", "reason", "deadline" (kind, due_at; when one starts)} plus `payload`,
+        which may add keys but not replace those. A self-transition (mediation -> mediation
+        when a mediator is assigned) keeps `previous_state`, so it still says where the case
+        came from; assigning a mediator records them as the case's `mediator_id`.
         """
         async with self._write() as conn:
             moved = await apply_transition(

@@ -17,7 +17,7 @@ Where each fact lives:
   with the supplier's own answer in the history (in time);
 - deadlines missed: `deadlines.status = 'fired'`;
 - refunds: the `refund` obligations of a case (`obligations.amount`, Decimal text) over the
-  amount paid (`cases.claim` "amount");
+  amount paid (`cases.claim` "amount", the field of `flows/rules/claim.py: Claim`);
 - ratings: the `ratings` table (storage/repos/ratings.py).
 """
 
@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
 
+from flows.rules.claim import Claim
 from storage.repos.base import Repo
 from storage.tables import cases, deadlines, history_events, obligations, proposals, ratings
 
@@ -156,9 +157,18 @@ class Similar:
     median_refund_share: float | None  # of the amount paid, 0..1
 
 
+def _claim_field(name: str) -> ColumnElement[Any]:
+    """A field of the stored claim (`Claim.record()` in the JSON column) as text, named as the
+    model names it."""
+    if name not in Claim.model_fields:
+        raise KeyError(f"the claim has no field {name!r}")
+    field: ColumnElement[Any] = cases.c.claim[name].as_string()
+    return field
+
+
 def _paid() -> ColumnElement[Any]:
     """The amount paid, from the claim (Decimal text in JSON), as a number."""
-    return cast(cases.c.claim["amount"].as_string(), Float)
+    return cast(_claim_field("amount"), Float)
 
 
 def _transition(case_id: Any, action: str) -> ColumnElement[bool]:
@@ -261,7 +271,7 @@ class StatsRepo(Repo):
             cases.c.state == "closed",
             cases.c.closed_reason.in_(ENDED_REASONS),
             cases.c.category == category,
-            cases.c.claim["currency"].as_string() == currency,
+            _claim_field("currency") == currency,
             _paid() >= float(lower),
         ]
         if upper is not None:

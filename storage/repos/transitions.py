@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from flows.rules.claim import Claim
 from flows.rules.lifecycle import (
     CLOSING_REASONS,
     SIDE_DEADLINE_STATES,
@@ -40,7 +41,6 @@ from storage.repos.outbox import OutboxMessage, enqueue
 from storage.repos.tokens import revoke_live_tokens
 from storage.rows import case_from_row
 from storage.tables import cases, counters
-from storage.types import normalise_json
 from storage.witness import milestone_of, note_milestone
 
 __all__ = [
@@ -115,7 +115,7 @@ async def apply_transition(
     policy: LifecyclePolicy,
     reason: str | None = None,
     payload: Mapping[str, Any] | None = None,
-    claim: Mapping[str, Any] | None = None,
+    claim: Claim | None = None,
     category: str | None = None,
     new_deadline: NewDeadline | None = None,
     expected_version: int | None = None,
@@ -148,14 +148,15 @@ async def apply_transition(
     }
     if new_deadline is not None:
         event["deadline"] = deadline_payload(new_deadline)
+    if claim is not None:
+        event["claim"] = claim.record()
     clash = event.keys() & (payload or {}).keys()
     if clash:
         raise ValueError(f"payload may not override {sorted(clash)} of the event")
     event.update(payload or {})
     # The facts a case is judged by are in the chain, not only in the live row `verify`
-    # compares with it: the claim (amount, currency, order) and its category as filed.
-    if claim is not None and "claim" not in event:
-        event["claim"] = dict(claim)
+    # compares with it: the claim (amount, currency, order; `event["claim"]` above, the very
+    # mapping stored on the case) and its category as filed.
     if category is not None and "category" not in event:
         event["category"] = category
     values: dict[str, Any] = {
@@ -191,7 +192,7 @@ async def apply_transition(
         values["closed_at"] = None  # reopened for reconsideration
         values["closed_reason"] = None
     if claim is not None:
-        values["claim"] = normalise_json(dict(claim))  # bad values: plain ValueError
+        values["claim"] = event["claim"]
     if category is not None:
         values["category"] = category
     row = (

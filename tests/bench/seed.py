@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from flows.common import pack
+from flows.rules.claim import Claim
 from flows.rules.lifecycle import CaseState, DeadlineKind
 from flows.supplier_invite import INVITE
 from storage import Database
@@ -26,22 +27,25 @@ CHUNK = 5_000
 
 
 def claim(n: int) -> dict[str, Any]:
-    return {
-        "order_number": f"PO-2026-{n:06d}",
-        "order_date": "2026-10-01",
-        "product": "Stainless steel vacuum flasks, 500 ml, model VF-500",
-        "quantity": "2000",
-        "currency": "USD",
-        "amount_paid": "4250",
-        "supplier_name": "Ningbo Example Housewares Co., Ltd.",
-        "supplier_contact": "sales@example.com",
-        "category": "quality_defect",
-        "received_date": "2026-10-20",
-        "description": "300 of 2000 flasks leak at the seal; photos and an inspection report "
-        "are attached. The supplier has not answered for two weeks. " * 3,
-        "outcome": "partial_refund",
-        "refund": "540",
-    }
+    """Claim n as filed (`Claim.record()`), as the bot reads it back."""
+    return Claim.from_record(
+        {
+            "order_number": f"PO-2026-{n:06d}",
+            "order_date": "2026-10-01",
+            "product": "Stainless steel vacuum flasks, 500 ml, model VF-500",
+            "quantity": 2000,
+            "currency": "USD",
+            "amount": "4250.00",
+            "supplier_name": "Ningbo Example Housewares Co., Ltd.",
+            "supplier_contact": "sales@example.com",
+            "category": "quality_defect",
+            "key_date": "2026-10-20",
+            "description": "300 of 2000 flasks leak at the seal; photos and an inspection "
+            "report are attached. The supplier has not answered for two weeks. " * 3,
+            "outcome": "partial_refund",
+            "outcome_amount": "540.00",
+        }
+    ).record()
 
 
 async def seed(db: Database, count: int, now: datetime, *, buttons: bool = True) -> None:

@@ -42,8 +42,8 @@ async def test_full_claim_is_filed_with_stored_evidence(
     assert case.state is CaseState.AWAITING_SUPPLIER
     due = clock.now() + timedelta(days=7)  # the buyer's time to invite the supplier
     assert submitted == tr.t("claim.filed", number=f"#{case.id}", id=case.id, due=tr.datetime(due))
-    assert case.claim["order_number"] == SCRIPTS[language].order_number
-    assert Decimal(case.claim["amount"]) == Decimal("4250.00" if language == "en" else "3600.00")
+    assert case.filed_claim.order_number == SCRIPTS[language].order_number
+    assert case.filed_claim.amount == Decimal("4250.00" if language == "en" else "3600.00")
     [deadline] = await db.deadlines.pending_for_case(case.id)
     assert deadline.kind is DeadlineKind.SUPPLIER_INVITATION and deadline.due_at == due
     assert deadline.reminder_times == [clock.now() + timedelta(hours=84), due - timedelta(hours=24)]
@@ -106,9 +106,10 @@ async def test_two_buyers_at_once_keep_their_own_answers(
     db = bot.services.db
     [anna_case] = await db.cases.list_for_user(anna.id)
     [li_case] = await db.cases.list_for_user(li.id)
-    assert anna_case.claim["product"] == SCRIPTS["en"].product
-    assert li_case.claim["product"] == SCRIPTS["zh_Hans"].product
-    assert anna_case.claim["currency"] == "USD" and li_case.claim["currency"] == "EUR"
+    anna_claim, li_claim = anna_case.filed_claim, li_case.filed_claim
+    assert anna_claim.product == SCRIPTS["en"].product
+    assert li_claim.product == SCRIPTS["zh_Hans"].product
+    assert anna_claim.currency == "USD" and li_claim.currency == "EUR"
     assert [e.label for e in await db.evidence.list(li_case.id)] == [
         SCRIPTS["zh_Hans"].photo_label,
         SCRIPTS["zh_Hans"].document_label,

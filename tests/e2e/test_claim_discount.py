@@ -166,8 +166,11 @@ async def test_the_claim_form_asks_for_the_discount_and_checks_it(
     await buyer.next_message()
     [case] = await bot.services.db.cases.list_for_user(buyer.id)
     assert case.state is CaseState.AWAITING_SUPPLIER
-    assert (case.claim["outcome"], case.claim["discount_percent"]) == ("discount", "15")
-    assert case.claim["discount_amount"] is None
+    claim = case.filed_claim
+    assert (claim.outcome, claim.discount_percent) == ("discount", Decimal("15"))
+    assert claim.discount_amount is None
+    # stored as filed: the answer cleared by the percentage is left out, not null
+    assert "discount_amount" not in claim.record()
 
 
 @pytest.mark.parametrize(
@@ -205,7 +208,8 @@ async def test_the_supplier_accepts_the_requested_discount_with_its_size(
     assert any(outcome(str_) in e.text for e in case.supplier.transcript())
     stored = await bot.services.db.cases.get(case.case_id)
     assert stored is not None
-    assert stored.claim.get("discount_percent" if "percent" in size else "discount_amount")
+    percent, amount = stored.filed_claim.discount
+    assert (percent if "percent" in size else amount) is not None
 
     # "Accept the buyer's request" asks to confirm the discount with its size.
     await case.supplier.press(str_.t("button.accept_request"))

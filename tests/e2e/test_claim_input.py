@@ -187,7 +187,7 @@ async def test_restart_mid_form_and_after_submission_loses_nothing(
     db = bot.services.db
     [case] = await db.cases.list_for_user(buyer.id)
     assert case.state is CaseState.AWAITING_SUPPLIER
-    assert case.claim["order_number"] == "PO-77" and case.claim["currency"] == "EUR"
+    assert case.filed_claim.order_number == "PO-77" and case.filed_claim.currency == "EUR"
     [statement] = await db.evidence.list(case.id)
     assert statement.kind == "statement" and statement.text and "25 Nov" in statement.text
     verified = await db.history.verify(case.id)

@@ -102,7 +102,10 @@ async def test_claim_to_closed_between_english_buyer_and_chinese_supplier(
     for reader, tr in ((buyer, btr), (supplier, str_)):
         await reader.send("/cases")
         line = tr.t(
-            "cases.line", number="#1", state=tr.t("closed.fulfilled"), title=case.claim["product"]
+            "cases.line",
+            number="#1",
+            state=tr.t("closed.fulfilled"),
+            title=case.filed_claim.product,
         )
         await reader.wait_for(saying("\n\n".join([tr.t("cases.header"), line])))
 

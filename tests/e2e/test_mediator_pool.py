@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,6 @@ from flows.callbacks import TakeCase, encode
 from flows.claim_render import CATEGORY_KEYS
 from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, DeadlineKind
-from flows.rules.validation import Category
 from flows.sweep import sweep
 from locales.i18n import Catalogs, Translator
 from tests.e2e.conftest import (
@@ -215,8 +213,8 @@ async def test_an_untaken_case_reminds_the_pool_and_then_tells_the_parties(
     line = mtr.t(
         "pool.queue_line_overdue",
         number=case.number,
-        category=mtr.t(CATEGORY_KEYS[Category(stored.claim["category"])]),
-        amount=mtr.money(Decimal(str(stored.claim["amount"])), stored.claim["currency"]),
+        category=mtr.t(CATEGORY_KEYS[stored.filed_claim.category]),
+        amount=mtr.money(stored.filed_claim.amount, stored.filed_claim.currency),
     )
     await maria.send("/queue", staff)
     await maria.wait_for(containing(line), chat=staff)

@@ -11,7 +11,6 @@ and not with 19. Cases that only the statistics read are written as rows
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -156,8 +155,7 @@ async def test_each_party_is_asked_once_after_closing_and_the_first_rating_count
 async def _seed_similar(bot: BotHarness, case: Case, clock: FrozenClock, count: int) -> None:
     stored = await bot.services.db.cases.get(case.case_id)
     assert stored is not None and stored.category is not None
-    paid = Decimal(str(stored.claim["amount"]))
-    currency = str(stored.claim["currency"])
+    paid, currency = stored.filed_claim.amount, stored.filed_claim.currency
     spec = CaseSpec(category=stored.category, amount=paid, currency=currency, refund=paid / 2)
     await insert(bot.services.db, [spec] * count, clock.now() - timedelta(days=90))
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
+from flows.rules.claim import Claim
 from flows.rules.deadlines import DeadlinePolicy
 from flows.rules.lifecycle import Action, DeadlineKind, Role
 from storage import Case, Database, NewDeadline
@@ -15,22 +17,26 @@ STRANGER = 4_000_000_004
 
 POLICY = DeadlinePolicy()
 
-
-# A whole claim (flows/rules/claim.py reads it); "amount_paid" is what older tests check.
-CLAIM = {
+# A claim as the form files it (`Claim.record()`), for cases the storage tests file.
+CLAIM_RECORD: dict[str, Any] = {
     "order_number": "PO-1",
-    "product": "Phone casings",
-    "quantity": 500,
+    "order_date": "2026-01-02",
+    "product": "Porcelain tea sets",
+    "quantity": 40,
     "currency": "USD",
     "amount": "1200.00",
-    "amount_paid": "1200.00",
-    "supplier_name": "Shenzhen Casings Co.",
+    "supplier_name": "Jingdezhen Ceramics",
     "supplier_contact": "wang@example.com",
     "category": "quality_defect",
-    "description": "120 of the casings arrived cracked.",
-    "outcome": "partial_refund",
-    "outcome_amount": "300.00",
+    "key_date": "2026-01-20",
+    "description": "箱子破了, six sets arrived broken",
+    "outcome": "full_refund",
 }
+
+
+def claim(**changes: Any) -> Claim:
+    """`CLAIM_RECORD` with `changes`, as the model."""
+    return Claim.from_record({**CLAIM_RECORD, **changes})
 
 
 async def seed_users(db: Database, now: datetime) -> None:
@@ -64,7 +70,7 @@ async def filed_case(db: Database, now: datetime) -> Case:
         BUYER,
         Role.BUYER,
         now,
-        claim=dict(CLAIM),
+        claim=claim(),
         category="quality",
         new_deadline=deadline(DeadlineKind.SUPPLIER_INVITATION, now),
     )

@@ -29,6 +29,7 @@ from storage.tables import (
     ratings,
     users,
 )
+from tests.storage.factory import claim as filed_claim
 
 BUYER, SUPPLIER = 1_000_000_001, 7_000_000_002
 HASH = "0" * 64
@@ -83,7 +84,9 @@ async def _chunk(conn: AsyncConnection, specs: list[CaseSpec], first: int, start
             if spec.state == "closed" and spec.days_to_close is not None
             else None
         )
-        claim = {"amount": str(spec.amount), "currency": spec.currency, "category": spec.category}
+        claim = filed_claim(
+            amount=str(spec.amount), currency=spec.currency, category=spec.category
+        ).record()
         case_rows.append(
             {
                 "buyer_id": BUYER,

@@ -10,9 +10,9 @@ import pytest
 
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, Role
 from storage import Case, Database, OutboxMessage
-from tests.storage.factory import BUYER, deadline, draft_case
+from tests.storage.factory import BUYER, claim, deadline, draft_case
 
-CLAIM = {"order_number": "PO-1", "amount_paid": "100.00", "currency": "USD"}
+CLAIM = claim(amount="100.00")
 
 
 async def _file(db: Database, case: Case, now: datetime, **extra: object) -> Case:

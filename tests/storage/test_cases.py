@@ -26,6 +26,9 @@ from tests.storage.factory import (
     seed_users,
     submitted_case,
 )
+from tests.storage.factory import (
+    claim as filed_claim,
+)
 
 DAY = timedelta(days=1)
 
@@ -39,7 +42,7 @@ async def test_create_draft_writes_case_form_deadline_and_event(
     case, draft = await db.cases.create_draft(BUYER, now, due, reminders)
 
     assert case.state is CaseState.DRAFT and case.previous_state is None
-    assert (case.buyer_id, case.supplier_id, case.claim, case.version) == (BUYER, None, {}, 1)
+    assert (case.buyer_id, case.supplier_id, case.claim, case.version) == (BUYER, None, None, 1)
     assert case.number is None  # a draft takes no case number (given at filing)
     assert case.created_at == case.last_activity_at == now and case.created_at.tzinfo is UTC
     assert await db.cases.get(case.id) == case
@@ -77,7 +80,7 @@ async def test_submit_moves_state_and_deadlines_and_records_event(
     db: Database, now: datetime
 ) -> None:
     case = await draft_case(db, now - timedelta(hours=1))
-    claim = {"order_number": "PO-1", "amount_paid": "1200.00", "what_happened": "箱子破了"}
+    claim = filed_claim(description="箱子破了")
     submitted = await db.cases.transition(
         case.id,
         Action.SUBMIT,
@@ -113,7 +116,7 @@ async def test_submit_moves_state_and_deadlines_and_records_event(
         "summary_shown": True,
         "number": 1,
         # the claim and its category as filed are in the chain (issue 10: verify checks them)
-        "claim": claim,
+        "claim": claim.record(),
         "category": "quality",
         "deadline": {
             "kind": "supplier_invitation",
@@ -412,8 +415,12 @@ async def test_values_json_cannot_hold_are_refused(db: Database, now: datetime) 
     case = await draft_case(db, now)
     with pytest.raises(ValueError):
         await db.cases.transition(
-            case.id, Action.SUBMIT, BUYER, Role.BUYER, now, claim={"amount": float("nan")}
+            case.id, Action.SUBMIT, BUYER, Role.BUYER, now, payload={"amount": float("nan")}
         )
+    with pytest.raises(ValueError):  # nor can a claim hold one (flows/rules/claim.py)
+        filed_claim(amount=float("nan"))
+    unchanged = await db.cases.get(case.id)
+    assert unchanged is not None and unchanged.state is CaseState.DRAFT
     with pytest.raises(TypeError):
         await db.history.append(case.id, BUYER, Role.BUYER, "x", {"s": {1, 2}}, now)
 

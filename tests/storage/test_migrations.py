@@ -19,6 +19,7 @@ from storage import Database, migrate
 from storage.engine import create_engine
 from storage.migrator import alembic_config, run_migrations
 from storage.tables import metadata
+from tests.storage.factory import claim
 
 
 def _diffs(connection: Connection) -> list[Any]:
@@ -266,7 +267,7 @@ async def test_upgrade_from_0007_numbers_the_filed_cases_in_filing_order(empty_u
         draft = await db.cases.get(4)
         assert draft is not None
         filed = await db.cases.transition(
-            4, Action.SUBMIT, 1, Role.BUYER, day.replace(hour=8), claim={"product": "Tea"}
+            4, Action.SUBMIT, 1, Role.BUYER, day.replace(hour=8), claim=claim(product="Tea")
         )
         assert filed.number == 4
         assert await db.cases.by_number(4) == filed

@@ -32,6 +32,7 @@ from storage import (
 from tests.storage.factory import (
     BUYER,
     SUPPLIER,
+    claim,
     deadline,
     draft_case,
     negotiation_case,
@@ -273,7 +274,7 @@ async def test_filing_and_deleting_the_draft_commit_together(
             BUYER,
             Role.BUYER,
             now,
-            claim={"order_number": "PO-1", "amount_paid": "1200.00", "currency": "USD"},
+            claim=claim(),
             category="quality",
             new_deadline=deadline(DeadlineKind.SUPPLIER_INVITATION, now),
             expected_version=case.version,

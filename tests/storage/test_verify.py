@@ -132,7 +132,7 @@ async def test_an_untouched_case_verifies_and_its_heads_were_witnessed(built: Bu
     # the facts are in the chain: the claim with its amount, the evidence's hash, the terms
     kinds = {e.kind: e.payload for e in events}
     filed = next(e for e in events if e.payload.get("action") == "submit")
-    assert filed.payload["claim"]["amount_paid"] == "1200.00"
+    assert filed.payload["claim"]["amount"] == "1200.00"
     assert filed.payload["category"] == "quality"
     assert kinds["evidence.stored"]["sha256"] == key_of(PHOTO)
     assert kinds["obligation.created"]["amount"] == "300.50"
@@ -219,12 +219,43 @@ async def test_a_case_amount_edited_is_caught(built: Built) -> None:
         await conn.execute(
             update(cases)
             .where(cases.c.id == built.case_id)
-            .values(claim={**case.claim, "amount_paid": "12000.00"})
+            .values(claim={**case.filed_claim.record(), "amount": "12000.00"})
         )
     [(area, detail)] = await _areas(built)
     assert area == "case"
     assert detail.startswith("the case: claim is ")
     assert "'12000.00'" in detail and "'1200.00'" in detail
+
+
+async def test_a_key_the_claim_model_ignores_is_still_caught(built: Built) -> None:
+    """The model leaves out keys it does not know; verify compares the column as stored."""
+    case = await built.db.cases.get(built.case_id)
+    assert case is not None
+    async with built.db.engine.begin() as conn:
+        await conn.execute(
+            update(cases)
+            .where(cases.c.id == built.case_id)
+            .values(claim={**case.filed_claim.record(), "refund_iban": "DE00 1234"})
+        )
+    edited = await built.db.cases.get(built.case_id)
+    assert edited is not None and edited.claim == case.claim  # the model reads past it
+    [(area, detail)] = await _areas(built)
+    assert area == "case" and "'refund_iban': 'DE00 1234'" in detail
+
+
+async def test_a_claim_edited_into_no_claim_is_reported_not_crashed_on(built: Built) -> None:
+    case = await built.db.cases.get(built.case_id)
+    assert case is not None
+    async with built.db.engine.begin() as conn:
+        await conn.execute(
+            update(cases)
+            .where(cases.c.id == built.case_id)
+            .values(claim={**case.filed_claim.record(), "amount": "-1200.00"})
+        )
+    found = await _areas(built)
+    assert [area for area, _ in found] == ["case", "case"]
+    assert found[0][1].startswith("the case: claim is not a claim (amount: ")
+    assert "'-1200.00'" in found[1][1] and "'1200.00'" in found[1][1]
 
 
 async def test_an_evidence_hash_edited_in_the_table_is_caught(built: Built) -> None:
