@@ -235,11 +235,7 @@ async def _preview(services: Services, case: Case, pending: PendingInput, tr: Tr
         in_force = await services.db.decisions.in_force(case.id)
         number = f"D{in_force.number}" if in_force is not None else "?"
         due = services.policy.due_at(DeadlineKind.FULFILMENT, now)
-        key = (
-            "decision.confirmed_dismissal"
-            if in_force is None or in_force.terms is None
-            else ("decision.confirmed")
-        )
+        key = await decision_issue.confirm_key(services, case, in_force)
         body = tr.t(
             key,
             number=number,
