@@ -395,5 +395,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CallbackQueryHandler(on_take, pattern=pattern(TakeCase)),
         CommandHandler("handback", on_hand_back, filters.ChatType.PRIVATE),
-        CommandHandler("queue", on_queue, filters.ChatType.GROUPS),
+        # Any chat: elsewhere than the staff chat (a private chat too) it says where it works,
+        # rather than falling to "I didn't understand".
+        CommandHandler("queue", on_queue),
     ]
