@@ -33,10 +33,14 @@ from flows.callbacks import TakeCase, decode, encode, pattern
 from flows.claim_render import CATEGORY_KEYS, case_number
 from flows.common import keyboard, parse_id
 from flows.logs import bind_case
-from flows.mediator_card import brief_mediator, brief_reconsideration, why_text
+from flows.mediator_card import (
+    brief_mediator,
+    brief_reconsideration,
+    reconsideration_of,
+    why_text,
+)
 from flows.messaging import send
 from flows.outbox import after_commit
-from flows.proposal_render import role_name
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, IllegalTransition, Role
 from flows.rules.validation import Category
 from flows.services import Services, get_services
@@ -90,6 +94,9 @@ async def _post_text(services: Services, case: Case, due: datetime | None) -> An
     age = max(0, (now - (case.submitted_at or case.created_at)).days)
     claim = case.claim
 
+    # A reconsideration waits in arbitration: its post does not say it stays in mediation.
+    key = N_("pool.post") if reconsidered is None else N_("pool.post_reconsideration")
+
     def render(tr: Translator) -> str:
         languages = tr.t(
             "pool.languages",
@@ -97,7 +104,7 @@ async def _post_text(services: Services, case: Case, due: datetime | None) -> An
             supplier=tr.t(LANGUAGE_KEYS[supplier.language]) if supplier else "—",
         )
         return tr.t(
-            "pool.post",
+            key,
             number=case_number(case),
             category=tr.t(CATEGORY_KEYS[Category(claim["category"])]),
             amount=tr.money(Decimal(str(claim["amount"])), str(claim["currency"])),
@@ -108,24 +115,6 @@ async def _post_text(services: Services, case: Case, due: datetime | None) -> An
         )
 
     return render
-
-
-async def reconsideration_of(services: Services, case: Case) -> Any:
-    """For a reconsideration waiting in the pool, its "why" line (which decision, asked by
-    whom, why); None for an escalated case."""
-    if case.state is not CaseState.ARBITRATION:
-        return None
-    decision = await services.db.decisions.in_force(case.id)
-    events = await services.db.history.list(case.id)
-    asked = next(
-        (e for e in reversed(events) if e.payload.get("action") == Action.RECONSIDER.value), None
-    )
-    number = f"D{decision.number}" if decision is not None else "?"
-    role = Role(asked.actor_role) if asked is not None else Role.BUYER
-    reason = str(asked.payload.get("reason") or "") if asked is not None else ""
-    return lambda tr: tr.t(
-        "pool.why.reconsideration", decision=number, by=role_name(tr, role), reason=reason
-    )
 
 
 async def _assignment_due(services: Services, case: Case) -> datetime | None:

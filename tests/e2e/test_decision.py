@@ -377,8 +377,17 @@ async def test_reconsideration_goes_to_another_mediator_who_replaces_the_decisio
     ltr = translator(catalogs, li)
     taken = await li.press(take, staff, message=post.message_id)
     assert taken.text == ltr.t("pool.taken_you", number=case.number)
-    await li.wait_for(containing(ltr.t("card.title", number=case.number)))
-    brief = await li.wait_for(containing(reason))
+    card = await li.wait_for(containing(ltr.t("card.title", number=case.number)))
+    # The card says why the case is here: the request, not the original escalation.
+    why = ltr.t(
+        "card.why.reconsideration",
+        decision="D1",
+        by=ltr.t("role.supplier"),
+        reason=reason,
+        evidence="E3",
+    )
+    assert why in card.text
+    brief = await li.wait_for(lambda e: reason in e.text and e.message_id != card.message_id)
     assert REASONS in brief.text and "/decide" in brief.text
     # Li replaces D1 with a full refund.
     await li.send(f"/decide {case.filed_number}")
