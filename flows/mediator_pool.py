@@ -308,11 +308,15 @@ async def hand_back(
     The caller delivers the outbox and posts what is owed (`after_commit`, `post_owed`)."""
     now = services.clock.now()
     deadline = services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
+    # Their open proposal goes with them (withdrawn in the transition's transaction).
+    offered = await services.db.proposals.open_for_case(case.id)
+    gone = f"P{offered.number}" if offered and offered.author_role is Role.MEDIATOR else None
     news = await for_case(
         services,
         case,
-        lambda t: t.t(
-            "pool.handed_back_news", number=case_number(case), due=t.datetime(deadline.due_at)
+        lambda t: (
+            t.t("pool.handed_back_news", number=case_number(case), due=t.datetime(deadline.due_at))
+            + ("\n\n" + t.t("mproposal.withdrawn_handed_back", number=gone) if gone else "")
         ),
         key=f"case:{case.id}:v{case.version + 1}:handed_back",
         private_to=parties(case),
