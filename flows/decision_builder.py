@@ -19,11 +19,12 @@ from typing import Any
 from telegram import Bot, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from flows import decision_issue, decision_text, inputs, statements_round
+from flows import inputs, statements_round
 from flows.callbacks import DecideCase, DecisionStep, decode, encode, pattern
 from flows.case_context import numbered_command
 from flows.claim_render import case_number
 from flows.common import Button, chunk, keyboard
+from flows.decision_preview import issue_pending, preview, refusal
 from flows.errors_render import validation_message
 from flows.logs import bind_case
 from flows.mediator_panel import mediator_press
@@ -31,7 +32,7 @@ from flows.messaging import send
 from flows.proposal_render import terms_text
 from flows.proposal_submit import paid_of
 from flows.rules.decisions import check_reasons
-from flows.rules.lifecycle import CaseState, DeadlineKind
+from flows.rules.lifecycle import CaseState
 from flows.rules.proposals import (
     FullRefund,
     Party,
@@ -101,15 +102,6 @@ STARTS = {
 
 def _b(tr: Translator, key: str, case: Case, action: DecisionAction, **params: Any) -> Button:
     return (tr.t(key, **params), encode(DecisionStep(case.id, int(action))))
-
-
-def refusal(tr: Translator, case: Case | None, user_id: int, number: str) -> str | None:
-    """Why `user_id` may not decide `case` now, or None when they may."""
-    if case is None or case.mediator_id != user_id:
-        return tr.t("decision.not_your_case", number=number)
-    if case.state is not CaseState.ARBITRATION:
-        return tr.t("decision.not_arbitration", number=number)
-    return None
 
 
 async def start_decision(services: Services, bot: Bot, case: Case, mediator_id: int) -> None:
@@ -191,7 +183,7 @@ async def _show(
         await send(
             bot,
             pending.user_id,
-            await _preview(services, case, pending, tr),
+            await preview(services, case, pending, tr),
             keyboard([[_b(tr, N_("button.decision_issue"), case, A.ISSUE)], [back, cancel]]),
         )
         return
@@ -215,51 +207,6 @@ async def _show(
         last.insert(0, _b(tr, N_("button.decision_next"), case, A.NEXT))
     rows.append(last)
     await send(bot, pending.user_id, "\n\n".join(lines), keyboard(rows))
-
-
-def _outcome(data: dict[str, Any]) -> dict[str, Any] | None:
-    """The decided terms (a Proposal's dict), or None for a dismissal."""
-    if data.get("dismiss"):
-        return None
-    return terms_of(data).to_dict()
-
-
-async def _preview(services: Services, case: Case, pending: PendingInput, tr: Translator) -> str:
-    data = pending.data
-    now = services.clock.now()
-    until = now + services.lifecycle.reconsideration_window
-    mediator = await services.db.users.get(pending.user_id)
-    name = mediator.first_name if mediator is not None else "?"
-    reasons = str(data.get("reasons", ""))
-    if data.get("confirm"):
-        in_force = await services.db.decisions.in_force(case.id)
-        number = f"D{in_force.number}" if in_force is not None else "?"
-        due = services.policy.due_at(DeadlineKind.FULFILMENT, now)
-        key = await decision_issue.confirm_key(services, case, in_force)
-        body = tr.t(
-            key,
-            number=number,
-            case=case_number(case),
-            name=name,
-            reasons=reasons,
-            due=tr.datetime(due),
-        )
-    else:
-        terms = _outcome(data)
-        duties = decision_text.planned_duties(services, case, terms)
-        decisions = await services.db.decisions.list(case.id)
-        body = decision_text.announcement(
-            tr,
-            case,
-            len(decisions) + 1,
-            name,
-            terms,
-            reasons,
-            decision_text.preview_duties(tr, case, duties),
-            decision_text.fulfilment_due(services, duties),
-            until,
-        )
-    return tr.t("decision.preview", text=body)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -290,7 +237,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(context.bot, user.id, tr.t("decision.cancelled", number=case_number(case)))
         return
     if action is A.ISSUE and pending.step == "preview":
-        await _issue(services, context.bot, case, pending, user, tr)
+        await issue_pending(services, context.bot, case, pending, user, tr)
         return
     data = dict(pending.data)
     step = pending.step
@@ -397,53 +344,6 @@ async def on_text(
         expected_version=pending.version,
     )
     await _show(services, context.bot, case, pending, tr)
-
-
-async def _issue(
-    services: Services, bot: Bot, case: Case, pending: PendingInput, user: User, tr: Translator
-) -> None:
-    data = pending.data
-    reasons = str(data.get("reasons") or "")
-    cited = [int(n) for n in data.get("cited", [])]
-    no_evidence = bool(data.get("no_evidence"))
-    key = (user.id, user.id)
-    if data.get("confirm"):
-        in_force = await services.db.decisions.in_force(case.id)
-        done = in_force is not None and await decision_issue.confirm(
-            services,
-            bot,
-            case,
-            user.id,
-            in_force,
-            reasons=reasons,
-            cited=cited,
-            no_evidence=no_evidence,
-            clear_input=key,
-        )
-        if done and in_force is not None:
-            number = decision_text.decision_number(in_force.number)
-            await send(bot, user.id, tr.t("decision.confirmed_ack", number=number))
-            return
-    else:
-        made = await decision_issue.issue(
-            services,
-            bot,
-            case,
-            user.id,
-            terms=_outcome(data),
-            reasons=reasons,
-            cited=cited,
-            no_evidence=no_evidence,
-            clear_input=key,
-        )
-        if made is not None:
-            number = decision_text.decision_number(made.number)
-            await send(bot, user.id, tr.t("decision.issued_ack", number=number))
-            return
-    fresh = await services.db.cases.get(case.id)
-    await services.db.inputs.clear(user.id, user.id)
-    why = refusal(tr, fresh, user.id, case_number(case))
-    await send(bot, user.id, why or tr.t("decision.not_arbitration", number=case_number(case)))
 
 
 async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
