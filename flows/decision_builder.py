@@ -3,10 +3,12 @@
 only in arbitration.
 
 Steps: the outcome (terms of the proposal model, combinable, or a dismissal of the claim; in a
-reconsideration also "confirm the decision in force"), then the written reasons, which cite
-evidence by number or, after "No evidence applies", explain why none does, then a preview of
-the exact text the parties will read and "Issue the decision". The decision being built is a
-pending input (kind "decision"), so it survives a restart; Back and Cancel at every step.
+reconsideration also "confirm the decision in force"), for terms the time the parties have to
+fulfil them (FULFILMENT_DAYS kept with one tap, or typed in days), then the written reasons,
+which cite evidence by number or, after "No evidence applies", explain why none does, then a
+preview of the exact text the parties will read and "Issue the decision". The decision being
+built is a pending input (kind "decision"), so it survives a restart; Back and Cancel at every
+step.
 Every press and answer is checked again against the case (its mediator, its state).
 """
 
@@ -19,7 +21,7 @@ from typing import Any
 from telegram import Bot, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from flows import inputs, statements_round
+from flows import decision_text, inputs, statements_round
 from flows.callbacks import DecideCase, DecisionStep, decode, encode, pattern
 from flows.case_context import numbered_command
 from flows.claim_render import case_number
@@ -31,7 +33,7 @@ from flows.mediator_panel import mediator_press
 from flows.messaging import send
 from flows.proposal_render import terms_text
 from flows.proposal_submit import paid_of
-from flows.rules.decisions import check_reasons
+from flows.rules.decisions import FULFILMENT_DAYS_MAX, check_reasons, parse_fulfilment_days
 from flows.rules.lifecycle import CaseState
 from flows.rules.proposals import (
     FullRefund,
@@ -69,6 +71,7 @@ class DecisionAction(IntEnum):
     FREIGHT_SUPPLIER = 14
     CONFIRM = 15  # a reconsideration keeps the decision in force
     PRERETURN = 16  # a partial return
+    KEEP_DAYS = 17  # the default time to fulfil (FULFILMENT_DAYS)
 
 
 A = DecisionAction
@@ -154,6 +157,12 @@ async def _show(
             tr.t(TEXT_STEPS[step], currency=currency),
             keyboard([[back, cancel]]),
         )
+        return
+    if step == "days":
+        default = decision_text.fulfilment_days(services)
+        keep = _b(tr, N_("button.decision_keep_days"), case, A.KEEP_DAYS, days=default)
+        text = tr.t("decision.ask_days", days=default, max=FULFILMENT_DAYS_MAX)
+        await send(bot, pending.user_id, text, keyboard([[keep], [back, cancel]]))
         return
     if step == "freight":
         rows = [
@@ -272,7 +281,7 @@ def _press(
             return "reasons", {**data, "reasons": None}
         if step == "reasons":
             cleared = {**data, "no_evidence": False, "dismiss": False, "confirm": False}
-            return "menu", cleared
+            return "menu", {**cleared, "fulfilment_days": None}
         data.pop("preturn", None)
         data.pop("quantity", None)
         return "menu", data
@@ -288,7 +297,10 @@ def _press(
         if action is A.CONFIRM and data.get("reconsidering") and not data.get("terms"):
             return "reasons", {**data, "confirm": True}
         if action is A.NEXT and data.get("terms"):
-            return "reasons", data
+            return "days", data
+    if step == "days" and action is A.KEEP_DAYS:
+        days = decision_text.fulfilment_days(services)
+        return "reasons", {**data, "fulfilment_days": days}
     if step == "freight" and action in (A.FREIGHT_BUYER, A.FREIGHT_SUPPLIER):
         party: Party = "buyer" if action is A.FREIGHT_BUYER else "supplier"
         part = data.pop("preturn", None)
@@ -313,7 +325,7 @@ async def on_text(
         await services.db.inputs.clear(user.id, user.id)
         await send(context.bot, message.chat_id, why or tr.t("callback.unavailable"))
         return
-    if pending.step not in (*TEXT_STEPS, "reasons") or message.text is None:
+    if pending.step not in (*TEXT_STEPS, "reasons", "days") or message.text is None:
         raise ValidationError("answer.use_buttons" if message.text else "answer.expected_text")
     text = message.text
     data = dict(pending.data)
@@ -326,6 +338,9 @@ async def on_text(
             )
             data.update(reasons=reasons, cited=cited)
             step = "preview"
+        elif pending.step == "days":
+            data["fulfilment_days"] = parse_fulfilment_days(text)
+            step = "reasons"
         else:
             data, step = term_answer(pending.step, text, data, case, services, tr)
     except ValidationError as error:

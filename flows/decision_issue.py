@@ -118,13 +118,15 @@ async def issue(
     cited: list[int],
     no_evidence: bool,
     clear_input: InputKey | None,
+    days: int | None = None,
 ) -> Decision | None:
     """Issue the decision in one transaction; None (nothing written) when the case is not in
-    arbitration with this mediator any more (a double press, another mediator, moved on)."""
+    arbitration with this mediator any more (a double press, another mediator, moved on).
+    `days`: the time to fulfil the mediator chose (FULFILMENT_DAYS when None)."""
     now = services.clock.now()
-    duties = planned_duties(services, case, terms)
+    duties = planned_duties(services, case, terms, days)
     _, currency = paid_of(case)
-    due = fulfilment_due(services, duties)
+    due = fulfilment_due(services, duties, days)
     until = now + services.lifecycle.reconsideration_window
     mediator = await services.db.users.get(mediator_id)
     name = mediator.first_name if mediator is not None else "?"

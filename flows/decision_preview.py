@@ -35,6 +35,12 @@ def outcome(data: dict[str, Any]) -> dict[str, Any] | None:
     return terms_of(data).to_dict()
 
 
+def chosen_days(data: dict[str, Any]) -> int | None:
+    """The time to fulfil the mediator chose (the builder's "days" step), if they did."""
+    days = data.get("fulfilment_days")
+    return int(days) if days is not None else None
+
+
 async def preview(services: Services, case: Case, pending: PendingInput, tr: Translator) -> str:
     data = pending.data
     now = services.clock.now()
@@ -57,7 +63,8 @@ async def preview(services: Services, case: Case, pending: PendingInput, tr: Tra
         )
     else:
         terms = outcome(data)
-        duties = decision_text.planned_duties(services, case, terms)
+        days = chosen_days(data)
+        duties = decision_text.planned_duties(services, case, terms, days)
         decisions = await services.db.decisions.list(case.id)
         body = decision_text.announcement(
             tr,
@@ -67,7 +74,7 @@ async def preview(services: Services, case: Case, pending: PendingInput, tr: Tra
             terms,
             reasons,
             decision_text.preview_duties(tr, case, duties),
-            decision_text.fulfilment_due(services, duties),
+            decision_text.fulfilment_due(services, duties, days),
             until,
         )
     return tr.t("decision.preview", text=body)
@@ -105,6 +112,7 @@ async def issue_pending(
             case,
             user.id,
             terms=outcome(data),
+            days=chosen_days(data),
             reasons=reasons,
             cited=cited,
             no_evidence=no_evidence,
