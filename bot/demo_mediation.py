@@ -140,6 +140,13 @@ async def decide_partial_refund(
     await mediator.send(amount)
     await mediator.wait_for(showing(tr.t("button.decision_next")), None, STEP)
     await mediator.press(tr.t("button.decision_next"), timeout=STEP)
+    # The time to fulfil: the usual one kept (its label names the configured days).
+    keep = tr.t("button.decision_keep_days").split("{days}")[0]
+    asked = await mediator.wait_for(
+        lambda e: any(b.startswith(keep) for b in e.button_texts), None, STEP
+    )
+    label = next(b for b in asked.button_texts if b.startswith(keep))
+    await mediator.press(label, message=asked.message_id, timeout=STEP)
     ask_reasons = tr.t("decision.ask_reasons", number=number, items=items)
     await mediator.wait_for(lambda e: ask_reasons in e.text, None, STEP)
     await mediator.send(reasons)

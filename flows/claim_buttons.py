@@ -23,7 +23,15 @@ CHOICES: dict[Step, frozenset[str]] = {
 }
 
 
-def made_here(step: Step, value: str) -> bool:
+# Marking an item for the mediator only (and unmarking it): offered only where there are
+# mediators to read such an item.
+MEDIATOR_ONLY_VALUES = frozenset({PRIVATE_VALUE, SHARED_VALUE})
+
+
+def made_here(step: Step, value: str, *, mediators: bool = True) -> bool:
     """Whether a form button at `step` can carry `value` (a currency is checked when chosen:
-    the buttons offer common ones, and the rules know every code)."""
+    the buttons offer common ones, and the rules know every code) on a service with or
+    without mediators."""
+    if not mediators and value in MEDIATOR_ONLY_VALUES:
+        return False
     return value in NAVIGATION or step is Step.CURRENCY or value in CHOICES.get(step, ())

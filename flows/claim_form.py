@@ -84,7 +84,9 @@ async def ask_current(
     if step is Step.CONFIRM:
         text, markup = render_confirmation(draft.answers, evidence, tr, case.id)
     else:
-        text, markup = render_question(step, draft.answers, tr, case.id, len(evidence))
+        text, markup = render_question(
+            step, draft.answers, tr, case.id, len(evidence), mediators=services.has_mediators
+        )
     await send(bot, chat_id, text, markup)
 
 
@@ -245,7 +247,7 @@ async def on_form_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if draft is None or draft.step != step:
         await query.answer(tr.t("callback.stale"), show_alert=True)
         return
-    if not made_here(step, value):  # forged: no default choice is made for it
+    if not made_here(step, value, mediators=services.has_mediators):  # forged: no default
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
     await _press(services, context, query, case, draft, step, value, tr, user)

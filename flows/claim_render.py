@@ -98,7 +98,9 @@ def case_number(case: Case) -> str:
     return "—" if case.number is None else f"#{case.number}"
 
 
-def _question_text(step: Step, answers: dict[str, Any], tr: Translator, items: int) -> str:
+def _question_text(
+    step: Step, answers: dict[str, Any], tr: Translator, items: int, mediators: bool = True
+) -> str:
     if step in QUESTION_KEYS:
         return tr.t(QUESTION_KEYS[step])
     if step is Step.AMOUNT:
@@ -126,6 +128,8 @@ def _question_text(step: Step, answers: dict[str, Any], tr: Translator, items: i
         return tr.t("claim.ask.evidence_label", number=evidence_number(items + 1))
     if step is Step.EVIDENCE_TAG:
         number = evidence_number(items + 1)
+        if not mediators:  # nobody would read an item for the mediator only: not offered
+            return tr.t("claim.ask.evidence_tag", number=number)
         private = (
             tr.t("claim.evidence.private_marked", number=number)
             if answers.get(MEDIATOR_ONLY)
@@ -188,20 +192,27 @@ def saved_answer(step: Step, answers: dict[str, Any], tr: Translator) -> str | N
 
 
 def render_question(
-    step: Step, answers: dict[str, Any], tr: Translator, case_id: int, items: int
+    step: Step,
+    answers: dict[str, Any],
+    tr: Translator,
+    case_id: int,
+    items: int,
+    *,
+    mediators: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The question for `step` with its progress line and its buttons; when the step has an
-    answer already (Back, or Change on the summary), the saved answer and a button to keep it."""
+    answer already (Back, or Change on the summary), the saved answer and a button to keep it.
+    Without `mediators` the evidence tag step does not offer "for the mediator only"."""
     if step is Step.CONFIRM:
         raise ValueError("the confirm step is rendered by render_confirmation")
     number, total = progress(step)
     text = (
         tr.t("claim.progress", n=number, total=total)
         + "\n"
-        + _question_text(step, answers, tr, items)
+        + _question_text(step, answers, tr, items, mediators)
     )
     rows = _choices(step, case_id, tr)
-    if step is Step.EVIDENCE_TAG:  # marking happens as the item is added, before its tag
+    if step is Step.EVIDENCE_TAG and mediators:  # marked as the item is added, before its tag
         toggle = (
             (N_("button.evidence_shared"), SHARED_VALUE)
             if answers.get(MEDIATOR_ONLY)

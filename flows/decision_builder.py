@@ -3,10 +3,12 @@
 only in arbitration.
 
 Steps: the outcome (terms of the proposal model, combinable, or a dismissal of the claim; in a
-reconsideration also "confirm the decision in force"), then the written reasons, which cite
-evidence by number or, after "No evidence applies", explain why none does, then a preview of
-the exact text the parties will read and "Issue the decision". The decision being built is a
-pending input (kind "decision"), so it survives a restart; Back and Cancel at every step.
+reconsideration also "confirm the decision in force"), for terms the time the parties have to
+fulfil them (FULFILMENT_DAYS kept with one tap, or typed in days), then the written reasons,
+which cite evidence by number or, after "No evidence applies", explain why none does, then a
+preview of the exact text the parties will read and "Issue the decision". The decision being
+built is a pending input (kind "decision"), so it survives a restart; Back and Cancel at every
+step.
 Every press and answer is checked again against the case (its mediator, its state).
 """
 
@@ -19,19 +21,20 @@ from typing import Any
 from telegram import Bot, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from flows import decision_issue, decision_text, inputs, statements_round
+from flows import decision_text, inputs, statements_round
 from flows.callbacks import DecideCase, DecisionStep, decode, encode, pattern
 from flows.case_context import numbered_command
 from flows.claim_render import case_number
 from flows.common import Button, chunk, keyboard
+from flows.decision_preview import issue_pending, preview, refusal
 from flows.errors_render import validation_message
 from flows.logs import bind_case
 from flows.mediator_panel import mediator_press
 from flows.messaging import send
 from flows.proposal_render import terms_text
 from flows.proposal_submit import paid_of
-from flows.rules.decisions import check_reasons
-from flows.rules.lifecycle import CaseState, DeadlineKind
+from flows.rules.decisions import FULFILMENT_DAYS_MAX, check_reasons, parse_fulfilment_days
+from flows.rules.lifecycle import CaseState
 from flows.rules.proposals import (
     FullRefund,
     Party,
@@ -68,6 +71,7 @@ class DecisionAction(IntEnum):
     FREIGHT_SUPPLIER = 14
     CONFIRM = 15  # a reconsideration keeps the decision in force
     PRERETURN = 16  # a partial return
+    KEEP_DAYS = 17  # the default time to fulfil (FULFILMENT_DAYS)
 
 
 A = DecisionAction
@@ -101,15 +105,6 @@ STARTS = {
 
 def _b(tr: Translator, key: str, case: Case, action: DecisionAction, **params: Any) -> Button:
     return (tr.t(key, **params), encode(DecisionStep(case.id, int(action))))
-
-
-def refusal(tr: Translator, case: Case | None, user_id: int, number: str) -> str | None:
-    """Why `user_id` may not decide `case` now, or None when they may."""
-    if case is None or case.mediator_id != user_id:
-        return tr.t("decision.not_your_case", number=number)
-    if case.state is not CaseState.ARBITRATION:
-        return tr.t("decision.not_arbitration", number=number)
-    return None
 
 
 async def start_decision(services: Services, bot: Bot, case: Case, mediator_id: int) -> None:
@@ -163,6 +158,12 @@ async def _show(
             keyboard([[back, cancel]]),
         )
         return
+    if step == "days":
+        default = decision_text.fulfilment_days(services)
+        keep = _b(tr, N_("button.decision_keep_days"), case, A.KEEP_DAYS, days=default)
+        text = tr.t("decision.ask_days", days=default, max=FULFILMENT_DAYS_MAX)
+        await send(bot, pending.user_id, text, keyboard([[keep], [back, cancel]]))
+        return
     if step == "freight":
         rows = [
             [
@@ -191,7 +192,7 @@ async def _show(
         await send(
             bot,
             pending.user_id,
-            await _preview(services, case, pending, tr),
+            await preview(services, case, pending, tr),
             keyboard([[_b(tr, N_("button.decision_issue"), case, A.ISSUE)], [back, cancel]]),
         )
         return
@@ -215,55 +216,6 @@ async def _show(
         last.insert(0, _b(tr, N_("button.decision_next"), case, A.NEXT))
     rows.append(last)
     await send(bot, pending.user_id, "\n\n".join(lines), keyboard(rows))
-
-
-def _outcome(data: dict[str, Any]) -> dict[str, Any] | None:
-    """The decided terms (a Proposal's dict), or None for a dismissal."""
-    if data.get("dismiss"):
-        return None
-    return terms_of(data).to_dict()
-
-
-async def _preview(services: Services, case: Case, pending: PendingInput, tr: Translator) -> str:
-    data = pending.data
-    now = services.clock.now()
-    until = now + services.lifecycle.reconsideration_window
-    mediator = await services.db.users.get(pending.user_id)
-    name = mediator.first_name if mediator is not None else "?"
-    reasons = str(data.get("reasons", ""))
-    if data.get("confirm"):
-        in_force = await services.db.decisions.in_force(case.id)
-        number = f"D{in_force.number}" if in_force is not None else "?"
-        due = services.policy.due_at(DeadlineKind.FULFILMENT, now)
-        key = (
-            "decision.confirmed_dismissal"
-            if in_force is None or in_force.terms is None
-            else ("decision.confirmed")
-        )
-        body = tr.t(
-            key,
-            number=number,
-            case=case_number(case),
-            name=name,
-            reasons=reasons,
-            due=tr.datetime(due),
-        )
-    else:
-        terms = _outcome(data)
-        duties = decision_text.planned_duties(services, case, terms)
-        decisions = await services.db.decisions.list(case.id)
-        body = decision_text.announcement(
-            tr,
-            case,
-            len(decisions) + 1,
-            name,
-            terms,
-            reasons,
-            decision_text.preview_duties(tr, case, duties),
-            decision_text.fulfilment_due(services, duties),
-            until,
-        )
-    return tr.t("decision.preview", text=body)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -294,7 +246,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(context.bot, user.id, tr.t("decision.cancelled", number=case_number(case)))
         return
     if action is A.ISSUE and pending.step == "preview":
-        await _issue(services, context.bot, case, pending, user, tr)
+        await issue_pending(services, context.bot, case, pending, user, tr)
         return
     data = dict(pending.data)
     step = pending.step
@@ -329,7 +281,7 @@ def _press(
             return "reasons", {**data, "reasons": None}
         if step == "reasons":
             cleared = {**data, "no_evidence": False, "dismiss": False, "confirm": False}
-            return "menu", cleared
+            return "menu", {**cleared, "fulfilment_days": None}
         data.pop("preturn", None)
         data.pop("quantity", None)
         return "menu", data
@@ -345,7 +297,10 @@ def _press(
         if action is A.CONFIRM and data.get("reconsidering") and not data.get("terms"):
             return "reasons", {**data, "confirm": True}
         if action is A.NEXT and data.get("terms"):
-            return "reasons", data
+            return "days", data
+    if step == "days" and action is A.KEEP_DAYS:
+        days = decision_text.fulfilment_days(services)
+        return "reasons", {**data, "fulfilment_days": days}
     if step == "freight" and action in (A.FREIGHT_BUYER, A.FREIGHT_SUPPLIER):
         party: Party = "buyer" if action is A.FREIGHT_BUYER else "supplier"
         part = data.pop("preturn", None)
@@ -370,7 +325,7 @@ async def on_text(
         await services.db.inputs.clear(user.id, user.id)
         await send(context.bot, message.chat_id, why or tr.t("callback.unavailable"))
         return
-    if pending.step not in (*TEXT_STEPS, "reasons") or message.text is None:
+    if pending.step not in (*TEXT_STEPS, "reasons", "days") or message.text is None:
         raise ValidationError("answer.use_buttons" if message.text else "answer.expected_text")
     text = message.text
     data = dict(pending.data)
@@ -383,6 +338,9 @@ async def on_text(
             )
             data.update(reasons=reasons, cited=cited)
             step = "preview"
+        elif pending.step == "days":
+            data["fulfilment_days"] = parse_fulfilment_days(text)
+            step = "reasons"
         else:
             data, step = term_answer(pending.step, text, data, case, services, tr)
     except ValidationError as error:
@@ -401,53 +359,6 @@ async def on_text(
         expected_version=pending.version,
     )
     await _show(services, context.bot, case, pending, tr)
-
-
-async def _issue(
-    services: Services, bot: Bot, case: Case, pending: PendingInput, user: User, tr: Translator
-) -> None:
-    data = pending.data
-    reasons = str(data.get("reasons") or "")
-    cited = [int(n) for n in data.get("cited", [])]
-    no_evidence = bool(data.get("no_evidence"))
-    key = (user.id, user.id)
-    if data.get("confirm"):
-        in_force = await services.db.decisions.in_force(case.id)
-        done = in_force is not None and await decision_issue.confirm(
-            services,
-            bot,
-            case,
-            user.id,
-            in_force,
-            reasons=reasons,
-            cited=cited,
-            no_evidence=no_evidence,
-            clear_input=key,
-        )
-        if done and in_force is not None:
-            number = decision_text.decision_number(in_force.number)
-            await send(bot, user.id, tr.t("decision.confirmed_ack", number=number))
-            return
-    else:
-        made = await decision_issue.issue(
-            services,
-            bot,
-            case,
-            user.id,
-            terms=_outcome(data),
-            reasons=reasons,
-            cited=cited,
-            no_evidence=no_evidence,
-            clear_input=key,
-        )
-        if made is not None:
-            number = decision_text.decision_number(made.number)
-            await send(bot, user.id, tr.t("decision.issued_ack", number=number))
-            return
-    fresh = await services.db.cases.get(case.id)
-    await services.db.inputs.clear(user.id, user.id)
-    why = refusal(tr, fresh, user.id, case_number(case))
-    await send(bot, user.id, why or tr.t("decision.not_arbitration", number=case_number(case)))
 
 
 async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

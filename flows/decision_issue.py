@@ -6,7 +6,10 @@ fulfilment exactly as a settlement's do (`flows/settlement.py`'s buttons). A dis
 claim is the lifecycle's DISMISS: the case closes as "dismissed", PRODUCT.md's closing reason
 for it, since nobody owes anything and nothing is left to fulfil; it may still be reconsidered
 within the window. A reconsideration's new decision replaces the one in force; confirming
-that one keeps it (`confirm_news`).
+that one keeps it (`confirm_news`). A decision that leaves no obligation open (a confirmed
+decision whose obligations were all confirmed before the reconsideration, or a replacement
+stating none while the rest was confirmed) closes the case as fulfilled in the same
+transaction (CLOSE_FULFILLED): never decided with nothing to do, to lapse as "not fulfilled".
 """
 
 from __future__ import annotations
@@ -49,6 +52,11 @@ from storage import (
 from storage.repos.inputs import InputKey
 
 log = logging.getLogger(__name__)
+
+# An obligation still to be done or confirmed (a replaced decision's are cancelled).
+OPEN_DUTIES = frozenset(
+    {ObligationStatus.PENDING, ObligationStatus.DONE, ObligationStatus.DISPUTED}
+)
 
 
 def duty_buttons(
@@ -110,13 +118,15 @@ async def issue(
     cited: list[int],
     no_evidence: bool,
     clear_input: InputKey | None,
+    days: int | None = None,
 ) -> Decision | None:
     """Issue the decision in one transaction; None (nothing written) when the case is not in
-    arbitration with this mediator any more (a double press, another mediator, moved on)."""
+    arbitration with this mediator any more (a double press, another mediator, moved on).
+    `days`: the time to fulfil the mediator chose (FULFILMENT_DAYS when None)."""
     now = services.clock.now()
-    duties = planned_duties(services, case, terms)
+    duties = planned_duties(services, case, terms, days)
     _, currency = paid_of(case)
-    due = fulfilment_due(services, duties)
+    due = fulfilment_due(services, duties, days)
     until = now + services.lifecycle.reconsideration_window
     mediator = await services.db.users.get(mediator_id)
     name = mediator.first_name if mediator is not None else "?"
@@ -132,6 +142,14 @@ async def issue(
             new_deadline=services.deadline(DeadlineKind.FULFILMENT, now, due=due),
             expected_version=case.version,
         )
+
+    close = None
+    if terms is not None:
+        closed = audience.render(
+            lambda tr: tr.t("case.closed_fulfilled", number=case_number(case)),
+            key=f"case:{case.id}:v{case.version + 2}:closed_fulfilled",
+        )
+        close = _close_fulfilled(mediator_id, closed)
 
     def news(made: Decision, created: list[Obligation]) -> list[OutboxMessage]:
         def render(tr: Translator) -> str:
@@ -157,17 +175,45 @@ async def issue(
             new_obligations=[NewObligation.from_rule(d, currency) for d in duties],
             news=news,
             clear_input=clear_input,
+            close=close,
         )
     except (IllegalTransition, ConcurrentUpdate) as exc:
         log.info("decision not issued: %s", exc)
         return None
     log.info("decision D%s issued", made.number)
     await after_commit(services, bot, step="decided")
-    if terms is None:  # dismissed: the case is closed, nobody joins it any more
-        fresh = await services.db.cases.get(case.id)
-        if fresh is not None and fresh.state is CaseState.CLOSED:
-            await chat_links.revoke_case_links(services, bot, fresh)
+    await _revoke_if_closed(services, bot, case)
     return made
+
+
+def _close_fulfilled(mediator_id: int, news: list[OutboxMessage]) -> Move:
+    return Move(
+        Action.CLOSE_FULFILLED,
+        mediator_id,
+        Role.MEDIATOR,
+        reason="decision: every obligation already confirmed",
+        outbox=news,
+    )
+
+
+async def _revoke_if_closed(services: Services, bot: Bot, case: Case) -> None:
+    """A decision that closed the case (dismissed, or nothing left to fulfil): nobody joins
+    it any more."""
+    fresh = await services.db.cases.get(case.id)
+    if fresh is not None and fresh.state is CaseState.CLOSED:
+        log.info("case closed by the decision: %s", fresh.closed_reason)
+        await chat_links.revoke_case_links(services, bot, fresh)
+
+
+async def confirm_key(services: Services, case: Case, in_force: Decision | None) -> str:
+    """The catalog key of the news confirming `in_force`, as the preview shows it (the
+    transaction decides again, under the case's lock, whether nothing is left open)."""
+    if in_force is None or in_force.terms is None:
+        return N_("decision.confirmed_dismissal")
+    duties = await services.db.obligations.list(case.id)
+    if not any(o.status in OPEN_DUTIES for o in duties):
+        return N_("decision.confirmed_fulfilled")
+    return N_("decision.confirmed")
 
 
 async def confirm(
@@ -202,10 +248,12 @@ async def confirm(
         )
     audience = await readers(services, case, private_to=parties(case))
 
-    def render(tr: Translator) -> str:
+    def render(tr: Translator, fulfilled: bool = False) -> str:
         key = (
             N_("decision.confirmed_dismissal")
             if in_force.terms is None
+            else N_("decision.confirmed_fulfilled")
+            if fulfilled
             else N_("decision.confirmed")
         )
         return tr.t(
@@ -228,6 +276,13 @@ async def confirm(
         key=f"case:{case.id}:decision:{in_force.number}:confirmed",
         private_rows=own_rows,
     )
+    close = None
+    if in_force.terms is not None:  # used only when nothing is left open (the repository)
+        closed = audience.render(
+            lambda tr: render(tr, fulfilled=True),
+            key=f"case:{case.id}:decision:{in_force.number}:confirmed_fulfilled",
+        )
+        close = _close_fulfilled(mediator_id, closed)
     try:
         await services.db.decisions.confirm(
             case.id,
@@ -239,9 +294,11 @@ async def confirm(
             move=move,
             outbox=outbox,
             clear_input=clear_input,
+            close=close,
         )
     except (IllegalTransition, ConcurrentUpdate) as exc:
         log.info("decision not confirmed: %s", exc)
         return False
     await after_commit(services, bot, step="decided")
+    await _revoke_if_closed(services, bot, case)
     return True

@@ -5,7 +5,7 @@ context card and the decision flow both render from it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flows.claim_render import case_number
@@ -66,14 +66,22 @@ def announcement(
     return tr.t("decision.announced", obligations=duties, due=tr.datetime(due), **params)
 
 
-def planned_duties(services: Services, case: Case, terms: dict[str, Any] | None) -> list[Any]:
-    """The obligations the terms state, due by the fulfilment deadline (as a settlement's)."""
+def fulfilment_days(services: Services, days: int | None = None) -> int:
+    """The decision's time to fulfil: the mediator's `days`, else FULFILMENT_DAYS."""
+    return days if days is not None else int(services.settings.fulfilment_days)
+
+
+def planned_duties(
+    services: Services, case: Case, terms: dict[str, Any] | None, days: int | None = None
+) -> list[Any]:
+    """The obligations the terms state, due `days` after the decision (the mediator's choice;
+    FULFILMENT_DAYS by default, as a settlement's)."""
     if terms is None:
         return []
     paid, currency = paid_of(case)
     now = services.clock.now()
-    days = int(services.settings.fulfilment_days)
-    return list(obligations(Proposal.from_dict(terms), paid, currency, now, days))
+    span = fulfilment_days(services, days)
+    return list(obligations(Proposal.from_dict(terms), paid, currency, now, span))
 
 
 def preview_duties(tr: Translator, case: Case, duties: list[Any]) -> str:
@@ -94,9 +102,14 @@ def preview_duties(tr: Translator, case: Case, duties: list[Any]) -> str:
     )
 
 
-def fulfilment_due(services: Services, duties: list[Any]) -> datetime:
+def fulfilment_due(services: Services, duties: list[Any], days: int | None = None) -> datetime:
+    """The decision's fulfilment deadline: `days` from now (the policy's FULFILMENT period by
+    default), or the last obligation's due time when that is later."""
     now = services.clock.now()
-    due: datetime = max(
-        [services.policy.due_at(DeadlineKind.FULFILMENT, now), *(d.due for d in duties)]
+    base = (
+        services.policy.due_at(DeadlineKind.FULFILMENT, now)
+        if days is None
+        else now + timedelta(days=days)
     )
+    due: datetime = max([base, *(d.due for d in duties)])
     return due

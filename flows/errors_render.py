@@ -27,6 +27,7 @@ ERROR_KEYS: dict[str, str] = {
     "text.empty": N_("error.text.empty"),
     "decision.cites_missing": N_("error.decision.cites_missing"),
     "decision.cite_evidence": N_("error.decision.cite_evidence"),
+    "decision.days_range": N_("error.decision.days_range"),
     "text.too_long": N_("error.text.too_long"),
     "quantity.not_integer": N_("error.quantity.not_integer"),
     "quantity.not_positive": N_("error.quantity.not_positive"),

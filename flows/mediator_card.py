@@ -89,6 +89,43 @@ def escalation_of(events: list[HistoryEvent]) -> tuple[str, HistoryEvent | None]
     return "requested", None
 
 
+def reconsideration_request(case: Case, events: list[HistoryEvent]) -> HistoryEvent | None:
+    """The party's request (RECONSIDER) that brought the case back to the pool, while it is
+    a reconsideration in arbitration; None for a case escalated to mediation."""
+    if case.state is not CaseState.ARBITRATION or case.reconsiderations == 0:
+        return None
+    return next(
+        (e for e in reversed(events) if e.payload.get("action") == Action.RECONSIDER.value), None
+    )
+
+
+async def reconsideration_of(services: Services, case: Case) -> Any:
+    """For a reconsideration waiting in the pool, its post's "why" line (which decision, asked
+    by whom, why); None for an escalated case."""
+    if case.state is not CaseState.ARBITRATION:
+        return None
+    decision = await services.db.decisions.in_force(case.id)
+    asked = reconsideration_request(case, await services.db.history.list(case.id))
+    number = f"D{decision.number}" if decision is not None else "?"
+    role = Role(asked.actor_role) if asked is not None else Role.BUYER
+    reason = str(asked.payload.get("reason") or "") if asked is not None else ""
+    return lambda tr: tr.t(
+        "pool.why.reconsideration", decision=number, by=role_name(tr, role), reason=reason
+    )
+
+
+def reconsideration_why(tr: Translator, asked: HistoryEvent, decision: str) -> str:
+    """The "why" of a reconsideration: which decision, asked by whom, why, and the new
+    evidence the request came with."""
+    return tr.t(
+        "card.why.reconsideration",
+        decision=decision,
+        by=role_name(tr, asked.actor_role),
+        reason=str(asked.payload.get("reason") or ""),
+        evidence=", ".join(f"E{n}" for n in (asked.payload.get("evidence") or [])) or "—",
+    )
+
+
 def why_text(tr: Translator, events: list[HistoryEvent]) -> str:
     why, event = escalation_of(events)
     reason = ""
@@ -195,10 +232,18 @@ async def render_card(services: Services, case: Case, tr: Translator) -> str:
     db = services.db
     events = await db.history.list(case.id)
     evidence = await db.evidence.list(case.id)
+    asked = reconsideration_request(case, events)
+    in_force = await db.decisions.in_force(case.id) if asked is not None else None
+    number = decision_text.decision_number(in_force.number) if in_force is not None else "?"
+    why = (
+        tr.t("card.why", why=why_text(tr, events))
+        if asked is None  # a reconsideration did not come through mediation: its request
+        else reconsideration_why(tr, asked, number)
+    )
     parts: list[Any] = [
         tr.t("card.title", number=case_number(case)),
         render_summary(case.filed_claim, [], tr, Role.MEDIATOR, with_evidence=False),
-        tr.t("card.why", why=why_text(tr, events)),
+        why,
         tr.t("card.statements_header"),
         *(_statements(tr, events) or [tr.t("card.none")]),
         tr.t("card.evidence_header"),

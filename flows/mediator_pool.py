@@ -32,10 +32,14 @@ from flows.callbacks import TakeCase, decode, encode, pattern
 from flows.claim_render import CATEGORY_KEYS, case_number
 from flows.common import keyboard, parse_id
 from flows.logs import bind_case
-from flows.mediator_card import brief_mediator, brief_reconsideration, why_text
+from flows.mediator_card import (
+    brief_mediator,
+    brief_reconsideration,
+    reconsideration_of,
+    why_text,
+)
 from flows.messaging import send
 from flows.outbox import after_commit
-from flows.proposal_render import role_name
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, IllegalTransition, Role
 from flows.services import Services, get_services
 from locales.i18n import N_, Translator
@@ -88,6 +92,9 @@ async def _post_text(services: Services, case: Case, due: datetime | None) -> An
     age = max(0, (now - (case.submitted_at or case.created_at)).days)
     claim = case.filed_claim
 
+    # A reconsideration waits in arbitration: its post does not say it stays in mediation.
+    key = N_("pool.post") if reconsidered is None else N_("pool.post_reconsideration")
+
     def render(tr: Translator) -> str:
         languages = tr.t(
             "pool.languages",
@@ -95,7 +102,7 @@ async def _post_text(services: Services, case: Case, due: datetime | None) -> An
             supplier=tr.t(LANGUAGE_KEYS[supplier.language]) if supplier else "—",
         )
         return tr.t(
-            "pool.post",
+            key,
             number=case_number(case),
             category=tr.t(CATEGORY_KEYS[claim.category]),
             amount=tr.money(claim.amount, claim.currency),
@@ -106,24 +113,6 @@ async def _post_text(services: Services, case: Case, due: datetime | None) -> An
         )
 
     return render
-
-
-async def reconsideration_of(services: Services, case: Case) -> Any:
-    """For a reconsideration waiting in the pool, its "why" line (which decision, asked by
-    whom, why); None for an escalated case."""
-    if case.state is not CaseState.ARBITRATION:
-        return None
-    decision = await services.db.decisions.in_force(case.id)
-    events = await services.db.history.list(case.id)
-    asked = next(
-        (e for e in reversed(events) if e.payload.get("action") == Action.RECONSIDER.value), None
-    )
-    number = f"D{decision.number}" if decision is not None else "?"
-    role = Role(asked.actor_role) if asked is not None else Role.BUYER
-    reason = str(asked.payload.get("reason") or "") if asked is not None else ""
-    return lambda tr: tr.t(
-        "pool.why.reconsideration", decision=number, by=role_name(tr, role), reason=reason
-    )
 
 
 async def _assignment_due(services: Services, case: Case) -> datetime | None:
@@ -317,11 +306,15 @@ async def hand_back(
     The caller delivers the outbox and posts what is owed (`after_commit`, `post_owed`)."""
     now = services.clock.now()
     deadline = services.deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, now)
+    # Their open proposal goes with them (withdrawn in the transition's transaction).
+    offered = await services.db.proposals.open_for_case(case.id)
+    gone = f"P{offered.number}" if offered and offered.author_role is Role.MEDIATOR else None
     news = await for_case(
         services,
         case,
-        lambda t: t.t(
-            "pool.handed_back_news", number=case_number(case), due=t.datetime(deadline.due_at)
+        lambda t: (
+            t.t("pool.handed_back_news", number=case_number(case), due=t.datetime(deadline.due_at))
+            + ("\n\n" + t.t("mproposal.withdrawn_handed_back", number=gone) if gone else "")
         ),
         key=f"case:{case.id}:v{case.version + 1}:handed_back",
         private_to=parties(case),
@@ -394,5 +387,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     return [
         CallbackQueryHandler(on_take, pattern=pattern(TakeCase)),
         CommandHandler("handback", on_hand_back, filters.ChatType.PRIVATE),
-        CommandHandler("queue", on_queue, filters.ChatType.GROUPS),
+        # Any chat: elsewhere than the staff chat (a private chat too) it says where it works,
+        # rather than falling to "I didn't understand".
+        CommandHandler("queue", on_queue),
     ]

@@ -42,6 +42,10 @@ NO_MEDIATOR_TEXTS: dict[str, str] = {
     N_("obligation.done_ack"): N_("no_mediators.obligation.done_ack"),
     N_("obligation.done_ack_proof"): N_("no_mediators.obligation.done_ack_proof"),
     N_("obligation.ask_not_done"): N_("no_mediators.obligation.ask_not_done"),
+    # Nothing is offered "for the mediator only" (flows/private_evidence.py).
+    N_("evidence.private.ask_file"): N_("no_mediators.evidence.private.ask_file"),
+    N_("evidence.group.private_hint"): N_("no_mediators.evidence.group.private_hint"),
+    N_("command.evidence"): N_("no_mediators.command.evidence"),
 }
 
 

@@ -92,10 +92,12 @@ async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     )
 
 
-def _tag_rows(tr: Translator, case_id: int, private: bool) -> list[list[Button]]:
+def _tag_rows(tr: Translator, case_id: int, private: bool, mediators: bool) -> list[list[Button]]:
     rows = chunk(
         [(tr.t(key), encode(PrivateEvidenceTag(case_id, tag))) for tag, key in TAG_KEYS.items()], 3
     )
+    if not mediators:  # nobody would ever read an item for the mediator only
+        return rows
     toggle = (
         (tr.t("button.evidence_shared"), encode(PrivateEvidenceTag(case_id, SHARED_VALUE)))
         if private
@@ -104,7 +106,9 @@ def _tag_rows(tr: Translator, case_id: int, private: bool) -> list[list[Button]]
     return [*rows, [toggle]]
 
 
-def _tag_question(tr: Translator, private: bool) -> str:
+def _tag_question(tr: Translator, private: bool, mediators: bool) -> str:
+    if not mediators:
+        return tr.t("evidence.private.ask_tag")
     second = tr.t("evidence.private.marked") if private else tr.t("evidence.private.hint")
     return tr.t("evidence.private.ask_tag") + "\n\n" + second
 
@@ -150,8 +154,10 @@ async def on_input(
         now,
         expected_version=pending.version,
     )
-    rows = _tag_rows(tr, pending.case_id, False)
-    await send(context.bot, message.chat_id, _tag_question(tr, False), keyboard(rows))
+    mediators = services.has_mediators
+    rows = _tag_rows(tr, pending.case_id, False, mediators)
+    text = _tag_question(tr, False, mediators)
+    await send(context.bot, message.chat_id, text, keyboard(rows))
 
 
 async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -168,6 +174,8 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         or pending.kind != KIND
         or pending.step != "tag"
         or pressed.case_id != pending.case_id
+        # A forged "for the mediator only" where there are no mediators: never offered.
+        or (pressed.choice in (PRIVATE, SHARED_VALUE) and not services.has_mediators)
     ):
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return
@@ -193,8 +201,8 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             services.clock.now(),
             expected_version=pending.version,
         )
-        rows = _tag_rows(tr, case.id, private)
-        await send(context.bot, chat_id, _tag_question(tr, private), keyboard(rows))
+        rows = _tag_rows(tr, case.id, private, True)
+        await send(context.bot, chat_id, _tag_question(tr, private, True), keyboard(rows))
         return
     stored = pending.data.get("stored")
     await services.db.inputs.clear(user.id, chat_id)
@@ -209,7 +217,7 @@ async def on_tag(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             pending.data["label"],
             EvidenceTag(pressed.choice),
             stored_from_json(stored) if stored else None,
-            mediator_only=bool(pending.data.get("mediator_only")),
+            mediator_only=bool(pending.data.get("mediator_only")) and services.has_mediators,
         )
     except ValidationError as error:  # the same file became evidence meanwhile
         await send(context.bot, chat_id, validation_message(error, tr))

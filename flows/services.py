@@ -76,6 +76,12 @@ class Services:
     files: EvidenceFiles
     lifecycle: LifecyclePolicy
 
+    @property
+    def has_mediators(self) -> bool:
+        """Whether the service has mediators (a staff chat): without them nobody ever takes a
+        case, so nothing may be offered "for the mediator" (NO_MEDIATOR_OUTCOMES)."""
+        return self.settings.mediator_chat_id is not None
+
     def translator_for(self, user: User | None) -> Translator:
         """A translator for a stored user: their chosen language, else Telegram's, else default."""
         default = self.settings.default_language

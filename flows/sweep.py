@@ -89,6 +89,27 @@ POOL_REMINDER_KEYS: dict[DeadlineKind, str] = {
 RECORDED_NEWS: dict[DeadlineKind, tuple[str, str]] = {
     DeadlineKind.MEDIATOR_ASSIGNMENT: (N_("pool.overdue"), N_("pool.overdue_parties")),
 }
+# A reconsideration waits for the pool in arbitration, not in mediation: its reminders and
+# overdue news say so, and name the decision reconsidered ({decision}).
+RECONSIDERATION_KEYS: dict[str, str] = {
+    N_("reminder.mediator_assignment"): N_("reminder.reconsideration_assignment"),
+    N_("pool.reminder"): N_("pool.reminder_reconsideration"),
+    N_("pool.overdue"): N_("pool.overdue_reconsideration"),
+    N_("pool.overdue_parties"): N_("pool.overdue_parties_reconsideration"),
+}
+
+
+async def _reconsidered(services: Services, case: Case) -> str | None:
+    """The decision ("D1") a case waiting for the pool is a reconsideration of; None for a
+    case escalated to mediation."""
+    if case.state is not CaseState.ARBITRATION:
+        return None
+    decision = await services.db.decisions.in_force(case.id)
+    return f"D{decision.number}" if decision is not None else "?"
+
+
+def _keyed(key: str, decision: str | None) -> str:
+    return key if decision is None else RECONSIDERATION_KEYS.get(key, key)
 
 
 @dataclass
@@ -105,7 +126,8 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
         return False
     bind_case(case.id)
     now = services.clock.now()
-    key = REMINDER_KEYS[deadline.kind]
+    decision = await _reconsidered(services, case)
+    key = _keyed(REMINDER_KEYS[deadline.kind], decision)
     moment = deadline.next_reminder_at
     # A case back in mediation that still has its mediator (a settlement they brokered, then
     # disputed) is not the pool's to take.
@@ -115,7 +137,9 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
             services,
             case,
             user_id,
-            lambda tr: tr.t(key, number=case_number(case), due=tr.datetime(deadline.due_at)),
+            lambda tr: tr.t(
+                key, number=case_number(case), due=tr.datetime(deadline.due_at), decision=decision
+            ),
             _reminder_buttons(case, deadline, user_id),
             key=f"reminder:{deadline.id}:{moment.isoformat() if moment else ''}",
         )
@@ -123,10 +147,13 @@ async def _remind(services: Services, bot: Bot, deadline: Deadline) -> bool:
     ]
     chat_id = services.settings.mediator_chat_id
     if pooled and chat_id is not None:
-        pool_key = POOL_REMINDER_KEYS[deadline.kind]
+        pool_key = _keyed(POOL_REMINDER_KEYS[deadline.kind], decision)
+        due = deadline.due_at
         text = staff_text(
             services,
-            lambda tr: tr.t(pool_key, number=case_number(case), due=tr.datetime(deadline.due_at)),
+            lambda tr: tr.t(
+                pool_key, number=case_number(case), due=tr.datetime(due), decision=decision
+            ),
         )
         stamp = moment.isoformat() if moment else ""
         news.append(OutboxMessage(chat_id, text, f"reminder:{deadline.id}:{stamp}|pool", case.id))
@@ -263,19 +290,20 @@ async def _recorded_news(services: Services, case: Case, deadline: Deadline) -> 
     chat_id = services.settings.mediator_chat_id
     if deadline.kind not in RECORDED_NEWS or chat_id is None or case.mediator_id is not None:
         return []
-    pool_key, parties_key = RECORDED_NEWS[deadline.kind]
+    decision = await _reconsidered(services, case)
+    pool_key, parties_key = (_keyed(k, decision) for k in RECORDED_NEWS[deadline.kind])
     days = services.policy.mediator_assignment_working_days
     number = case_number(case)
     pool = OutboxMessage(
         chat_id,
-        staff_text(services, lambda tr: tr.t(pool_key, number=number)),
+        staff_text(services, lambda tr: tr.t(pool_key, number=number, decision=decision)),
         f"deadline:{deadline.id}|pool",
         case.id,
     )
     told = await for_case(
         services,
         case,
-        lambda tr: tr.t(parties_key, number=number, days=days),
+        lambda tr: tr.t(parties_key, number=number, days=days, decision=decision),
         key=f"deadline:{deadline.id}",
         private_to=parties(case),
     )

@@ -58,6 +58,10 @@ class Action(StrEnum):
     # instead, so that no case waits for somebody who will never come.
     CLOSE_UNRESOLVED = "close_unresolved"
     CLOSE_UNFULFILLED = "close_unfulfilled"
+    # A decision whose obligations were all already confirmed (a reconsideration that
+    # confirms a fulfilled decision, or replaces it leaving nothing open): nothing is left to
+    # fulfil, so the case closes as fulfilled in the decision's own transaction.
+    CLOSE_FULFILLED = "close_fulfilled"
 
 
 class DeadlineKind(StrEnum):
@@ -292,6 +296,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         None,
     ),
     _t(Action.CLOSE_UNFULFILLED, {S.SETTLED}, S.CLOSED, {R.SYSTEM}, None),
+    # Right after DECIDE, in the same transaction, when no obligation is left open; the
+    # reconsideration window runs as after the last confirmation of a decided case.
+    _t(
+        Action.CLOSE_FULFILLED,
+        {S.DECIDED},
+        S.CLOSED,
+        {R.MEDIATOR},
+        DeadlineKind.RECONSIDERATION,
+    ),
     _t(
         Action.RECONSIDER,
         {S.DECIDED, S.CLOSED},
@@ -321,6 +334,7 @@ CLOSING_REASONS: dict[Action, ClosingReason] = {
     Action.EXPIRE_DRAFT: ClosingReason.EXPIRED,
     Action.EXPIRE_CLAIM: ClosingReason.EXPIRED,
     Action.CONFIRM_FULFILMENT: ClosingReason.FULFILLED,
+    Action.CLOSE_FULFILLED: ClosingReason.FULFILLED,
     Action.MARK_UNFULFILLED: ClosingReason.UNFULFILLED,
     Action.WITHDRAW: ClosingReason.WITHDRAWN,
     Action.DISMISS: ClosingReason.DISMISSED,

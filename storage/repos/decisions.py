@@ -52,6 +52,17 @@ async def _in_force(conn: AsyncConnection, case_id: int) -> Decision | None:
     return None if row is None else decision_from_row(row)
 
 
+async def _nothing_open(conn: AsyncConnection, case_id: int) -> bool:
+    """Whether no obligation of the case is still to be done or confirmed (those cancelled
+    with a replaced decision are owed by nobody)."""
+    count = await conn.scalar(
+        select(func.count())
+        .select_from(obligations)
+        .where(obligations.c.case_id == case_id, obligations.c.status.in_(_OPEN))
+    )
+    return not count
+
+
 class DecisionRepo(Repo):
     """Issuing, confirming and reading a case's decisions."""
 
@@ -73,6 +84,7 @@ class DecisionRepo(Repo):
         new_obligations: Sequence[NewObligation] = (),
         news: DecisionNews | None = None,
         clear_input: InputKey | None = None,
+        close: Move | None = None,
     ) -> tuple[Decision, builtins.list[Obligation]]:
         """Decision D<next>: `terms` (a Proposal's dict) or None for a dismissal of the claim.
 
@@ -81,6 +93,10 @@ class DecisionRepo(Repo):
         replaced and its open obligations cancelled. Events "decision.issued" {number,
         outcome, terms, reasons, cited, no_evidence, replaces}, "obligation.cancelled" and
         "obligation.created". ValueError for empty reasons.
+
+        `close` (CLOSE_FULFILLED, with its news) is applied after the decision when no
+        obligation of the case is left open (a replacement that states none while those of
+        the decision it replaces were confirmed): nothing is left to fulfil.
         """
         if not reasons.strip():
             raise ValueError("a decision needs reasons")
@@ -141,6 +157,8 @@ class DecisionRepo(Repo):
             await delete_input(conn, clear_input)
             if news is not None:
                 await enqueue(conn, news(made, created), now)
+            if close is not None and await _nothing_open(conn, case_id):
+                await apply_move(conn, case_id, close, now, self._policy)
             return made, created
 
     async def confirm(
@@ -155,11 +173,17 @@ class DecisionRepo(Repo):
         move: Move,
         outbox: Sequence[OutboxMessage] = (),
         clear_input: InputKey | None = None,
+        close: Move | None = None,
     ) -> Decision:
         """A reconsideration keeps the decision in force: `move` returns the case to it
         (DECIDE, or DISMISS when it dismissed the claim); its obligations go on as they were.
         Event "decision.confirmed" {number, reasons, cited, no_evidence}. NotFound when the
-        case has no decision in force."""
+        case has no decision in force.
+
+        When every obligation of the decision was already confirmed (the case had closed as
+        fulfilled before it was reconsidered), `close` (CLOSE_FULFILLED) closes the case again
+        at once and its news is sent instead of `outbox`: decided under the case's lock, in
+        this transaction, never left decided with nothing to do."""
         if not reasons.strip():
             raise ValueError("a confirmation needs reasons")
         async with self._write() as conn:
@@ -184,7 +208,10 @@ class DecisionRepo(Repo):
                 now,
             )
             await delete_input(conn, clear_input)
-            await enqueue(conn, outbox, now)
+            if close is not None and await _nothing_open(conn, case_id):
+                await apply_move(conn, case_id, close, now, self._policy)
+            else:
+                await enqueue(conn, outbox, now)
             return previous
 
     async def _replace(

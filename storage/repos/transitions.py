@@ -34,13 +34,13 @@ from flows.rules.lifecycle import (
 from storage.access import RevokeReason
 from storage.errors import ConcurrentUpdate, NotFound
 from storage.ledger import touch_case
-from storage.records import Case, DeadlineStatus, NewDeadline
+from storage.records import Case, DeadlineStatus, NewDeadline, ProposalStatus
 from storage.repos.deadlines import close_pending, insert_deadline
 from storage.repos.history import append_event
 from storage.repos.outbox import OutboxMessage, enqueue
 from storage.repos.tokens import revoke_live_tokens
 from storage.rows import case_from_row
-from storage.tables import cases, counters
+from storage.tables import cases, counters, proposals
 from storage.witness import milestone_of, note_milestone
 
 __all__ = [
@@ -218,6 +218,8 @@ async def apply_transition(
         await revoke_live_tokens(conn, case_id, RevokeReason.CLOSED, now)
     if new_deadline is not None:
         await insert_deadline(conn, case_id, new_deadline, now)
+    if action is Action.RELEASE_MEDIATOR:
+        await _withdraw_mediators_proposal(conn, case_id, actor_id, now)
     if "number" in values:
         event["number"] = values["number"]
     await append_event(conn, case_id, actor_id, actor_role, "case.transition", event, now)
@@ -227,6 +229,28 @@ async def apply_transition(
     if milestone is not None:  # its head is posted as the transaction ends, after its news
         note_milestone(conn, case_id, milestone, now)
     return moved
+
+
+async def _withdraw_mediators_proposal(
+    conn: AsyncConnection, case_id: int, mediator_id: int | None, now: datetime
+) -> None:
+    """A mediator who hands the case back takes their open proposal with them: nobody may
+    settle on terms of a mediator who left (its buttons go with the stale-button pass)."""
+    withdrawn = await conn.execute(
+        update(proposals)
+        .where(
+            proposals.c.case_id == case_id,
+            proposals.c.status == ProposalStatus.OPEN,
+            proposals.c.author_role == Role.MEDIATOR.value,
+        )
+        .values(status=ProposalStatus.WITHDRAWN, decided_at=now, decided_by=mediator_id)
+        .returning(proposals.c.number)
+    )
+    for (number,) in withdrawn.all():
+        payload = {"number": int(number), "reason": "handed back"}
+        await append_event(
+            conn, case_id, mediator_id, Role.MEDIATOR, "proposal.withdrawn", payload, now
+        )
 
 
 async def apply_move(

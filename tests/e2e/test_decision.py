@@ -76,6 +76,13 @@ async def _in(case: Case, state: CaseState) -> bool:
     return await case.state() is state
 
 
+async def _keep_days(mediator: SandboxUser, tr: Translator, days: int = 7) -> None:
+    """The time to fulfil: the usual FULFILMENT_DAYS kept with one tap."""
+    keep = tr.t("button.decision_keep_days", days=days)
+    await mediator.wait_for(lambda e: keep in e.button_texts)
+    await mediator.press(keep)
+
+
 async def _reasons_step(mediator: SandboxUser, tr: Translator, case: Case) -> None:
     await mediator.wait_for(
         containing(tr.t("decision.ask_reasons", number=case.number, items="E1, E2"))
@@ -93,6 +100,7 @@ async def _decide_partial(
     await mediator.send(amount)
     await mediator.wait_for(containing(tr.t("builder.terms_so_far")))
     await mediator.press(tr.t("button.decision_next"))
+    await _keep_days(mediator, tr)
     await _reasons_step(mediator, tr, case)
     await mediator.send(reasons)
     preview = await mediator.wait_for(lambda e: tr.t("button.decision_issue") in e.button_texts)
@@ -221,6 +229,7 @@ async def test_decisions_that_must_be_refused_change_nothing(
     await maria.send("25%")
     await maria.wait_for(containing(mtr.t("builder.terms_so_far")))
     await maria.press(mtr.t("button.decision_next"))
+    await _keep_days(maria, mtr)
     await _reasons_step(maria, mtr, case)
     # "Issue" without reasons (a forged or an old press at this step): refused, asked again.
     asked = await maria.wait_for(lambda e: mtr.t("button.decision_no_evidence") in e.button_texts)
@@ -377,8 +386,17 @@ async def test_reconsideration_goes_to_another_mediator_who_replaces_the_decisio
     ltr = translator(catalogs, li)
     taken = await li.press(take, staff, message=post.message_id)
     assert taken.text == ltr.t("pool.taken_you", number=case.number)
-    await li.wait_for(containing(ltr.t("card.title", number=case.number)))
-    brief = await li.wait_for(containing(reason))
+    card = await li.wait_for(containing(ltr.t("card.title", number=case.number)))
+    # The card says why the case is here: the request, not the original escalation.
+    why = ltr.t(
+        "card.why.reconsideration",
+        decision="D1",
+        by=ltr.t("role.supplier"),
+        reason=reason,
+        evidence="E3",
+    )
+    assert why in card.text
+    brief = await li.wait_for(lambda e: reason in e.text and e.message_id != card.message_id)
     assert REASONS in brief.text and "/decide" in brief.text
     # Li replaces D1 with a full refund.
     await li.send(f"/decide {case.filed_number}")
@@ -387,6 +405,7 @@ async def test_reconsideration_goes_to_another_mediator_who_replaces_the_decisio
     await li.press(ltr.t("outcome.full_refund"))
     await li.wait_for(containing(ltr.t("builder.terms_so_far")))
     await li.press(ltr.t("button.decision_next"))
+    await _keep_days(li, ltr)
     await li.wait_for(containing("E1, E2, E3"))
     reasons2 = "E3 只是供应商的陈述，没有银行回单；E1 的照片显示全部外壳破裂，应全额退款。"
     await li.send(reasons2)

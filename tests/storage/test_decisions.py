@@ -234,3 +234,84 @@ async def test_a_reconsideration_may_confirm_the_decision_in_force(
     assert case is not None and case.state is CaseState.DECIDED
     events = [e for e in await db.history.list(case_id) if e.kind == "decision.confirmed"]
     assert [e.payload["reasons"] for e in events] == ["E1 still decides it"]
+
+
+def _close(mediator: int) -> Move:
+    return Move(Action.CLOSE_FULFILLED, mediator, Role.MEDIATOR)
+
+
+async def _fulfilled_then_reconsidered(db: Database, now: datetime) -> tuple[int, datetime]:
+    """D1's only obligation done and confirmed (the case closes as fulfilled), then
+    reconsidered and taken by another mediator."""
+    case_id = await _in_arbitration(db, now)
+    terms, duties = _refund("300", now)
+    _, [duty] = await db.decisions.issue(
+        case_id,
+        MEDIATOR,
+        now,
+        terms=terms,
+        reasons="E1",
+        cited=[1],
+        no_evidence=False,
+        move=_decide(MEDIATOR, now),
+        new_obligations=duties,
+        close=_close(MEDIATOR),  # D1's obligation is pending: nothing closes
+    )
+    assert (await db.cases.get(case_id)).state is CaseState.DECIDED  # type: ignore[union-attr]
+    await db.obligations.mark_done(duty.id, SUPPLIER, now + H)
+    close = Move(Action.CONFIRM_FULFILMENT, BUYER, Role.BUYER)
+    await db.obligations.confirm(duty.id, BUYER, now + 2 * H, close=close)
+    later = now + 5 * H
+    await db.cases.transition(case_id, Action.RECONSIDER, BUYER, Role.BUYER, later)
+    await db.cases.transition(case_id, Action.ASSIGN_MEDIATOR, OTHER_MEDIATOR, Role.MEDIATOR, later)
+    return case_id, later
+
+
+async def _closed_fulfilled_at_once(db: Database, case_id: int) -> None:
+    case = await db.cases.get(case_id)
+    assert case is not None and case.state is CaseState.CLOSED
+    assert case.closed_reason is ClosingReason.FULFILLED
+    # No fulfilment deadline is left to lapse as "not fulfilled".
+    assert await db.deadlines.pending_for_case(case_id) == []
+    events = await db.history.list(case_id)
+    actions = [e.payload.get("action") for e in events if e.kind == "case.transition"]
+    assert actions[-2:] == [Action.DECIDE.value, Action.CLOSE_FULFILLED.value]
+    assert (await db.history.verify(case_id)).ok
+
+
+async def test_confirming_a_fulfilled_decision_closes_the_case_as_fulfilled_at_once(
+    db: Database, now: datetime
+) -> None:
+    case_id, later = await _fulfilled_then_reconsidered(db, now)
+    await db.decisions.confirm(
+        case_id,
+        OTHER_MEDIATOR,
+        later,
+        reasons="E1 still decides it",
+        cited=[1],
+        no_evidence=False,
+        move=_decide(OTHER_MEDIATOR, later),
+        close=_close(OTHER_MEDIATOR),
+    )
+    await _closed_fulfilled_at_once(db, case_id)
+
+
+async def test_a_replacement_leaving_nothing_open_closes_the_case_as_fulfilled(
+    db: Database, now: datetime
+) -> None:
+    case_id, later = await _fulfilled_then_reconsidered(db, now)
+    second, created = await db.decisions.issue(
+        case_id,
+        OTHER_MEDIATOR,
+        later,
+        terms={"terms": []},
+        reasons="O1 was paid; nothing more is owed",
+        cited=[1],
+        no_evidence=False,
+        move=_decide(OTHER_MEDIATOR, later),
+        close=_close(OTHER_MEDIATOR),
+    )
+    assert second.number == 2 and created == []
+    # D1's confirmed obligation stays confirmed: it was done, nothing cancels it.
+    assert [o.status for o in await db.obligations.list(case_id)] == ["confirmed"]
+    await _closed_fulfilled_at_once(db, case_id)

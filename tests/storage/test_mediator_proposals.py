@@ -132,3 +132,29 @@ async def test_a_rejection_ends_it_and_an_acceptance_after_changes_nothing(
     # Answered: the parties may propose again.
     again = await db.proposals.create(case.id, SUPPLIER, Role.SUPPLIER, TERMS, now)
     assert again.status == "open"
+
+
+async def test_handing_the_case_back_withdraws_the_mediators_open_proposal(
+    db: Database, now: datetime
+) -> None:
+    """In RELEASE_MEDIATOR's own transaction: a half-accepted proposal of a mediator who left
+    can no longer settle the case."""
+    case = await _in_mediation(db, now)
+    made = await db.proposals.create(
+        case.id, MEDIATOR, Role.MEDIATOR, TERMS, now, source="mediator"
+    )
+    await _accept(db, made.id, SUPPLIER, Role.SUPPLIER, now)
+    later = now + timedelta(hours=1)
+    await db.cases.transition(
+        case.id, Action.RELEASE_MEDIATOR, MEDIATOR, Role.MEDIATOR, later, reason="conflict",
+        new_deadline=deadline(DeadlineKind.MEDIATOR_ASSIGNMENT, later),
+    )  # fmt: skip
+    withdrawn = await db.proposals.get(made.id)
+    assert withdrawn is not None and withdrawn.status == "withdrawn"
+    assert withdrawn.decided_by == MEDIATOR and withdrawn.decided_at == later
+    with pytest.raises(Conflict):
+        await _accept(db, made.id, BUYER, Role.BUYER, later)
+    moved = await db.cases.get(case.id)
+    assert moved is not None and moved.state is CaseState.MEDIATION and moved.mediator_id is None
+    assert await db.obligations.list(case.id) == []
+    assert (await db.history.verify(case.id)).ok

@@ -25,11 +25,21 @@ from flows.blind_bidding import MIDPOINT_KEYS
 from flows.dispute_chat import NEXT_STEP_KEYS
 from flows.no_mediators import NO_MEDIATOR_TEXTS
 from flows.rules.lifecycle import DEADLINE_OUTCOMES, NO_MEDIATOR_OUTCOMES, DeadlineKind
-from flows.sweep import REMINDER_KEYS
+from flows.sweep import RECONSIDERATION_KEYS, REMINDER_KEYS
 from locales.i18n import LANGUAGES, Catalogs
 
 K = DeadlineKind
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _dated() -> set[str]:
+    """Every catalog key whose English text has a {due}."""
+    with (ROOT / "locales/en/LC_MESSAGES/messages.po").open("rb") as po:
+        catalog = read_po(po)
+    return {m.id for m in catalog if m.id and isinstance(m.string, str) and "{due}" in m.string}
+
+
+DATED = _dated()
 
 # key -> the deadline whose due time and default outcome the message states.
 PENDING_STEPS: dict[str, DeadlineKind] = {
@@ -140,6 +150,15 @@ NO_MEDIATOR_STEPS: dict[str, DeadlineKind] = {
         if key in NO_MEDIATOR_TEXTS
     },
 }
+# A reconsideration waits for the pool in arbitration, not in mediation (flows/sweep.py
+# RECONSIDERATION_KEYS, flows/mediator_pool.py's post): if nobody takes it, it keeps waiting.
+RECONSIDERATION_STEPS: dict[str, DeadlineKind] = {
+    **{key: K.MEDIATOR_ASSIGNMENT for key in RECONSIDERATION_KEYS.values() if key in DATED},
+    "pool.post_reconsideration": K.MEDIATOR_ASSIGNMENT,
+}
+RECONSIDERATION_WORDING: dict[DeadlineKind, dict[str, str]] = {
+    K.MEDIATOR_ASSIGNMENT: {"en": "the reconsideration keeps waiting", "zh_Hans": "继续等待接手"},
+}
 # The sentence that says what happens if nobody acts.
 IF_CLAUSE = {"en": re.compile(r"\b[Ii]f\b"), "zh_Hans": re.compile(r"如果|如届时|否则")}
 
@@ -175,10 +194,9 @@ def test_the_flows_tables_of_pending_step_messages_are_all_walked(
 
 
 def test_every_message_with_a_due_time_is_walked_or_asks_nobody_to_act() -> None:
-    with (ROOT / "locales/en/LC_MESSAGES/messages.po").open("rb") as po:
-        catalog = read_po(po)
-    dated = {m.id for m in catalog if m.id and isinstance(m.string, str) and "{due}" in m.string}
-    assert dated - set(PENDING_STEPS) - set(NO_MEDIATOR_STEPS) - set(NOT_ASKING) == set()
+    dated = DATED
+    walked = {*PENDING_STEPS, *NO_MEDIATOR_STEPS, *RECONSIDERATION_STEPS}
+    assert dated - walked - set(NOT_ASKING) == set()
     assert set(NOT_ASKING) <= dated  # nothing listed that has no due time
 
 
@@ -221,3 +239,28 @@ def test_without_mediators_a_pending_step_says_the_case_then_ends(
     assert clause is not None, f"{key} ({language}) does not say what happens if nobody acts"
     outcome = NO_MEDIATOR_WORDING[NO_MEDIATOR_STEPS[key]][language]
     assert outcome in text[clause.start() :], f"{key} ({language}) lacks {outcome!r}: {text}"
+
+
+def test_a_reconsiderations_pool_messages_are_walked() -> None:
+    assert set(RECONSIDERATION_STEPS) >= {
+        "reminder.reconsideration_assignment",
+        "pool.reminder_reconsideration",
+        "pool.post_reconsideration",
+    }
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("key", sorted(RECONSIDERATION_STEPS))
+def test_a_reconsideration_waiting_for_the_pool_says_it_keeps_waiting(
+    catalogs: Catalogs, language: str, key: str
+) -> None:
+    tr = catalogs.translator(language, TIMEZONES[language])
+    due = tr.datetime(DUE)
+    text = tr.t(key, **_params(tr.t(key), due))
+    assert due in text, f"{key} ({language}) names no due time"
+    clause = IF_CLAUSE[language].search(text)
+    assert clause is not None, f"{key} ({language}) does not say what happens if nobody acts"
+    outcome = RECONSIDERATION_WORDING[RECONSIDERATION_STEPS[key]][language]
+    assert outcome in text[clause.start() :], f"{key} ({language}) lacks {outcome!r}: {text}"
+    # Not what an escalated case is told: a reconsideration is not in mediation.
+    assert OUTCOME_WORDING[K.MEDIATOR_ASSIGNMENT][language] not in text
