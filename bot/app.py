@@ -17,7 +17,7 @@ from bot.buttons_off import BUTTONS_OFF_KEY, ButtonsOff
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.errors import on_error
-from bot.scheduler import start_scheduler
+from bot.scheduler import Timer, start_scheduler
 from bot.startup import check_staff_chat, evidence_files, open_database, where
 from bot.telegram_bot import DisputeBot, build_bot
 from bot.update_processor import PerChatUpdateProcessor
@@ -234,9 +234,9 @@ async def _record_buttons(
 
 
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    scheduler = application.bot_data.pop(SCHEDULER_KEY, None)
-    if scheduler is not None:
-        scheduler.shutdown(wait=False)
+    timer = application.bot_data.pop(SCHEDULER_KEY, None)
+    if isinstance(timer, Timer):
+        await timer.stop()  # a running sweep finishes before the database closes
     if isinstance(application.update_processor, PerChatUpdateProcessor):
         application.update_processor.use_shared_locks(None)
     services = application.bot_data.pop(SERVICES_KEY, None)

@@ -5,7 +5,10 @@ what happens when one is due is the sweep's.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
@@ -18,6 +21,7 @@ from flows.sweep import sweep
 log = logging.getLogger(__name__)
 
 LEDGER_PRUNE_SECONDS = 3600  # the update ledger's rows expire in days; hourly is plenty
+STOP_GRACE_SECONDS = 20.0  # how long stopping waits for a running sweep to finish its step
 
 
 async def sweep_and_tidy(services: Services, bot: Bot) -> None:
@@ -29,25 +33,59 @@ async def sweep_and_tidy(services: Services, bot: Bot) -> None:
         log.exception("taking stale buttons off failed")
 
 
-def start_scheduler(services: Services, bot: Bot, interval_seconds: float) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
-        sweep_and_tidy,
+class Timer:
+    """The scheduler and the ticks it is running, so that stopping lets a running sweep finish
+    (its transaction commits or rolls back whole) before the database is closed, instead of the
+    sweep being cut off by the closing pool or cancelled at the loop's end."""
+
+    def __init__(self) -> None:
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.running: set[asyncio.Task[Any]] = set()
+
+    async def tick(self, job: Callable[..., Awaitable[None]], *args: Any) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.running.add(task)
+        try:
+            await job(*args)
+        finally:
+            if task is not None:
+                self.running.discard(task)
+
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """No new ticks; a running one finishes (or, after `grace`, is cancelled and awaited)."""
+        self.scheduler.shutdown(wait=False)
+        running = set(self.running)
+        if not running:
+            return
+        log.info("waiting for %d running timer job(s) to finish", len(running))
+        _, late = await asyncio.wait(running, timeout=grace)
+        for task in late:
+            log.warning("a timer job still ran after %.0f s; cancelled", grace)
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
+
+
+def start_scheduler(services: Services, bot: Bot, interval_seconds: float) -> Timer:
+    timer = Timer()
+    timer.scheduler.add_job(
+        timer.tick,
         "interval",
         seconds=interval_seconds,
-        args=(services, bot),
+        args=(sweep_and_tidy, services, bot),
         max_instances=1,
         coalesce=True,
         id="deadline-sweep",
     )
-    scheduler.add_job(
-        ledger.prune,
+    timer.scheduler.add_job(
+        timer.tick,
         "interval",
         seconds=LEDGER_PRUNE_SECONDS,
-        args=(services,),
+        args=(ledger.prune, services),
         max_instances=1,
         coalesce=True,
         id="update-ledger-prune",
     )
-    scheduler.start()
-    return scheduler
+    timer.scheduler.start()
+    return timer
