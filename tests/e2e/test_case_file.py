@@ -46,7 +46,7 @@ from tests.e2e.dispute_steps import (
     open_case,
     saying,
 )
-from tests.e2e.test_decision import _statements_round, _take_label
+from tests.e2e.test_decision import _keep_days, _statements_round, _take_label
 from tests.e2e.test_mediator_pool import _mediator, _staff
 from tests.storage.dbs import fresh_postgres_url, sqlite_url, usable_postgres_admin
 
@@ -122,6 +122,7 @@ async def _decided(
     await maria.send("400")
     await maria.wait_for(containing(mtr.t("builder.terms_so_far")))
     await maria.press(mtr.t("button.decision_next"))
+    await _keep_days(maria, mtr)
     await maria.wait_for(
         containing(mtr.t("decision.ask_reasons", number=case.number, items="E1, E2, E3"))
     )
