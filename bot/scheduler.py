@@ -53,18 +53,23 @@ class Timer:
                 self.running.discard(task)
 
     async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
-        """No new ticks; a running one finishes (or, after `grace`, is cancelled and awaited)."""
-        self.scheduler.shutdown(wait=False)
+        """No new ticks; a running one finishes (or, after `grace`, is cancelled and awaited).
+
+        The scheduler is paused first and shut down only after the wait: APScheduler's asyncio
+        executor cancels the jobs still running when it shuts down."""
+        if self.scheduler.running:
+            self.scheduler.pause()
         running = set(self.running)
-        if not running:
-            return
-        log.info("waiting for %d running timer job(s) to finish", len(running))
-        _, late = await asyncio.wait(running, timeout=grace)
-        for task in late:
-            log.warning("a timer job still ran after %.0f s; cancelled", grace)
-            task.cancel()
-        if late:
-            await asyncio.wait(late)
+        if running:
+            log.info("waiting for %d running timer job(s) to finish", len(running))
+            _, late = await asyncio.wait(running, timeout=grace)
+            for task in late:
+                log.warning("a timer job still ran after %.0f s; cancelled", grace)
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
 
 
 def start_scheduler(services: Services, bot: Bot, interval_seconds: float) -> Timer:

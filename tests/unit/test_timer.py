@@ -57,3 +57,29 @@ async def test_stop_without_a_running_tick_returns_at_once() -> None:
     timer.scheduler.start()
     await asyncio.wait_for(timer.stop(grace=5), 1)
     assert not timer.scheduler.running
+
+
+async def test_a_tick_the_scheduler_runs_is_not_cancelled_by_stopping() -> None:
+    """APScheduler's asyncio executor cancels running jobs when it shuts down: stop() must wait
+    for the tick before it shuts the scheduler down."""
+    timer = Timer()
+    started, release = asyncio.Event(), asyncio.Event()
+    outcome: list[str] = []
+
+    async def step() -> None:
+        started.set()
+        try:
+            await release.wait()
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+            raise
+        outcome.append("committed")
+
+    timer.scheduler.add_job(timer.tick, "date", args=(step,))  # now, by the scheduler
+    timer.scheduler.start()
+    await asyncio.wait_for(started.wait(), 5)
+    stopping = asyncio.create_task(timer.stop(grace=5))
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.wait_for(stopping, 5)
+    assert outcome == ["committed"] and not timer.scheduler.running
