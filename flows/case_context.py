@@ -23,7 +23,7 @@ from flows.messaging import send
 from flows.rules.lifecycle import CaseState, Role
 from flows.services import Services, get_services
 from locales.i18n import Translator
-from storage import Case, User
+from storage import Case, User, role_in
 
 C = TypeVar("C", bound=Callback)
 PARTY_ROLES = frozenset({Role.BUYER, Role.SUPPLIER})
@@ -107,7 +107,7 @@ async def party_of(services: Services, case_id: int, user_id: int) -> tuple[Case
     case = await services.db.cases.get(case_id)
     if case is None:
         return None
-    role = await services.db.cases.role_of(case.id, user_id)
+    role = role_in(case, user_id)  # the case just read: no second read of it
     if role is None:
         return None
     bind_case(case.id)

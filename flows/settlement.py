@@ -45,6 +45,7 @@ from storage import (
     OutboxMessage,
     PendingInput,
     User,
+    role_in,
 )
 from storage import Proposal as StoredProposal
 
@@ -225,7 +226,7 @@ async def on_proof(
         await services.db.inputs.clear(user.id, user.id)
         await send(context.bot, user.id, tr.t("obligation.case_moved"))
         return
-    role = await services.db.cases.role_of(case.id, user.id)
+    role = role_in(case, user.id)
     assert role is not None
     label = tr.t("obligation.proof_label", number=obligation_number(duty.number))
     if reference is not None:

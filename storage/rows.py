@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -48,7 +49,8 @@ __all__ = [
     "user_from_row",
 ]
 
-Row = RowMapping
+# A row as read (`.mappings()`), or the same keys picked out of a wider row.
+Row = RowMapping | Mapping[str, Any]
 
 
 def _dt(value: object) -> datetime:

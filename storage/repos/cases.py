@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flows.rules.lifecycle import Action, CaseState, DeadlineKind, LifecyclePolicy, Role
@@ -159,35 +159,14 @@ class CaseRepo(Repo):
             return [case_from_row(row) for row in result.mappings()]
 
     async def active_draft_for(self, user_id: int) -> tuple[Case, Draft] | None:
-        """The user's newest case still in state draft, with its form."""
+        """The user's newest case still in state draft, with its form (one statement)."""
         async with self._read() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        select(cases.c.id)
-                        .join(drafts, drafts.c.case_id == cases.c.id)
-                        .where(
-                            cases.c.buyer_id == user_id,
-                            cases.c.state == CaseState.DRAFT.value,
-                        )
-                        .order_by(cases.c.created_at.desc(), cases.c.id.desc())
-                        .limit(1)
-                    )
-                )
-                .scalars()
-                .first()
-            )
-            if row is None:
-                return None
-            case = await fetch_case(conn, int(row))
-            draft_row = (
-                (await conn.execute(select(drafts).where(drafts.c.case_id == int(row))))
-                .mappings()
-                .first()
-            )
-            if case is None or draft_row is None:
-                return None
-            return case, draft_from_row(draft_row)
+            result = await conn.execute(_ACTIVE_DRAFT, {"buyer": user_id})
+            row = result.mappings().first()
+        if row is None:
+            return None
+        draft = {column.name: row[f"draft_{column.name}"] for column in drafts.c}
+        return case_from_row(row), draft_from_row(draft)
 
     async def transition(
         self,
@@ -325,6 +304,16 @@ async def record_supplier(
         now,
     )
     return case_from_row(row)
+
+
+# `active_draft_for`: the case row with its draft's columns (as draft_<name>), built once.
+_ACTIVE_DRAFT = (
+    select(cases, *(column.label(f"draft_{column.name}") for column in drafts.c))
+    .join(drafts, drafts.c.case_id == cases.c.id)
+    .where(cases.c.buyer_id == bindparam("buyer"), cases.c.state == CaseState.DRAFT.value)
+    .order_by(cases.c.created_at.desc(), cases.c.id.desc())
+    .limit(1)
+)
 
 
 def role_in(case: Case, user_id: int) -> Role | None:

@@ -134,6 +134,10 @@ class ObligationRepo(Repo):
         async with self._read() as conn:
             return await _fetch(conn, obligation_id)
 
+    async def case_of(self, obligation_id: int) -> int | None:
+        """The case of the obligation (None: no such obligation), read once per obligation."""
+        return await self._case_of(obligations, obligation_id)
+
     async def mark_done(
         self,
         obligation_id: int,

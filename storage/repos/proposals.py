@@ -161,6 +161,10 @@ class ProposalRepo(Repo):
         async with self._read() as conn:
             return await fetch_proposal(conn, _P.id == proposal_id)
 
+    async def case_of(self, proposal_id: int) -> int | None:
+        """The case of the proposal (None: no such proposal), read once per proposal."""
+        return await self._case_of(proposals, proposal_id)
+
     async def get_by_number(self, case_id: int, number: int) -> Proposal | None:
         """Proposal P`number` of the case."""
         async with self._read() as conn:
