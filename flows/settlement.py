@@ -140,8 +140,10 @@ async def news(
     return render_all
 
 
-async def _load_obligation(services: Services, obligation_id: int) -> Obligation | None:
-    return await services.db.obligations.get(obligation_id)
+async def _load_obligation(
+    services: Services, obligation_id: int
+) -> tuple[Obligation, Case] | None:
+    return await services.db.obligations.with_case(obligation_id)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
