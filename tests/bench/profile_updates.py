@@ -93,6 +93,7 @@ async def main(args: argparse.Namespace) -> None:
                     actions = [a for actor in actors for a in actor]
                     counter.statements = counter.begins = 0
                     counter.texts.clear()
+                    requests = len(sandbox.requests)
                     if args.profile:
                         profiler.enable()
                     for action in actions:  # one after the other: nothing overlaps
@@ -104,6 +105,12 @@ async def main(args: argparse.Namespace) -> None:
                     print(
                         f"{name}: {counter.statements / n:.1f} statements, "
                         f"{counter.begins / n:.1f} transactions per update ({n} updates)"
+                    )
+                    calls = collections.Counter(m for m, _ in sandbox.requests[requests:])
+                    calls.pop("getUpdates", None)
+                    print(
+                        "    Bot API calls per update: "
+                        + ", ".join(f"{m} {c / n:.1f}" for m, c in calls.most_common())
                     )
                     if args.sql:
                         for text, count in counter.texts.most_common(args.top):
