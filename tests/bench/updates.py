@@ -59,7 +59,7 @@ LANGUAGES = ("en", "zh-hans")
 
 
 def sides(
-    workdir: Path, database_url: str | None, profile: str | None = None
+    workdir: Path, database_url: str | None, profile: str | None = None, mode: str = "cprofile"
 ) -> tuple[Side, Side]:
     bot_env = {
         "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.db'}",
@@ -72,7 +72,7 @@ def sides(
     bare = Side("bare", BARE_TOKEN, ["-m", "tests.bench.bare_bot"], {}, workdir)
     command = ["-m", "bot", "run"]
     if profile:  # `disputebot run` under cProfile, on during each measured batch
-        command = ["-m", "tests.bench.profiled_bot", str(Path(profile).resolve())]
+        command = ["-m", "tests.bench.profiled_bot", str(Path(profile).resolve()), mode]
     bot = Side("bot", TOKEN, command, bot_env, workdir)
     return bare, bot
 
@@ -197,7 +197,7 @@ def row(name: str, bare: Batch, bot: Batch) -> str:
 async def main(args: argparse.Namespace) -> None:
     catalogs = Catalogs()
     with tempfile.TemporaryDirectory() as tmp:
-        bare, bot = sides(Path(tmp), args.database_url, args.profile_bot)
+        bare, bot = sides(Path(tmp), args.database_url, args.profile_bot, args.profile_mode)
         await bare.start()
         await bot.start()
         try:
@@ -270,6 +270,12 @@ def parse() -> argparse.Namespace:
         metavar="FILE",
         help="run the bot under cProfile during each measured batch, each batch's profile "
         "written to FILE.<n>.prof (the figures then include the profiler's own cost)",
+    )
+    parser.add_argument(
+        "--profile-mode",
+        choices=("cprofile", "sample"),
+        default="cprofile",
+        help="cProfile (FILE.<n>.prof) or a stack sample every millisecond (FILE.<n>.txt)",
     )
     parser.add_argument(
         "--only", nargs="*", help="only these scenarios (start, help, claim, proposal)"
