@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.engine import writer
+from storage.engine import one_reader, writer
 from storage.errors import ConcurrentUpdate, NotFound
 from storage.ledger import HandledUpdate, UpdateAlreadyHandled, current_update, touch_case
 from storage.tables import cases, handled_updates
@@ -35,6 +35,7 @@ class Repo:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._writer = writer(engine)
+        self._one_reader = one_reader(engine)
         self._case_ids: dict[int, int] = {}
 
     async def _case_of(self, table: Table, row_id: int) -> int | None:
@@ -45,7 +46,7 @@ class Repo:
         known = self._case_ids.get(row_id)
         if known is not None:
             return known
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             found = await conn.scalar(select(table.c.case_id).where(table.c.id == row_id))
         if found is None:
             return None
@@ -58,6 +59,14 @@ class Repo:
     async def _read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reading (a deferred transaction, rolled back at the end)."""
         async with self._engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _read_one(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a read of ONE statement: on SQLite without BEGIN (the statement
+        is a consistent read of its own, and a BEGIN costs as much as the read). Use `_read`
+        for two statements or more, which must see the same state."""
+        async with self._one_reader.connect() as conn:
             yield conn
 
     @asynccontextmanager

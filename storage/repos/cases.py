@@ -113,7 +113,7 @@ class CaseRepo(Repo):
             return case, draft_from_row(draft_row)
 
     async def get(self, case_id: int) -> Case | None:
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             return await fetch_case(conn, case_id)
 
     async def by_number(self, number: int) -> Case | None:
@@ -160,7 +160,7 @@ class CaseRepo(Repo):
 
     async def active_draft_for(self, user_id: int) -> tuple[Case, Draft] | None:
         """The user's newest case still in state draft, with its form (one statement)."""
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             result = await conn.execute(_ACTIVE_DRAFT, {"buyer": user_id})
             row = result.mappings().first()
         if row is None:

@@ -158,7 +158,7 @@ class ProposalRepo(Repo):
         return await self._retry_unique(attempt, f"proposals of case {case_id}")
 
     async def get(self, proposal_id: int) -> Proposal | None:
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             return await fetch_proposal(conn, _P.id == proposal_id)
 
     async def with_case(self, proposal_id: int) -> tuple[Proposal, Case] | None:

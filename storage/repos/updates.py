@@ -69,7 +69,7 @@ class UpdateRepo(Repo):
     ) -> FirstLook | None:
         """None when this update was handled before; else the sender's row and their pending
         input in the chat (None: none), read in the one transaction of the ledger check."""
-        async with self._read() as conn:
+        async with self._read_one() as conn:  # one statement either way
             if user_id is None:
                 found = await conn.scalar(_HANDLED, {"bot": bot_id, "update": update_id})
                 return None if found is not None else FirstLook(None, None)
