@@ -4,7 +4,8 @@ aiosqlite runs every call on the sqlite3 connection in a thread of its own; each
 round trip (a queue, a future, the event loop's self-pipe, two thread switches). SQLAlchemy's
 aiosqlite adapter makes four of them for one statement: create a cursor, execute, fetch the
 rows, close the cursor. On the benchmark's machine a trip cost about 0.3 ms of CPU, more than
-the statement itself, so a read of one row cost five trips and 1.7 ms (`tests/bench/`).
+the statement itself, so a read of one row cost five trips and 1.7 ms (`tests/bench/`). A
+rollback with no transaction open (a read of one statement, which needs no BEGIN) makes none.
 
 `OneTripDBAPI` is SQLAlchemy's own aiosqlite DBAPI adapter whose cursor runs the whole
 statement (cursor, execute, fetch every row, close) in one trip and keeps what it needs
@@ -121,6 +122,15 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
 
     _cursor_cls = OneTripCursor
+
+    def rollback(self) -> None:
+        # Nothing begun (a read of one statement without BEGIN, storage/engine.py): sqlite3's
+        # rollback would do nothing, so no trip to do it. Nothing else runs on the connection
+        # meanwhile (SQLAlchemy hands it to one task at a time).
+        raw = self._connection._connection
+        if raw is not None and not raw.in_transaction:
+            return
+        super().rollback()
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
