@@ -114,7 +114,7 @@ async def main(args: argparse.Namespace) -> None:
                     )
                     if args.sql:
                         for text, count in counter.texts.most_common(args.top):
-                            print(f"    {count / n:5.1f}  {text[:args.width]}")
+                            print(f"    {count / n:5.1f}  {text[: args.width]}")
                 if args.profile:
                     stats = pstats.Stats(profiler)
                     stats.sort_stats("cumulative").print_stats(45)
