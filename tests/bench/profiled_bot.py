@@ -12,6 +12,8 @@ a profile of its own, without the set-up work between batches:
 - `sample`: the event loop thread's stack every millisecond (samples where it waits in the
   selector are left out), OUT_PREFIX.<n>.txt: for each function the share of the busy samples
   it was on the stack, largest first (inclusive time), then the innermost frames (own time).
+  The sampling thread runs when the loop's thread lets go of the GIL, so system calls (socket
+  writes, getpeername, the self-pipe) are over-counted: a hint where to look, not a measure.
 """
 
 from __future__ import annotations
