@@ -38,9 +38,14 @@ Recorder = Callable[[int, int, list[list[tuple[str, str]]], bool], Awaitable[Non
 
 _answered: ContextVar[str | None] = ContextVar("answered_callback_query", default=None)
 
-# PTB's defaults when the builder makes the requests: many concurrent sends, and a separate
-# small pool for long polling (two, so stopping never waits for a poll to time out).
-CONNECTION_POOL_SIZE = 256
+# Connections to the Bot API for sending, and a separate small pool for long polling (two, so
+# stopping never waits for a poll to time out). Not PTB's 256: httpcore looks at every
+# connection of its pool, and for each idle one counts the idle ones again, whenever a request
+# starts or ends, so after a burst had opened a hundred connections every request cost
+# milliseconds of CPU (tests/bench/updates.py). 32 carry far more than Telegram's 30 messages
+# a second; a request finding all of them busy waits for one, up to POOL_TIMEOUT seconds.
+CONNECTION_POOL_SIZE = 32
+POOL_TIMEOUT = 10.0
 GET_UPDATES_POOL_SIZE = 2
 
 
@@ -114,7 +119,7 @@ def build_bot(settings: Settings, token: str) -> DisputeBot:
         token,
         base_url=settings.bot_base_url,
         base_file_url=settings.bot_file_base_url,
-        request=HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE),
+        request=HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE, pool_timeout=POOL_TIMEOUT),
         get_updates_request=HTTPXRequest(connection_pool_size=GET_UPDATES_POOL_SIZE),
         rate_limiter=rate_limiter(settings, token),
     )

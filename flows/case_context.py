@@ -23,7 +23,7 @@ from flows.messaging import send
 from flows.rules.lifecycle import CaseState, Role
 from flows.services import Services, get_services
 from locales.i18n import Translator
-from storage import Case, User
+from storage import Case, User, role_in
 
 C = TypeVar("C", bound=Callback)
 PARTY_ROLES = frozenset({Role.BUYER, Role.SUPPLIER})
@@ -66,7 +66,8 @@ class OfCase(Protocol):
     def case_id(self) -> int: ...
 
 
-Loader = Callable[[Services, int], Awaitable[OfCase | None]]
+# What a button names by its id, read with its case (one transaction): (item, case) or None.
+Loader = Callable[[Services, int], Awaitable[tuple[OfCase, Case] | None]]
 
 
 async def case_button(
@@ -87,15 +88,18 @@ async def case_button(
     assert query is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
     data = decode(query.data, kind)
-    found, item = None, None
+    found: tuple[Case, Role] | None = None
+    item: OfCase | None = None
     if data is not None:
         ident = subject(data)
-        case_id: int | None = ident
-        if load is not None:
-            item = await load(services, ident)
-            case_id = item.case_id if item is not None else None
-        if case_id is not None:
-            found = await party_of(services, case_id, user.id)
+        if load is None:
+            found = await party_of(services, ident, user.id)
+        elif (loaded := await load(services, ident)) is not None:
+            item, case = loaded
+            role = role_in(case, user.id)
+            if role is not None:
+                bind_case(case.id)
+                found = case, role
     if data is None or found is None or found[1] not in roles:
         await query.answer(tr.t("callback.unavailable"), show_alert=True)
         return None
@@ -107,7 +111,7 @@ async def party_of(services: Services, case_id: int, user_id: int) -> tuple[Case
     case = await services.db.cases.get(case_id)
     if case is None:
         return None
-    role = await services.db.cases.role_of(case.id, user_id)
+    role = role_in(case, user_id)  # the case just read: no second read of it
     if role is None:
         return None
     bind_case(case.id)

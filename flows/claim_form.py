@@ -27,6 +27,7 @@ from flows.claim_buttons import made_here
 from flows.claim_moves import EVIDENCE_SUBSTEPS
 from flows.claim_render import (
     CHANGE_PREFIX,
+    COUNTS_EVIDENCE,
     KEEP_ANSWER,
     MEDIATOR_ONLY,
     PRIVATE_VALUE,
@@ -80,12 +81,14 @@ async def ask_current(
 ) -> None:
     """Send the question of the draft's current step (or the summary to confirm)."""
     step = Step(draft.step)
-    evidence = await services.db.evidence.list(case.id)
     if step is Step.CONFIRM:
+        evidence = await services.db.evidence.list(case.id)
         text, markup = render_confirmation(draft.answers, evidence, tr, case.id)
     else:
+        # only the evidence steps name a count: the other questions need no read
+        items = len(await services.db.evidence.list(case.id)) if step in COUNTS_EVIDENCE else 0
         text, markup = render_question(
-            step, draft.answers, tr, case.id, len(evidence), mediators=services.has_mediators
+            step, draft.answers, tr, case.id, items, mediators=services.has_mediators
         )
     await send(bot, chat_id, text, markup)
 

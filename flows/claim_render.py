@@ -191,6 +191,10 @@ def saved_answer(step: Step, answers: dict[str, Any], tr: Translator) -> str | N
     return text if len(text) <= SAVED_PREVIEW else text[:SAVED_PREVIEW] + "…"
 
 
+# The steps whose question names the number of evidence items (`items` of `render_question`).
+COUNTS_EVIDENCE = frozenset({Step.EVIDENCE, Step.EVIDENCE_LABEL, Step.EVIDENCE_TAG})
+
+
 def render_question(
     step: Step,
     answers: dict[str, Any],
@@ -200,9 +204,10 @@ def render_question(
     *,
     mediators: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The question for `step` with its progress line and its buttons; when the step has an
-    answer already (Back, or Change on the summary), the saved answer and a button to keep it.
-    Without `mediators` the evidence tag step does not offer "for the mediator only"."""
+    """The question for `step` with its progress line and its buttons (`items`: the evidence
+    added so far, read only for `COUNTS_EVIDENCE`); when the step has an answer already (Back,
+    or Change on the summary), the saved answer and a button to keep it. Without `mediators`
+    the evidence tag step does not offer "for the mediator only"."""
     if step is Step.CONFIRM:
         raise ValueError("the confirm step is rendered by render_confirmation")
     number, total = progress(step)

@@ -33,7 +33,7 @@ from flows.proposal_render import role_name
 from flows.rules.lifecycle import Action, IllegalTransition, Role, check_transition
 from flows.services import Services, get_services
 from locales.i18n import N_, Translator
-from storage import Case
+from storage import Case, role_in
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ async def _case_of_group(
     if case is None:
         return None, None, tr, user.id
     bind_case(case.id)
-    return case, await services.db.cases.role_of(case.id, user.id), tr, user.id
+    return case, role_in(case, user.id), tr, user.id
 
 
 async def _answer(

@@ -58,8 +58,10 @@ ANSWERS_ONCE = frozenset(
 )
 
 
-async def _load_proposal(services: Services, proposal_id: int) -> StoredProposal | None:
-    return await services.db.proposals.get(proposal_id)
+async def _load_proposal(
+    services: Services, proposal_id: int
+) -> tuple[StoredProposal, Case] | None:
+    return await services.db.proposals.with_case(proposal_id)
 
 
 async def on_decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

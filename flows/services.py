@@ -155,6 +155,13 @@ def remember_first_look(looked: Looked | None) -> None:
     _first_look.set(looked)
 
 
+def first_seen(user_id: int) -> bool:
+    """Whether the update's first look found no row of `user_id`: someone new, with nothing
+    of theirs (a claim draft, a case) in the database when their update arrived."""
+    looked = _first_look.get()
+    return looked is not None and looked.user_id == user_id and looked.found.user is None
+
+
 def first_pending(user_id: int, chat_id: int) -> PendingInput | Unread | None:
     """The pending input of (user, chat) as the first look read it, once (UNREAD: not read)."""
     looked = _first_look.get()

@@ -45,6 +45,7 @@ from storage import (
     OutboxMessage,
     PendingInput,
     User,
+    role_in,
 )
 from storage import Proposal as StoredProposal
 
@@ -139,8 +140,10 @@ async def news(
     return render_all
 
 
-async def _load_obligation(services: Services, obligation_id: int) -> Obligation | None:
-    return await services.db.obligations.get(obligation_id)
+async def _load_obligation(
+    services: Services, obligation_id: int
+) -> tuple[Obligation, Case] | None:
+    return await services.db.obligations.with_case(obligation_id)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -225,7 +228,7 @@ async def on_proof(
         await services.db.inputs.clear(user.id, user.id)
         await send(context.bot, user.id, tr.t("obligation.case_moved"))
         return
-    role = await services.db.cases.role_of(case.id, user.id)
+    role = role_in(case, user.id)
     assert role is not None
     label = tr.t("obligation.proof_label", number=obligation_number(duty.number))
     if reference is not None:

@@ -235,11 +235,9 @@ async def case_of(db: Database, datas: Sequence[str]) -> int | None:
             continue
         found: int | None = None
         if isinstance(pressed, (ProposalButton, *MEDIATOR_PROPOSAL_KINDS)):
-            proposal = await db.proposals.get(pressed.proposal_id)
-            found = proposal.case_id if proposal is not None else None
+            found = await db.proposals.case_of(pressed.proposal_id)
         elif isinstance(pressed, FulfilButton):
-            duty = await db.obligations.get(pressed.obligation_id)
-            found = duty.case_id if duty is not None else None
+            found = await db.obligations.case_of(pressed.obligation_id)
         elif isinstance(pressed, SupplierJoin):
             token = await db.tokens.get(pressed.token)
             found = token.case_id if token is not None else None

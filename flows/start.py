@@ -25,7 +25,7 @@ from flows.callbacks import decode, encode, pattern
 from flows.claim_form import ask_current, resume_draft
 from flows.common import keyboard
 from flows.messaging import send
-from flows.services import get_services
+from flows.services import first_seen, get_services
 from locales.i18n import LANGUAGES, N_
 
 LANGUAGE_NAME_KEYS = {"en": N_("language.name.en"), "zh_Hans": N_("language.name.zh_Hans")}
@@ -41,7 +41,8 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         await send(context.bot, message.chat_id, tr.t("start.unknown_link"))
     await send(context.bot, message.chat_id, tr.t("start.welcome", name=user.first_name))
-    await resume_draft(services, context.bot, user.id, tr)
+    if not first_seen(user.id):  # someone new has no draft to go back to: no read for it
+        await resume_draft(services, context.bot, user.id, tr)
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

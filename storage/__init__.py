@@ -53,6 +53,7 @@ from storage.records import (
     User,
     VerifyResult,
 )
+from storage.repos.cases import role_in
 from storage.repos.outbox import OutboxMessage, OutboxRow
 from storage.repos.transitions import Move
 from storage.urls import display_url, to_async_url
@@ -107,5 +108,6 @@ __all__ = [
     "event_hash",
     "handling",
     "migrate",
+    "role_in",
     "to_async_url",
 ]

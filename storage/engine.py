@@ -25,12 +25,25 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.errors import DatabaseUnavailable
+from storage.sqlite_driver import one_trip_dbapi
 from storage.urls import display_url, to_async_url
 
-__all__ = ["BUSY_TIMEOUT_MS", "WRITE_OPTION", "connect_engine", "create_engine", "writer"]
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "ONE_READ_OPTION",
+    "WRITE_OPTION",
+    "connect_engine",
+    "create_engine",
+    "one_reader",
+    "writer",
+]
 
 BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "storage_write"  # execution option: this connection will write
+# execution option: this connection reads with one statement, which SQLite runs as a
+# consistent read of its own: no BEGIN (on SQLite, a statement of its own costs about as much
+# CPU as the read, through aiosqlite's thread)
+ONE_READ_OPTION = "storage_one_read"
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -55,7 +68,8 @@ def create_engine(url: str) -> AsyncEngine:
             blocking = next((p for p in (folder, *folder.parents) if p.is_file()), None)
             reason = f"{blocking} is a file, not a folder" if blocking else _reason(exc)
             raise DatabaseUnavailable(f"cannot open {display_url(url)}: {reason}") from None
-        engine = create_async_engine(async_url)
+        # one trip to aiosqlite's thread per statement (storage/sqlite_driver.py)
+        engine = create_async_engine(async_url, module=one_trip_dbapi())
         _install_sqlite_events(engine)
         return engine
     return create_async_engine(async_url, pool_pre_ping=True)
@@ -103,6 +117,11 @@ def writer(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
+def one_reader(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (same pool), for reads of one statement each (`ONE_READ_OPTION`)."""
+    return engine.execution_options(**{ONE_READ_OPTION: True})
+
+
 def _install_sqlite_events(engine: AsyncEngine) -> None:
     sync_engine = engine.sync_engine
 
@@ -121,7 +140,10 @@ def _install_sqlite_events(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+        options = connection.get_execution_options()
+        if options.get(ONE_READ_OPTION):
+            return  # one SELECT in autocommit mode is its own read transaction
+        mode = "IMMEDIATE" if options.get(WRITE_OPTION) else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 

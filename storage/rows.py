@@ -51,7 +51,8 @@ __all__ = [
     "user_from_row",
 ]
 
-Row = RowMapping
+# A row as read (`.mappings()`), or the same keys picked out of a wider row.
+Row = RowMapping | Mapping[str, Any]
 
 
 def _dt(value: object) -> datetime:

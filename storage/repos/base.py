@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.engine import writer
+from storage.engine import one_reader, writer
 from storage.errors import ConcurrentUpdate, NotFound
 from storage.ledger import HandledUpdate, UpdateAlreadyHandled, current_update, touch_case
 from storage.tables import cases, handled_updates
@@ -25,6 +25,8 @@ T = TypeVar("T")
 BEFORE_COMMIT = "disputebot.before_commit"
 
 UNIQUE_RETRIES = 5
+# How many (row -> case) answers `Repo._case_of` keeps per repository before starting afresh.
+CASE_OF_KEPT = 20_000
 
 
 class Repo:
@@ -33,11 +35,38 @@ class Repo:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._writer = writer(engine)
+        self._one_reader = one_reader(engine)
+        self._case_ids: dict[int, int] = {}
+
+    async def _case_of(self, table: Table, row_id: int) -> int | None:
+        """The case of row `row_id` of `table` (None: no such row). A row of the tables this
+        is used for (proposals, obligations) never moves to another case and is never
+        deleted, so the answer is kept: recording a message's buttons names its case
+        (`flows/stale_buttons.py: case_of`) without a read for a row seen before."""
+        known = self._case_ids.get(row_id)
+        if known is not None:
+            return known
+        async with self._read_one() as conn:
+            found = await conn.scalar(select(table.c.case_id).where(table.c.id == row_id))
+        if found is None:
+            return None
+        if len(self._case_ids) >= CASE_OF_KEPT:
+            self._case_ids.clear()
+        self._case_ids[row_id] = int(found)
+        return int(found)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reading (a deferred transaction, rolled back at the end)."""
         async with self._engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _read_one(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a read of ONE statement: on SQLite without BEGIN (the statement
+        is a consistent read of its own, and a BEGIN costs as much as the read). Use `_read`
+        for two statements or more, which must see the same state."""
+        async with self._one_reader.connect() as conn:
             yield conn
 
     @asynccontextmanager

@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select
 
 from flows.rules.lifecycle import CaseState
 from storage.repos.base import Repo, dialect_insert
@@ -68,27 +68,26 @@ class ButtonRepo(Repo):
             await self.forget(chat_id, message_id)
             return
         async with self._write(ledger=False) as conn:
-            changed = await conn.execute(
-                update(button_messages)
-                .where(
-                    button_messages.c.chat_id == chat_id,
-                    button_messages.c.message_id == message_id,
-                )
-                # an edit whose case is not known keeps the one recorded
-                .values(buttons=rows, **({} if case_id is None else {"case_id": case_id}))
+            # one statement: a new message inserted, an edited one's buttons replaced
+            insert = dialect_insert(conn, button_messages).values(
+                chat_id=chat_id,
+                message_id=message_id,
+                buttons=rows,
+                created_at=now,
+                case_id=case_id,
             )
-            if changed.rowcount == 0:
-                await conn.execute(
-                    dialect_insert(conn, button_messages)
-                    .values(
-                        chat_id=chat_id,
-                        message_id=message_id,
-                        buttons=rows,
-                        created_at=now,
-                        case_id=case_id,
-                    )
-                    .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
+            await conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["chat_id", "message_id"],
+                    set_={
+                        "buttons": insert.excluded.buttons,
+                        # an edit whose case is not known keeps the one recorded
+                        "case_id": func.coalesce(
+                            insert.excluded.case_id, button_messages.c.case_id
+                        ),
+                    },
                 )
+            )
 
     async def forget(self, chat_id: int, message_id: int) -> None:
         async with self._write(ledger=False) as conn:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flows.rules.claim import Claim
@@ -114,7 +114,7 @@ class CaseRepo(Repo):
             return case, draft_from_row(draft_row)
 
     async def get(self, case_id: int) -> Case | None:
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             return await fetch_case(conn, case_id)
 
     async def by_number(self, number: int) -> Case | None:
@@ -160,35 +160,14 @@ class CaseRepo(Repo):
             return [case_from_row(row) for row in result.mappings()]
 
     async def active_draft_for(self, user_id: int) -> tuple[Case, Draft] | None:
-        """The user's newest case still in state draft, with its form."""
-        async with self._read() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        select(cases.c.id)
-                        .join(drafts, drafts.c.case_id == cases.c.id)
-                        .where(
-                            cases.c.buyer_id == user_id,
-                            cases.c.state == CaseState.DRAFT.value,
-                        )
-                        .order_by(cases.c.created_at.desc(), cases.c.id.desc())
-                        .limit(1)
-                    )
-                )
-                .scalars()
-                .first()
-            )
-            if row is None:
-                return None
-            case = await fetch_case(conn, int(row))
-            draft_row = (
-                (await conn.execute(select(drafts).where(drafts.c.case_id == int(row))))
-                .mappings()
-                .first()
-            )
-            if case is None or draft_row is None:
-                return None
-            return case, draft_from_row(draft_row)
+        """The user's newest case still in state draft, with its form (one statement)."""
+        async with self._read_one() as conn:
+            result = await conn.execute(_ACTIVE_DRAFT, {"buyer": user_id})
+            row = result.mappings().first()
+        if row is None:
+            return None
+        draft = {column.name: row[f"draft_{column.name}"] for column in drafts.c}
+        return case_from_row(row), draft_from_row(draft)
 
     async def transition(
         self,
@@ -327,6 +306,16 @@ async def record_supplier(
         now,
     )
     return case_from_row(row)
+
+
+# `active_draft_for`: the case row with its draft's columns (as draft_<name>), built once.
+_ACTIVE_DRAFT = (
+    select(cases, *(column.label(f"draft_{column.name}") for column in drafts.c))
+    .join(drafts, drafts.c.case_id == cases.c.id)
+    .where(cases.c.buyer_id == bindparam("buyer"), cases.c.state == CaseState.DRAFT.value)
+    .order_by(cases.c.created_at.desc(), cases.c.id.desc())
+    .limit(1)
+)
 
 
 def role_in(case: Case, user_id: int) -> Role | None:

@@ -27,7 +27,7 @@ class DraftRepo(Repo):
     """Reading and saving claim forms."""
 
     async def get(self, case_id: int) -> Draft | None:
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             row = (
                 (await conn.execute(select(drafts).where(drafts.c.case_id == case_id)))
                 .mappings()

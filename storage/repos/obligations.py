@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flows.rules.lifecycle import LifecyclePolicy, Role
 from storage.errors import Conflict, NotFound
-from storage.records import NewObligation, Obligation, ObligationStatus, Proposal
+from storage.records import Case, NewObligation, Obligation, ObligationStatus, Proposal
 from storage.repos.base import Repo, lock_case
 from storage.repos.cases import role_in
 from storage.repos.history import append_event
@@ -133,6 +133,17 @@ class ObligationRepo(Repo):
     async def get(self, obligation_id: int) -> Obligation | None:
         async with self._read() as conn:
             return await _fetch(conn, obligation_id)
+
+    async def with_case(self, obligation_id: int) -> tuple[Obligation, Case] | None:
+        """The obligation and its case, read in one transaction (a press on its buttons)."""
+        async with self._read() as conn:
+            duty = await _fetch(conn, obligation_id)
+            case = await fetch_case(conn, duty.case_id) if duty is not None else None
+        return None if duty is None or case is None else (duty, case)
+
+    async def case_of(self, obligation_id: int) -> int | None:
+        """The case of the obligation (None: no such obligation), read once per obligation."""
+        return await self._case_of(obligations, obligation_id)
 
     async def mark_done(
         self,

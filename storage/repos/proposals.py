@@ -39,7 +39,7 @@ from storage.repos.proposal_rows import (
     proposal_body,
     read_case,
 )
-from storage.repos.transitions import Move, apply_move, apply_transition
+from storage.repos.transitions import Move, apply_move, apply_transition, fetch_case
 from storage.rows import proposal_from_row
 from storage.tables import proposals
 
@@ -158,8 +158,19 @@ class ProposalRepo(Repo):
         return await self._retry_unique(attempt, f"proposals of case {case_id}")
 
     async def get(self, proposal_id: int) -> Proposal | None:
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             return await fetch_proposal(conn, _P.id == proposal_id)
+
+    async def with_case(self, proposal_id: int) -> tuple[Proposal, Case] | None:
+        """The proposal and its case, read in one transaction (a press on its buttons)."""
+        async with self._read() as conn:
+            proposal = await fetch_proposal(conn, _P.id == proposal_id)
+            case = await fetch_case(conn, proposal.case_id) if proposal is not None else None
+        return None if proposal is None or case is None else (proposal, case)
+
+    async def case_of(self, proposal_id: int) -> int | None:
+        """The case of the proposal (None: no such proposal), read once per proposal."""
+        return await self._case_of(proposals, proposal_id)
 
     async def get_by_number(self, case_id: int, number: int) -> Proposal | None:
         """Proposal P`number` of the case."""

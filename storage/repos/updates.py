@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, bindparam, delete, literal, select
 
 from storage.records import PendingInput, User
 from storage.repos.base import Repo
@@ -26,6 +26,29 @@ class FirstLook:
 
     user: User | None  # the sender's row (None: not seen before)
     pending: PendingInput | None  # the sender's pending input in the update's chat
+
+
+_HANDLED = select(handled_updates.c.update_id).where(
+    handled_updates.c.bot_id == bindparam("bot"),
+    handled_updates.c.update_id == bindparam("update"),
+)
+# `first_look` in one statement (three before): the ledger check as a scalar subquery, and the
+# sender's row and pending input in the chat outer-joined to a one-row select (so the row is
+# there when neither is); their columns as user_<name> and input_<name>. Built once.
+_ONE = select(literal(1).label("one")).subquery("one")
+_FIRST_LOOK = select(
+    _HANDLED.scalar_subquery().label("handled"),
+    *(column.label(f"user_{column.name}") for column in users.c),
+    *(column.label(f"input_{column.name}") for column in pending_inputs.c),
+).select_from(
+    _ONE.outerjoin(users, users.c.id == bindparam("user")).outerjoin(
+        pending_inputs,
+        and_(
+            pending_inputs.c.user_id == bindparam("user"),
+            pending_inputs.c.chat_id == bindparam("chat"),
+        ),
+    )
+)
 
 
 class UpdateRepo(Repo):
@@ -46,34 +69,21 @@ class UpdateRepo(Repo):
     ) -> FirstLook | None:
         """None when this update was handled before; else the sender's row and their pending
         input in the chat (None: none), read in the one transaction of the ledger check."""
-        async with self._read() as conn:
-            found = await conn.scalar(
-                select(handled_updates.c.update_id).where(
-                    handled_updates.c.bot_id == bot_id, handled_updates.c.update_id == update_id
-                )
-            )
-            if found is not None:
-                return None
+        async with self._read_one() as conn:  # one statement either way
             if user_id is None:
-                return FirstLook(None, None)
-            row = (
-                (await conn.execute(select(users).where(users.c.id == user_id))).mappings().first()
-            )
-            user = None if row is None else user_from_row(row)
-            if chat_id is None:
-                return FirstLook(user, None)
-            pending = (
-                (
-                    await conn.execute(
-                        select(pending_inputs).where(
-                            pending_inputs.c.user_id == user_id, pending_inputs.c.chat_id == chat_id
-                        )
-                    )
-                )
-                .mappings()
-                .first()
-            )
-        return FirstLook(user, None if pending is None else input_from_row(pending))
+                found = await conn.scalar(_HANDLED, {"bot": bot_id, "update": update_id})
+                return None if found is not None else FirstLook(None, None)
+            params = {"bot": bot_id, "update": update_id, "user": user_id, "chat": chat_id}
+            row = (await conn.execute(_FIRST_LOOK, params)).mappings().one()
+        if row["handled"] is not None:
+            return None
+        user = None
+        if row["user_id"] is not None:
+            user = user_from_row({c.name: row[f"user_{c.name}"] for c in users.c})
+        pending = None
+        if row["input_user_id"] is not None:  # (no chat: `chat_id = NULL` matches no row)
+            pending = input_from_row({c.name: row[f"input_{c.name}"] for c in pending_inputs.c})
+        return FirstLook(user, pending)
 
     async def prune(self, before: datetime) -> int:
         """Forget updates handled before `before`; returns how many.

@@ -85,7 +85,7 @@ class UserRepo(Repo):
 
     async def get(self, id: int) -> User | None:
         """The user with Telegram id `id`, if the bot has seen them."""
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             row = (await conn.execute(select(users).where(users.c.id == id))).mappings().first()
             return None if row is None else user_from_row(row)
 

@@ -44,7 +44,7 @@ class Counter:
         @event.listens_for(engine, "before_cursor_execute")
         def executed(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
             self.statements += 1
-            self.texts[" ".join(statement.split())[:110]] += 1
+            self.texts[" ".join(statement.split())[:400]] += 1
 
         @event.listens_for(engine, "begin")
         def began(conn: Any) -> None:
@@ -93,6 +93,7 @@ async def main(args: argparse.Namespace) -> None:
                     actions = [a for actor in actors for a in actor]
                     counter.statements = counter.begins = 0
                     counter.texts.clear()
+                    requests = len(sandbox.requests)
                     if args.profile:
                         profiler.enable()
                     for action in actions:  # one after the other: nothing overlaps
@@ -105,9 +106,15 @@ async def main(args: argparse.Namespace) -> None:
                         f"{name}: {counter.statements / n:.1f} statements, "
                         f"{counter.begins / n:.1f} transactions per update ({n} updates)"
                     )
+                    calls = collections.Counter(m for m, _ in sandbox.requests[requests:])
+                    calls.pop("getUpdates", None)
+                    print(
+                        "    Bot API calls per update: "
+                        + ", ".join(f"{m} {c / n:.1f}" for m, c in calls.most_common())
+                    )
                     if args.sql:
-                        for text, count in counter.texts.most_common(12):
-                            print(f"    {count / n:5.1f}  {text}")
+                        for text, count in counter.texts.most_common(args.top):
+                            print(f"    {count / n:5.1f}  {text[: args.width]}")
                 if args.profile:
                     stats = pstats.Stats(profiler)
                     stats.sort_stats("cumulative").print_stats(45)
@@ -119,6 +126,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--updates", type=int, default=40)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
     parser.add_argument("--sql", action="store_true", help="print the most frequent statements")
+    parser.add_argument("--top", type=int, default=12, help="how many statements --sql prints")
+    parser.add_argument("--width", type=int, default=110, help="characters of each statement")
     parser.add_argument("--database-url", help="the bot's database (default: SQLite in a temp dir)")
     return parser.parse_args()
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -56,7 +58,9 @@ BARE_TOKEN = "654321:BENCH-BARE"
 LANGUAGES = ("en", "zh-hans")
 
 
-def sides(workdir: Path, database_url: str | None) -> tuple[Side, Side]:
+def sides(
+    workdir: Path, database_url: str | None, profile: str | None = None, mode: str = "cprofile"
+) -> tuple[Side, Side]:
     bot_env = {
         "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.db'}",
         "EVIDENCE_DIR": str(workdir / "evidence"),
@@ -66,7 +70,10 @@ def sides(workdir: Path, database_url: str | None) -> tuple[Side, Side]:
         "RATE_LIMIT_GROUP_PER_MINUTE": "100000",
     }
     bare = Side("bare", BARE_TOKEN, ["-m", "tests.bench.bare_bot"], {}, workdir)
-    bot = Side("bot", TOKEN, ["-m", "bot", "run"], bot_env, workdir)
+    command = ["-m", "bot", "run"]
+    if profile:  # `disputebot run` under cProfile, on during each measured batch
+        command = ["-m", "tests.bench.profiled_bot", str(Path(profile).resolve()), mode]
+    bot = Side("bot", TOKEN, command, bot_env, workdir)
     return bare, bot
 
 
@@ -190,7 +197,7 @@ def row(name: str, bare: Batch, bot: Batch) -> str:
 async def main(args: argparse.Namespace) -> None:
     catalogs = Catalogs()
     with tempfile.TemporaryDirectory() as tmp:
-        bare, bot = sides(Path(tmp), args.database_url)
+        bare, bot = sides(Path(tmp), args.database_url, args.profile_bot, args.profile_mode)
         await bare.start()
         await bot.start()
         try:
@@ -210,12 +217,22 @@ async def main(args: argparse.Namespace) -> None:
             )
             print("|---|---|---|---|---|---|---|---|---|")
             for name, prepare in kinds:
+                if args.only and name.strip("/").split()[0] not in args.only:
+                    continue
                 totals = {bare.name: Batch(), bot.name: Batch()}
                 for turn in range(args.rounds):
                     for side in (bare, bot) if turn % 2 == 0 else (bot, bare):
                         actors = await prepare(plays[side.name])
+                        profiled = args.profile_bot is not None and side is bot
+                        if profiled:
+                            os.kill(side.pid, signal.SIGUSR1)
                         totals[side.name].add(await closed_loop(side, actors))
+                        if profiled:
+                            os.kill(side.pid, signal.SIGUSR2)
+                            print(f"  profile of {name}, turn {turn + 1} written", flush=True)
                 print(row(name, totals[bare.name], totals[bot.name]), flush=True)
+            if args.only and "help" not in args.only:
+                return
             rate, seconds = 50.0, args.seconds
             print(f"\n/help at {rate:.0f} updates/s for {seconds} s (open loop):")
             for side in (bare, bot):
@@ -248,6 +265,21 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--presses", type=int, default=20, help="presses per buyer and batch")
     parser.add_argument("--seconds", type=int, default=10, help="length of the 50/s run")
     parser.add_argument("--database-url", help="the bot's database (default: SQLite in a temp dir)")
+    parser.add_argument(
+        "--profile-bot",
+        metavar="FILE",
+        help="run the bot under cProfile during each measured batch, each batch's profile "
+        "written to FILE.<n>.prof (the figures then include the profiler's own cost)",
+    )
+    parser.add_argument(
+        "--profile-mode",
+        choices=("cprofile", "sample"),
+        default="cprofile",
+        help="cProfile (FILE.<n>.prof) or a stack sample every millisecond (FILE.<n>.txt)",
+    )
+    parser.add_argument(
+        "--only", nargs="*", help="only these scenarios (start, help, claim, proposal)"
+    )
     return parser.parse_args()
 
 

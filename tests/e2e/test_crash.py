@@ -28,6 +28,7 @@ from flows.clock import FrozenClock
 from locales.i18n import Catalogs
 from storage import Database
 from tests.bot_process import BotProcess
+from tests.e2e.conftest import eventually
 from tests.e2e.dispute_steps import containing, is_head_notice, showing
 from tests.storage.dbs import (
     fresh_postgres_url,
@@ -96,6 +97,9 @@ async def test_killed_after_each_commit_every_message_arrives_once_and_the_case_
     invitation = await invite_supplier(buyer, btr, timeout=20)
     await supplier.open_link(invitation)
     await supplier.next_message(timeout=20)  # the claim, "are you the supplier?"
+    # The kill must meet this step's news, not an earlier step's still being sent (a row in
+    # flight when the process dies waits out its 60-second lease, longer than these waits).
+    await outbox_drained(bot_process.url)
     await supplier.press(st.t("button.i_am_supplier"), timeout=20)
     await bot_process.killed()
     answer_buttons = showing(st.t("button.contest"))
@@ -112,6 +116,7 @@ async def test_killed_after_each_commit_every_message_arrives_once_and_the_case_
     await supplier.press(st.t("button.accept_request"), timeout=20)
     yes = st.t("button.accept_request_yes")
     question = await supplier.wait_for(showing(yes), timeout=20)
+    await outbox_drained(bot_process.url)
     pressing = asyncio.create_task(supplier.press(yes, message=question.message_id, timeout=60))
     await bot_process.killed()
     settled = btr.t("settlement.reached", case="#1", number="\x00", by="", obligations="", due="")
@@ -139,10 +144,26 @@ async def test_killed_after_each_commit_every_message_arrives_once_and_the_case_
     assert count(buyer, lambda e: e.text == replace_text) == 1
     assert count(supplier, lambda e: e.text == done_text) == 1
     assert count(buyer, buyer_done) == 1
+    # The closing's news is followed by the record's head to each party (flows/witness.py):
+    # everything queued is delivered, then the bot stops (it raced the head notices).
+    await outbox_drained(bot_process.url)
     await bot_process.stop()  # whatever it was still sending is sent or left in the outbox
     db = await Database.connect(bot_process.url, migrate=False)
     try:
         assert await db.outbox.open_count() == 0
+    finally:
+        await db.dispose()
+
+
+async def outbox_drained(url: str) -> None:
+    """Wait until everything queued in the outbox was delivered."""
+    db = await Database.connect(url, migrate=False)
+
+    async def drained() -> bool:
+        return await db.outbox.open_count() == 0
+
+    try:
+        await eventually(drained, within=30)
     finally:
         await db.dispose()
 

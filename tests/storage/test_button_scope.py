@@ -92,3 +92,10 @@ async def test_the_first_look_reads_the_ledger_the_sender_and_their_pending_inpu
     with handling(HandledUpdate(BOT, 10, now)):  # the update's effect records it
         await db.inputs.clear(BUYER, BUYER)
     assert await db.updates.first_look(BOT, 10, BUYER, BUYER) is None  # handled before
+    assert await db.updates.first_look(BOT, 10, None, None) is None  # no sender: the check only
+    found = await db.updates.first_look(BOT, 11, None, None)
+    assert found is not None and found.user is None and found.pending is None
+    found = await db.updates.first_look(BOT, 11, BUYER, None)  # no chat: no pending input
+    assert found is not None and found.user is not None and found.pending is None
+    found = await db.updates.first_look(BOT, 11, BUYER, 777)  # another chat's input is not it
+    assert found is not None and found.user is not None and found.pending is None
