@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +21,9 @@ from bot.sandbox import CallbackAnswer, Sandbox, SandboxChat, SandboxServer, San
 from bot.sandbox.state import MemberState
 from flows.clock import FrozenClock
 from flows.services import LANGUAGE_TIMEZONES, SERVICES_KEY, Services
+from flows.stats_chart import ChartLabels, render_png
 from locales.i18n import Catalogs, Translator
+from storage import migrate
 
 TOKEN = "123456:E2E-TOKEN"
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -72,14 +76,45 @@ def staff_chat(sandbox: Sandbox, *, forum: bool = False) -> SandboxChat:
     return staff
 
 
+# A migrated SQLite file made once per test process (`_migrated_template`); `bot_settings` gives
+# each test a copy, which is much cheaper than running every migration at each bot's start-up.
+# The bot still migrates at start-up (a no-op on the copy); tests that need a database that was
+# never migrated pass their own `database_url`.
+_template: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> None:
+    global _template
+    path = tmp_path_factory.mktemp("bot-db-template") / "bot.db"
+    # On a loop of its own: no test's loop runs yet, but keep it out of theirs anyway.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, migrate(f"sqlite:///{path}")).result()
+    _template = path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _chart_warmed() -> None:
+    """Draw one chart before the first test of this process: the bot imports matplotlib (a
+    second or more) and loads its fonts at the first chart, on purpose (flows/stats_chart.py),
+    and in one process running the whole suite the unit tests of the chart had always paid that
+    before the end-to-end ones. Under xdist a worker may reach /stats first; the tests' waits
+    are for the bot's answer, not for a library's first import."""
+    render_png(ChartLabels("outcomes", [("a", 1)], "states", [("b", 2)], "cases"))
+
+
 def bot_settings(server: SandboxServer, tmp_path: Path, **overrides: Any) -> Settings:
-    """The settings of a bot under test: its own database and evidence folder, no timer (tests
-    run the sweep), and rate limits the sandbox does not need (it does not throttle), so that
-    tests are quick. `overrides` are further settings, by name."""
+    """The settings of a bot under test: its own database (a copy of the migrated template,
+    unless `database_url` is given) and evidence folder, no timer (tests run the sweep), and
+    rate limits the sandbox does not need (it does not throttle), so that tests are quick.
+    `overrides` are further settings, by name."""
+    database = tmp_path / "bot.db"
+    if "database_url" not in overrides and not database.exists() and _template is not None:
+        shutil.copyfile(_template, database)
     values: dict[str, Any] = {
         "telegram_bot_token": TOKEN,
         "telegram_api_url": server.url,
-        "database_url": f"sqlite:///{tmp_path / 'bot.db'}",
+        "database_url": f"sqlite:///{database}",
         "evidence_dir": tmp_path / "evidence",
         "sweep_interval_seconds": 0,
         "rate_limit_group_per_minute": 600,
@@ -94,8 +129,10 @@ def settings(server: SandboxServer, sandbox: Sandbox, tmp_path: Path) -> Setting
     return bot_settings(server, tmp_path, mediator_chat_id=staff_chat(sandbox).id)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def catalogs() -> Catalogs:
+    """Compiled once per test process: compiling the .po files takes a quarter of a second,
+    and a `Catalogs` is never changed after it is made (its translators are new objects)."""
     return Catalogs()
 
 

@@ -137,6 +137,10 @@ async def test_killed_after_each_commit_every_message_arrives_once_and_the_case_
         await db.dispose()
     closed = btr.t("case.closed_fulfilled", number=f"#{case.id}")
     await buyer.wait_for(lambda e: e.text == closed, timeout=30)
+    # The closing's last news is each party's rating question: all is delivered once both
+    # have it (stopping earlier raced the supplier's and left its row open in the outbox).
+    await buyer.wait_for(containing(btr.t("rating.ask", number=f"#{case.id}")), timeout=30)
+    await supplier.wait_for(containing(st.t("rating.ask", number=f"#{case.id}")), timeout=30)
 
     # Exactly once each, whatever was re-delivered or drained at start-up.
     assert count(buyer, create_chat) == 1
