@@ -1,9 +1,10 @@
 """How the case file's PDF sets text: headings, wrapped paragraphs, hashes on one line.
 
 The sections (`flows/case_file_sections.py`, `flows/case_file_record.py`) write through these
-few methods, so every page looks alike. Text with Chinese characters wraps at any character
-(Chinese has no spaces to break at), other text at spaces. A hash is set in Courier at a size
-where its 64 characters fit one line, as one cell: extracted from the PDF it is one string.
+few methods, so every page looks alike. Text that is mostly Chinese wraps at any character
+(Chinese has no spaces to break at), other text at spaces, so English words stay whole. A hash
+is set in Courier at a size where its 64 characters fit one line, as one cell: extracted from
+the PDF it is one string.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from locales.i18n import Translator
 __all__ = ["Layout"]
 
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+CJK_SHARE = 0.3  # at least this share of Chinese characters: the text wraps as Chinese
 _HEADING_RGB = (31, 73, 125)
 _MUTED_RGB = (90, 90, 90)
 _TEXT_RGB = (0, 0, 0)
@@ -67,7 +69,13 @@ class Layout:
 
     @staticmethod
     def wrapmode(text: str) -> WrapMode:
-        return WrapMode.CHAR if _CJK.search(text) else WrapMode.WORD
+        """Chinese wraps at any character, Latin at spaces. Mixed text goes by what it is
+        mostly: a Chinese label before an English description ("经过：The speakers...") keeps
+        the English words whole, and a Chinese paragraph with a few English words still wraps
+        as Chinese (fpdf2 breaks a run with no space in it at a character anyway)."""
+        letters = sum(1 for c in text if not c.isspace())
+        cjk = len(_CJK.findall(text))
+        return WrapMode.CHAR if letters and cjk >= CJK_SHARE * letters else WrapMode.WORD
 
     @staticmethod
     def line_height(size: float) -> float:

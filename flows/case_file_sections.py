@@ -42,7 +42,7 @@ AUTHENTICITY_KEYS = {
 OTHER_PARTY = {"buyer": "supplier", "supplier": "buyer"}
 THUMBNAIL_MM = 24  # the box a thumbnail is fitted into (centred in it)
 _THUMBNAIL_COLUMN = THUMBNAIL_MM + 4
-_TIMELINE_COLUMNS = (12, 50, 30, 88)  # mm: seq, time, by, what (180 mm in all)
+_TIMELINE_COLUMNS = (10, 56, 26, 88)  # mm: seq, time, by, what (180 mm in all)
 _TIMELINE_HEADINGS = (
     N_("casefile.pdf.col.seq"),
     N_("casefile.pdf.col.time"),

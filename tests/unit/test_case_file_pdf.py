@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 import pypdf
 import pypdfium2
 import pytest
+from fpdf.enums import WrapMode
 
+from flows.case_file_layout import Layout
 from flows.case_file_model import CaseFile, EvidenceEntry
 from flows.case_file_pdf import CaseFileTooLarge, render_pdf
 from locales.i18n import Catalogs, Translator
@@ -277,3 +279,21 @@ def test_a_large_case_fits_with_its_thumbnails_and_without(catalogs: Catalogs) -
     assert len(small) <= tiny
     assert _images(small) == 0
     assert "本副本未包含照片缩略图" in _text(small)
+
+
+def test_english_words_stay_whole_in_a_chinese_copy(catalogs: Catalogs) -> None:
+    """The claim's lines start with a Chinese label ("经过："); what the buyer wrote in English
+    after it wraps at spaces, never inside a word; a Chinese paragraph wraps at characters."""
+    written = (
+        "The speakers were paid on 2 November and never shipped; the tracking number the "
+        "supplier gave does not exist, and three messages since then went unanswered."
+    )
+    case_file = sample_case_file(language="zh_Hans", role="supplier")
+    claim = case_file.claim.model_copy(update={"description": written})
+    text = _text(_render(case_file.model_copy(update={"claim": claim}), catalogs))
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("经过："))
+    words = " ".join(lines[start : start + 3]).removeprefix("经过：").split()
+    assert words[: len(written.split())] == written.split()
+    assert Layout.wrapmode("供应商在十一月三日以书面形式确认发货，但至今未发货。") is WrapMode.CHAR
+    assert Layout.wrapmode("经过：" + written) is WrapMode.WORD
