@@ -29,6 +29,7 @@ from bot.demo_dispute import (
 )
 from bot.demo_mediation import (
     decide_partial_refund,
+    fetch_case_file,
     give_evidence,
     give_statement,
     join_case,
@@ -290,6 +291,15 @@ async def play_mediated_dispute(
     await fulfil_with_receipt(supplier, str_, buyer, btr, "Refund receipt")
     closed = btr.t("case.closed_fulfilled", number="#2")
     await buyer.wait_for(lambda e: e.text == closed, None, 10)
+    # Each party keeps the case file: the PDF and the JSON, made for them, in their language.
+    for party, tr in ((buyer, btr), (supplier, str_)):
+        pdf, case_file = await fetch_case_file(sandbox, party, tr, 2)
+        head = case_file["head"]
+        assert isinstance(head, dict)
+        print(
+            f"{party.full_name} keeps the case file of case #2: a PDF of {len(pdf) // 1024} KB "
+            f"and the JSON, head {head['seq']}:{head['hash']}"
+        )
     return group
 
 

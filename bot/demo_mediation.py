@@ -9,6 +9,7 @@ links; it waits on what the bot says, never on fixed sleeps, and never reads the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from bot.demo_dispute import LINK, showing
@@ -155,3 +156,31 @@ async def decide_partial_refund(
     await mediator.press(tr.t("button.decision_issue"), message=preview.message_id, timeout=STEP)
     issued = tr.t("decision.issued_ack", number="D1")
     await mediator.wait_for(lambda e: e.text == issued, None, STEP)
+
+
+async def fetch_case_file(
+    sandbox: Sandbox, user: SandboxUser, tr: Translator, number: int
+) -> tuple[bytes, dict[str, object]]:
+    """`/casefile <number>` in the private chat: the PDF and the JSON, as the party keeps them."""
+    before = len(user.transcript())
+    await user.send(f"/casefile {number}")
+    names = (f"case-{number}.pdf", f"case-{number}.json")
+
+    def sent() -> dict[str | None, TranscriptEntry]:
+        new = user.transcript()[before:]
+        return {e.file_name: e for e in new if e.from_bot and e.kind == "document"}
+
+    await sandbox.wait_until(lambda: all(name in sent() for name in names), 60)
+    found = sent()
+    pdf, document = (
+        bytes(sandbox.files.by_id[found[name].message["document"]["file_id"]].data)
+        for name in names
+    )
+    if not pdf.startswith(b"%PDF"):
+        raise AssertionError(f"{names[0]} is not a PDF")
+    case_file = json.loads(document)
+    if case_file.get("format") != "disputebot-case-file" or case_file.get("version") != 1:
+        raise AssertionError(f"{names[1]} is not a version-1 case file")
+    if tr.t("casefile.caption.pdf", number=f"#{number}") != found[names[0]].text:
+        raise AssertionError(f"{names[0]} came without its caption in the reader's language")
+    return pdf, case_file
