@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -145,6 +147,15 @@ async def _case_file(
     before = len(user.transcript())
     await user.send(command)
     await user.wait_for(saying(tr.t("casefile.preparing", number=f"#{number}")))
+    pdf, document = await _documents(sandbox, user, number, before)
+    assert pdf.text == tr.t("casefile.caption.pdf", number=f"#{number}")
+    return _document(sandbox, pdf), _document(sandbox, document)
+
+
+async def _documents(
+    sandbox: Sandbox, user: SandboxUser, number: str, before: int
+) -> tuple[TranscriptEntry, TranscriptEntry]:
+    """The PDF and the JSON of case `number`, once both came after transcript entry `before`."""
     names = (f"case-{number}.pdf", f"case-{number}.json")
 
     def sent() -> dict[str | None, TranscriptEntry]:
@@ -153,9 +164,7 @@ async def _case_file(
 
     await sandbox.wait_until(lambda: all(name in sent() for name in names), 60)
     found = sent()
-    pdf, document = found[names[0]], found[names[1]]
-    assert pdf.text == tr.t("casefile.caption.pdf", number=f"#{number}")
-    return _document(sandbox, pdf), _document(sandbox, document)
+    return found[names[0]], found[names[1]]
 
 
 def _pdf_text(data: bytes) -> str:
@@ -279,3 +288,40 @@ async def test_a_stranger_gets_the_nonexistent_cases_answer_and_a_big_pdf_loses_
     assert documents == len(
         [e for e in case.buyer.transcript() if e.from_bot and e.kind == "document"]
     )
+
+
+async def test_while_a_case_file_is_made_the_bot_answers_everyone_else(
+    bot: BotHarness,
+    sandbox: Sandbox,
+    catalogs: Catalogs,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The PDF is made in a thread: held there, it keeps nobody else waiting, and once let go it
+    arrives. (Made on the event loop, the held render would freeze every chat.)"""
+    case = await open_case(bot, sandbox, catalogs, clock)
+    rendering, release = threading.Event(), threading.Event()
+    render = case_file_command.render_pdf
+
+    def held_render(*args: Any, **kwargs: Any) -> bytes:
+        rendering.set()
+        if not release.wait(60):
+            raise TimeoutError("the test never let the render go")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(case_file_command, "render_pdf", held_render)
+    before = len(case.buyer.transcript())
+    await case.buyer.send(f"/casefile {case.filed_number}")
+    await sandbox.wait_until(rendering.is_set, 30)
+    try:
+        for name, language in (("Eve", "en"), ("小李", "zh-hans")):
+            other = sandbox.user(name, language_code=language)
+            await other.send("/help")
+            answer = await other.next_message(timeout=10)
+            assert answer.text == translator(catalogs, other).t("help.text")
+        await case.supplier.send("/cases")
+        await case.supplier.next_message(timeout=10)
+    finally:
+        release.set()
+    pdf, _ = await _documents(sandbox, case.buyer, str(case.filed_number), before)
+    assert _document(sandbox, pdf).startswith(b"%PDF")
