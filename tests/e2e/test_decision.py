@@ -141,6 +141,27 @@ def _announced(
     )
 
 
+MORE_CRACKS = "Another 40 casings are cracked; the refund should be larger."
+
+
+async def ask_reconsideration(bot: BotHarness, case: Case, clock: FrozenClock, reason: str) -> None:
+    """The buyer adds new evidence (E3, a statement) and asks to reconsider D1, with `reason`."""
+    await bot.services.db.evidence.add(
+        case.case_id,
+        case.buyer.id,
+        Role.BUYER,
+        "statement",
+        "More cracks",
+        "defect",
+        clock.now(),
+        text="Carton 9 has 40 more cracked casings.",
+    )
+    await case.buyer.send(f"/reconsider {case.filed_number}")
+    ask = case.btr.t("reconsider.ask_reason", decision="D1", evidence="E3")
+    await case.buyer.wait_for(saying(ask))
+    await case.buyer.send(reason)
+
+
 async def test_a_partial_refund_decided_with_reasons_is_fulfilled_and_closes_the_case(
     bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
 ) -> None:
@@ -443,19 +464,7 @@ async def test_the_new_mediator_may_confirm_the_decision_and_fulfilment_goes_on(
     await maria.wait_for(saying(mtr.t("decision.issued_ack", number="D1")))
     btr = case.btr
     clock.advance(timedelta(days=1))
-    await bot.services.db.evidence.add(
-        case.case_id,
-        case.buyer.id,
-        Role.BUYER,
-        "statement",
-        "More cracks",
-        "defect",
-        clock.now(),
-        text="Carton 9 has 40 more cracked casings.",
-    )
-    await case.buyer.send(f"/reconsider {case.filed_number}")
-    await case.buyer.wait_for(saying(btr.t("reconsider.ask_reason", decision="D1", evidence="E3")))
-    await case.buyer.send("Another 40 casings are cracked; the refund should be larger.")
+    await ask_reconsideration(bot, case, clock, MORE_CRACKS)
     staff = _staff(sandbox)
     take = _take_label(sandbox, catalogs)
     li = _mediator(sandbox, "Li")

@@ -11,12 +11,18 @@ from datetime import timedelta
 
 from bot.sandbox import Sandbox
 from flows.clock import FrozenClock
-from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind, Role
+from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
 from flows.sweep import sweep
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import containing, saying
-from tests.e2e.test_decision import _decide_partial, _in_arbitration, _take_label
+from tests.e2e.test_decision import (
+    MORE_CRACKS,
+    _decide_partial,
+    _in_arbitration,
+    _take_label,
+    ask_reconsideration,
+)
 from tests.e2e.test_mediator_pool import _mediator, _staff
 from tests.e2e.test_mediator_pool import settings as settings  # the staff chat and mediators
 
@@ -37,19 +43,7 @@ async def test_confirming_a_fulfilled_decision_closes_the_case_as_fulfilled_at_o
     await case.buyer.wait_for(saying(btr.t("case.closed_fulfilled", number=case.number)))
     # The buyer asks for a reconsideration with new evidence, within the window.
     clock.advance(timedelta(hours=5))
-    await bot.services.db.evidence.add(
-        case.case_id,
-        case.buyer.id,
-        Role.BUYER,
-        "statement",
-        "More cracks",
-        "defect",
-        clock.now(),
-        text="Carton 9 has 40 more cracked casings.",
-    )
-    await case.buyer.send(f"/reconsider {case.filed_number}")
-    await case.buyer.wait_for(saying(btr.t("reconsider.ask_reason", decision="D1", evidence="E3")))
-    await case.buyer.send("Another 40 casings are cracked; the refund should be larger.")
+    await ask_reconsideration(bot, case, clock, MORE_CRACKS)
     staff = _staff(sandbox)
     take = _take_label(sandbox, catalogs)
     li = _mediator(sandbox, "Li")

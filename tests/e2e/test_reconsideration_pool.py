@@ -10,12 +10,17 @@ from datetime import timedelta
 from bot.sandbox import Sandbox
 from flows.clock import FrozenClock
 from flows.mediator_pool import staff_translators
-from flows.rules.lifecycle import DeadlineKind, Role
+from flows.rules.lifecycle import DeadlineKind
 from flows.sweep import sweep
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
 from tests.e2e.dispute_steps import containing, saying
-from tests.e2e.test_decision import _decide_partial, _in_arbitration, _take_label
+from tests.e2e.test_decision import (
+    _decide_partial,
+    _in_arbitration,
+    _take_label,
+    ask_reconsideration,
+)
 from tests.e2e.test_mediator_pool import _mediator, _staff
 from tests.e2e.test_mediator_pool import settings as settings  # the staff chat and mediators
 
@@ -31,19 +36,7 @@ async def test_a_reconsiderations_reminders_overdue_news_and_card_say_reconsider
     await maria.wait_for(saying(mtr.t("decision.issued_ack", number="D1")))
     btr, str_ = case.btr, case.str_
     clock.advance(timedelta(hours=5))
-    await bot.services.db.evidence.add(
-        case.case_id,
-        case.buyer.id,
-        Role.BUYER,
-        "statement",
-        "More cracks",
-        "defect",
-        clock.now(),
-        text="Carton 9 has 40 more cracked casings.",
-    )
-    await case.buyer.send(f"/reconsider {case.filed_number}")
-    await case.buyer.wait_for(saying(btr.t("reconsider.ask_reason", decision="D1", evidence="E3")))
-    await case.buyer.send(REASON)
+    await ask_reconsideration(bot, case, clock, REASON)
     staff = _staff(sandbox)
     take = _take_label(sandbox, catalogs)
     staff_trs = staff_translators(bot.services)
