@@ -24,8 +24,9 @@ from tests.e2e.dispute_steps import containing, last_bot_entry, recorded, saying
 
 BANK = PDF.replace(b"1 0 obj", b"1 0 obj % ICBC account statement")
 SECRET = "ICBC statement 6222-0212 March"
-SHOT_OK = JPEG.replace(b"\x08" * 64, b"\x09" * 64)
-SHOT_BAD = JPEG.replace(b"\x08" * 64, b"\x0a" * 64)
+# Two more screenshots: the photo with a few bytes after its end, so each has its own SHA-256.
+SHOT_OK = JPEG + b"screenshot 1"
+SHOT_BAD = JPEG + b"screenshot 2"
 REASON = "The dates were edited"
 LOADING = PDF.replace(b"1 0 obj", b"1 0 obj % loading list")
 

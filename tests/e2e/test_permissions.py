@@ -19,7 +19,7 @@ from bot.sandbox import CallbackAnswer, Sandbox, SandboxUser
 from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState
 from locales.i18n import Catalogs
-from tests.e2e.conftest import BotHarness, press_data, translator
+from tests.e2e.conftest import BotHarness, eventually, press_data, translator
 from tests.e2e.dispute_steps import Case, accept_request, open_case, saying, showing
 
 
@@ -69,6 +69,15 @@ async def snapshot(bot: BotHarness, case: Case) -> Snapshot:
     )
 
 
+async def delivered(bot: BotHarness) -> None:
+    """Wait until the outbox has nothing left to send, so a snapshot counts settled chats."""
+
+    async def drained() -> bool:
+        return await bot.services.db.outbox.open_count() == 0
+
+    await eventually(drained, within=30)
+
+
 async def test_outsiders_and_parties_of_another_case_are_refused_and_change_nothing(
     bot: BotHarness, sandbox: Sandbox, catalogs: Catalogs, clock: FrozenClock
 ) -> None:
@@ -84,6 +93,7 @@ async def test_outsiders_and_parties_of_another_case_are_refused_and_change_noth
     [duty] = await bot.services.db.obligations.list(b.case_id)
     eve = sandbox.user("Eve", language_code="en")
     await reply_to(eve, "/start")
+    await delivered(bot)  # the settlement's record head follows its news: all of it is out
 
     before_a, before_b = await snapshot(bot, a), await snapshot(bot, b)
     assert before_a.state is CaseState.NEGOTIATION and before_b.state is CaseState.SETTLED
@@ -148,6 +158,7 @@ async def test_a_party_cannot_act_in_the_other_partys_place(
 
     # Only the supplier answers the claim; only the buyer invites, replaces the supplier and
     # withdraws.
+    await delivered(bot)
     before = await snapshot(bot, case)
     assert (await forge(case.buyer, f"sa:{case.case_id}:a")).text == unavailable_b
     assert (await forge(case.buyer, f"sa:{case.case_id}:c")).text == unavailable_b
@@ -162,6 +173,7 @@ async def test_a_party_cannot_act_in_the_other_partys_place(
     await counter_propose_partial_refund(case.supplier, str_, "800")
     await case.buyer.wait_for(showing(btr.t("button.accept")))
     [proposal] = await bot.services.db.proposals.list(case.case_id)
+    await delivered(bot)
     before = await snapshot(bot, case)
     own = await forge(case.supplier, f"pp:{proposal.id}:a")
     assert own.text == str_.t("proposal.not_yours_to_decide")
