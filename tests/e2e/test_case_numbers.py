@@ -16,7 +16,7 @@ from flows.clock import FrozenClock
 from flows.rules.lifecycle import CaseState, ClosingReason
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
-from tests.e2e.dispute_steps import saying
+from tests.e2e.dispute_steps import is_head_notice, saying
 
 LANGUAGES = [("en", "en"), ("zh-hans", "zh_Hans")]
 
@@ -69,10 +69,13 @@ async def test_drafts_take_no_number_and_cases_say_why_they_closed(
     confirm = await buyer.next_message()
     assert confirm.text == tr.t("withdraw.confirm", number="#1")
     await buyer.press(tr.t("button.withdraw_yes"), message=confirm.message_id)
-    await buyer.wait_for(saying(tr.t("withdraw.done", number="#1")))
+    withdrawn = await buyer.wait_for(saying(tr.t("withdraw.done", number="#1")))
+    # Each closing's record head follows its news (flows/witness.py): read past both.
+    await buyer.wait_for(lambda e: is_head_notice(e) and e.message_id > withdrawn.message_id)
     clock.advance(timedelta(days=7, minutes=1))
     await sweep(bot.services, bot.app.bot)
-    await buyer.wait_for(saying(tr.t("outcome_applied.claim_lapsed", number="#2", due=due)))
+    told = await buyer.wait_for(saying(tr.t("outcome_applied.claim_lapsed", number="#2", due=due)))
+    await buyer.wait_for(lambda e: is_head_notice(e) and e.message_id > told.message_id)
     buyer.skip_messages()
     lapsed = await db.cases.get(second.id)
     assert lapsed is not None and lapsed.state is CaseState.CLOSED
