@@ -27,9 +27,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.hashing import GENESIS_HASH, event_hash
+from storage.hashing import GENESIS_HASH
 from storage.records import Case, HistoryEvent
 from storage.repos.base import Repo
+from storage.repos.history import recomputed_hash
 from storage.rows import case_from_row, event_from_row
 from storage.tables import cases, evidence, history_events, obligations, proposals
 from storage.types import normalise_json
@@ -78,16 +79,7 @@ def check_chain(events: Sequence[HistoryEvent]) -> builtins.list[Finding]:
         if event.prev_hash != prev_hash:
             link = f"event {expected} does not link to event {expected - 1}"
             return [Finding("chain", link, expected)]
-        recomputed = event_hash(
-            prev_hash,
-            case_id=event.case_id,
-            seq=event.seq,
-            actor_id=event.actor_id,
-            actor_role=event.actor_role.value,
-            kind=event.kind,
-            payload=event.payload,
-            created_at=event.created_at,
-        )
+        recomputed = recomputed_hash(event, prev_hash)
         if recomputed != event.hash:
             altered = f"event {expected} ({event.kind}) was altered: its hash differs"
             return [Finding("chain", altered, expected)]

@@ -85,20 +85,25 @@ async def append_event(
     return event_from_row(row)
 
 
+def recomputed_hash(event: HistoryEvent, prev_hash: str) -> str:
+    """The hash `event` must have after `prev_hash`, from its stored fields."""
+    return event_hash(
+        prev_hash,
+        case_id=event.case_id,
+        seq=event.seq,
+        actor_id=event.actor_id,
+        actor_role=event.actor_role.value,
+        kind=event.kind,
+        payload=event.payload,
+        created_at=event.created_at,
+    )
+
+
 def verify_events(events: list[HistoryEvent]) -> VerifyResult:
     """Check seq order, the links and every hash; report the first seq that does not hold."""
     prev_hash = GENESIS_HASH
     for expected_seq, event in enumerate(events, start=1):
-        recomputed = event_hash(
-            prev_hash,
-            case_id=event.case_id,
-            seq=event.seq,
-            actor_id=event.actor_id,
-            actor_role=event.actor_role.value,
-            kind=event.kind,
-            payload=event.payload,
-            created_at=event.created_at,
-        )
+        recomputed = recomputed_hash(event, prev_hash)
         if event.seq != expected_seq or event.prev_hash != prev_hash or event.hash != recomputed:
             return VerifyResult(ok=False, count=len(events), first_bad_seq=expected_seq)
         prev_hash = event.hash
