@@ -1,9 +1,7 @@
 """The `disputebot` command: run, sandbox, demo, migrate, stats, verify, export (`python -m bot`).
 
 A setting or option the command cannot work with ends it with one line on stderr naming the
-variable or option (`configuration error: DATABASE_URL: ...`) and exit status 2. `sandbox` and
-`demo` need the sandbox's extra (aiohttp: `pip install "disputebot[sandbox]"`, part of `[dev]`);
-without it they say so, with that command, and exit with status 2.
+variable or option (`configuration error: DATABASE_URL: ...`) and exit status 2.
 """
 
 from __future__ import annotations
@@ -12,34 +10,11 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from bot.case_tools import add_commands as add_case_commands
 from bot.config import ConfigError, load_settings
 from flows.logs import setup_logging
-
-# What only the local Bot API sandbox needs (pyproject.toml's `sandbox` extra).
-SANDBOX_EXTRA = ("aiohttp",)
-
-
-class MissingExtra(Exception):
-    """A command needs an optional part of the package that is not installed."""
-
-
-@contextlib.contextmanager
-def sandbox_extra(command: str) -> Iterator[None]:
-    """Turn the import error of a missing sandbox dependency into how to install it."""
-    try:
-        yield
-    except ModuleNotFoundError as error:
-        if (error.name or "").partition(".")[0] not in SANDBOX_EXTRA:
-            raise
-        raise MissingExtra(
-            f"disputebot {command} runs the local Bot API sandbox, which needs {error.name}, "
-            "and that is not installed (the bot alone does not need it). Install the sandbox "
-            'extra: pip install "disputebot[sandbox]" (from a checkout: pip install -e '
-            '".[sandbox]"; ".[dev]" includes it)'
-        ) from None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -60,7 +35,7 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(run_webhook(settings, run_clock()))
         return 0
     setup_logging(settings.log_level)
-    application = build_application(settings, run_clock())
+    application = build_application(settings, run_clock(), freeze_heap=True)
     # PTB deletes any webhook before the first getUpdates: the switch back from --webhook.
     application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
@@ -90,8 +65,7 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    with sandbox_extra("sandbox"):
-        from bot.sandbox import ListenError, serve
+    from bot.sandbox import ListenError, serve
 
     async def main() -> None:
         await serve(args.host, args.port, args.token, announce=print)
@@ -105,8 +79,7 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    with sandbox_extra("demo"):
-        from bot.demo import run_demo
+    from bot.demo import run_demo
 
     return asyncio.run(run_demo(languages=args.language))
 
@@ -144,9 +117,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.func(args)
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
-        return 2
-    except MissingExtra as error:
-        print(error, file=sys.stderr)
         return 2
     return result
 

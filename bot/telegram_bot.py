@@ -28,8 +28,8 @@ from typing import Any
 import httpx
 from telegram import InlineKeyboardMarkup, Message
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.config import Settings
 from bot.rate_limits import LocalWindows, RedisWindows, SharedRateLimiter, Windows
 
@@ -42,11 +42,8 @@ Recorder = Callable[[int, int, list[list[tuple[str, str]]], bool], Awaitable[Non
 _answered: ContextVar[str | None] = ContextVar("answered_callback_query", default=None)
 
 # Connections to the Bot API for sending, and a separate small pool for long polling (two, so
-# stopping never waits for a poll to time out). Not PTB's 256: httpcore looks at every
-# connection of its pool, and for each idle one counts the idle ones again, whenever a request
-# starts or ends, so after a burst had opened a hundred connections every request cost
-# milliseconds of CPU (tests/bench/updates.py). 32 carry far more than Telegram's 30 messages
-# a second; a request finding all of them busy waits for one, up to POOL_TIMEOUT seconds.
+# stopping never waits for a poll to time out). 32 carry far more than Telegram's 30 messages a
+# second; a request finding all of them busy waits for one, up to POOL_TIMEOUT seconds.
 CONNECTION_POOL_SIZE = 32
 POOL_TIMEOUT = 10.0
 GET_UPDATES_POOL_SIZE = 2
@@ -119,23 +116,24 @@ def was_answered(callback_query_id: str) -> bool:
 @functools.cache
 def tls_context() -> ssl.SSLContext:
     """One TLS context for the process's HTTP clients, as httpx makes it by default (certifi's
-    CA bundle, SSL_CERT_FILE honoured): httpx otherwise reads and parses the bundle again for
-    every client, about 0.1 s of CPU each, two per bot start."""
+    CA bundle, SSL_CERT_FILE honoured): reading and parsing the bundle costs about 0.1 s of CPU,
+    and a bot start has two clients."""
     return httpx.create_ssl_context()
 
 
 def build_bot(settings: Settings, token: str) -> DisputeBot:
     """The client the application uses: the configured API server and rate limits."""
-    tls = {"verify": tls_context()}
     return DisputeBot(
         token,
         base_url=settings.bot_base_url,
         base_file_url=settings.bot_file_base_url,
-        request=HTTPXRequest(
-            connection_pool_size=CONNECTION_POOL_SIZE, pool_timeout=POOL_TIMEOUT, httpx_kwargs=tls
+        request=AiohttpRequest(
+            connection_pool_size=CONNECTION_POOL_SIZE,
+            pool_timeout=POOL_TIMEOUT,
+            ssl_context=tls_context(),
         ),
-        get_updates_request=HTTPXRequest(
-            connection_pool_size=GET_UPDATES_POOL_SIZE, httpx_kwargs=tls
+        get_updates_request=AiohttpRequest(
+            connection_pool_size=GET_UPDATES_POOL_SIZE, ssl_context=tls_context()
         ),
         rate_limiter=rate_limiter(settings, token),
     )

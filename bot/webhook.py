@@ -137,7 +137,7 @@ async def run_webhook(settings: Settings, clock: Clock) -> None:
     url, secret = settings.require_webhook()
     path = urlsplit(url).path or "/"
     sock = listen(settings.webhook_listen, settings.webhook_port)
-    application = build_application(settings, clock)
+    application = build_application(settings, clock, freeze_heap=True)
     config = uvicorn.Config(
         webhook_app(application, secret, path),
         lifespan="off",

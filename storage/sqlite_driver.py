@@ -7,6 +7,13 @@ rows, close the cursor. On the benchmark's machine a trip cost about 0.3 ms of C
 the statement itself, so a read of one row cost five trips and 1.7 ms (`tests/bench/`). A
 rollback with no transaction open (a read of one statement, which needs no BEGIN) makes none.
 
+A transaction's BEGIN (`storage/engine.py` decides IMMEDIATE or DEFERRED) is not a trip of its
+own either: `defer_begin` keeps it, and the transaction's first statement runs it just before
+itself, in the same trip. A transaction that ran no statement commits or rolls back without a
+trip. SQLite's locks are the same as before: BEGIN IMMEDIATE still takes the write lock before
+the first statement runs, and a BEGIN that fails (the busy timeout ran out) fails that
+statement, with the same error.
+
 `OneTripDBAPI` is SQLAlchemy's own aiosqlite DBAPI adapter whose cursor runs the whole
 statement (cursor, execute, fetch every row, close) in one trip and keeps what it needs
 (description, rows, rowcount, lastrowid). Transactions, errors and the pool are SQLAlchemy's
@@ -31,14 +38,23 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-__all__ = ["OneTripDBAPI", "one_trip_dbapi"]
+__all__ = ["OneTripConnection", "OneTripDBAPI", "one_trip_dbapi"]
 
 # description, rows, rowcount, lastrowid
 Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
-    """In aiosqlite's thread: the whole statement on the sqlite3 connection."""
+def _run(
+    connection: sqlite3.Connection,
+    begin: str | None,
+    operation: str,
+    parameters: Any,
+    many: bool,
+) -> Outcome:
+    """In aiosqlite's thread: the transaction's BEGIN if it is the first statement, then the
+    whole statement on the sqlite3 connection."""
+    if begin is not None:
+        connection.execute(begin)
     cursor = connection.cursor()
     try:
         if many:
@@ -102,10 +118,13 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return None
 
     async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
-        async with self._adapt_connection._execute_mutex:
+        adapt = self._adapt_connection
+        assert isinstance(adapt, OneTripConnection)  # (made by OneTripConnection's cursor())
+        async with adapt._execute_mutex:
             raw = self._connection._conn
+            begin, adapt._begin = adapt._begin, None
             outcome: Outcome = await self._connection._execute(
-                _run, raw, operation, parameters, many
+                _run, raw, begin, operation, parameters, many
             )
         self._description, rows, self._rowcount, self._lastrowid = outcome
         if self._description:
@@ -119,18 +138,35 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_begin",)
 
     _cursor_cls = OneTripCursor
 
-    def rollback(self) -> None:
-        # Nothing begun (a read of one statement without BEGIN, storage/engine.py): sqlite3's
-        # rollback would do nothing, so no trip to do it. Nothing else runs on the connection
-        # meanwhile (SQLAlchemy hands it to one task at a time).
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin: str | None = None  # the BEGIN the next statement runs first
+
+    def defer_begin(self, statement: str) -> None:
+        """Begin the transaction with `statement` (`BEGIN IMMEDIATE`, ...) in the trip of its
+        first statement."""
+        self._begin = statement
+
+    def _nothing_begun(self) -> bool:
+        """No BEGIN has run on the connection (a read of one statement, or a transaction
+        whose BEGIN still waits for a first statement): commit and rollback would do
+        nothing, so they make no trip. Nothing else runs on the connection meanwhile
+        (SQLAlchemy hands it to one task at a time)."""
+        self._begin = None
         raw = self._connection._connection
-        if raw is not None and not raw.in_transaction:
-            return
-        super().rollback()
+        return raw is not None and not raw.in_transaction
+
+    def rollback(self) -> None:
+        if not self._nothing_begun():
+            super().rollback()
+
+    def commit(self) -> None:
+        if not self._nothing_begun():
+            super().commit()
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.engine import one_reader, writer
+from storage.engine import one_reader, write_turn, writer
 from storage.errors import ConcurrentUpdate, NotFound
 from storage.ledger import HandledUpdate, UpdateAlreadyHandled, current_update, touch_case
+from storage.records import Case
+from storage.rows import case_from_row
 from storage.tables import cases, handled_updates
 
-__all__ = ["BEFORE_COMMIT", "Repo", "dialect_insert", "lock_case", "record_update"]
+__all__ = [
+    "BEFORE_COMMIT",
+    "Repo",
+    "dialect_insert",
+    "joined_case",
+    "lock_case",
+    "record_update",
+    "with_its_case",
+]
 
 T = TypeVar("T")
 
@@ -79,7 +89,7 @@ class Repo:
         which must not mark the update handled before its real effect is written.
         """
         entry = current_update() if ledger else None
-        async with self._writer.begin() as conn:
+        async with write_turn(self._engine), self._writer.begin() as conn:
             if entry is not None and not entry.recorded:
                 await record_update(conn, entry)
             try:
@@ -122,6 +132,42 @@ async def lock_case(conn: AsyncConnection, case_id: int) -> None:
         raise NotFound(f"case {case_id} not found")
 
 
+def with_its_case(table: Table) -> Any:
+    """SELECT a row of `table` (bound parameter `row_id`) with its case's columns as
+    its_case_<name>, in one statement (`joined_case` reads the case back)."""
+    return (
+        select(table, *(column.label(f"its_case_{column.name}") for column in cases.c))
+        .join(cases, cases.c.id == table.c.case_id)
+        .where(table.c.id == bindparam("row_id"))
+    )
+
+
+def joined_case(row: Mapping[Any, Any]) -> Case:
+    """The case of a row read by a `with_its_case` statement."""
+    return case_from_row({column.name: row[f"its_case_{column.name}"] for column in cases.c})
+
+
+def _ledger_insert(insert: Any) -> Any:
+    return (
+        insert(handled_updates)
+        .values(
+            bot_id=bindparam("ledger_bot"),
+            update_id=bindparam("ledger_update"),
+            handled_at=bindparam("ledger_at", type_=handled_updates.c.handled_at.type),
+        )
+        .on_conflict_do_nothing(
+            index_elements=[handled_updates.c.bot_id, handled_updates.c.update_id]
+        )
+    )
+
+
+# The ledger row's INSERT of each dialect, built once: it runs in every update's first write.
+_LEDGER_INSERT = {
+    "postgresql": _ledger_insert(postgresql.insert),
+    "sqlite": _ledger_insert(sqlite.insert),
+}
+
+
 def dialect_insert(conn: AsyncConnection, table: Table) -> Any:
     """The dialect's INSERT construct, for ON CONFLICT (both dialects spell it the same way)."""
     if conn.dialect.name == "postgresql":
@@ -138,13 +184,13 @@ async def record_update(conn: AsyncConnection, entry: HandledUpdate) -> None:
     the other transaction and then do nothing, and `_retry_unique` never mistakes it for a
     lost race worth retrying.
     """
-    stmt = (
-        dialect_insert(conn, handled_updates)
-        .values(bot_id=entry.bot_id, update_id=entry.update_id, handled_at=entry.handled_at)
-        .on_conflict_do_nothing(
-            index_elements=[handled_updates.c.bot_id, handled_updates.c.update_id]
-        )
+    result = await conn.execute(
+        _LEDGER_INSERT[conn.dialect.name],
+        {
+            "ledger_bot": entry.bot_id,
+            "ledger_update": entry.update_id,
+            "ledger_at": entry.handled_at,
+        },
     )
-    result = await conn.execute(stmt)
     if result.rowcount == 0:
         raise UpdateAlreadyHandled(entry.bot_id, entry.update_id)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.errors import ConcurrentUpdate, NotFound
@@ -21,6 +21,24 @@ from storage.tables import drafts
 from storage.types import normalise_json
 
 __all__ = ["DraftRepo", "delete_draft"]
+
+
+def _draft_save(*, versioned: bool) -> Any:
+    query = update(drafts).where(drafts.c.case_id == bindparam("draft_case"))
+    if versioned:
+        query = query.where(drafts.c.version == bindparam("draft_version"))
+    return query.values(
+        step=bindparam("draft_step", type_=drafts.c.step.type),
+        answers=bindparam("draft_answers", type_=drafts.c.answers.type),
+        back_stack=bindparam("draft_stack", type_=drafts.c.back_stack.type),
+        version=drafts.c.version + 1,
+        updated_at=bindparam("draft_at", type_=drafts.c.updated_at.type),
+    ).returning(*drafts.c)
+
+
+# Saving the form, built once (every answer saves it): over any version, or over one.
+_SAVE = _draft_save(versioned=False)
+_SAVE_OVER = _draft_save(versioned=True)
 
 
 class DraftRepo(Repo):
@@ -49,25 +67,17 @@ class DraftRepo(Repo):
         Raises ConcurrentUpdate when the stored version differs (another update of the same
         form got there first), NotFound when there is no draft for the case.
         """
-        query = update(drafts).where(drafts.c.case_id == case_id)
-        if expected_version is not None:
-            query = query.where(drafts.c.version == expected_version)
+        params = {
+            "draft_case": case_id,
+            "draft_version": expected_version,
+            "draft_step": step,
+            "draft_answers": normalise_json(dict(answers)),
+            "draft_stack": normalise_json(list(back_stack)),
+            "draft_at": now,
+        }
+        query = _SAVE if expected_version is None else _SAVE_OVER
         async with self._write() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        query.values(
-                            step=step,
-                            answers=normalise_json(dict(answers)),
-                            back_stack=normalise_json(list(back_stack)),
-                            version=drafts.c.version + 1,
-                            updated_at=now,
-                        ).returning(*drafts.c)
-                    )
-                )
-                .mappings()
-                .first()
-            )
+            row = (await conn.execute(query, params)).mappings().first()
             if row is not None:
                 return draft_from_row(row)
             current = await conn.scalar(select(drafts.c.version).where(drafts.c.case_id == case_id))

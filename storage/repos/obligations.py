@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from flows.rules.lifecycle import LifecyclePolicy, Role
 from storage.errors import Conflict, NotFound
 from storage.records import Case, NewObligation, Obligation, ObligationStatus, Proposal
-from storage.repos.base import Repo, lock_case
+from storage.repos.base import Repo, joined_case, lock_case, with_its_case
 from storage.repos.cases import role_in
 from storage.repos.history import append_event
 from storage.repos.inputs import InputKey, delete_input
@@ -32,6 +32,7 @@ from storage.tables import evidence, obligations
 __all__ = ["ObligationRepo", "insert_obligations"]
 
 _S = ObligationStatus
+_WITH_CASE = with_its_case(obligations)  # a press on an obligation's buttons reads both
 
 
 def _created_payload(item: Obligation, proposal: Proposal | None) -> dict[str, Any]:
@@ -135,11 +136,10 @@ class ObligationRepo(Repo):
             return await _fetch(conn, obligation_id)
 
     async def with_case(self, obligation_id: int) -> tuple[Obligation, Case] | None:
-        """The obligation and its case, read in one transaction (a press on its buttons)."""
-        async with self._read() as conn:
-            duty = await _fetch(conn, obligation_id)
-            case = await fetch_case(conn, duty.case_id) if duty is not None else None
-        return None if duty is None or case is None else (duty, case)
+        """The obligation and its case, read in one statement (a press on its buttons)."""
+        async with self._read_one() as conn:
+            row = (await conn.execute(_WITH_CASE, {"row_id": obligation_id})).mappings().first()
+        return None if row is None else (obligation_from_row(row), joined_case(row))
 
     async def case_of(self, obligation_id: int) -> int | None:
         """The case of the obligation (None: no such obligation), read once per obligation."""

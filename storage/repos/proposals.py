@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from flows.rules.lifecycle import Action, LifecyclePolicy, Role
 from storage.errors import Conflict, NotFound
 from storage.records import Case, NewDeadline, NewObligation, Obligation, Proposal, ProposalStatus
-from storage.repos.base import Repo, lock_case
+from storage.repos.base import Repo, joined_case, lock_case, with_its_case
 from storage.repos.history import append_event
 from storage.repos.inputs import InputKey, delete_input
 from storage.repos.obligations import insert_obligations
@@ -39,7 +39,7 @@ from storage.repos.proposal_rows import (
     proposal_body,
     read_case,
 )
-from storage.repos.transitions import Move, apply_move, apply_transition, fetch_case
+from storage.repos.transitions import Move, apply_move, apply_transition
 from storage.rows import proposal_from_row
 from storage.tables import proposals
 
@@ -53,6 +53,7 @@ SettlementNews = Callable[[Proposal, "builtins.list[Obligation]"], Sequence[Outb
 # A test-only hook run just before a commit (the crash tests kill the process there).
 Hook = Callable[[], None]
 _P = proposals.c
+_WITH_CASE = with_its_case(proposals)  # a press on a proposal's buttons reads both
 
 
 class ProposalRepo(Repo):
@@ -162,11 +163,10 @@ class ProposalRepo(Repo):
             return await fetch_proposal(conn, _P.id == proposal_id)
 
     async def with_case(self, proposal_id: int) -> tuple[Proposal, Case] | None:
-        """The proposal and its case, read in one transaction (a press on its buttons)."""
-        async with self._read() as conn:
-            proposal = await fetch_proposal(conn, _P.id == proposal_id)
-            case = await fetch_case(conn, proposal.case_id) if proposal is not None else None
-        return None if proposal is None or case is None else (proposal, case)
+        """The proposal and its case, read in one statement (a press on its buttons)."""
+        async with self._read_one() as conn:
+            row = (await conn.execute(_WITH_CASE, {"row_id": proposal_id})).mappings().first()
+        return None if row is None else (proposal_from_row(row), joined_case(row))
 
     async def case_of(self, proposal_id: int) -> int | None:
         """The case of the proposal (None: no such proposal), read once per proposal."""

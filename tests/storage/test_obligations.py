@@ -154,3 +154,18 @@ async def test_double_presses_apply_once(
         assert all(isinstance(r, Conflict) for r in results if not isinstance(r, Obligation))
     kinds = [e.kind for e in await db.history.list(case_id)]
     assert (kinds.count("obligation.done"), kinds.count("obligation.confirmed")) == (1, 1)
+
+
+async def test_a_press_reads_the_row_with_its_case_in_one_statement(
+    db: Database, now: datetime
+) -> None:
+    """`with_case` (a press on an obligation's or a proposal's buttons) joins the case: each
+    row comes back whole, as `get` reads it, with the case as the cases repository reads it."""
+    case_id, created = await _settled(db, now)
+    case = await db.cases.get(case_id)
+    for duty in created:
+        assert await db.obligations.with_case(duty.id) == (duty, case)
+    [proposal] = await db.proposals.list(case_id)
+    assert await db.proposals.with_case(proposal.id) == (proposal, case)
+    assert await db.obligations.with_case(99_999) is None
+    assert await db.proposals.with_case(99_999) is None
