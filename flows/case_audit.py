@@ -31,7 +31,6 @@ from telegram.error import TelegramError
 from flows.case_file_build import build_case_file, case_file_json_bytes
 from flows.case_file_check import CaseFileError, FileRecord, model_findings, read_case_file
 from flows.case_file_model import CASE_FILE_FORMAT
-from flows.case_file_pdf import render_pdf
 from flows.evidence_store import EvidenceStore, key_of
 from locales.i18n import Translator
 from storage import GENESIS_HASH, Database
@@ -181,6 +180,8 @@ async def export_case(
     """Write the operator's case file (`case-<n>.json`, version 1, and `case-<n>.pdf`, in
     `tr`'s language and zone) and the evidence files (`E<n>-<sha256 prefix><suffix>`) to `out`;
     a file whose stored copy does not match its SHA-256 is left out and reported."""
+    from flows.case_file_pdf import render_pdf  # fpdf2 and Pillow: only when a PDF is made
+
     case = await db.cases.get(case_id)
     if case is None or case.number is None:
         raise CaseFileError(f"case {case_id} is not a filed case")

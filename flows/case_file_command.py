@@ -21,8 +21,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from flows.case_file_build import BuiltCaseFile, build_case_file, case_file_json_bytes
-from flows.case_file_model import ReaderRole
-from flows.case_file_pdf import CaseFileTooLarge, render_pdf
+from flows.case_file_model import CaseFileTooLarge, ReaderRole
 from flows.claim_render import case_number
 from flows.common import parse_id
 from flows.logs import bind_case
@@ -46,7 +45,11 @@ READERS: dict[Role, ReaderRole] = {
 
 def pdf_within(built: BuiltCaseFile, tr: Translator, limit: int) -> tuple[bytes, bool]:
     """The PDF, and whether it had to be made without its thumbnails to keep within `limit`;
-    CaseFileTooLarge when even that is over the limit."""
+    CaseFileTooLarge when even that is over the limit. Runs in a thread."""
+    # fpdf2 with fontTools, Pillow and their own imports take about 55 MB: loaded at the first
+    # case file a process makes, not by every worker at start-up (README "Speed and memory").
+    from flows.case_file_pdf import render_pdf
+
     case_file, thumbnails = built.case_file, built.thumbnails
     pdf = render_pdf(case_file, tr, tr.tz, thumbnails, max_bytes=sys.maxsize)
     if len(pdf) <= limit:

@@ -27,6 +27,7 @@ __all__ = [
     "CASE_FILE_VERSION",
     "BiddingEntry",
     "CaseFile",
+    "CaseFileTooLarge",
     "CaseSummary",
     "DecisionEntry",
     "EventEntry",
@@ -210,3 +211,8 @@ class CaseFile(_Model):
     obligations: list[ObligationEntry]
     head: Head
     verify_command: str = Field(description="the command that checks this file")
+
+
+class CaseFileTooLarge(ValueError):
+    """Even without thumbnails the case file's PDF exceeds the limit it was asked to keep
+    (`flows/case_file_pdf.py`; here so that catching it loads no PDF library)."""

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 from PIL import Image
 
-from flows.case_file_model import CaseFile
+from flows.case_file_model import CaseFile, CaseFileTooLarge
 from flows.case_file_sections import Sections
 from locales.i18n import Translator
 
@@ -48,10 +48,6 @@ FONT_PATH = Path(__file__).resolve().parent / "fonts" / "casefile-cjk.ttf"
 MAX_BYTES = 48 * 1024 * 1024  # Telegram's bots may upload 50 MB; a margin for the caption
 THUMBNAIL_PIXELS = 240  # the longer side of a thumbnail as embedded (about 30 mm at 200 dpi)
 _JPEG_QUALITY = 70
-
-
-class CaseFileTooLarge(ValueError):
-    """Even without thumbnails the PDF exceeds the limit it was asked to keep."""
 
 
 def prepare_thumbnails(

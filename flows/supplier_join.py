@@ -13,13 +13,13 @@ used, expired, or the case already has its supplier or no longer waits for one.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-import segno
 from telegram import Bot, CallbackQuery, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
@@ -81,9 +81,7 @@ async def on_invite_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         tr.t("invite.instructions", number=case_number(case), expires=tr.datetime(expires)),
     )
     await send(context.bot, user.id, link)
-    image = io.BytesIO()
-    segno.make(link, error="m").save(image, kind="png", scale=6)
-    image.seek(0)
+    image = io.BytesIO(await asyncio.to_thread(_qr_png, link))
     try:
         await context.bot.send_photo(user.id, image, caption=tr.t("invite.qr_caption"))
     except Forbidden as exc:
@@ -303,3 +301,13 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(on_invite_button, pattern=pattern(InviteSupplier)),
         CallbackQueryHandler(on_join_button, pattern=pattern(SupplierJoin)),
     ]
+
+
+def _qr_png(link: str) -> bytes:
+    """The invitation link as a QR code (PNG); made in a thread. segno (about 9 MB) is loaded
+    at a process's first invitation, not at start-up."""
+    import segno
+
+    image = io.BytesIO()
+    segno.make(link, error="m").save(image, kind="png", scale=6)
+    return image.getvalue()

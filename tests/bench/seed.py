@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from flows.common import pack
+from flows.buttons import InviteSupplier
+from flows.callbacks import encode
 from flows.rules.claim import Claim
 from flows.rules.lifecycle import CaseState, DeadlineKind
-from flows.supplier_invite import INVITE
 from storage import Database
 from storage.tables import button_messages, cases, deadlines, users
 
@@ -112,7 +112,7 @@ async def seed(db: Database, count: int, now: datetime, *, buttons: bool = True)
                         {
                             "chat_id": BUYERS + n,
                             "message_id": 10,
-                            "buttons": [[["Invite the supplier", pack(INVITE, case_id)]]],
+                            "buttons": [[["Invite the supplier", encode(InviteSupplier(case_id))]]],
                             "created_at": now,
                             "case_id": case_id,
                         }

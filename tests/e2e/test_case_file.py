@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.demo import PDF
 from bot.sandbox import Sandbox, SandboxServer, SandboxUser
 from bot.sandbox.state import MemberState, TranscriptEntry
-from flows import case_file_command
+from flows import case_file_command, case_file_pdf
 from flows.case_audit import read_case_file, verify_case
 from flows.case_file_schema import SCHEMA_PATH
 from flows.clock import FrozenClock
@@ -301,7 +301,7 @@ async def test_while_a_case_file_is_made_the_bot_answers_everyone_else(
     arrives. (Made on the event loop, the held render would freeze every chat.)"""
     case = await open_case(bot, sandbox, catalogs, clock)
     rendering, release = threading.Event(), threading.Event()
-    render = case_file_command.render_pdf
+    render = case_file_pdf.render_pdf
 
     def held_render(*args: Any, **kwargs: Any) -> bytes:
         rendering.set()
@@ -309,7 +309,7 @@ async def test_while_a_case_file_is_made_the_bot_answers_everyone_else(
             raise TimeoutError("the test never let the render go")
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(case_file_command, "render_pdf", held_render)
+    monkeypatch.setattr(case_file_pdf, "render_pdf", held_render)
     before = len(case.buyer.transcript())
     await case.buyer.send(f"/casefile {case.filed_number}")
     await sandbox.wait_until(rendering.is_set, 30)

@@ -157,3 +157,25 @@ async def test_the_running_bot_freezes_its_start_up_heap_and_tests_do_not(
         assert (gc.get_freeze_count() > 0) is freeze
     finally:
         gc.unfreeze()
+
+
+def test_the_bot_loads_no_pdf_chart_or_qr_library_until_it_needs_one(tmp_path: Path) -> None:
+    """fpdf2 (with fontTools, Pillow, numpy), matplotlib and segno take some 100 MB; a worker
+    loads them at its first case file, chart or invitation, not at start-up (the README's
+    memory figure with 10,000 open cases)."""
+    heavy = ("fpdf", "PIL", "numpy", "fontTools", "matplotlib", "segno")
+    code = (
+        "import sys, bot.app, bot.cli, bot.case_tools, bot.webhook; "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
