@@ -141,7 +141,7 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
     message = update.effective_message
     assert message is not None and update.effective_user is not None
     user, tr = await services.reader(update.effective_user)
-    active = await services.db.cases.active_draft_for(user.id)
+    active = await services.active_draft(user.id)
     if active is None:
         await send(context.bot, message.chat_id, tr.t("private.unknown"))
         return

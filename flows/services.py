@@ -23,7 +23,7 @@ from flows.rules.deadlines import DeadlinePolicy
 from flows.rules.lifecycle import DeadlineKind, LifecyclePolicy
 from flows.rules.validation import ClaimPolicy
 from locales.i18n import Catalogs, Translator, language_from_telegram
-from storage import Database, NewDeadline, PendingInput, User
+from storage import Case, Database, Draft, NewDeadline, PendingInput, User
 from storage.ledger import current_update
 from storage.repos.updates import FirstLook
 from storage.repos.users import UNREAD, Unread
@@ -131,6 +131,14 @@ class Services:
         due = due or self.policy.due_at(kind, now, filed_at)
         return NewDeadline(kind, now, due, self.policy.reminder_times(now, due))
 
+    async def active_draft(self, user_id: int) -> tuple[Case, Draft] | None:
+        """The user's claim in progress (`CaseRepo.active_draft_for`): as the update's first look
+        read it in their private chat, once, else read now."""
+        looked = _first_draft(user_id)
+        if not isinstance(looked, Unread):
+            return looked
+        return await self.db.cases.active_draft_for(user_id)
+
     async def translator_for_id(self, user_id: int) -> Translator:
         return self.translator_for(await self.db.users.get(user_id))
 
@@ -145,6 +153,7 @@ class Looked:
     found: FirstLook
     user_unread: bool = True
     pending_unread: bool = True
+    draft_unread: bool = True
 
 
 _first_look: ContextVar[Looked | None] = ContextVar("first_look", default=None)
@@ -174,6 +183,21 @@ def first_pending(user_id: int, chat_id: int) -> PendingInput | Unread | None:
         return UNREAD
     looked.pending_unread = False
     return looked.found.pending
+
+
+def _first_draft(user_id: int) -> tuple[Case, Draft] | Unread | None:
+    """The user's claim in progress as the first look read it (in their private chat), once,
+    and only while nothing of the update was written since (UNREAD: read it now)."""
+    looked = _first_look.get()
+    if looked is None or not looked.draft_unread or looked.user_id != user_id:
+        return UNREAD
+    if looked.chat_id != user_id:
+        return UNREAD
+    entry = current_update()
+    if entry is not None and entry.commits:
+        return UNREAD
+    looked.draft_unread = False
+    return looked.found.draft
 
 
 def get_services(context: CallbackContext[Any, Any, Any, Any]) -> Services:

@@ -99,3 +99,27 @@ async def test_the_first_look_reads_the_ledger_the_sender_and_their_pending_inpu
     assert found is not None and found.user is not None and found.pending is None
     found = await db.updates.first_look(BOT, 11, BUYER, 777)  # another chat's input is not it
     assert found is not None and found.user is not None and found.pending is None
+
+
+async def test_in_the_private_chat_the_first_look_also_reads_the_claim_in_progress(
+    db: Database, now: datetime
+) -> None:
+    """What `active_draft_for` reads (the newest draft with its form), read with the ledger
+    check in the sender's private chat only."""
+    assert (await db.updates.first_look(BOT, 20, BUYER, BUYER)).draft is None  # type: ignore[union-attr]
+    await filed_case(db, now)  # filed: no longer in progress
+    older = await draft_case(db, now)
+    newer = await draft_case(db, now + timedelta(minutes=1))
+    expected = await db.cases.active_draft_for(BUYER)
+    assert expected is not None and expected[0].id == newer.id != older.id
+    found = await db.updates.first_look(BOT, 21, BUYER, BUYER)
+    assert found is not None and found.draft == expected
+    assert found.user is not None and found.user.id == BUYER
+    group = await db.updates.first_look(BOT, 21, BUYER, -100123)  # not read in a group
+    assert group is not None and group.draft is None and group.user is not None
+    others = await db.updates.first_look(BOT, 21, SUPPLIER, SUPPLIER)  # someone else's: none
+    assert others is not None and others.draft is None
+    await db.drafts.delete(newer.id)  # a draft case without its form is not in progress
+    found = await db.updates.first_look(BOT, 22, BUYER, BUYER)
+    assert found is not None and found.draft is not None and found.draft[0].id == older.id
+    assert found.draft == await db.cases.active_draft_for(BUYER)
