@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.engine import connect_engine, writer
+from storage.engine import connect_engine, write_turn, writer
 
 __all__ = ["MIGRATIONS_DIR", "alembic_config", "migrate", "run_migrations"]
 
@@ -39,11 +39,16 @@ def _upgrade(connection: Connection, revision: str) -> None:
 
 async def run_migrations(engine: AsyncEngine, revision: str = "head") -> None:
     """Upgrade the database behind `engine` to `revision` in one transaction."""
-    async with writer(engine).begin() as conn:
+    async with write_turn(engine), writer(engine).begin() as conn:
         if conn.dialect.name == "postgresql":
             await conn.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY}
             )
+        else:
+            # SQLite begins with the first statement (storage/sqlite_driver.py): take the write
+            # lock now, so that another worker's upgrade waits here, before Alembic starts
+            # (two of its upgrades in one process at once trip over its module globals)
+            await conn.execute(text("SELECT 1"))
         await conn.run_sync(_upgrade, revision)
 
 

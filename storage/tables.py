@@ -106,6 +106,7 @@ cases = Table(
     Index(None, "supplier_id"),
     Index(None, "state"),
     Index(None, "mediator_id"),
+    Index(None, "closed_at"),  # the sweep's rating questions: recently closed cases (0019)
 )
 
 drafts = Table(
