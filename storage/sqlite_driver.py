@@ -10,9 +10,10 @@ rollback with no transaction open (a read of one statement, which needs no BEGIN
 A transaction's BEGIN (`storage/engine.py` decides IMMEDIATE or DEFERRED) is not a trip of its
 own either: `defer_begin` keeps it, and the transaction's first statement runs it just before
 itself, in the same trip. A transaction that ran no statement commits or rolls back without a
-trip. SQLite's locks are the same as before: BEGIN IMMEDIATE still takes the write lock before
-the first statement runs, and a BEGIN that fails (the busy timeout ran out) fails that
-statement, with the same error.
+trip. BEGIN IMMEDIATE so takes the write lock as the first statement runs, no longer at
+`begin()`: code that must hold it before any statement of its own runs one first
+(`storage/migrator.py`, before Alembic). A BEGIN that fails (the busy timeout ran out) fails
+that statement, with the same error.
 
 `OneTripDBAPI` is SQLAlchemy's own aiosqlite DBAPI adapter whose cursor runs the whole
 statement (cursor, execute, fetch every row, close) in one trip and keeps what it needs
