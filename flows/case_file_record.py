@@ -135,7 +135,7 @@ class RecordSections(Layout):
                 "casefile.pdf.obligation",
                 number=obligation_number(o.number),
                 summary=o.summary,
-                status=obligation_status(tr, o.status),
+                status=obligation_status(tr, o.status, o.decision is not None),
             )
             lines = [tr.t("casefile.pdf.due", time=self.when(o.due_at))]
             if o.done_at is not None:

@@ -16,9 +16,9 @@ from flows.claim_render import CLOSED_KEYS
 from flows.evidence_index import KIND_KEYS, LATENESS_KEYS, TAG_KEYS
 from flows.mediator_card import (
     BIDDING_KEYS,
-    OBLIGATION_STATUS_KEYS,
     PROPOSAL_FATE_KEYS,
     REQUEST_STATUS_KEYS,
+    obligation_status_key,
 )
 from flows.proposal_render import ROLE_KEYS
 from flows.rules.lifecycle import ClosingReason, Role
@@ -199,8 +199,9 @@ def request_status(tr: Translator, status: str) -> str:
     return tr.t(REQUEST_STATUS_KEYS.get(status, REQUEST_STATUS_KEYS["open"]))
 
 
-def obligation_status(tr: Translator, status: str) -> str:
-    return tr.t(OBLIGATION_STATUS_KEYS.get(status, OBLIGATION_STATUS_KEYS["pending"]))
+def obligation_status(tr: Translator, status: str, by_decision: bool = True) -> str:
+    """`by_decision`: a decision ordered it (else the settlement stated it)."""
+    return tr.t(obligation_status_key(status, by_decision))
 
 
 def decision_status(tr: Translator, status: str) -> str:

@@ -5,11 +5,14 @@ A decision on terms moves the case to `decided` (DECIDE) and its obligations go 
 fulfilment exactly as a settlement's do (`flows/settlement.py`'s buttons). A dismissal of the
 claim is the lifecycle's DISMISS: the case closes as "dismissed", PRODUCT.md's closing reason
 for it, since nobody owes anything and nothing is left to fulfil; it may still be reconsidered
-within the window. A reconsideration's new decision replaces the one in force; confirming
+within the window. A decision is binding and replaces what the parties had agreed: the
+settlement's obligations still open are cancelled with it (storage/repos/decisions.py) and the
+announcement says so. A reconsideration's new decision replaces the one in force; confirming
 that one keeps it (`confirm_news`). A decision that leaves no obligation open (a confirmed
 decision whose obligations were all confirmed before the reconsideration, or a replacement
-stating none while the rest was confirmed) closes the case as fulfilled in the same
-transaction (CLOSE_FULFILLED): never decided with nothing to do, to lapse as "not fulfilled".
+stating none while the rest was confirmed, or a first one stating none over a disputed
+settlement) closes the case as fulfilled in the same transaction (CLOSE_FULFILLED): never
+decided with nothing to do, to lapse as "not fulfilled".
 """
 
 from __future__ import annotations
@@ -151,12 +154,14 @@ async def issue(
         )
         close = _close_fulfilled(mediator_id, closed)
 
-    def news(made: Decision, created: list[Obligation]) -> list[OutboxMessage]:
+    def news(made: Decision, created: list[Obligation], settled: list[int]) -> list[OutboxMessage]:
+        """`settled`: the settlement's open obligations the decision cancelled."""
+
         def render(tr: Translator) -> str:
-            text = announcement(
-                tr, case, made.number, name, terms, reasons, duty_lines(tr, created), due, until
+            lines = duty_lines(tr, created)
+            return announcement(
+                tr, case, made.number, name, terms, reasons, lines, due, until, settled
             )
-            return text
 
         group_rows, own_rows = duty_buttons(case, created)
         key = f"case:{case.id}:decision:{made.number}"

@@ -1,5 +1,6 @@
 """The mediator's decision once built (`flows/decision_builder.py` builds it): who may decide
-now, the preview of the exact text the parties will read, and the press of "Issue", which
+now, the preview of the exact text the parties will read (with, before a first decision over a
+settlement, the settlement's open obligations it will cancel), and the press of "Issue", which
 issues or confirms it (`flows/decision_issue.py`, one transaction) and acknowledges it.
 """
 
@@ -11,12 +12,13 @@ from telegram import Bot
 
 from flows import decision_issue, decision_text
 from flows.claim_render import case_number
+from flows.decision_issue import OPEN_DUTIES
 from flows.messaging import send
 from flows.rules.lifecycle import CaseState, DeadlineKind
 from flows.services import Services
 from flows.term_steps import terms_of
 from locales.i18n import Translator
-from storage import Case, PendingInput, User
+from storage import Case, Obligation, PendingInput, User
 
 
 def refusal(tr: Translator, case: Case | None, user_id: int, number: str) -> str | None:
@@ -66,6 +68,9 @@ async def preview(services: Services, case: Case, pending: PendingInput, tr: Tra
         days = chosen_days(data)
         duties = decision_text.planned_duties(services, case, terms, days)
         decisions = await services.db.decisions.list(case.id)
+        before = await services.db.obligations.list(case.id)
+        replaced = settlement_open(before)
+        first = max((o.number for o in before), default=0) + 1
         body = decision_text.announcement(
             tr,
             case,
@@ -73,11 +78,27 @@ async def preview(services: Services, case: Case, pending: PendingInput, tr: Tra
             name,
             terms,
             reasons,
-            decision_text.preview_duties(tr, case, duties),
+            decision_text.preview_duties(tr, case, duties, first),
             decision_text.fulfilment_due(services, duties, days),
             until,
+            replaced,
         )
+        if replaced:
+            # The mediator is told before issuing, not only in the parties' sentence.
+            note = tr.tn(
+                "decision.preview_settlement",
+                "decision.preview_settlement.plural",
+                len(replaced),
+                obligations=decision_text.obligation_numbers(replaced),
+            )
+            return tr.t("decision.preview", text=body) + "\n\n" + note
     return tr.t("decision.preview", text=body)
+
+
+def settlement_open(duties: list[Obligation]) -> list[int]:
+    """The numbers of the settlement's obligations still open: a decision cancels them (the
+    transaction decides again, under the case's lock)."""
+    return [o.number for o in duties if o.decision_id is None and o.status in OPEN_DUTIES]
 
 
 async def issue_pending(

@@ -5,11 +5,12 @@ context card and the decision flow both render from it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from flows.claim_render import case_number
-from flows.proposal_render import obligation_text, terms_text
+from flows.proposal_render import obligation_number, obligation_text, terms_text
 from flows.proposal_submit import paid_of
 from flows.rules.lifecycle import DeadlineKind
 from flows.rules.proposals import Proposal, obligations
@@ -39,6 +40,24 @@ def duty_lines(tr: Translator, duties: list[Obligation]) -> str:
     )
 
 
+def obligation_numbers(numbers: Sequence[int]) -> str:
+    """ "O1, O2": obligations named in a sentence."""
+    return ", ".join(obligation_number(n) for n in numbers)
+
+
+def settlement_replaced(tr: Translator, numbers: Sequence[int]) -> str:
+    """The sentence telling the parties the decision cancelled the settlement's open
+    obligations `numbers` (empty when it cancelled none)."""
+    if not numbers:
+        return ""
+    return tr.tn(
+        "decision.settlement_replaced",
+        "decision.settlement_replaced.plural",
+        len(numbers),
+        obligations=obligation_numbers(numbers),
+    )
+
+
 def announcement(
     tr: Translator,
     case: Case,
@@ -49,9 +68,11 @@ def announcement(
     duties: str,
     due: datetime,
     until: datetime,
+    replaced: Sequence[int] = (),
 ) -> str:
     """What each party reads (and the mediator previews): binding, the outcome, the reasons,
-    who owes what by when, and how to ask for reconsideration until when."""
+    who owes what by when, and how to ask for reconsideration until when; and, when the
+    decision cancels the settlement's open obligations `replaced`, a sentence saying so."""
     params: dict[str, object] = {
         "number": decision_number(number),
         "case": case_number(case),
@@ -62,8 +83,11 @@ def announcement(
         "filed": case.number or case.id,
     }
     if terms is None:
-        return tr.t("decision.announced_dismissal", **params)
-    return tr.t("decision.announced", obligations=duties, due=tr.datetime(due), **params)
+        text = tr.t("decision.announced_dismissal", **params)
+    else:
+        text = tr.t("decision.announced", obligations=duties, due=tr.datetime(due), **params)
+    note = settlement_replaced(tr, replaced)
+    return f"{text}\n\n{note}" if note else text
 
 
 def fulfilment_days(services: Services, days: int | None = None) -> int:
@@ -84,8 +108,9 @@ def planned_duties(
     return list(obligations(Proposal.from_dict(terms), paid, currency, now, span))
 
 
-def preview_duties(tr: Translator, case: Case, duties: list[Any]) -> str:
-    """The obligations as the parties will read them, numbered as they will be."""
+def preview_duties(tr: Translator, case: Case, duties: list[Any], first: int = 1) -> str:
+    """The obligations as the parties will read them, numbered as they will be (from `first`:
+    a case's obligations are numbered on from the settlement's)."""
     _, currency = paid_of(case)
     return "\n".join(
         obligation_text(
@@ -98,7 +123,7 @@ def preview_duties(tr: Translator, case: Case, duties: list[Any]) -> str:
             d.due,
             dict(d.details),
         )
-        for i, d in enumerate(duties, start=1)
+        for i, d in enumerate(duties, start=first)
     )
 
 

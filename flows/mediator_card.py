@@ -52,6 +52,18 @@ OBLIGATION_STATUS_KEYS = {
     "disputed": N_("card.obligation.disputed"),
     "cancelled": N_("card.obligation.cancelled"),
 }
+# A settlement's obligation cancelled because a mediator's decision replaced the settlement.
+SETTLEMENT_CANCELLED_KEY = N_("card.obligation.cancelled_settlement")
+
+
+def obligation_status_key(status: str, by_decision: bool) -> str:
+    """The catalog key of an obligation's status; `by_decision`: a decision stated it (else
+    the settlement did, and its cancellation was the decision replacing the settlement)."""
+    if status == "cancelled" and not by_decision:
+        return SETTLEMENT_CANCELLED_KEY
+    return OBLIGATION_STATUS_KEYS.get(status, OBLIGATION_STATUS_KEYS["pending"])
+
+
 # As flows/cases.py shows them (that module sits above this one: importing it would be a cycle).
 STATE_KEYS = {
     CaseState.AWAITING_SUPPLIER: N_("state.awaiting_supplier"),
@@ -174,7 +186,7 @@ def _obligations(tr: Translator, duties: list[Obligation]) -> list[str]:
             tr, o.number, o.party_role, o.kind, o.amount, o.currency, o.due_at, o.details
         )
         + " — "
-        + tr.t(OBLIGATION_STATUS_KEYS.get(o.status, "card.obligation.pending"))
+        + tr.t(obligation_status_key(o.status, o.decision_id is not None))
         for o in duties
     ]
 

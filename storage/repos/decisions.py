@@ -5,8 +5,12 @@ claim), the obligations it states and its news in ONE transaction, so a crash or
 leaves nothing half-decided, and a second "Issue" press (or a re-delivered update) finds the
 case no longer in arbitration and writes nothing. A reconsideration's decision replaces the one
 in force: that one becomes "replaced" and its obligations not yet confirmed are cancelled, in
-the same transaction. `confirm` keeps the decision in force (a reconsideration that changes
-nothing), with the new mediator's reasons on the record.
+the same transaction. A decision is binding and replaces what the parties had agreed: the
+settlement's obligations still open (pending, done or disputed; those with no decision) are
+cancelled with it too, so they neither keep the case from closing as fulfilled nor make it
+lapse as "not fulfilled"; the settlement's confirmed ones stay confirmed. `confirm` keeps the
+decision in force (a reconsideration that changes nothing), with the new mediator's reasons on
+the record.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flows.rules.lifecycle import LifecyclePolicy, Role
@@ -33,8 +37,11 @@ from storage.tables import decisions, obligations
 
 __all__ = ["DecisionNews", "DecisionRepo"]
 
-# The messages telling of a decision, rendered from it and the obligations it created.
-DecisionNews = Callable[[Decision, "builtins.list[Obligation]"], Sequence[OutboxMessage]]
+# The messages telling of a decision, rendered from it, the obligations it created and the
+# numbers of the settlement's open obligations it cancelled.
+DecisionNews = Callable[
+    [Decision, "builtins.list[Obligation]", "builtins.list[int]"], Sequence[OutboxMessage]
+]
 _D = decisions.c
 _OPEN = (ObligationStatus.PENDING, ObligationStatus.DONE, ObligationStatus.DISPUTED)
 
@@ -61,6 +68,36 @@ async def _nothing_open(conn: AsyncConnection, case_id: int) -> bool:
         .where(obligations.c.case_id == case_id, obligations.c.status.in_(_OPEN))
     )
     return not count
+
+
+async def _cancel_open(
+    conn: AsyncConnection,
+    case_id: int,
+    mediator_id: int,
+    now: datetime,
+    which: ColumnElement[bool],
+    about: Mapping[str, Any],
+) -> builtins.list[int]:
+    """Cancel the case's open obligations `which` selects, each with its "obligation.cancelled"
+    event ({number, **about}); their numbers, in order."""
+    cancelled = await conn.execute(
+        update(obligations)
+        .where(obligations.c.case_id == case_id, which, obligations.c.status.in_(_OPEN))
+        .values(status=ObligationStatus.CANCELLED)
+        .returning(obligations.c.number)
+    )
+    numbers = sorted(int(number) for (number,) in cancelled.all())
+    for number in numbers:
+        await append_event(
+            conn,
+            case_id,
+            mediator_id,
+            Role.MEDIATOR,
+            "obligation.cancelled",
+            {"number": number, **about},
+            now,
+        )
+    return numbers
 
 
 class DecisionRepo(Repo):
@@ -90,13 +127,16 @@ class DecisionRepo(Repo):
 
         `move` is the case's transition (its guards raise IllegalTransition, a stale expected
         version ConcurrentUpdate: nothing is written then). The decision in force, if any, is
-        replaced and its open obligations cancelled. Events "decision.issued" {number,
-        outcome, terms, reasons, cited, no_evidence, replaces}, "obligation.cancelled" and
-        "obligation.created". ValueError for empty reasons.
+        replaced and its open obligations cancelled ("obligation.cancelled" {number,
+        decision}); so are the settlement's open obligations ("obligation.cancelled" {number,
+        settlement: true}), whose numbers `news` gets. Events "decision.issued" {number,
+        outcome, terms, reasons, cited, no_evidence, replaces} and "obligation.created".
+        ValueError for empty reasons.
 
         `close` (CLOSE_FULFILLED, with its news) is applied after the decision when no
-        obligation of the case is left open (a replacement that states none while those of
-        the decision it replaces were confirmed): nothing is left to fulfil.
+        obligation of the case is left open (a decision that states none over a settlement,
+        or a replacement that states none while those of the decision it replaces were
+        confirmed): nothing is left to fulfil.
         """
         if not reasons.strip():
             raise ValueError("a decision needs reasons")
@@ -110,6 +150,14 @@ class DecisionRepo(Repo):
             previous = await _in_force(conn, case_id)
             if previous is not None:
                 await self._replace(conn, previous, mediator_id, now)
+            settlement = await _cancel_open(
+                conn,
+                case_id,
+                mediator_id,
+                now,
+                obligations.c.decision_id.is_(None),
+                {"settlement": True},
+            )
             row = (
                 (
                     await conn.execute(
@@ -156,7 +204,7 @@ class DecisionRepo(Repo):
             )
             await delete_input(conn, clear_input)
             if news is not None:
-                await enqueue(conn, news(made, created), now)
+                await enqueue(conn, news(made, created, settlement), now)
             if close is not None and await _nothing_open(conn, case_id):
                 await apply_move(conn, case_id, close, now, self._policy)
             return made, created
@@ -220,22 +268,14 @@ class DecisionRepo(Repo):
         await conn.execute(
             update(decisions).where(_D.id == previous.id).values(status=DecisionStatus.REPLACED)
         )
-        cancelled = await conn.execute(
-            update(obligations)
-            .where(obligations.c.decision_id == previous.id, obligations.c.status.in_(_OPEN))
-            .values(status=ObligationStatus.CANCELLED)
-            .returning(obligations.c.number)
+        await _cancel_open(
+            conn,
+            previous.case_id,
+            mediator_id,
+            now,
+            obligations.c.decision_id == previous.id,
+            {"decision": previous.number},
         )
-        for (number,) in cancelled.all():
-            await append_event(
-                conn,
-                previous.case_id,
-                mediator_id,
-                Role.MEDIATOR,
-                "obligation.cancelled",
-                {"number": int(number), "decision": previous.number},
-                now,
-            )
 
     async def in_force(self, case_id: int) -> Decision | None:
         async with self._read() as conn:
