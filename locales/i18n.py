@@ -1,13 +1,16 @@
 """Messages in the reader's language: gettext catalogs compiled at start-up, Babel formatting.
 
 Message ids are stable keys (``claim.ask.amount``); the English catalog holds the English text.
-Catalogs are compiled from the `.po` files in memory every time the bot starts, so a stale `.mo`
-can never be in use. Placeholders are named (``{amount}``) and filled after translation.
+Catalogs are compiled from the `.po` files in memory when the bot starts, so a stale `.mo` can
+never be in use; a process keeps what it compiled by the `.po` file's content (`_COMPILED`),
+so a second start (the tests start the bot hundreds of times) reads the file but compiles it
+again only if it changed. Placeholders are named (``{amount}``) and filled after translation.
 """
 
 from __future__ import annotations
 
 import gettext
+import hashlib
 import io
 import logging
 from collections.abc import Mapping
@@ -121,6 +124,13 @@ class Translator:
 
 MAX_TRANSLATORS = 4096
 
+# Compiled catalogs of this process by the digest of their .po file's bytes: a GNUTranslations
+# is never changed once compiled and its fallback set (Catalogs.__init__), so every Catalogs of
+# the same files shares them. Keyed by content, not by path or time, so an edited .po is
+# compiled again however quickly it changed. A handful of entries in practice (two languages,
+# and the tests' edited copies).
+_COMPILED: dict[tuple[str, bytes, bytes], gettext.GNUTranslations] = {}
+
 
 class Catalogs:
     """The compiled catalogs of every supported language."""
@@ -141,19 +151,27 @@ class Catalogs:
         # A translator holds nothing of its reader but language and zone, so one per pair is
         # made and kept (babel's Locale.parse alone cost about 0.3 ms on every update).
         self._translators: dict[tuple[str, str], Translator] = {}
-        english = self._compile("en")
-        self._compiled["en"] = english
+        sources = {language: self._read(language) for language in LANGUAGES}
+        english_digest = hashlib.blake2b(sources["en"]).digest()
         for language in LANGUAGES:
-            if language == "en":
-                continue
-            compiled = self._compile(language)
-            compiled.add_fallback(english)
+            source = sources[language]
+            # A translation's fallback is English: its entry is for the pair of files.
+            fallback = b"" if language == "en" else english_digest
+            key = (language, hashlib.blake2b(source).digest(), fallback)
+            compiled = _COMPILED.get(key)
+            if compiled is None:
+                compiled = self._compile(language, source)
+                if language != "en":
+                    compiled.add_fallback(self._compiled["en"])
+                _COMPILED[key] = compiled
             self._compiled[language] = compiled
 
-    def _compile(self, language: str) -> gettext.GNUTranslations:
-        path = self.directory / language / "LC_MESSAGES" / f"{self.domain}.po"
-        with path.open("rb") as handle:
-            catalog = read_po(handle, locale=language)
+    def _read(self, language: str) -> bytes:
+        return (self.directory / language / "LC_MESSAGES" / f"{self.domain}.po").read_bytes()
+
+    @staticmethod
+    def _compile(language: str, source: bytes) -> gettext.GNUTranslations:
+        catalog = read_po(io.BytesIO(source), locale=language)
         buffer = io.BytesIO()
         write_mo(buffer, catalog)
         buffer.seek(0)

@@ -314,6 +314,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
 )
 
+# The transitions of an action from a state, in TRANSITIONS' order: check_transition looks here
+# instead of scanning the table (the UI asks legal_actions, every action, on every update).
+_BY_MOVE: dict[tuple[Action, CaseState], tuple[Transition, ...]] = {}
+for _move in TRANSITIONS:
+    for _source in _move.sources:
+        _BY_MOVE[_move.action, _source] = (*_BY_MOVE.get((_move.action, _source), ()), _move)
+del _move, _source
+
 TERMINAL_STATES = frozenset({S.CLOSED})
 
 
@@ -386,7 +394,7 @@ def check_transition(
 ) -> Transition:
     """Return the transition `action` by `actor` makes from `facts.state`, or raise."""
     policy = policy or LifecyclePolicy()
-    candidates = [t for t in TRANSITIONS if t.action is action and facts.state in t.sources]
+    candidates = _BY_MOVE.get((action, facts.state), ())
     if not candidates:
         raise IllegalTransition(facts.state, action, actor, "not allowed in this state")
     allowed = [t for t in candidates if actor in t.actors]
@@ -442,6 +450,8 @@ def legal_actions(
     """Every action `actor` may take now; used by the UI to offer only what is allowed."""
     result: list[Action] = []
     for action in Action:
+        if (action, facts.state) not in _BY_MOVE:
+            continue  # not allowed in this state (check_transition's first refusal)
         try:
             check_transition(facts, action, actor, now, policy)
         except IllegalTransition:

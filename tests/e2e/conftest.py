@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
@@ -190,12 +190,9 @@ def translator(catalogs: Catalogs, user: SandboxUser) -> Translator:
     return catalogs.translator(language, LANGUAGE_TIMEZONES.get(language, "UTC"))
 
 
-async def press_data(
-    user: SandboxUser, message_id: int, data: str, chat_id: int | None = None
-) -> CallbackAnswer:
-    """Press a button with arbitrary callback data, as a modified client could."""
+def _emit_press(user: SandboxUser, chat: SandboxChat, message_id: int, data: str) -> str:
+    """A press of a button with arbitrary callback data sent to the bot; its query id."""
     sb = user.sandbox
-    chat = sb.chat(chat_id if chat_id is not None else user.id)
     record = chat.messages[message_id]
     query_id = sb.new_query_id()
     sb.pending_queries[query_id] = CallbackAnswer(query_id, user.id, chat.id, message_id, data)
@@ -209,10 +206,40 @@ async def press_data(
             "data": data,
         },
     )
+    return query_id
+
+
+async def press_data(
+    user: SandboxUser, message_id: int, data: str, chat_id: int | None = None
+) -> CallbackAnswer:
+    """Press a button with arbitrary callback data, as a modified client could."""
+    sb = user.sandbox
+    chat = sb.chat(chat_id if chat_id is not None else user.id)
+    query_id = _emit_press(user, chat, message_id, data)
     answer: CallbackAnswer = await sb.notifier.wait_until(
         lambda: sb.answers_by_id.get(query_id), 5.0
     )
     return answer
+
+
+async def press_many(
+    user: SandboxUser, message_id: int, datas: Sequence[str]
+) -> list[CallbackAnswer]:
+    """Press buttons with these callback data one after the other, in the user's private
+    chat, without waiting for each answer before the next press: the bot handles one chat's
+    updates in order (bot/update_processor.py), so each press is handled after the one before
+    it, as when pressed one by one, but many reach the bot in one getUpdates. The answers, in
+    the order of `datas` (TimeoutError when any is missing after 5 s per press)."""
+    sb = user.sandbox
+    chat = sb.chat(user.id)
+    ids = [_emit_press(user, chat, message_id, data) for data in datas]
+
+    def answers() -> list[CallbackAnswer] | None:
+        found = [sb.answers_by_id.get(query_id) for query_id in ids]
+        return None if None in found else found  # type: ignore[return-value]
+
+    answered: list[CallbackAnswer] = await sb.notifier.wait_until(answers, 5.0 * len(ids))
+    return answered
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:

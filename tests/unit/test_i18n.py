@@ -9,11 +9,14 @@ import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from locales import i18n
 from locales.i18n import LANGUAGES, Catalogs, language_from_telegram
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -241,6 +244,47 @@ def test_catalogs_compile_from_po_at_load(tmp_path: Path) -> None:
             source = source.replace('msgstr "请选择您的语言。"', 'msgstr "改过的。"')
         (target / "messages.po").write_text(source, "utf-8")
     assert Catalogs(tmp_path).translator("zh_Hans").t("language.choose") == "改过的。"
+
+
+def test_a_process_compiles_the_same_po_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tests start the bot hundreds of times in a process: a second Catalogs of unchanged
+    files compiles nothing, and an edited file (only it, or with English every translation
+    falling back to it) is compiled again."""
+    compiled: list[str] = []
+
+    def counting(source: IO[bytes], locale: str) -> Catalog:
+        compiled.append(locale)
+        return read_po(source, locale=locale)
+
+    monkeypatch.setattr(i18n, "read_po", counting)
+    files = {}
+    for language in LANGUAGES:
+        target = tmp_path / language / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        files[language] = target / "messages.po"
+        source = (LOCALES / language / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+        # Content no other test compiled in this process.
+        files[language].write_text(source + f'\nmsgid "{tmp_path}"\nmsgstr "x"\n', "utf-8")
+    Catalogs(tmp_path)
+    assert sorted(compiled) == sorted(LANGUAGES)
+    compiled.clear()
+    again = Catalogs(tmp_path, substitutes={"language.choose": "language.name.en"})
+    assert compiled == []
+    assert again.translator("zh_Hans").t("language.choose") == "English"
+    chinese = files["zh_Hans"].read_text("utf-8")
+    files["zh_Hans"].write_text(
+        chinese.replace('msgstr "请选择您的语言。"', 'msgstr "改过的。"'), "utf-8"
+    )
+    edited = Catalogs(tmp_path)
+    assert compiled == ["zh_Hans"]
+    assert edited.translator("zh_Hans").t("language.choose") == "改过的。"
+    compiled.clear()
+    english = files["en"].read_text("utf-8")
+    files["en"].write_text(english + '\nmsgid "only.english"\nmsgstr "Only English."\n', "utf-8")
+    assert Catalogs(tmp_path).translator("zh_Hans").t("only.english") == "Only English."
+    assert sorted(compiled) == sorted(LANGUAGES)
 
 
 def test_pybabel_is_available_for_the_documented_commands() -> None:
