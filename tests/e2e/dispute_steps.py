@@ -12,7 +12,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.demo import SCRIPTS, file_claim
@@ -24,7 +24,8 @@ from bot.demo_dispute import (
 )
 from bot.sandbox import CallbackAnswer, Sandbox, SandboxChat, SandboxUser, TranscriptEntry
 from flows.clock import FrozenClock
-from flows.rules.lifecycle import CaseState
+from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
+from flows.sweep import sweep
 from locales.i18n import Catalogs, Translator
 from storage.hashing import canonical_json
 from tests.e2e.conftest import BotHarness, translator
@@ -312,3 +313,20 @@ async def accept_request(supplier: SandboxUser, tr: Translator) -> CallbackAnswe
     """The supplier accepts the buyer's request and confirms it."""
     await supplier.press(tr.t("button.accept_request"))
     return await confirm_privately(supplier, tr.t("button.accept_request_yes"))
+
+
+async def stays_closed_fulfilled(bot: BotHarness, case_id: int, clock: FrozenClock) -> None:
+    """The case is closed as fulfilled with no fulfilment deadline left, and a sweep 30 days
+    on leaves it so (nothing makes it lapse as "not fulfilled"); its record verifies."""
+    db = bot.services.db
+    closed = await db.cases.get(case_id)
+    assert closed is not None and closed.state is CaseState.CLOSED
+    assert closed.closed_reason is ClosingReason.FULFILLED
+    pending = await db.deadlines.pending_for_case(case_id)
+    assert DeadlineKind.FULFILMENT not in [d.kind for d in pending]
+    clock.advance(timedelta(days=30))
+    assert bot.app is not None
+    await sweep(bot.services, bot.app.bot)
+    after = await db.cases.get(case_id)
+    assert after is not None and after.closed_reason is ClosingReason.FULFILLED
+    assert (await db.history.verify(case_id)).ok

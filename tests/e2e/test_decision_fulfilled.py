@@ -11,11 +11,9 @@ from datetime import timedelta
 
 from bot.sandbox import Sandbox
 from flows.clock import FrozenClock
-from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
-from flows.sweep import sweep
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, translator
-from tests.e2e.dispute_steps import containing, saying
+from tests.e2e.dispute_steps import containing, saying, stays_closed_fulfilled
 from tests.e2e.test_decision import (
     MORE_CRACKS,
     _decide_partial,
@@ -77,15 +75,4 @@ async def test_confirming_a_fulfilled_decision_closes_the_case_as_fulfilled_at_o
     for user, tr in ((case.buyer, btr), (case.supplier, str_)):
         news = await user.wait_for(saying(texts[tr.language]))
         assert news.button_texts == []  # nothing to mark done or confirm
-    closed = await bot.services.db.cases.get(case.case_id)
-    assert closed is not None and closed.state is CaseState.CLOSED
-    assert closed.closed_reason is ClosingReason.FULFILLED
-    pending = await bot.services.db.deadlines.pending_for_case(case.case_id)
-    assert DeadlineKind.FULFILMENT not in [d.kind for d in pending]
-    # Well past the fulfilment deadline it would have had: still closed as fulfilled.
-    clock.advance(timedelta(days=30))
-    assert bot.app is not None
-    await sweep(bot.services, bot.app.bot)
-    after = await bot.services.db.cases.get(case.case_id)
-    assert after is not None and after.closed_reason is ClosingReason.FULFILLED
-    assert (await bot.services.db.history.verify(case.case_id)).ok
+    await stays_closed_fulfilled(bot, case.case_id, clock)

@@ -8,15 +8,19 @@ cancelled, and once O2 is done and confirmed the case closes as fulfilled, never
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot.sandbox import Sandbox
 from flows.clock import FrozenClock
-from flows.rules.lifecycle import CaseState, ClosingReason, DeadlineKind
-from flows.sweep import sweep
+from flows.rules.lifecycle import CaseState
 from locales.i18n import Catalogs
 from tests.e2e.conftest import BotHarness, eventually, translator
-from tests.e2e.dispute_steps import accept_request, containing, open_case, saying, showing
+from tests.e2e.dispute_steps import (
+    accept_request,
+    containing,
+    open_case,
+    saying,
+    showing,
+    stays_closed_fulfilled,
+)
 from tests.e2e.test_decision import (
     REASONS,
     _in,
@@ -97,15 +101,4 @@ async def test_a_decision_over_a_disputed_settlement_replaces_it_and_closes_fulf
     await case.buyer.press(btr.t("button.confirm_done"))
     await case.buyer.wait_for(saying(btr.t("case.closed_fulfilled", number=case.number)))
     await case.supplier.wait_for(saying(str_.t("case.closed_fulfilled", number=case.number)))
-    closed = await bot.services.db.cases.get(case.case_id)
-    assert closed is not None and closed.state is CaseState.CLOSED
-    assert closed.closed_reason is ClosingReason.FULFILLED
-    pending = await bot.services.db.deadlines.pending_for_case(case.case_id)
-    assert DeadlineKind.FULFILMENT not in [d.kind for d in pending]
-    # Long after: still fulfilled (O1 never made it lapse as "not fulfilled").
-    clock.advance(timedelta(days=30))
-    assert bot.app is not None
-    await sweep(bot.services, bot.app.bot)
-    after = await bot.services.db.cases.get(case.case_id)
-    assert after is not None and after.closed_reason is ClosingReason.FULFILLED
-    assert (await bot.services.db.history.verify(case.case_id)).ok
+    await stays_closed_fulfilled(bot, case.case_id, clock)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flows.rules.claim import Claim
 from flows.rules.deadlines import DeadlinePolicy
-from flows.rules.lifecycle import Action, DeadlineKind, Role
+from flows.rules.lifecycle import Action, CaseState, ClosingReason, DeadlineKind, Role
 from storage import Case, Database, NewDeadline
 
 BUYER = 1_000_000_001
@@ -102,3 +102,16 @@ async def negotiation_case(db: Database, now: datetime) -> Case:
         now,
         new_deadline=deadline(DeadlineKind.NEGOTIATION, now),
     )
+
+
+async def closed_fulfilled_at_once(db: Database, case_id: int) -> None:
+    """The case was decided and closed as fulfilled in the same step (CLOSE_FULFILLED right
+    after DECIDE), with no fulfilment deadline left to lapse as "not fulfilled"."""
+    case = await db.cases.get(case_id)
+    assert case is not None and case.state is CaseState.CLOSED
+    assert case.closed_reason is ClosingReason.FULFILLED
+    assert await db.deadlines.pending_for_case(case_id) == []
+    events = await db.history.list(case_id)
+    actions = [e.payload.get("action") for e in events if e.kind == "case.transition"]
+    assert actions[-2:] == [Action.DECIDE.value, Action.CLOSE_FULFILLED.value]
+    assert (await db.history.verify(case_id)).ok

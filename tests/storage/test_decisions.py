@@ -18,7 +18,15 @@ from flows.rules.lifecycle import (
     Role,
 )
 from storage import Database, Move, NewObligation
-from tests.storage.factory import BUYER, MEDIATOR, STRANGER, SUPPLIER, deadline, negotiation_case
+from tests.storage.factory import (
+    BUYER,
+    MEDIATOR,
+    STRANGER,
+    SUPPLIER,
+    closed_fulfilled_at_once,
+    deadline,
+    negotiation_case,
+)
 
 H = timedelta(hours=1)
 OTHER_MEDIATOR = STRANGER  # a second member of the pool
@@ -267,18 +275,6 @@ async def _fulfilled_then_reconsidered(db: Database, now: datetime) -> tuple[int
     return case_id, later
 
 
-async def _closed_fulfilled_at_once(db: Database, case_id: int) -> None:
-    case = await db.cases.get(case_id)
-    assert case is not None and case.state is CaseState.CLOSED
-    assert case.closed_reason is ClosingReason.FULFILLED
-    # No fulfilment deadline is left to lapse as "not fulfilled".
-    assert await db.deadlines.pending_for_case(case_id) == []
-    events = await db.history.list(case_id)
-    actions = [e.payload.get("action") for e in events if e.kind == "case.transition"]
-    assert actions[-2:] == [Action.DECIDE.value, Action.CLOSE_FULFILLED.value]
-    assert (await db.history.verify(case_id)).ok
-
-
 async def test_confirming_a_fulfilled_decision_closes_the_case_as_fulfilled_at_once(
     db: Database, now: datetime
 ) -> None:
@@ -293,7 +289,7 @@ async def test_confirming_a_fulfilled_decision_closes_the_case_as_fulfilled_at_o
         move=_decide(OTHER_MEDIATOR, later),
         close=_close(OTHER_MEDIATOR),
     )
-    await _closed_fulfilled_at_once(db, case_id)
+    await closed_fulfilled_at_once(db, case_id)
 
 
 async def test_a_replacement_leaving_nothing_open_closes_the_case_as_fulfilled(
@@ -314,4 +310,4 @@ async def test_a_replacement_leaving_nothing_open_closes_the_case_as_fulfilled(
     assert second.number == 2 and created == []
     # D1's confirmed obligation stays confirmed: it was done, nothing cancels it.
     assert [o.status for o in await db.obligations.list(case_id)] == ["confirmed"]
-    await _closed_fulfilled_at_once(db, case_id)
+    await closed_fulfilled_at_once(db, case_id)

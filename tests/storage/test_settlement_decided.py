@@ -12,7 +12,14 @@ import pytest
 from flows.rules import proposals as rules
 from flows.rules.lifecycle import Action, CaseState, ClosingReason, DeadlineKind, Role
 from storage import Database, Decision, Move, NewObligation, Obligation, OutboxMessage
-from tests.storage.factory import BUYER, MEDIATOR, SUPPLIER, deadline, negotiation_case
+from tests.storage.factory import (
+    BUYER,
+    MEDIATOR,
+    SUPPLIER,
+    closed_fulfilled_at_once,
+    deadline,
+    negotiation_case,
+)
 
 H = timedelta(hours=1)
 
@@ -140,14 +147,7 @@ async def test_a_decision_stating_nothing_over_a_disputed_settlement_closes_it_f
         move=_decide(at), new_obligations=[], close=_close(),
     )  # fmt: skip
     assert await _statuses(db, case_id) == [(1, "cancelled"), (2, "confirmed")]
-    case = await db.cases.get(case_id)
-    assert case is not None and case.state is CaseState.CLOSED
-    assert case.closed_reason is ClosingReason.FULFILLED
-    assert await db.deadlines.pending_for_case(case_id) == []
-    events = await db.history.list(case_id)
-    actions = [e.payload.get("action") for e in events if e.kind == "case.transition"]
-    assert actions[-2:] == [Action.DECIDE.value, Action.CLOSE_FULFILLED.value]
-    assert (await db.history.verify(case_id)).ok
+    await closed_fulfilled_at_once(db, case_id)
 
 
 async def test_a_replacement_leaves_the_settlements_confirmed_obligations_alone(
